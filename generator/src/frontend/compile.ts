@@ -1,0 +1,155 @@
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, relative, resolve as resolvePath, sep } from 'node:path';
+import type { FileAst } from './ast.js';
+import { Reporter, TooManyErrors, type Diagnostic } from './diagnostics.js';
+import { tokenize } from './lexer.js';
+import { parseFile } from './parser.js';
+import { resolve } from './resolver.js';
+import { SourceFile } from './source.js';
+import type { Schema } from '../ir/model.js';
+
+export interface CompileOptions {
+  /** `-I` directories, searched in order after the including file's own directory. */
+  readonly includePaths?: readonly string[];
+  /** Stop after this many errors (default 50). */
+  readonly maxErrors?: number;
+}
+
+export interface CompileResult {
+  /** Present when there were no errors. */
+  readonly schema: Schema | undefined;
+  readonly diagnostics: readonly Diagnostic[];
+  readonly errorCount: number;
+  /** Text of every file read, by the path used in diagnostics (for rendering source lines). */
+  readonly sources: ReadonlyMap<string, string>;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Reads a schema as UTF-8; invalid UTF-8 falls back to one char per byte (then flagged where it matters). */
+function decode(bytes: Buffer): { text: string; binary: boolean } {
+  try {
+    return { text: utf8.decode(bytes), binary: false };
+  } catch {
+    return { text: bytes.toString('latin1'), binary: true };
+  }
+}
+
+export function compileFile(file: string, options: CompileOptions = {}): CompileResult {
+  return compile(file, undefined, options);
+}
+
+/** Compiles `text` as if it were the content of `file` (includes still resolve on disk). */
+export function compileText(file: string, text: string, options: CompileOptions = {}): CompileResult {
+  return compile(file, text, options);
+}
+
+function compile(mainPath: string, mainText: string | undefined, options: CompileOptions): CompileResult {
+  const reporter = new Reporter(options.maxErrors ?? 50);
+  const sources = new Map<string, string>();
+  const includeDirs = (options.includePaths ?? []).map((p) => resolvePath(p));
+  const mainAbs = resolvePath(mainPath);
+  const root = dirname(mainAbs);
+  const relativeName = (p: string): string => {
+    const r = relative(root, p).split(sep).join('/');
+    return `//${r}`;
+  };
+  const order: FileAst[] = [];
+  const fileIncludes = new Map<string, string[]>();
+  const started = new Set<string>();
+  const stack: string[] = [];
+  let nativeIncludes: readonly string[] = [];
+  let mainFile: SourceFile | undefined;
+
+  const display = (abs: string): string => {
+    const r = relative(process.cwd(), abs);
+    return r && !r.startsWith('..') && !isAbsolute(r) ? r : abs;
+  };
+
+  const load = (abs: string, text: string | undefined): SourceFile | undefined => {
+    let decoded: { text: string; binary: boolean };
+    if (text !== undefined) decoded = { text, binary: false };
+    else {
+      try {
+        decoded = decode(readFileSync(abs));
+      } catch {
+        return undefined;
+      }
+    }
+    const sf = new SourceFile(display(abs), decoded.text);
+    sources.set(sf.path, sf.text);
+    (sf as { binary?: boolean }).binary = decoded.binary;
+    return sf;
+  };
+
+  const canonical = (abs: string): string => {
+    try {
+      return realpathSync(abs);
+    } catch {
+      return abs;
+    }
+  };
+
+  const findInclude = (from: string, name: string): string | undefined => {
+    const candidates = [resolvePath(dirname(from), name), ...includeDirs.map((d) => resolvePath(d, name))];
+    for (const c of candidates) {
+      try {
+        if (existsSync(c) && statSync(c).isFile()) return canonical(c);
+      } catch {
+        // unreadable candidate: keep searching
+      }
+    }
+    return undefined;
+  };
+
+  const visit = (abs: string, sf: SourceFile): void => {
+    const key = canonical(abs);
+    started.add(key);
+    stack.push(key);
+    const tokens = tokenize(sf, reporter, (sf as { binary?: boolean }).binary === true);
+    const ast = parseFile(sf, tokens, reporter);
+    const incs: string[] = [];
+    fileIncludes.set(key, incs);
+    if (sf === mainFile) nativeIncludes = ast.includes.filter((i) => i.native).map((i) => i.path);
+    for (const inc of ast.includes) {
+      if (inc.native) continue;
+      const target = findInclude(abs, inc.path);
+      if (target === undefined) {
+        reporter.report('E021', inc.span, `unable to locate include file: ${inc.path}`);
+        continue;
+      }
+      incs.push(target);
+      if (stack.includes(target)) {
+        const cycle = [...stack.slice(stack.indexOf(target)), target].map((p) => relativeName(p).slice(2));
+        reporter.report('W004', inc.span, `include cycle (ignored, as flatc does): ${cycle.join(' -> ')}`);
+        continue;
+      }
+      if (started.has(target)) continue;
+      const child = load(target, undefined);
+      if (!child) {
+        reporter.report('E022', inc.span, `unable to load include file: ${inc.path}`);
+        continue;
+      }
+      visit(target, child);
+    }
+    order.push(ast);
+    stack.pop();
+  };
+
+  let schema: Schema | undefined;
+  try {
+    mainFile = load(mainAbs, mainText);
+    if (!mainFile) {
+      // The CLI checks readability first (usage error); keep a located diagnostic for library callers.
+      const sf = new SourceFile(display(mainAbs), '');
+      reporter.report('E022', { file: sf, start: 0, end: 0 }, `unable to read file: ${display(mainAbs)}`);
+    } else {
+      visit(mainAbs, mainFile);
+      const s = resolve({ order, mainFile, relativeName, fileIncludes, nativeIncludes }, reporter);
+      if (reporter.errorCount === 0) schema = s;
+    }
+  } catch (e) {
+    if (!(e instanceof TooManyErrors)) throw e;
+  }
+  return { schema, diagnostics: reporter.diagnostics, errorCount: reporter.errorCount, sources };
+}

@@ -1,0 +1,96 @@
+import { codeInfo, type DiagnosticCode } from './codes.js';
+import type { SourceFile, Span } from './source.js';
+
+export type Severity = 'error' | 'warning';
+
+/** A located message; `line`/`column` are 1-based. */
+export interface Diagnostic {
+  readonly code: DiagnosticCode;
+  readonly severity: Severity;
+  readonly message: string;
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  /** Width of the offending text, for the caret underline (≥ 1). */
+  readonly length: number;
+}
+
+/** Thrown to abandon the current file once the error cap is reached. */
+export class TooManyErrors extends Error {}
+
+export class Reporter {
+  readonly diagnostics: Diagnostic[] = [];
+  errorCount = 0;
+  constructor(readonly maxErrors: number) {}
+
+  report(code: DiagnosticCode, span: Span, message: string): void {
+    const info = codeInfo(code);
+    const { line, column } = span.file.position(span.start);
+    const lineEnd = span.file.text.indexOf('\n', span.start);
+    const maxLen = (lineEnd < 0 ? span.file.text.length : lineEnd) - span.start;
+    const length = Math.max(1, Math.min(span.end - span.start, maxLen));
+    this.diagnostics.push({ code, severity: info.severity, message, file: span.file.path, line, column, length });
+    if (info.severity === 'error') {
+      this.errorCount++;
+      if (this.errorCount >= this.maxErrors) {
+        this.diagnostics.push({
+          code: 'E099',
+          severity: 'error',
+          message: `too many errors (${this.maxErrors}); stopped`,
+          file: span.file.path,
+          line,
+          column,
+          length: 1,
+        });
+        throw new TooManyErrors();
+      }
+    }
+  }
+
+  /** Report a problem that is not tied to a position inside a schema (e.g. an unreadable main file). */
+  reportAt(code: DiagnosticCode, file: SourceFile, offset: number, message: string): void {
+    this.report(code, { file, start: offset, end: offset + 1 }, message);
+  }
+}
+
+/** `path:line:col: error[E0xx]: message`, then the source line and a caret under the column. */
+export function renderDiagnostic(d: Diagnostic, sources: ReadonlyMap<string, string>): string {
+  const head = `${d.file}:${d.line}:${d.column}: ${d.severity}[${d.code}]: ${d.message}`;
+  const text = sources.get(d.file);
+  if (text === undefined) return head;
+  const line = lineOf(text, d.line);
+  if (line === undefined) return head;
+  const shown = line.length > 200 ? clip(line, d.column) : { text: line, column: d.column };
+  const gutter = String(d.line);
+  const pad = ' '.repeat(gutter.length);
+  const prefix = shown.text.slice(0, shown.column - 1).replace(/[^\t]/g, ' ');
+  const width = Math.max(1, Math.min(d.length, shown.text.length - shown.column + 1, 200));
+  return `${head}\n${pad} |\n${gutter} | ${shown.text}\n${pad} | ${prefix}${'^'.repeat(width)}`;
+}
+
+function lineOf(text: string, line: number): string | undefined {
+  let start = 0;
+  for (let i = 1; i < line; i++) {
+    const nl = text.indexOf('\n', start);
+    if (nl < 0) return undefined;
+    start = nl + 1;
+  }
+  let end = text.indexOf('\n', start);
+  if (end < 0) end = text.length;
+  if (end > start && text.charCodeAt(end - 1) === 13) end--;
+  return text.slice(start, end);
+}
+
+/** Very long lines (1 MB identifiers) are shown as a window around the column. */
+function clip(line: string, column: number): { text: string; column: number } {
+  const from = Math.max(0, column - 1 - 80);
+  const to = Math.min(line.length, column - 1 + 80);
+  const lead = from > 0 ? '…' : '';
+  const tail = to < line.length ? '…' : '';
+  return { text: lead + line.slice(from, to) + tail, column: column - from + lead.length };
+}
+
+export function sortDiagnostics(list: readonly Diagnostic[]): Diagnostic[] {
+  // Stable order: keep report order (which follows flatc's processing order) — callers rely on it.
+  return [...list];
+}

@@ -1,0 +1,344 @@
+import type { Reporter } from './diagnostics.js';
+import type { SourceFile } from './source.js';
+
+export const enum T {
+  Ident,
+  String,
+  Integer,
+  Float,
+  Punct,
+  Eof,
+}
+
+export interface Token {
+  readonly kind: T;
+  /** Identifier name, decoded string value, literal text of a number, or the punctuation character. */
+  readonly text: string;
+  readonly start: number;
+  readonly end: number;
+  /** `///` lines directly before this token (text after the third slash, verbatim). */
+  readonly docs: readonly string[] | undefined;
+  /** Offset of the first `///` of `docs`, for the unattached-comment warning. */
+  readonly docStart: number;
+  /** For strings: true when the literal had no escapes and only printable ASCII (flatc's "trivial" string). */
+  readonly trivial: boolean;
+}
+
+const PUNCT = new Set(['{', '}', '(', ')', '[', ']', '<', '>', ',', ':', ';', '=', '.', '+', '-']);
+
+function isIdentStart(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
+}
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+function isXDigit(c: number): boolean {
+  return isDigit(c) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Tokenises a whole file following flatc's `Parser::Next()`: contextual keywords (everything is an
+ * identifier), signed numbers, hex floats, both quote styles, doc comments only on their own line.
+ * Lexical errors are reported and skipped so that parsing can continue.
+ * `binary` marks text decoded byte-per-char (the file was not valid UTF-8): string literals are
+ * then validated and decoded here.
+ */
+export function tokenize(file: SourceFile, reporter: Reporter, binary: boolean): Token[] {
+  const src = file.text;
+  const n = src.length;
+  const tokens: Token[] = [];
+  let i = 0;
+  // UTF-8 BOM (decoded as U+FEFF, or as three bytes in binary mode).
+  if (src.charCodeAt(0) === 0xfeff) i = 1;
+  else if (binary && src.startsWith('\u00ef\u00bb\u00bf')) i = 3;
+  let seenNewline = true;
+  let docs: string[] | undefined;
+  let docStart = -1;
+  const err = (code: 'E001' | 'E002' | 'E003' | 'E004' | 'E005' | 'E006', start: number, end: number, msg: string) =>
+    reporter.report(code, { file, start, end }, msg);
+  const push = (kind: T, text: string, start: number, end: number, trivial = true) => {
+    tokens.push({ kind, text, start, end, docs, docStart, trivial });
+    docs = undefined;
+    docStart = -1;
+    seenNewline = false;
+  };
+
+  while (i < n) {
+    const c = src.charCodeAt(i);
+    if (c === 32 || c === 9 || c === 13) {
+      i++;
+      continue;
+    }
+    if (c === 10) {
+      i++;
+      seenNewline = true;
+      continue;
+    }
+    if (c === 47 /* / */) {
+      const d = src.charCodeAt(i + 1);
+      if (d === 47) {
+        const start = i;
+        let j = i + 2;
+        while (j < n) {
+          const e = src.charCodeAt(j);
+          if (e === 10 || e === 13) break;
+          j++;
+        }
+        if (src.charCodeAt(i + 2) === 47) {
+          if (!seenNewline) {
+            err('E005', start, j, 'a documentation comment should be on a line on its own');
+          } else {
+            if (docs === undefined) {
+              docs = [];
+              docStart = start;
+            }
+            docs.push(binary ? decodeLatin1Utf8(src.slice(i + 3, j)) : src.slice(i + 3, j));
+          }
+        }
+        i = j;
+        continue;
+      }
+      if (d === 42) {
+        const close = src.indexOf('*/', i + 2);
+        if (close < 0) {
+          err('E004', i, i + 2, 'end of file in comment');
+          i = n;
+          break;
+        }
+        for (let k = i; k < close; k++) if (src.charCodeAt(k) === 10) seenNewline = true;
+        i = close + 2;
+        continue;
+      }
+    }
+    if (isIdentStart(c)) {
+      const start = i;
+      i++;
+      while (i < n) {
+        const e = src.charCodeAt(i);
+        if (isIdentStart(e) || isDigit(e)) i++;
+        else break;
+      }
+      push(T.Ident, src.slice(start, i), start, i);
+      continue;
+    }
+    if (c === 34 || c === 39) {
+      i = lexString(src, i, file, reporter, binary, push);
+      continue;
+    }
+    const hasSign = c === 43 || c === 45;
+    if (hasSign && isIdentStart(src.charCodeAt(i + 1))) {
+      // A sign before a name (-inf, -nan, -Enum) is its own token, as in flatc.
+      push(T.Punct, src[i] as string, i, i + 1);
+      i++;
+      continue;
+    }
+    if (isDigit(c) || hasSign || (c === 46 && isDigit(src.charCodeAt(i + 1)))) {
+      const r = lexNumber(src, i);
+      if (r.kind === undefined) {
+        err('E006', i, r.end, `invalid number: ${src.slice(i, r.end)}`);
+      } else {
+        push(r.kind, src.slice(i, r.end), i, r.end);
+      }
+      i = Math.max(r.end, i + 1);
+      continue;
+    }
+    const ch = src[i] as string;
+    if (PUNCT.has(ch)) {
+      push(T.Punct, ch, i, i + 1);
+      i++;
+      continue;
+    }
+    // Skip a whole run of junk with one diagnostic (binary garbage would otherwise flood the cap).
+    const start = i;
+    const cp = src.codePointAt(i) as number;
+    i += cp > 0xffff ? 2 : 1;
+    const shown = cp >= 32 && cp <= 126 ? ch : `code: ${cp}`;
+    err('E001', start, i, `illegal character: ${shown}`);
+    while (i < n && !isBoundary(src.charCodeAt(i))) i++;
+  }
+  push(T.Eof, '', n, n);
+  return tokens;
+}
+
+function isBoundary(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13 || c === 59 || c === 125 || c === 123;
+}
+
+/** Mirrors flatc's number scanner: decimal/hex integers, decimal and hex floats, optional sign. */
+function lexNumber(src: string, pos: number): { kind: T.Integer | T.Float | undefined; end: number } {
+  let i = pos;
+  let c = src.charCodeAt(i++);
+  let dotLvl = c === 46 ? 0 : 1;
+  let startDigits = !isDigit(c) ? i : i - 1;
+  if (!isDigit(c) && isDigit(src.charCodeAt(i))) {
+    startDigits = i;
+    c = src.charCodeAt(i++);
+  }
+  const useHex = dotLvl === 1 && c === 48 && (src.charCodeAt(i) | 32) === 120;
+  if (useHex) startDigits = ++i;
+  for (;;) {
+    if (useHex) while (isXDigit(src.charCodeAt(i))) i++;
+    else while (isDigit(src.charCodeAt(i))) i++;
+    if (src.charCodeAt(i) === 46) {
+      i++;
+      if (--dotLvl >= 0) continue;
+    }
+    break;
+  }
+  if (dotLvl >= 0 && i > startDigits) {
+    if (useHex && dotLvl === 0) startDigits = i;
+    const e = src.charCodeAt(i) | 32;
+    if ((useHex && e === 112) || (!useHex && e === 101)) {
+      dotLvl = 0;
+      i++;
+      const s = src.charCodeAt(i);
+      if (s === 43 || s === 45) i++;
+      startDigits = i;
+      while (isDigit(src.charCodeAt(i))) i++;
+      if (src.charCodeAt(i) === 46) {
+        i++;
+        dotLvl = -1;
+      }
+    }
+  }
+  // A number glued to letters (12abc) is one malformed literal, not a number and a name.
+  if (dotLvl >= 0 && i > startDigits && !isIdentStart(src.charCodeAt(i))) {
+    return { kind: dotLvl ? T.Integer : T.Float, end: i };
+  }
+  while (isIdentStart(src.charCodeAt(i)) || isDigit(src.charCodeAt(i))) i++;
+  return { kind: undefined, end: i };
+}
+
+function lexString(
+  src: string,
+  pos: number,
+  file: SourceFile,
+  reporter: Reporter,
+  binary: boolean,
+  push: (kind: T, text: string, start: number, end: number, trivial?: boolean) => void,
+): number {
+  const quote = src.charCodeAt(pos);
+  let i = pos + 1;
+  // The literal is assembled as UTF-8 bytes (flatc's \xHH inserts raw bytes) and validated at the end.
+  const bytes: number[] = [];
+  let trivial = true;
+  let high = -1;
+  let bad = false;
+  const fail = (code: 'E002' | 'E003', at: number, end: number, msg: string) => {
+    if (!bad) reporter.report(code, { file, start: at, end }, msg);
+    bad = true;
+  };
+  const addCodePoint = (cp: number) => {
+    if (cp < 0x80) bytes.push(cp);
+    else for (const b of Buffer.from(String.fromCodePoint(cp), 'utf8')) bytes.push(b);
+  };
+  for (;;) {
+    if (i >= src.length) {
+      fail('E002', pos, pos + 1, 'unterminated string constant');
+      return src.length;
+    }
+    const c = src.charCodeAt(i);
+    if (c === quote) break;
+    if (c === 10) {
+      fail('E002', pos, i, 'unterminated string constant (end of line)');
+      return i;
+    }
+    if (c < 32) {
+      fail('E003', i, i + 1, 'illegal character in string constant');
+      i++;
+      continue;
+    }
+    if (c === 92 /* \ */) {
+      trivial = false;
+      const e = src[i + 1];
+      if (high !== -1 && e !== 'u') fail('E003', i, i + 2, 'illegal Unicode sequence (unpaired high surrogate)');
+      const simple = e === undefined ? undefined : SIMPLE_ESCAPES[e];
+      if (simple !== undefined) {
+        bytes.push(simple);
+        i += 2;
+        continue;
+      }
+      if (e === 'x') {
+        const hex = src.slice(i + 2, i + 4);
+        if (!/^[0-9a-fA-F]{2}$/.test(hex)) {
+          fail('E003', i, i + 2, 'escape code must be followed by 2 hex digits');
+          i += 2;
+          continue;
+        }
+        bytes.push(parseInt(hex, 16));
+        i += 4;
+        continue;
+      }
+      if (e === 'u') {
+        const hex = src.slice(i + 2, i + 6);
+        if (!/^[0-9a-fA-F]{4}$/.test(hex)) {
+          fail('E003', i, i + 2, 'escape code must be followed by 4 hex digits');
+          i += 2;
+          continue;
+        }
+        const v = parseInt(hex, 16);
+        if (v >= 0xd800 && v <= 0xdbff) {
+          if (high !== -1) fail('E003', i, i + 6, 'illegal Unicode sequence (multiple high surrogates)');
+          high = v;
+        } else if (v >= 0xdc00 && v <= 0xdfff) {
+          if (high === -1) fail('E003', i, i + 6, 'illegal Unicode sequence (unpaired low surrogate)');
+          else {
+            addCodePoint(0x10000 + ((high & 0x3ff) << 10) + (v & 0x3ff));
+            high = -1;
+          }
+        } else {
+          addCodePoint(v);
+        }
+        i += 6;
+        continue;
+      }
+      fail('E003', i, i + 2, 'unknown escape code in string constant');
+      i += 2;
+      continue;
+    }
+    if (high !== -1) fail('E003', i, i + 1, 'illegal Unicode sequence (unpaired high surrogate)');
+    if (c > 126) trivial = false;
+    if (binary || c < 0x80) {
+      bytes.push(c);
+      i++;
+    } else {
+      const cp = src.codePointAt(i) as number;
+      addCodePoint(cp);
+      i += cp > 0xffff ? 2 : 1;
+    }
+  }
+  if (high !== -1) fail('E003', i, i + 1, 'illegal Unicode sequence (unpaired high surrogate)');
+  i++;
+  let text = '';
+  if (!bad) {
+    try {
+      text = utf8.decode(Uint8Array.from(bytes));
+    } catch {
+      fail('E003', pos, i, 'illegal UTF-8 sequence');
+    }
+  }
+  push(T.String, text, pos, i, trivial && !bad);
+  return i;
+}
+
+const SIMPLE_ESCAPES: Readonly<Record<string, number>> = {
+  n: 10,
+  t: 9,
+  r: 13,
+  b: 8,
+  f: 12,
+  '"': 34,
+  "'": 39,
+  '\\': 92,
+  '/': 47,
+};
+
+function decodeLatin1Utf8(s: string): string {
+  try {
+    return utf8.decode(Buffer.from(s, 'latin1'));
+  } catch {
+    return s;
+  }
+}

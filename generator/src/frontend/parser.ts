@@ -1,0 +1,556 @@
+import type {
+  Attribute, AttrValue, Decl, DefaultExpr, EnumDecl, EnumValueDecl, FieldDecl, FileAst, IncludeDecl,
+  MethodDecl, Name, QName, ScalarName, ServiceDecl, TableDecl, TypeExpr,
+} from './ast.js';
+import type { DiagnosticCode } from './codes.js';
+import type { Reporter } from './diagnostics.js';
+import { T, type Token } from './lexer.js';
+import type { SourceFile, Span } from './source.js';
+
+/** Thrown inside the parser to unwind to the nearest recovery point; already reported. */
+class Bail extends Error {}
+
+const SCALARS: ReadonlyMap<string, ScalarName> = new Map<string, ScalarName>([
+  ['bool', 'bool'], ['byte', 'byte'], ['int8', 'byte'], ['ubyte', 'ubyte'], ['uint8', 'ubyte'],
+  ['short', 'short'], ['int16', 'short'], ['ushort', 'ushort'], ['uint16', 'ushort'],
+  ['int', 'int'], ['int32', 'int'], ['uint', 'uint'], ['uint32', 'uint'],
+  ['long', 'long'], ['int64', 'long'], ['ulong', 'ulong'], ['uint64', 'ulong'],
+  ['float', 'float'], ['float32', 'float'], ['double', 'double'], ['float64', 'double'],
+]);
+
+const DECL_KEYWORDS = new Set([
+  'table', 'struct', 'enum', 'union', 'namespace', 'root_type', 'rpc_service', 'attribute',
+  'file_identifier', 'file_extension', 'include', 'native_include',
+]);
+
+const FUNCTIONS = new Set(['deg', 'rad', 'sin', 'cos', 'tan', 'asin', 'acos', 'atan']);
+
+/** flatc's parsing depth guard (FLATBUFFERS_MAX_PARSING_DEPTH). */
+const MAX_DEPTH = 64;
+
+/**
+ * Recursive-descent parser for one file. Syntax errors are reported and the parser resynchronises
+ * at the next field or declaration, so one run reports every independent error.
+ */
+export function parseFile(file: SourceFile, tokens: readonly Token[], reporter: Reporter): FileAst {
+  return new Parser(file, tokens, reporter).parse();
+}
+
+class Parser {
+  private pos = 0;
+  private depth = 0;
+  /** Doc comments consumed by some declaration; the rest are reported as unattached. */
+  private readonly usedDocs = new Set<number>();
+
+  constructor(
+    private readonly file: SourceFile,
+    private readonly tokens: readonly Token[],
+    private readonly reporter: Reporter,
+  ) {}
+
+  private get tok(): Token {
+    return this.tokens[this.pos] as Token;
+  }
+  private peek(k = 1): Token {
+    return this.tokens[Math.min(this.pos + k, this.tokens.length - 1)] as Token;
+  }
+  private span(t: Token): Span {
+    return { file: this.file, start: t.start, end: t.end };
+  }
+  private spanFrom(start: number): Span {
+    const prev = this.tokens[this.pos - 1];
+    return { file: this.file, start, end: prev ? Math.max(prev.end, start) : start };
+  }
+  private next(): Token {
+    const t = this.tok;
+    if (t.kind !== T.Eof) this.pos++;
+    return t;
+  }
+  private atEof(): boolean {
+    return this.tok.kind === T.Eof;
+  }
+  private isPunct(ch: string): boolean {
+    return this.tok.kind === T.Punct && this.tok.text === ch;
+  }
+  private isIdent(word?: string): boolean {
+    return this.tok.kind === T.Ident && (word === undefined || this.tok.text === word);
+  }
+
+  private fail(code: DiagnosticCode, t: Token, message: string): never {
+    this.reporter.report(code, this.span(t), message);
+    throw new Bail();
+  }
+  private unexpected(expected: string): never {
+    const t = this.tok;
+    if (t.kind === T.Eof) this.fail('E011', t, `unexpected end of file, expecting: ${expected}`);
+    this.fail('E010', t, `expecting: ${expected} instead got: ${describe(t)}`);
+  }
+  private expectPunct(ch: string): Token {
+    if (!this.isPunct(ch)) this.unexpected(ch);
+    return this.next();
+  }
+  private expectIdent(): Name {
+    if (this.tok.kind !== T.Ident) this.unexpected('identifier');
+    const t = this.next();
+    return { text: t.text, span: this.span(t) };
+  }
+  private expectString(): Token {
+    if (this.tok.kind !== T.String) this.unexpected('string constant');
+    return this.next();
+  }
+  private takeDocs(): readonly string[] {
+    const t = this.tok;
+    if (t.docs === undefined) return [];
+    this.usedDocs.add(this.pos);
+    return t.docs;
+  }
+
+  parse(): FileAst {
+    const includes: IncludeDecl[] = [];
+    const decls: Decl[] = [];
+    if (this.atEof()) {
+      // Also true for a file of only comments; flatc reports it at the start.
+      this.reporter.report('E007', { file: this.file, start: 0, end: 1 }, 'input file is empty');
+      return { file: this.file, includes, decls };
+    }
+    // Includes come first; a later one is reported by the declaration loop.
+    while (this.isIdent('include') || this.isIdent('native_include')) {
+      const start = this.tok.start;
+      const native = this.tok.text === 'native_include';
+      try {
+        this.next();
+        const path = this.expectString();
+        this.expectPunct(';');
+        includes.push({ native, path: path.text, span: { file: this.file, start, end: path.end } });
+      } catch (e) {
+        if (!(e instanceof Bail)) throw e;
+        this.recoverDecl(false);
+      }
+    }
+    while (!this.atEof()) {
+      if (this.isPunct('{')) {
+        // A JSON object after the schema (flatc data mode) ends the schema part.
+        break;
+      }
+      const before = this.pos;
+      try {
+        const d = this.parseDecl();
+        if (d) decls.push(d);
+      } catch (e) {
+        if (!(e instanceof Bail)) throw e;
+        this.recoverDecl(this.pos > before);
+      }
+      if (this.pos === before) this.next();
+    }
+    this.reportUnattachedDocs();
+    return { file: this.file, includes, decls };
+  }
+
+  private reportUnattachedDocs(): void {
+    for (let k = 0; k < this.tokens.length; k++) {
+      const t = this.tokens[k] as Token;
+      if (t.docs !== undefined && !this.usedDocs.has(k)) {
+        this.reporter.report(
+          'W005',
+          { file: this.file, start: t.docStart, end: t.docStart + 3 },
+          `documentation comment is not attached to a declaration and is dropped (before ${describe(t)})`,
+        );
+      }
+    }
+  }
+
+  /** Skip to the end of the broken declaration: its closing `}` or `;`, or the next declaration keyword. */
+  private recoverDecl(progressed: boolean): void {
+    let depth = 0;
+    if (!progressed && !this.atEof()) this.next();
+    while (!this.atEof()) {
+      const t = this.tok;
+      if (t.kind === T.Punct) {
+        if (t.text === '{') depth++;
+        else if (t.text === '}') {
+          this.next();
+          if (--depth <= 0) return;
+          continue;
+        } else if (t.text === ';' && depth === 0) {
+          this.next();
+          return;
+        }
+      } else if (depth === 0 && t.kind === T.Ident && DECL_KEYWORDS.has(t.text) && this.atLineStart(t)) {
+        return;
+      }
+      this.next();
+    }
+  }
+
+  private atLineStart(t: Token): boolean {
+    const text = this.file.text;
+    for (let k = t.start - 1; k >= 0; k--) {
+      const c = text.charCodeAt(k);
+      if (c === 10) return true;
+      if (c !== 32 && c !== 9 && c !== 13) return false;
+    }
+    return true;
+  }
+
+  private parseDecl(): Decl | undefined {
+    const t = this.tok;
+    if (t.kind !== T.Ident) this.fail('E012', t, `declaration expected, got: ${describe(t)}`);
+    switch (t.text) {
+      case 'namespace': {
+        this.next();
+        const parts: Name[] = [];
+        if (!this.isPunct(';')) {
+          for (;;) {
+            parts.push(this.expectIdent());
+            if (!this.isPunct('.')) break;
+            this.next();
+          }
+        }
+        this.expectPunct(';');
+        return { kind: 'namespace', parts, span: this.spanFrom(t.start) };
+      }
+      case 'table':
+      case 'struct':
+        return this.parseTable();
+      case 'enum':
+      case 'union':
+        return this.parseEnum();
+      case 'rpc_service':
+        return this.parseService();
+      case 'root_type': {
+        this.next();
+        const name = this.parseQName();
+        this.expectPunct(';');
+        return { kind: 'root_type', name, span: name.span };
+      }
+      case 'file_identifier':
+      case 'file_extension': {
+        this.next();
+        const s = this.expectString();
+        this.expectPunct(';');
+        return { kind: t.text, value: s.text, span: this.span(s) };
+      }
+      case 'attribute': {
+        this.next();
+        if (this.tok.kind !== T.Ident && this.tok.kind !== T.String) this.unexpected('identifier or string constant');
+        const n = this.next();
+        this.expectPunct(';');
+        return { kind: 'attribute', name: { text: n.text, span: this.span(n) }, span: this.spanFrom(t.start) };
+      }
+      case 'include':
+      case 'native_include':
+        this.fail('E020', t, 'includes must come before declarations');
+      // fallthrough impossible: fail() never returns
+      default:
+        this.fail('E012', t, `declaration expected, got: ${describe(t)}`);
+    }
+  }
+
+  private parseQName(): QName {
+    const parts = [this.expectIdent()];
+    while (this.isPunct('.')) {
+      this.next();
+      parts.push(this.expectIdent());
+    }
+    const first = parts[0] as Name;
+    const last = parts[parts.length - 1] as Name;
+    return {
+      parts,
+      text: parts.map((p) => p.text).join('.'),
+      span: { file: this.file, start: first.span.start, end: last.span.end },
+    };
+  }
+
+  private parseTable(): TableDecl {
+    const docs = this.takeDocs();
+    const kw = this.next();
+    const name = this.expectIdent();
+    const attributes = this.parseMetadata();
+    this.expectPunct('{');
+    const fields: FieldDecl[] = [];
+    while (!this.isPunct('}')) {
+      if (this.atEof()) this.unexpected('}');
+      const before = this.pos;
+      try {
+        fields.push(this.parseField());
+      } catch (e) {
+        if (!(e instanceof Bail)) throw e;
+        this.recoverField(before);
+      }
+    }
+    this.next();
+    return { kind: kw.text as 'table' | 'struct', name, attributes, fields, docs, span: this.spanFrom(kw.start) };
+  }
+
+  /** Skip to after the field's `;`, or stop before the body's `}`. */
+  private recoverField(before: number): void {
+    let depth = 0;
+    if (this.pos === before) this.next();
+    while (!this.atEof()) {
+      const t = this.tok;
+      if (t.kind === T.Punct) {
+        if (t.text === '(' || t.text === '[' || t.text === '{') depth++;
+        else if (t.text === ')' || t.text === ']') depth = Math.max(0, depth - 1);
+        else if (t.text === '}') {
+          if (depth === 0) return;
+          depth--;
+        } else if (t.text === ';' && depth === 0) {
+          this.next();
+          return;
+        }
+      } else if (depth === 0 && t.kind === T.Ident && DECL_KEYWORDS.has(t.text) && this.atLineStart(t)
+        && this.peek().kind === T.Ident) {
+        // A missing `}`: the next declaration starts here.
+        throw new Bail();
+      }
+      this.next();
+    }
+  }
+
+  private parseField(): FieldDecl {
+    const docs = this.takeDocs();
+    const name = this.expectIdent();
+    this.expectPunct(':');
+    const type = this.parseType();
+    let def: DefaultExpr | undefined;
+    if (this.isPunct('=')) {
+      this.next();
+      def = this.parseDefault();
+    }
+    const attributes = this.parseMetadata();
+    this.expectPunct(';');
+    return { name, type, default: def, attributes, docs };
+  }
+
+  private enter(t: Token): void {
+    if (++this.depth > MAX_DEPTH) this.fail('E013', t, `nesting too deep (more than ${MAX_DEPTH} levels)`);
+  }
+
+  private parseType(): TypeExpr {
+    const t = this.tok;
+    if (t.kind === T.Ident) {
+      const scalar = SCALARS.get(t.text);
+      if (scalar !== undefined) {
+        this.next();
+        return { kind: 'scalar', scalar, span: this.span(t) };
+      }
+      if (t.text === 'string') {
+        this.next();
+        return { kind: 'string', span: this.span(t) };
+      }
+      const name = this.parseQName();
+      return { kind: 'named', name, span: name.span };
+    }
+    if (this.isPunct('[')) {
+      this.enter(t);
+      this.next();
+      const element = this.parseType();
+      if (this.isPunct(':')) {
+        this.next();
+        const len = this.tok;
+        if (len.kind !== T.Integer) {
+          this.fail('E062', len, 'length of fixed-length array must be an integer value');
+        }
+        this.next();
+        this.expectPunct(']');
+        this.depth--;
+        return { kind: 'array', element, length: len.text, lengthSpan: this.span(len), span: this.spanFrom(t.start) };
+      }
+      this.expectPunct(']');
+      this.depth--;
+      return { kind: 'vector', element, span: this.spanFrom(t.start) };
+    }
+    if (t.kind === T.Eof) this.unexpected('type');
+    this.fail('E054', t, `illegal type syntax: ${describe(t)}`);
+  }
+
+  private parseDefault(): DefaultExpr {
+    const t = this.tok;
+    if (t.kind === T.Punct && (t.text === '+' || t.text === '-')) {
+      // Sign before a name: -inf, -nan, +infinity.
+      this.next();
+      if (this.tok.kind !== T.Ident) this.fail('E072', this.tok, 'constant name expected after sign');
+      const id = this.next();
+      return { kind: 'ident', text: t.text + id.text, span: { file: this.file, start: t.start, end: id.end } };
+    }
+    switch (t.kind) {
+      case T.Integer:
+        this.next();
+        return { kind: 'int', text: t.text, span: this.span(t) };
+      case T.Float:
+        this.next();
+        return { kind: 'float', text: t.text, span: this.span(t) };
+      case T.String:
+        this.next();
+        return { kind: 'string', text: t.text, trivial: t.trivial, span: this.span(t) };
+      case T.Ident: {
+        this.next();
+        // flatc treats `name(` as a call only when the parenthesis touches the name.
+        const call = this.isPunct('(') && this.tok.start === t.end;
+        if (call && FUNCTIONS.has(t.text)) {
+          this.enter(t);
+          this.next();
+          const arg = this.parseDefault();
+          this.expectPunct(')');
+          this.depth--;
+          return { kind: 'call', fn: t.text, arg, span: this.spanFrom(t.start) };
+        }
+        if (call) this.fail('E072', t, `unknown conversion function: ${t.text}`);
+        return { kind: 'ident', text: t.text, span: this.span(t) };
+      }
+      default:
+        if (this.isPunct('[')) {
+          this.next();
+          if (!this.isPunct(']')) this.fail('E075', this.tok, 'Expected `]` in vector default');
+          this.next();
+          return { kind: 'emptyVector', span: this.spanFrom(t.start) };
+        }
+        this.unexpected('default value');
+    }
+  }
+
+  private parseMetadata(): Attribute[] {
+    const out: Attribute[] = [];
+    if (!this.isPunct('(')) return out;
+    this.next();
+    for (;;) {
+      const t = this.tok;
+      if (t.kind !== T.Ident && t.kind !== T.String) {
+        if (t.kind === T.Eof) this.unexpected('attribute name');
+        this.fail('E010', t, `attribute name must be either identifier or string: ${describe(t)}`);
+      }
+      this.next();
+      const name: Name = { text: t.text, span: this.span(t) };
+      let value: AttrValue | undefined;
+      if (this.isPunct(':')) {
+        this.next();
+        value = this.parseAttrValue();
+      }
+      out.push({ name, value, span: this.spanFrom(t.start) });
+      if (this.isPunct(')')) {
+        this.next();
+        break;
+      }
+      this.expectPunct(',');
+    }
+    return out;
+  }
+
+  private parseAttrValue(): AttrValue {
+    let t = this.tok;
+    if (t.kind === T.Punct && (t.text === '+' || t.text === '-') && this.peek().kind === T.Ident) {
+      this.fail('E081', t, 'attribute value must be an integer or a string');
+    }
+    if (t.kind === T.Integer || t.kind === T.String) {
+      this.next();
+      return { kind: t.kind === T.Integer ? 'int' : 'string', text: t.text, span: this.span(t) };
+    }
+    if (t.kind === T.Float) {
+      this.next();
+      return { kind: 'float', text: t.text, span: this.span(t) };
+    }
+    if (t.kind === T.Eof) this.unexpected('attribute value');
+    t = this.tok;
+    this.fail('E081', t, `attribute value must be an integer or a string, got: ${describe(t)}`);
+  }
+
+  private parseEnum(): EnumDecl {
+    const docs = this.takeDocs();
+    const kw = this.next();
+    const isUnion = kw.text === 'union';
+    const name = this.expectIdent();
+    let underlying: TypeExpr | undefined;
+    if (this.isPunct(':')) {
+      this.next();
+      underlying = this.parseType();
+    }
+    const attributes = this.parseMetadata();
+    const brace = this.tok;
+    this.expectPunct('{');
+    const values: EnumValueDecl[] = [];
+    if (!this.isPunct('}')) {
+      for (;;) {
+        values.push(this.parseEnumValue(isUnion));
+        if (!this.isPunct(',')) break;
+        this.next();
+        if (this.isPunct('}')) break;
+      }
+    }
+    this.expectPunct('}');
+    return {
+      kind: isUnion ? 'union' : 'enum', name, underlying, attributes, values, docs,
+      span: this.spanFrom(kw.start), bodySpan: this.span(brace),
+    };
+  }
+
+  private parseEnumValue(isUnion: boolean): EnumValueDecl {
+    const docs = this.takeDocs();
+    const name = isUnion ? this.parseQName() : (() => {
+      const n = this.expectIdent();
+      return { parts: [n], text: n.text, span: n.span };
+    })();
+    let type: TypeExpr | undefined;
+    if (isUnion && this.isPunct(':')) {
+      this.next();
+      type = this.parseType();
+    }
+    let value: EnumValueDecl['value'];
+    if (this.isPunct('=')) {
+      this.next();
+      const v = this.tok;
+      if (v.kind !== T.Integer) this.unexpected('integer constant');
+      this.next();
+      value = { text: v.text, span: this.span(v) };
+    }
+    const attributes = this.parseMetadata();
+    return { name, type, value, attributes, docs };
+  }
+
+  private parseService(): ServiceDecl {
+    const docs = this.takeDocs();
+    const kw = this.next();
+    const name = this.expectIdent();
+    const attributes = this.parseMetadata();
+    this.expectPunct('{');
+    const methods: MethodDecl[] = [];
+    if (this.isPunct('}')) this.fail('E051', this.tok, `rpc_service ${name.text} must declare at least one method`);
+    do {
+      if (this.atEof()) this.unexpected('}');
+      const before = this.pos;
+      try {
+        const mdocs = this.takeDocs();
+        const mname = this.expectIdent();
+        this.expectPunct('(');
+        const request = this.parseQName();
+        this.expectPunct(')');
+        this.expectPunct(':');
+        const response = this.parseQName();
+        const mattrs = this.parseMetadata();
+        this.expectPunct(';');
+        methods.push({ name: mname, request, response, attributes: mattrs, docs: mdocs });
+      } catch (e) {
+        if (!(e instanceof Bail)) throw e;
+        this.recoverField(before);
+      }
+    } while (!this.isPunct('}'));
+    this.next();
+    return { kind: 'service', name, attributes, methods, docs, span: this.spanFrom(kw.start) };
+  }
+}
+
+export function describe(t: Token): string {
+  switch (t.kind) {
+    case T.Ident:
+      return t.text.length > 40 ? `${t.text.slice(0, 40)}…` : t.text;
+    case T.String:
+      return 'string constant';
+    case T.Integer:
+      return `integer constant ${t.text.length > 40 ? `${t.text.slice(0, 40)}…` : t.text}`;
+    case T.Float:
+      return `float constant ${t.text.length > 40 ? `${t.text.slice(0, 40)}…` : t.text}`;
+    case T.Eof:
+      return 'end of file';
+    default:
+      return t.text;
+  }
+}

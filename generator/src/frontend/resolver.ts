@@ -1,0 +1,1166 @@
+import type {
+  Attribute, DefaultExpr, EnumDecl, FieldDecl, FileAst, Name, QName, ServiceDecl, TableDecl, TypeExpr,
+} from './ast.js';
+import type { DiagnosticCode } from './codes.js';
+import type { Reporter } from './diagnostics.js';
+import {
+  fitsInt, INT_RANGES, intervalString, isHexIntLiteral, parseFloatLiteral, parseIntLiteral, type IntKind,
+} from './numbers.js';
+import type { SourceFile, Span } from './source.js';
+import type {
+  AdvancedFeature, BaseType, DefaultValue, EnumDef, EnumVal, Field, KeyValue, Location, ObjectDef, RpcCall,
+  Schema, SchemaFile, Service, Streaming, TypeRef,
+} from '../ir/model.js';
+
+/**
+ * Semantic analysis in flatc's order: files are visited depth-first through their includes, each
+ * declaration is checked when it is reached (enums and unions must precede their use, tables may
+ * be referenced before they are defined), and the remaining checks run once everything is known.
+ */
+
+// ---------------------------------------------------------------- internal mutable model
+
+interface AttrVal {
+  readonly value: string;
+  readonly kind: 'int' | 'string' | 'flag';
+  readonly span: Span;
+}
+type Attrs = Map<string, AttrVal>;
+
+interface RType {
+  base: BaseType;
+  element: BaseType;
+  struct?: SDef;
+  enumDef?: EDef;
+  fixedLength: number;
+}
+
+interface FDef {
+  name: string;
+  type: RType;
+  offset: number;
+  padding: number;
+  def: DefaultValue;
+  deprecated: boolean;
+  required: boolean;
+  key: boolean;
+  optional: boolean;
+  attrs: Attrs;
+  docs: readonly string[];
+  span: Span;
+  synthetic: boolean;
+  partner?: FDef;
+}
+
+interface SDef {
+  shortName: string;
+  ns: readonly string[];
+  predecl: boolean;
+  fixed: boolean;
+  fields: FDef[];
+  minalign: number;
+  bytesize: number;
+  hasKey: boolean;
+  attrs: Attrs;
+  docs: readonly string[];
+  span: Span;
+  /** Where a not-yet-defined type was first referenced. */
+  firstRef: Span;
+  declFile: string;
+}
+
+interface EVal {
+  name: string;
+  value: bigint;
+  unionType?: RType;
+  attrs: Attrs;
+  docs: readonly string[];
+  span: Span;
+}
+
+interface EDef {
+  shortName: string;
+  ns: readonly string[];
+  isUnion: boolean;
+  underlying: RType;
+  vals: EVal[];
+  attrs: Attrs;
+  docs: readonly string[];
+  span: Span;
+  declFile: string;
+  bitFlags: boolean;
+}
+
+interface CallDef {
+  name: string;
+  request: SDef;
+  response: SDef;
+  reqName: QName;
+  respName: QName;
+  attrs: Attrs;
+  docs: readonly string[];
+  span: Span;
+}
+
+interface SvcDef {
+  shortName: string;
+  ns: readonly string[];
+  calls: CallDef[];
+  attrs: Attrs;
+  docs: readonly string[];
+  span: Span;
+  declFile: string;
+}
+
+const BUILTIN_ATTRIBUTES = [
+  'deprecated', 'required', 'key', 'shared', 'hash', 'id', 'force_align', 'bit_flags', 'original_order',
+  'nested_flatbuffer', 'csharp_partial', 'streaming', 'idempotent', 'cpp_type', 'cpp_ptr_type',
+  'cpp_ptr_type_get', 'cpp_str_type', 'cpp_str_flex_ctor', 'native_inline', 'native_custom_alloc',
+  'native_type', 'native_type_pack_name', 'native_default', 'flexbuffer', 'private', 'offset64', 'vector64',
+];
+
+const SCALAR_BASE: Readonly<Record<string, BaseType>> = {
+  bool: 'Bool', byte: 'Byte', ubyte: 'UByte', short: 'Short', ushort: 'UShort', int: 'Int', uint: 'UInt',
+  long: 'Long', ulong: 'ULong', float: 'Float', double: 'Double',
+};
+
+const SIZE: Readonly<Record<BaseType, number>> = {
+  None: 1, UType: 1, Bool: 1, Byte: 1, UByte: 1, Short: 2, UShort: 2, Int: 4, UInt: 4, Long: 8, ULong: 8,
+  Float: 4, Double: 8, String: 4, Vector: 4, Obj: 4, Union: 4, Array: 4, Vector64: 8,
+};
+
+const INT_KIND: Partial<Record<BaseType, IntKind>> = {
+  UType: 'ubyte', Bool: 'bool', Byte: 'byte', UByte: 'ubyte', Short: 'short', UShort: 'ushort', Int: 'int',
+  UInt: 'uint', Long: 'long', ULong: 'ulong',
+};
+
+const TYPE_NAMES: Readonly<Record<BaseType, string>> = {
+  None: 'none', UType: 'utype', Bool: 'bool', Byte: 'byte', UByte: 'ubyte', Short: 'short', UShort: 'ushort',
+  Int: 'int', UInt: 'uint', Long: 'long', ULong: 'ulong', Float: 'float', Double: 'double', String: 'string',
+  Vector: 'vector', Obj: 'struct', Union: 'union', Array: 'array', Vector64: 'vector64',
+};
+
+function isScalar(b: BaseType): boolean {
+  return INT_KIND[b] !== undefined || b === 'Float' || b === 'Double';
+}
+function isInteger(b: BaseType): boolean {
+  return INT_KIND[b] !== undefined;
+}
+function isFloat(b: BaseType): boolean {
+  return b === 'Float' || b === 'Double';
+}
+function isUnsigned(b: BaseType): boolean {
+  return b === 'UType' || b === 'Bool' || b === 'UByte' || b === 'UShort' || b === 'UInt' || b === 'ULong';
+}
+function isVector(t: RType): boolean {
+  return t.base === 'Vector' || t.base === 'Vector64';
+}
+function isSeries(t: RType): boolean {
+  return isVector(t) || t.base === 'Array';
+}
+function isStruct(t: RType): boolean {
+  return t.base === 'Obj' && t.struct !== undefined && t.struct.fixed && !t.struct.predecl;
+}
+function elementType(t: RType): RType {
+  return { base: t.element, element: 'None', struct: t.struct, enumDef: t.enumDef, fixedLength: 0 };
+}
+function inlineSize(t: RType): number {
+  if (t.base === 'Obj' && t.struct?.fixed) return t.struct.bytesize;
+  if (t.base === 'Array') return inlineSize(elementType(t)) * t.fixedLength;
+  return SIZE[t.base];
+}
+function inlineAlignment(t: RType): number {
+  if (t.base === 'Obj' && t.struct?.fixed) return t.struct.minalign;
+  if (t.base === 'Array') return inlineAlignment(elementType(t));
+  return SIZE[t.base];
+}
+function qualify(ns: readonly string[], name: string): string {
+  return ns.length ? `${ns.join('.')}.${name}` : name;
+}
+function paddingBytes(size: number, align: number): number {
+  return (-size & (align - 1)) >>> 0;
+}
+function isLowerSnakeCase(s: string): boolean {
+  return /^[a-z0-9_]*$/.test(s);
+}
+
+export interface ResolveInput {
+  /** Files in flatc's processing order (includes before includers). */
+  readonly order: readonly FileAst[];
+  readonly mainFile: SourceFile;
+  readonly relativeName: (path: string) => string;
+  readonly fileIncludes: ReadonlyMap<string, readonly string[]>;
+  readonly nativeIncludes: readonly string[];
+}
+
+export function resolve(input: ResolveInput, reporter: Reporter): Schema {
+  return new Resolver(input, reporter).run();
+}
+
+class Resolver {
+  private readonly structs = new Map<string, SDef>();
+  private readonly structList: SDef[] = [];
+  private readonly enums = new Map<string, EDef>();
+  private readonly enumList: EDef[] = [];
+  private readonly types = new Set<string>();
+  private readonly services = new Map<string, SvcDef>();
+  private readonly known = new Set<string>(BUILTIN_ATTRIBUTES);
+  private readonly features = new Set<AdvancedFeature>();
+  private ns: readonly string[] = [];
+  private root: SDef | undefined;
+  private fileIdent = '';
+  private fileExt = '';
+  private currentFile!: SourceFile;
+  private declFile = '';
+  /** Services whose request/response checks must wait until every type is defined. */
+  private readonly pendingCalls: CallDef[] = [];
+
+  constructor(
+    private readonly input: ResolveInput,
+    private readonly rep: Reporter,
+  ) {}
+
+  private err(code: DiagnosticCode, span: Span, message: string): void {
+    this.rep.report(code, span, message);
+  }
+
+  run(): Schema {
+    for (const ast of this.input.order) {
+      this.currentFile = ast.file;
+      this.declFile = this.input.relativeName(ast.file.path);
+      // Each file starts in the global namespace; root_type/file_identifier/file_extension of an
+      // included file are not inherited (flatc resets them after every include).
+      this.ns = [];
+      this.root = undefined;
+      this.fileIdent = '';
+      this.fileExt = '';
+      for (const d of ast.decls) {
+        switch (d.kind) {
+          case 'namespace':
+            this.ns = d.parts.map((p) => p.text);
+            break;
+          case 'table':
+          case 'struct':
+            this.declareTable(d);
+            break;
+          case 'enum':
+          case 'union':
+            this.declareEnum(d);
+            break;
+          case 'service':
+            this.declareService(d);
+            break;
+          case 'root_type':
+            this.setRoot(d.name);
+            break;
+          case 'file_identifier':
+            if (Buffer.byteLength(d.value, 'utf8') !== 4) {
+              this.err('E053', d.span, 'file_identifier must be exactly 4 characters');
+            }
+            this.fileIdent = d.value;
+            break;
+          case 'file_extension':
+            this.fileExt = d.value;
+            break;
+          case 'attribute':
+            this.known.add(d.name.text);
+            break;
+        }
+      }
+    }
+    this.finalChecks();
+    return this.build();
+  }
+
+  // ------------------------------------------------------------ lookup (flatc's rules)
+
+  private lookupByName<V>(table: ReadonlyMap<string, V>, name: string): V | undefined {
+    // Current namespace, then each enclosing one, then global; sibling namespaces never.
+    for (let n = this.ns.length; n > 0; n--) {
+      const v = table.get(`${this.ns.slice(0, n).join('.')}.${name}`);
+      if (v !== undefined) return v;
+    }
+    return table.get(name);
+  }
+
+  private lookupCreateStruct(name: string, span: Span, create: boolean): SDef | undefined {
+    const qualified = qualify(this.ns, name);
+    let sd = this.structs.get(name);
+    if (sd?.predecl) return sd;
+    sd = this.structs.get(qualified);
+    if (sd?.predecl) return sd;
+    if (!sd) sd = this.lookupByName(this.structs, name);
+    if (!sd && create) {
+      // A forward reference: registered under the name as written, bound by the later definition.
+      sd = {
+        shortName: name, ns: this.ns, predecl: true, fixed: false, fields: [], minalign: 1, bytesize: 0,
+        hasKey: false, attrs: new Map(), docs: [], span, firstRef: span, declFile: '',
+      };
+      this.structs.set(name, sd);
+      this.structList.push(sd);
+    }
+    return sd;
+  }
+
+  private defineStruct(name: Name): SDef | undefined {
+    const qualified = qualify(this.ns, name.text);
+    let sd = this.structs.get(name.text);
+    if (sd?.predecl) {
+      this.structs.delete(name.text);
+      this.structs.set(qualified, sd);
+    } else {
+      sd = this.structs.get(qualified);
+      if (sd && !sd.predecl) {
+        this.err('E032', name.span, `datatype already exists: ${qualified}`);
+        return undefined;
+      }
+      if (!sd) {
+        sd = {
+          shortName: name.text, ns: this.ns, predecl: true, fixed: false, fields: [], minalign: 1, bytesize: 0,
+          hasKey: false, attrs: new Map(), docs: [], span: name.span, firstRef: name.span, declFile: '',
+        };
+        this.structs.set(qualified, sd);
+        this.structList.push(sd);
+      }
+    }
+    sd.ns = this.ns;
+    sd.shortName = name.text;
+    sd.span = name.span;
+    sd.declFile = this.declFile;
+    return sd;
+  }
+
+  // ------------------------------------------------------------ attributes
+
+  private parseMetadata(list: readonly Attribute[]): Attrs {
+    const attrs: Attrs = new Map();
+    for (const a of list) {
+      if (!this.known.has(a.name.text)) {
+        this.err('E080', a.name.span, `user define attributes must be declared before use: ${a.name.text}`);
+        continue;
+      }
+      let v: AttrVal;
+      if (a.value === undefined) v = { value: '0', kind: 'flag', span: a.span };
+      else if (a.value.kind === 'float') {
+        this.err('E081', a.value.span, `attribute value must be an integer or a string: ${a.name.text}: ${a.value.text}`);
+        continue;
+      } else v = { value: a.value.text, kind: a.value.kind, span: a.value.span };
+      if (attrs.has(a.name.text)) {
+        this.err('W003', a.name.span, `attribute already found: ${a.name.text}`);
+        continue;
+      }
+      attrs.set(a.name.text, v);
+    }
+    return attrs;
+  }
+
+  // ------------------------------------------------------------ types
+
+  private resolveType(t: TypeExpr): RType | undefined {
+    switch (t.kind) {
+      case 'scalar':
+        return { base: SCALAR_BASE[t.scalar] as BaseType, element: 'None', fixedLength: 0 };
+      case 'string':
+        return { base: 'String', element: 'None', fixedLength: 0 };
+      case 'named': {
+        const e = this.lookupByName(this.enums, t.name.text);
+        if (e) {
+          if (e.isUnion) return { base: 'Union', element: 'None', enumDef: e, fixedLength: 0 };
+          return { base: e.underlying.base, element: 'None', enumDef: e, fixedLength: 0 };
+        }
+        const sd = this.lookupCreateStruct(t.name.text, t.name.span, true) as SDef;
+        return { base: 'Obj', element: 'None', struct: sd, fixedLength: 0 };
+      }
+      case 'vector':
+      case 'array': {
+        const sub = this.resolveType(t.element);
+        if (!sub) return undefined;
+        if (isSeries(sub)) {
+          this.err('E040', t.element.span, 'nested vector types not supported (wrap in table first)');
+          return undefined;
+        }
+        if (t.kind === 'vector') {
+          return { base: 'Vector', element: sub.base, struct: sub.struct, enumDef: sub.enumDef, fixedLength: 0 };
+        }
+        const len = parseIntLiteral(t.length);
+        if (len === undefined || len < 1n || len > 65535n) {
+          this.err('E062', t.lengthSpan, 'length of fixed-length array must be positive and fit to uint16_t type');
+          return undefined;
+        }
+        return { base: 'Array', element: sub.base, struct: sub.struct, enumDef: sub.enumDef, fixedLength: Number(len) };
+      }
+    }
+  }
+
+  // ------------------------------------------------------------ tables and structs
+
+  private declareTable(d: TableDecl): void {
+    const sd = this.defineStruct(d.name);
+    const fixed = d.kind === 'struct';
+    // A duplicate still gets its body checked, against a throwaway definition.
+    const def: SDef = sd ?? {
+      shortName: d.name.text, ns: this.ns, predecl: false, fixed, fields: [], minalign: 1, bytesize: 0,
+      hasKey: false, attrs: new Map(), docs: [], span: d.name.span, firstRef: d.name.span, declFile: this.declFile,
+    };
+    def.predecl = false;
+    def.fixed = fixed;
+    def.docs = d.docs;
+    def.attrs = this.parseMetadata(d.attributes);
+    for (const f of d.fields) this.declareField(def, f);
+    if (fixed) {
+      const fa = def.attrs.get('force_align');
+      if (fa) {
+        const align = fa.kind === 'string' || fa.kind === 'int' ? parseIntLiteral(fa.value) : undefined;
+        if (align === undefined || align < BigInt(def.minalign) || align > 32n || (align & (align - 1n)) !== 0n) {
+          this.err('E065', fa.span,
+            `force_align must be a power of two integer ranging from the struct's natural alignment ${def.minalign} to 32`);
+        } else def.minalign = Number(align);
+      }
+      if (def.bytesize === 0 && d.fields.length === 0) this.err('E048', d.name.span, 'size 0 structs not allowed');
+    }
+    this.padLastField(def, def.minalign);
+    if (!fixed) this.assignIds(def);
+    this.checkClashes(def);
+    if (sd) {
+      const q = qualify(this.ns, d.name.text);
+      if (this.types.has(q)) this.err('E032', d.name.span, `datatype already exists: ${q}`);
+      this.types.add(q);
+    }
+  }
+
+  private padLastField(sd: SDef, align: number): void {
+    const pad = paddingBytes(sd.bytesize, align);
+    sd.bytesize += pad;
+    const last = sd.fields[sd.fields.length - 1];
+    if (last) last.padding = pad;
+  }
+
+  private addField(sd: SDef, name: string, type: RType, span: Span, synthetic: boolean): FDef | undefined {
+    if (sd.fields.some((f) => f.name === name)) {
+      this.err('E033', span, `field already exists: ${name}`);
+      return undefined;
+    }
+    if (!sd.fixed && sd.fields.length >= 32767) {
+      this.err('E067', span, 'too many fields in table (vtable would overflow)');
+      return undefined;
+    }
+    const f: FDef = {
+      name, type, offset: 4 + 2 * sd.fields.length, padding: 0, def: { kind: 'none' }, deprecated: false,
+      required: false, key: false, optional: false, attrs: new Map(), docs: [], span, synthetic,
+    };
+    if (sd.fixed) {
+      const size = inlineSize(type);
+      const align = inlineAlignment(type);
+      sd.minalign = Math.max(sd.minalign, align);
+      this.padLastField(sd, align);
+      f.offset = sd.bytesize;
+      sd.bytesize += size;
+    }
+    sd.fields.push(f);
+    return f;
+  }
+
+  private declareField(sd: SDef, d: FieldDecl): void {
+    const name = d.name.text;
+    if (this.lookupCreateStruct(name, d.name.span, false)) {
+      this.err('E039', d.name.span, `field name can not be the same as table/struct name: ${name}`);
+    }
+    if (!isLowerSnakeCase(name)) {
+      this.err('W001', d.name.span, `field names should be lowercase snake_case, got: ${name}`);
+    }
+    const type = this.resolveType(d.type);
+    if (!type) return;
+
+    if (sd.fixed) {
+      const inner = type.base === 'Array' ? elementType(type) : type;
+      if (inner.base === 'Obj' && inner.struct && (inner.struct.predecl || inner.struct === sd)) {
+        this.err('E047', d.type.span,
+          `Incomplete type in struct is not allowed, type name: ${inner.struct.shortName}`);
+        return;
+      }
+      const valid = isScalar(type.base) || isStruct(type) ||
+        (type.base === 'Array' && (isScalar(inner.base) || isStruct(inner)));
+      if (!valid) {
+        this.err(type.base === 'Array' ? 'E050' : 'E042', d.type.span, 'structs may contain only scalar or struct fields');
+        return;
+      }
+    } else if (type.base === 'Array') {
+      this.err('E041', d.type.span, 'fixed-length array in table must be wrapped in struct');
+      return;
+    }
+    if (type.base === 'Array') this.features.add('AdvancedArrayFeatures');
+
+    let typefield: FDef | undefined;
+    if (type.base === 'Union') {
+      const ut = type.enumDef?.underlying as RType;
+      typefield = this.addField(sd, `${name}_type`, { ...ut, base: ut.base, enumDef: type.enumDef }, d.name.span, true);
+      if (!typefield) return;
+    } else if (isVector(type) && type.element === 'Union') {
+      this.features.add('AdvancedUnionFeatures');
+      typefield = this.addField(sd, `${name}_type`,
+        { base: 'Vector', element: 'UType', enumDef: type.enumDef, fixedLength: 0 }, d.name.span, true);
+      if (!typefield) return;
+    }
+    const field = this.addField(sd, name, type, d.name.span, false);
+    if (!field) return;
+    if (typefield) {
+      // The hidden type vector of a union vector is an ordinary optional vector on the wire.
+      typefield.optional = isVector(typefield.type);
+      typefield.partner = field;
+      field.partner = typefield;
+    }
+
+    if (d.default) this.fieldDefault(sd, field, d.default);
+    if (isFloat(type.base) && field.def.kind === 'none') field.def = { kind: 'float', value: 0 };
+
+    field.docs = d.docs;
+    field.attrs = this.parseMetadata(d.attributes);
+    const attr = (k: string) => field.attrs.get(k);
+    field.deprecated = attr('deprecated') !== undefined;
+
+    const hash = attr('hash');
+    if (hash) this.checkHash(type, hash);
+
+    field.key = attr('key') !== undefined;
+    const required = attr('required') !== undefined || (type.base === 'String' && field.key);
+    const defStrOrVec = (type.base === 'String' || isVector(type)) &&
+      (field.def.kind === 'string' || field.def.kind === 'emptyVector');
+    const optional = sd.fixed
+      ? false
+      : isScalar(type.base)
+        ? field.def.kind === 'null'
+        : !(required || defStrOrVec);
+    if (required && optional && isScalar(type.base)) {
+      this.err('E076', (attr('required') as AttrVal).span, 'Fields cannot be both optional and required.');
+    }
+    field.required = required;
+    field.optional = optional;
+    if (attr('required') && (sd.fixed || isScalar(type.base))) {
+      this.err('E082', (attr('required') as AttrVal).span, "only non-scalar fields in tables may be 'required'");
+    }
+    if (field.key) {
+      const k = attr('key') as AttrVal;
+      if (sd.hasKey) this.err('E084', k.span, "only one field may be set as 'key'");
+      sd.hasKey = true;
+      let valid = isScalar(type.base) || type.base === 'String' || isStruct(type);
+      if (type.base === 'Array') valid = isScalar(type.element) || isStruct(elementType(type));
+      if (!valid) this.err('E083', k.span, "'key' field must be string, scalar type or fixed size array of scalars");
+      else if (field.def.kind === 'null') this.err('E083', k.span, "'key' field may not be an optional scalar");
+    }
+    if (field.def.kind === 'null') {
+      this.features.add('OptionalScalars');
+      if (sd.fixed) this.err('E096', field.span, 'Optional scalars are not supported in structs.');
+    }
+    if (type.enumDef && type.base !== 'Union' && !isSeries(type)) this.checkEnumDefault(field, type.enumDef, d);
+    if (field.deprecated && sd.fixed) {
+      this.err('E092', (attr('deprecated') as AttrVal).span, "can't deprecate fields in a struct");
+    }
+    const cppType = attr('cpp_type');
+    if (cppType) {
+      if (!hash) this.err('E094', cppType.span, 'cpp_type can only be used with a hashed field');
+      else if (!attr('cpp_ptr_type')) {
+        // flatc records the implied pointer type; the reflection output shows it.
+        field.attrs.set('cpp_ptr_type', { value: 'naked', kind: 'string', span: cppType.span });
+      }
+    }
+    const shared = attr('shared');
+    if (shared && type.base !== 'String') this.err('E086', shared.span, 'shared can only be defined on strings');
+    const nca = attr('native_custom_alloc');
+    if (nca) this.err('E095', nca.span, 'native_custom_alloc can only be used with a table or struct definition');
+    const ni = attr('native_inline');
+    if (ni && !isStruct(type) && !(isVector(type) && type.element === 'Obj')) {
+      this.err('E093', ni.span, "'native_inline' can only be defined on structs, vector of structs or vector of tables");
+    }
+    const nested = attr('nested_flatbuffer');
+    if (nested) {
+      if (nested.kind !== 'string') this.err('E087', nested.span, 'nested_flatbuffer attribute must be a string (the root type)');
+      else if (type.base !== 'Vector' || type.element !== 'UByte') {
+        this.err('E087', nested.span, 'nested_flatbuffer attribute may only apply to a vector of ubyte');
+      } else this.lookupCreateStruct(nested.value, nested.span, true);
+    }
+    const flex = attr('flexbuffer');
+    if (flex && (type.base !== 'Vector' || type.element !== 'UByte')) {
+      this.err('E088', flex.span, 'flexbuffer attribute may only apply to a vector of ubyte');
+    }
+    const v64 = attr('vector64');
+    if (v64) {
+      if (type.base !== 'Vector') this.err('E098', v64.span, "'vector64' may only apply to a vector");
+      else field.type = { ...type, base: 'Vector64' };
+    }
+    const o64 = attr('offset64');
+    if (o64 && type.base !== 'Vector' && type.base !== 'String') {
+      this.err('E098', o64.span, "'offset64' may only apply to a vector or a string");
+    }
+    if (typefield) {
+      const id = attr('id');
+      if (id) {
+        const v = parseIntLiteral(id.value);
+        if (v !== undefined && v > 0n && v <= 65535n) {
+          typefield.attrs.set('id', { value: String(v - 1n), kind: id.kind, span: id.span });
+        } else {
+          this.err('E090', id.span,
+            `a union type effectively adds two fields with non-negative ids, its id must be that of the second field (the first field is the type field and not explicitly declared in the schema); field: ${name}, id: ${id.value}`);
+          field.attrs.delete('id');
+        }
+      }
+      if (field.deprecated) typefield.deprecated = true;
+    }
+  }
+
+  private checkHash(type: RType, hash: AttrVal): void {
+    const b = isVector(type) ? type.element : type.base;
+    const bits = b === 'Short' || b === 'UShort' ? 16 : b === 'Int' || b === 'UInt' ? 32 : b === 'Long' || b === 'ULong' ? 64 : 0;
+    if (bits === 0) {
+      this.err('E085', hash.span, 'only short, ushort, int, uint, long and ulong data types support hashing.');
+      return;
+    }
+    const ok = bits === 16 ? ['fnv1_16', 'fnv1a_16'] : bits === 32 ? ['fnv1_32', 'fnv1a_32'] : ['fnv1_64', 'fnv1a_64'];
+    if (!ok.includes(hash.value)) {
+      this.err('E085', hash.span, `Unknown hashing algorithm for ${bits} bit types: ${hash.value}`);
+    }
+  }
+
+  private checkEnumDefault(field: FDef, e: EDef, d: FieldDecl): void {
+    if (field.def.kind === 'null' || e.bitFlags) return;
+    const v = field.def.kind === 'integer' ? field.def.value : 0n;
+    if (field.def.kind !== 'integer' && field.def.kind !== 'none') return;
+    if (!e.vals.some((ev) => ev.value === v)) {
+      this.err('E071', d.default?.span ?? d.name.span,
+        `default value of \`${v}\` for field \`${field.name}\` is not part of enum \`${e.shortName}\`.`);
+    }
+  }
+
+  /** flatc's ParseSingleValue for a field default, then the placement rules. */
+  private fieldDefault(sd: SDef, field: FDef, expr: DefaultExpr): void {
+    const t = field.type;
+    if (t.base === 'Obj' || t.base === 'Array') {
+      this.err('E070', expr.span, 'default values are not supported for struct fields, table fields, or in structs.');
+      return;
+    }
+    if (t.base === 'Union') {
+      this.err('E074', expr.span, 'Union defaults must be NONE (the implicit default); no other default is allowed');
+      return;
+    }
+    if (isVector(t)) {
+      if (expr.kind !== 'emptyVector') {
+        this.err('E075', expr.span, 'The only supported default for vectors is `[]`.');
+        return;
+      }
+      this.features.add('DefaultVectorsAndStrings');
+      field.def = { kind: 'emptyVector' };
+      return;
+    }
+    if (t.base === 'String') {
+      if (expr.kind !== 'string') {
+        this.err('E072', expr.span, `Cannot assign token starting with '${exprText(expr)}' to value of <string> type.`);
+        return;
+      }
+      this.features.add('DefaultVectorsAndStrings');
+      field.def = { kind: 'string', value: expr.text };
+      return;
+    }
+    const v = this.scalarValue(expr, t, field.name);
+    if (v === undefined) return;
+    if (sd.fixed && !(v.kind === 'integer' && v.value === 0n && expr.kind === 'int')) {
+      this.err('E070', expr.span, 'default values are not supported for struct fields, table fields, or in structs.');
+      return;
+    }
+    field.def = v;
+  }
+
+  private scalarValue(expr: DefaultExpr, t: RType, name: string): DefaultValue | undefined {
+    const b = t.base;
+    const typeName = TYPE_NAMES[b];
+    if (expr.kind === 'call') {
+      if (!isFloat(b)) {
+        this.err('E072', expr.span, `conversion function ${expr.fn}() is only allowed for float types, not <${typeName}>`);
+        return undefined;
+      }
+      const arg = this.scalarValue(expr.arg, t, name);
+      if (arg === undefined) return undefined;
+      const x = arg.kind === 'float' ? arg.value : arg.kind === 'integer' ? Number(arg.value) : NaN;
+      return { kind: 'float', value: applyFunction(expr.fn, x) };
+    }
+    if (expr.kind === 'emptyVector') {
+      this.err('E072', expr.span, `Cannot assign token starting with '[' to value of <${typeName}> type.`);
+      return undefined;
+    }
+    if (expr.kind === 'ident' || expr.kind === 'string') {
+      let text = expr.text;
+      if (expr.kind === 'string' && !expr.trivial) {
+        this.err('E072', expr.span,
+          `type mismatch or invalid value, an initializer of non-string field must be trivial ASCII string: type: ${typeName}, name: ${name}, value: ${text}`);
+        return undefined;
+      }
+      if (b === 'Bool' && (text === 'true' || text === 'false')) return { kind: 'integer', value: text === 'true' ? 1n : 0n };
+      if (text === 'null') return { kind: 'null' };
+      if (isInteger(b) && b !== 'Bool' && /^[A-Za-z_]/.test(text)) return this.enumFromString(expr.span, t, text);
+      if (expr.kind === 'string') {
+        text = text.replace(/ +$/, '');
+        if (isFloat(b) && text.includes(')')) {
+          this.err('E072', expr.span, `invalid number: ${text}`);
+          return undefined;
+        }
+      }
+      return this.numberValue(expr.span, t, text, expr.kind === 'ident' ? 'ident' : 'string');
+    }
+    if (expr.kind === 'float') {
+      if (!isFloat(b)) {
+        this.err('E072', expr.span, `Cannot assign token starting with '${expr.text}' to value of <${typeName}> type.`);
+        return undefined;
+      }
+      return this.numberValue(expr.span, t, expr.text, 'float');
+    }
+    return this.numberValue(expr.span, t, expr.text, 'int');
+  }
+
+  private numberValue(span: Span, t: RType, text: string, from: 'int' | 'float' | 'ident' | 'string'): DefaultValue | undefined {
+    const b = t.base;
+    if (isFloat(b)) {
+      if (from !== 'float' && isHexIntLiteral(text)) {
+        this.err('E072', span,
+          `invalid number, the exponent suffix of hexadecimal floating-point literals is mandatory: "${text}"`);
+        return undefined;
+      }
+      const v = parseFloatLiteral(text);
+      if (v === undefined) {
+        this.err('E072', span, `invalid number: "${text}"`);
+        return undefined;
+      }
+      return { kind: 'float', value: v };
+    }
+    const kind = INT_KIND[b] as IntKind;
+    const v = parseIntLiteral(text.trim());
+    if (v === undefined) {
+      this.err('E072', span, `invalid number: "${text}"`);
+      return undefined;
+    }
+    if (!fitsInt(v, kind)) {
+      this.err('E061', span, `invalid number: "${text}", constant does not fit ${intervalString(kind)}`);
+      return undefined;
+    }
+    return { kind: 'integer', value: v };
+  }
+
+  private enumFromString(span: Span, t: RType, text: string): DefaultValue | undefined {
+    let acc = 0n;
+    for (const word of text.split(' ')) {
+      let ev: EVal | undefined;
+      if (t.enumDef) {
+        ev = t.enumDef.vals.find((v) => v.name === word);
+      } else {
+        const dot = word.indexOf('.');
+        if (dot < 0) {
+          this.err('E072', span, `enum values need to be qualified by an enum type: ${word}`);
+          return undefined;
+        }
+        const enumName = word.slice(0, dot);
+        const e = this.lookupByName(this.enums, enumName);
+        if (!e) {
+          this.err('E071', span, `unknown enum: ${enumName}`);
+          return undefined;
+        }
+        ev = e.vals.find((v) => v.name === word.slice(dot + 1));
+      }
+      if (!ev) {
+        this.err('E071', span, `unknown enum value: ${word}`);
+        return undefined;
+      }
+      acc |= BigInt.asUintN(64, ev.value);
+    }
+    const kind = INT_KIND[t.base] as IntKind;
+    const v = isUnsigned(t.base) ? acc : BigInt.asIntN(64, acc);
+    if (!fitsInt(v, kind)) {
+      this.err('E061', span, `invalid number: "${v}", constant does not fit ${intervalString(kind)}`);
+      return undefined;
+    }
+    return { kind: 'integer', value: v };
+  }
+
+  private assignIds(sd: SDef): void {
+    const withId = sd.fields.filter((f) => f.attrs.has('id')).length;
+    if (withId === 0 || sd.fields.length === 0) return;
+    if (withId !== sd.fields.length) {
+      const missing = sd.fields.find((f) => !f.attrs.has('id') && !f.synthetic) ?? sd.fields[0] as FDef;
+      this.err('E089', missing.span, `either all fields or no fields must have an 'id' attribute (missing on: ${missing.name})`);
+      return;
+    }
+    const ids = new Map<FDef, number>();
+    for (const f of sd.fields) {
+      const a = f.attrs.get('id') as AttrVal;
+      const v = parseIntLiteral(a.value);
+      if (v === undefined || v < 0n || v > 65535n) {
+        this.err('E066', a.span, `field id's must be non-negative number, field: ${f.name}, id: ${a.value}`);
+        return;
+      }
+      ids.set(f, Number(v));
+    }
+    const sorted = [...sd.fields].sort((a, b) => (ids.get(a) as number) - (ids.get(b) as number));
+    for (let i = 0; i < sorted.length; i++) {
+      const f = sorted[i] as FDef;
+      if (ids.get(f) !== i) {
+        const a = f.attrs.get('id') as AttrVal;
+        this.err('E063', a.span,
+          `field id's must be consecutive from 0, id ${i} missing or set twice, field: ${f.name}, id: ${a.value}`);
+        return;
+      }
+      f.offset = 4 + 2 * i;
+    }
+    sd.fields = sorted;
+  }
+
+  private checkClashes(sd: SDef): void {
+    const rules: ReadonlyArray<readonly [string, (t: RType) => boolean]> = [
+      ['_type', (t) => t.base === 'Union'], ['Type', (t) => t.base === 'Union'],
+      ['_length', (t) => isVector(t)], ['Length', (t) => isVector(t)],
+      ['_byte_vector', (t) => t.base === 'String'], ['ByteVector', (t) => t.base === 'String'],
+    ];
+    for (const [suffix, pred] of rules) {
+      for (const f of sd.fields) {
+        if (f.name.length > suffix.length && f.name.endsWith(suffix) && f.type.base !== 'UType' && !f.synthetic) {
+          const other = sd.fields.find((g) => g.name === f.name.slice(0, -suffix.length));
+          if (other && pred(other.type)) {
+            this.err('E038', f.span, `Field ${f.name} would clash with generated functions for field ${other.name}`);
+          }
+        }
+      }
+    }
+  }
+
+  // ------------------------------------------------------------ enums and unions
+
+  private declareEnum(d: EnumDecl): void {
+    const isUnion = d.kind === 'union';
+    const qualified = qualify(this.ns, d.name.text);
+    const e: EDef = {
+      shortName: d.name.text, ns: this.ns, isUnion,
+      underlying: { base: isUnion ? 'UType' : 'Int', element: 'None', fixedLength: 0 },
+      vals: [], attrs: new Map(), docs: d.docs, span: d.name.span, declFile: this.declFile, bitFlags: false,
+    };
+    e.underlying.enumDef = e;
+    const duplicate = this.enums.has(qualified);
+    if (duplicate) this.err('E032', d.name.span, `enum already exists: ${qualified}`);
+    if (!isUnion && d.underlying === undefined) {
+      this.err('E043', d.bodySpan,
+        "must specify the underlying integer type for this enum (e.g. ': short', which was the default).");
+      return;
+    }
+    if (d.underlying) {
+      const ut = this.resolveType(d.underlying);
+      if (!ut) return;
+      if (!isInteger(ut.base) || ut.base === 'Bool' || ut.enumDef) {
+        this.err(isUnion ? 'E055' : 'E043', d.underlying.span,
+          isUnion ? 'underlying union type must be integral' : 'underlying enum type must be integral');
+        return;
+      }
+      e.underlying = { base: ut.base, element: 'None', enumDef: e, fixedLength: 0 };
+    }
+    e.attrs = this.parseMetadata(d.attributes);
+    const bitFlags = e.attrs.get('bit_flags');
+    e.bitFlags = bitFlags !== undefined;
+    const ub = e.underlying.base;
+    if (bitFlags && !isUnsigned(ub)) {
+      this.err('W002', bitFlags.span, 'underlying type of bit_flags enum must be unsigned');
+    }
+    const fa = e.attrs.get('force_align');
+    if (fa) this.err('E097', fa.span, '`force_align` is not a valid attribute for Enums.');
+    if (!duplicate) this.enums.set(qualified, e);
+    this.enumList.push(e);
+
+    const kind = INT_KIND[ub] as IntKind;
+    const [lo, hi] = INT_RANGES[kind];
+    if (isUnion || d.values.length === 0) {
+      e.vals.push({ name: 'NONE', value: 0n, attrs: new Map(), docs: [], span: d.name.span });
+    }
+    const memberTypes = new Set<SDef | 'string'>();
+    for (const vd of d.values) {
+      const last = e.vals[e.vals.length - 1];
+      let value = last ? last.value + 1n : 0n;
+      let name = vd.name.text;
+      let unionType: RType | undefined;
+      if (isUnion) {
+        name = name.replace(/\./g, '_');
+        if (vd.type) {
+          const ut = this.resolveType(vd.type);
+          if (!ut) continue;
+          if (ut.base !== 'Obj' && ut.base !== 'String') {
+            this.err('E044', vd.type.span, 'union value type may only be table/struct/string');
+            continue;
+          }
+          unionType = ut;
+        } else {
+          if (vd.name.text === 'NONE') {
+            this.err('E052', vd.name.span, 'enum value already exists: NONE (a union has an implicit NONE = 0)');
+            continue;
+          }
+          const sd = this.lookupCreateStruct(vd.name.text, vd.name.span, true) as SDef;
+          unionType = { base: 'Obj', element: 'None', struct: sd, fixedLength: 0 };
+        }
+        const key = unionType.base === 'String' ? 'string' : (unionType.struct as SDef);
+        memberTypes.add(key);
+      }
+      if (vd.value) {
+        const v = parseIntLiteral(vd.value.text);
+        const range = kind === 'ulong' ? 'ulong' : 'long';
+        if (v === undefined || !fitsInt(v, range)) {
+          this.err('E060', vd.value.span, `constant does not fit ${intervalString(range)}`);
+          continue;
+        }
+        value = v;
+        if (value < lo || value > hi) {
+          this.err('E060', vd.value.span, `enum value does not fit, "${value}" out of [${lo}; ${hi}]`);
+          continue;
+        }
+      } else if (value < lo || value > hi) {
+        this.err('E060', vd.name.span, `enum value does not fit, "${value - 1n} + 1" out of [${lo}; ${hi}]`);
+        continue;
+      }
+      if (e.vals.some((x) => x.name === name)) {
+        this.err(isUnion ? 'E036' : 'E034', vd.name.span, `enum value already exists: ${name}`);
+        continue;
+      }
+      e.vals.push({ name, value, unionType, attrs: this.parseMetadata(vd.attributes), docs: vd.docs, span: vd.name.span });
+    }
+    if (bitFlags) {
+      const width = BigInt(8 * SIZE[ub]);
+      for (const ev of e.vals) {
+        const u = BigInt.asUintN(64, ev.value);
+        if (!isUnsigned(ub) && u === width - 1n) {
+          this.err('E064', ev.span, 'underlying type of bit_flags enum must be unsigned');
+        } else if (u >= width) {
+          this.err('E064', ev.span, 'bit flag out of range of underlying integral type');
+        } else {
+          ev.value = isUnsigned(ub) ? 1n << u : BigInt.asIntN(64, 1n << u);
+        }
+      }
+    }
+    e.vals.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+    for (let i = 1; i < e.vals.length; i++) {
+      const p = e.vals[i - 1] as EVal;
+      const c = e.vals[i] as EVal;
+      if (BigInt.asUintN(64, p.value) === BigInt.asUintN(64, c.value)) {
+        this.err('E035', c.span, `all enum values must be unique: ${p.name} and ${c.name} are both ${c.value}`);
+      }
+    }
+    if (this.types.has(qualified) && !duplicate) this.err('E032', d.name.span, `datatype already exists: ${qualified}`);
+    this.types.add(qualified);
+  }
+
+  // ------------------------------------------------------------ services and root
+
+  private declareService(d: ServiceDecl): void {
+    const qualified = qualify(this.ns, d.name.text);
+    const svc: SvcDef = {
+      shortName: d.name.text, ns: this.ns, calls: [], attrs: this.parseMetadata(d.attributes), docs: d.docs,
+      span: d.name.span, declFile: this.declFile,
+    };
+    if (this.services.has(qualified)) this.err('E032', d.name.span, `service already exists: ${qualified}`);
+    else this.services.set(qualified, svc);
+    for (const m of d.methods) {
+      const req = this.methodType(m.request);
+      const resp = this.methodType(m.response);
+      const attrs = this.parseMetadata(m.attributes);
+      if (svc.calls.some((c) => c.name === m.name.text)) {
+        this.err('E037', m.name.span, `rpc already exists: ${m.name.text}`);
+        continue;
+      }
+      const streaming = attrs.get('streaming');
+      if (streaming && !['none', 'client', 'server', 'bidi'].includes(streaming.value)) {
+        this.err('E091', streaming.span,
+          `invalid 'streaming' value "${streaming.value}" (expected "none", "client", "server" or "bidi")`);
+      }
+      if (!req || !resp) continue;
+      const call: CallDef = {
+        name: m.name.text, request: req, response: resp, reqName: m.request, respName: m.response, attrs,
+        docs: m.docs, span: m.name.span,
+      };
+      svc.calls.push(call);
+      this.pendingCalls.push(call);
+    }
+  }
+
+  private methodType(q: QName): SDef | undefined {
+    if (this.lookupByName(this.enums, q.text)) {
+      this.err('E045', q.span, `rpc request and response types must be tables: ${q.text} is an enum or union`);
+      return undefined;
+    }
+    return this.lookupCreateStruct(q.text, q.span, true);
+  }
+
+  private setRoot(q: QName): void {
+    const sd = this.structs.get(q.text) ?? this.structs.get(qualify(this.ns, q.text));
+    if (!sd || sd.predecl) {
+      this.err('E046', q.span, `unknown root type: ${q.text}`);
+      return;
+    }
+    if (sd.fixed) {
+      this.err('E046', q.span, 'root type must be a table');
+      return;
+    }
+    this.root = sd;
+  }
+
+  // ------------------------------------------------------------ whole-schema checks
+
+  private finalChecks(): void {
+    for (const sd of this.structList) {
+      if (sd.predecl) {
+        this.err('E030', sd.firstRef, `type referenced but not defined (check namespace): ${sd.shortName}`);
+      }
+    }
+    for (const c of this.pendingCalls) {
+      for (const [sd, q] of [[c.request, c.reqName], [c.response, c.respName]] as const) {
+        if (!sd.predecl && sd.fixed) {
+          this.err('E045', q.span, `rpc request and response types must be tables: ${q.text} is a struct`);
+        }
+      }
+    }
+  }
+
+  // ------------------------------------------------------------ IR construction
+
+  private build(): Schema {
+    const loc = (s: Span): Location => {
+      const p = s.file.position(s.start);
+      return { file: s.file.path, line: p.line, column: p.column };
+    };
+    const structQName = (sd: SDef) => qualify(sd.ns, sd.shortName);
+    const enumQName = (e: EDef) => qualify(e.ns, e.shortName);
+    const kv = (a: Attrs): KeyValue[] =>
+      [...a.entries()].map(([key, v]) => ({ key, value: v.value })).sort((x, y) => cmp(x.key, y.key));
+    const typeRef = (t: RType): TypeRef => {
+      const r: { -readonly [K in keyof TypeRef]: TypeRef[K] } = { base: t.base, element: t.element, fixedLength: t.fixedLength };
+      if (t.struct) r.object = structQName(t.struct);
+      if (t.enumDef) r.enum = enumQName(t.enumDef);
+      return r;
+    };
+    const defined = this.structList.filter((sd) => !sd.predecl);
+    const objects: ObjectDef[] = defined.map((sd) => ({
+      name: structQName(sd),
+      namespace: sd.ns,
+      shortName: sd.shortName,
+      isStruct: sd.fixed,
+      minalign: sd.minalign,
+      bytesize: sd.fixed ? sd.bytesize : 0,
+      fields: sd.fields.map((f, i): Field => ({
+        name: f.name,
+        type: typeRef(f.type),
+        id: i,
+        offset: f.offset,
+        default: f.def,
+        deprecated: f.deprecated,
+        required: f.required,
+        key: f.key,
+        optional: f.optional,
+        padding: f.padding,
+        attributes: kv(f.attrs),
+        documentation: f.docs,
+        ...(f.partner ? { unionPartner: f.partner.name } : {}),
+        synthetic: f.synthetic,
+        location: loc(f.span),
+      })),
+      attributes: kv(sd.attrs),
+      documentation: sd.docs,
+      declarationFile: sd.declFile,
+      location: loc(sd.span),
+    }));
+    const enums: EnumDef[] = this.enumList.filter((e) => this.enums.get(enumQName(e)) === e).map((e) => ({
+      name: enumQName(e),
+      namespace: e.ns,
+      shortName: e.shortName,
+      isUnion: e.isUnion,
+      bitFlags: e.bitFlags,
+      underlying: typeRef(e.underlying),
+      values: e.vals.map((v): EnumVal => ({
+        name: v.name,
+        value: v.value,
+        ...(v.unionType ? { unionType: typeRef(v.unionType) } : {}),
+        attributes: kv(v.attrs),
+        documentation: v.docs,
+        location: loc(v.span),
+      })),
+      attributes: kv(e.attrs),
+      documentation: e.docs,
+      declarationFile: e.declFile,
+      location: loc(e.span),
+    }));
+    const services: Service[] = [...this.services.values()].map((s) => ({
+      name: qualify(s.ns, s.shortName),
+      namespace: s.ns,
+      shortName: s.shortName,
+      calls: s.calls.map((c): RpcCall => ({
+        name: c.name,
+        request: structQName(c.request),
+        response: structQName(c.response),
+        streaming: (c.attrs.get('streaming')?.value ?? 'none') as Streaming,
+        idempotent: c.attrs.has('idempotent'),
+        attributes: kv(c.attrs),
+        documentation: c.docs,
+        location: loc(c.span),
+      })),
+      attributes: kv(s.attrs),
+      documentation: s.docs,
+      declarationFile: s.declFile,
+      location: loc(s.span),
+    }));
+    objects.sort((a, b) => cmp(a.name, b.name));
+    enums.sort((a, b) => cmp(a.name, b.name));
+    services.sort((a, b) => cmp(a.name, b.name));
+    const fbsFiles: SchemaFile[] = [...this.input.fileIncludes.entries()]
+      .map(([path, incs]) => ({
+        filename: this.input.relativeName(path),
+        includedFilenames: [...new Set(incs.map((p) => this.input.relativeName(p)))].sort(cmp),
+      }))
+      .sort((a, b) => cmp(a.filename, b.filename));
+    const order: AdvancedFeature[] = ['AdvancedArrayFeatures', 'AdvancedUnionFeatures', 'OptionalScalars', 'DefaultVectorsAndStrings'];
+    return deepFreeze({
+      objects,
+      enums,
+      services,
+      fileIdent: this.fileIdent,
+      fileExt: this.fileExt,
+      rootTable: this.root && !this.root.predecl ? structQName(this.root) : undefined,
+      advancedFeatures: order.filter((f) => this.features.has(f)),
+      fbsFiles,
+      mainFile: this.input.relativeName(this.input.mainFile.path),
+      nativeIncludes: this.input.nativeIncludes,
+    });
+  }
+}
+
+function exprText(e: DefaultExpr): string {
+  switch (e.kind) {
+    case 'emptyVector':
+      return '[';
+    case 'call':
+      return e.fn;
+    default:
+      return e.text.slice(0, 40);
+  }
+}
+
+function applyFunction(fn: string, x: number): number {
+  switch (fn) {
+    case 'deg': return (x * 180) / Math.PI;
+    case 'rad': return (x * Math.PI) / 180;
+    case 'sin': return Math.sin(x);
+    case 'cos': return Math.cos(x);
+    case 'tan': return Math.tan(x);
+    case 'asin': return Math.asin(x);
+    case 'acos': return Math.acos(x);
+    default: return Math.atan(x);
+  }
+}
+
+/** Byte-wise comparison, as std::string's operator< (names are ASCII). */
+export function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o as object)) deepFreeze(v);
+  }
+  return o;
+}

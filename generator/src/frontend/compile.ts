@@ -1,10 +1,8 @@
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve as resolvePath, sep } from 'node:path';
-import type { FileAst } from './ast.js';
 import { Reporter, TooManyErrors, type Diagnostic } from './diagnostics.js';
-import { tokenize } from './lexer.js';
-import { parseFile } from './parser.js';
-import { resolve } from './resolver.js';
+import { createParser } from './parser.js';
+import { Resolver } from './resolver.js';
 import { SourceFile } from './source.js';
 import type { Schema } from '../ir/model.js';
 
@@ -54,7 +52,6 @@ function compile(mainPath: string, mainText: string | undefined, options: Compil
     const r = relative(root, p).split(sep).join('/');
     return `//${r}`;
   };
-  const order: FileAst[] = [];
   const fileIncludes = new Map<string, string[]>();
   const started = new Set<string>();
   const stack: string[] = [];
@@ -102,16 +99,19 @@ function compile(mainPath: string, mainText: string | undefined, options: Compil
     return undefined;
   };
 
+  let resolver: Resolver | undefined;
+
+  // flatc's order: a file's includes are processed completely before its own declarations.
   const visit = (abs: string, sf: SourceFile): void => {
     const key = canonical(abs);
     started.add(key);
     stack.push(key);
-    const tokens = tokenize(sf, reporter, (sf as { binary?: boolean }).binary === true);
-    const ast = parseFile(sf, tokens, reporter);
+    const parser = createParser(sf, reporter, (sf as { binary?: boolean }).binary === true);
+    const includes = parser.parseIncludes();
     const incs: string[] = [];
     fileIncludes.set(key, incs);
-    if (sf === mainFile) nativeIncludes = ast.includes.filter((i) => i.native).map((i) => i.path);
-    for (const inc of ast.includes) {
+    if (sf === mainFile) nativeIncludes = includes.filter((i) => i.native).map((i) => i.path);
+    for (const inc of includes) {
       if (inc.native) continue;
       const target = findInclude(abs, inc.path);
       if (target === undefined) {
@@ -132,7 +132,9 @@ function compile(mainPath: string, mainText: string | undefined, options: Compil
       }
       visit(target, child);
     }
-    order.push(ast);
+    const r = resolver as Resolver;
+    r.beginFile(sf);
+    for (let d = parser.nextDecl(); d !== undefined; d = parser.nextDecl()) r.declare(d);
     stack.pop();
   };
 
@@ -144,8 +146,10 @@ function compile(mainPath: string, mainText: string | undefined, options: Compil
       const sf = new SourceFile(display(mainAbs), '');
       reporter.report('E022', { file: sf, start: 0, end: 0 }, `unable to read file: ${display(mainAbs)}`);
     } else {
+      resolver = new Resolver({ mainFile, relativeName }, reporter);
       visit(mainAbs, mainFile);
-      const s = resolve({ order, mainFile, relativeName, fileIncludes, nativeIncludes }, reporter);
+      const syntaxErrors = reporter.diagnostics.some((d) => d.severity === 'error' && d.code < 'E020');
+      const s = resolver.finish({ fileIncludes, nativeIncludes, suppressUndefined: syntaxErrors });
       if (reporter.errorCount === 0) schema = s;
     }
   } catch (e) {

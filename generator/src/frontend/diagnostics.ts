@@ -29,7 +29,7 @@ export class Reporter {
     const lineEnd = span.file.text.indexOf('\n', span.start);
     const maxLen = (lineEnd < 0 ? span.file.text.length : lineEnd) - span.start;
     const length = Math.max(1, Math.min(span.end - span.start, maxLen));
-    this.diagnostics.push({ code, severity: info.severity, message, file: span.file.path, line, column, length });
+    this.diagnostics.push({ code, severity: info.severity, message: clipWords(message), file: span.file.path, line, column, length });
     if (info.severity === 'error') {
       this.errorCount++;
       if (this.errorCount >= this.maxErrors) {
@@ -51,6 +51,11 @@ export class Reporter {
   reportAt(code: DiagnosticCode, file: SourceFile, offset: number, message: string): void {
     this.report(code, { file, start: offset, end: offset + 1 }, message);
   }
+}
+
+/** Names quoted in messages can be megabytes long (fuzzed input); keep messages readable. */
+function clipWords(message: string): string {
+  return message.length <= 400 ? message : message.replace(/[^\s]{81,}/g, (w) => `${w.slice(0, 60)}…(${w.length} chars)`);
 }
 
 /** `path:line:col: error[E0xx]: message`, then the source line and a caret under the column. */
@@ -88,9 +93,4 @@ function clip(line: string, column: number): { text: string; column: number } {
   const lead = from > 0 ? '…' : '';
   const tail = to < line.length ? '…' : '';
   return { text: lead + line.slice(from, to) + tail, column: column - from + lead.length };
-}
-
-export function sortDiagnostics(list: readonly Diagnostic[]): Diagnostic[] {
-  // Stable order: keep report order (which follows flatc's processing order) — callers rely on it.
-  return [...list];
 }

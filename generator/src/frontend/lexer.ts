@@ -16,12 +16,16 @@ export interface Token {
   readonly text: string;
   readonly start: number;
   readonly end: number;
-  /** `///` lines directly before this token (text after the third slash, verbatim). */
-  readonly docs: readonly string[] | undefined;
-  /** Offset of the first `///` of `docs`, for the unattached-comment warning. */
-  readonly docStart: number;
-  /** For strings: true when the literal had no escapes and only printable ASCII (flatc's "trivial" string). */
+  /** `///` lines directly before this token. */
+  readonly docs: DocBlock | undefined;
+  /** Strings: no escapes and only printable ASCII (flatc's "trivial" string). */
   readonly trivial: boolean;
+}
+
+/** `///` lines (text after the third slash, verbatim) and where they start. */
+export interface DocBlock {
+  readonly lines: readonly string[];
+  readonly start: number;
 }
 
 const PUNCT = new Set(['{', '}', '(', ')', '[', ']', '<', '>', ',', ':', ';', '=', '.', '+', '-']);
@@ -45,121 +49,153 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * `binary` marks text decoded byte-per-char (the file was not valid UTF-8): string literals are
  * then validated and decoded here.
  */
-export function tokenize(file: SourceFile, reporter: Reporter, binary: boolean): Token[] {
-  const src = file.text;
-  const n = src.length;
-  const tokens: Token[] = [];
-  let i = 0;
-  // UTF-8 BOM (decoded as U+FEFF, or as three bytes in binary mode).
-  if (src.charCodeAt(0) === 0xfeff) i = 1;
-  else if (binary && src.startsWith('\u00ef\u00bb\u00bf')) i = 3;
-  let seenNewline = true;
-  let docs: string[] | undefined;
-  let docStart = -1;
-  const err = (code: 'E001' | 'E002' | 'E003' | 'E004' | 'E005' | 'E006', start: number, end: number, msg: string) =>
-    reporter.report(code, { file, start, end }, msg);
-  const push = (kind: T, text: string, start: number, end: number, trivial = true) => {
-    tokens.push({ kind, text, start, end, docs, docStart, trivial });
-    docs = undefined;
-    docStart = -1;
-    seenNewline = false;
-  };
+export class Lexer {
+  private readonly src: string;
+  private readonly n: number;
+  private i = 0;
+  private seenNewline = true;
+  private docs: string[] | undefined;
+  private docStart = -1;
+  private out: Token | undefined;
 
-  while (i < n) {
-    const c = src.charCodeAt(i);
-    if (c === 32 || c === 9 || c === 13) {
-      i++;
-      continue;
-    }
-    if (c === 10) {
-      i++;
-      seenNewline = true;
-      continue;
-    }
-    if (c === 47 /* / */) {
-      const d = src.charCodeAt(i + 1);
-      if (d === 47) {
-        const start = i;
-        let j = i + 2;
-        while (j < n) {
-          const e = src.charCodeAt(j);
-          if (e === 10 || e === 13) break;
-          j++;
-        }
-        if (src.charCodeAt(i + 2) === 47) {
-          if (!seenNewline) {
-            err('E005', start, j, 'a documentation comment should be on a line on its own');
-          } else {
-            if (docs === undefined) {
-              docs = [];
-              docStart = start;
-            }
-            docs.push(binary ? decodeLatin1Utf8(src.slice(i + 3, j)) : src.slice(i + 3, j));
-          }
-        }
-        i = j;
-        continue;
-      }
-      if (d === 42) {
-        const close = src.indexOf('*/', i + 2);
-        if (close < 0) {
-          err('E004', i, i + 2, 'end of file in comment');
-          i = n;
-          break;
-        }
-        for (let k = i; k < close; k++) if (src.charCodeAt(k) === 10) seenNewline = true;
-        i = close + 2;
-        continue;
-      }
-    }
-    if (isIdentStart(c)) {
-      const start = i;
-      i++;
-      while (i < n) {
-        const e = src.charCodeAt(i);
-        if (isIdentStart(e) || isDigit(e)) i++;
-        else break;
-      }
-      push(T.Ident, src.slice(start, i), start, i);
-      continue;
-    }
-    if (c === 34 || c === 39) {
-      i = lexString(src, i, file, reporter, binary, push);
-      continue;
-    }
-    const hasSign = c === 43 || c === 45;
-    if (hasSign && isIdentStart(src.charCodeAt(i + 1))) {
-      // A sign before a name (-inf, -nan, -Enum) is its own token, as in flatc.
-      push(T.Punct, src[i] as string, i, i + 1);
-      i++;
-      continue;
-    }
-    if (isDigit(c) || hasSign || (c === 46 && isDigit(src.charCodeAt(i + 1)))) {
-      const r = lexNumber(src, i);
-      if (r.kind === undefined) {
-        err('E006', i, r.end, `invalid number: ${src.slice(i, r.end)}`);
-      } else {
-        push(r.kind, src.slice(i, r.end), i, r.end);
-      }
-      i = Math.max(r.end, i + 1);
-      continue;
-    }
-    const ch = src[i] as string;
-    if (PUNCT.has(ch)) {
-      push(T.Punct, ch, i, i + 1);
-      i++;
-      continue;
-    }
-    // Skip a whole run of junk with one diagnostic (binary garbage would otherwise flood the cap).
-    const start = i;
-    const cp = src.codePointAt(i) as number;
-    i += cp > 0xffff ? 2 : 1;
-    const shown = cp >= 32 && cp <= 126 ? ch : `code: ${cp}`;
-    err('E001', start, i, `illegal character: ${shown}`);
-    while (i < n && !isBoundary(src.charCodeAt(i))) i++;
+  constructor(
+    private readonly file: SourceFile,
+    private readonly reporter: Reporter,
+    private readonly binary: boolean,
+  ) {
+    this.src = file.text;
+    this.n = this.src.length;
+    // UTF-8 BOM (decoded as U+FEFF, or as three bytes in binary mode).
+    if (this.src.charCodeAt(0) === 0xfeff) this.i = 1;
+    else if (binary && this.src.startsWith('\u00ef\u00bb\u00bf')) this.i = 3;
   }
-  push(T.Eof, '', n, n);
-  return tokens;
+
+  private err(code: 'E001' | 'E002' | 'E003' | 'E004' | 'E005' | 'E006', start: number, end: number, msg: string): void {
+    this.reporter.report(code, { file: this.file, start, end }, msg);
+  }
+
+  private push(kind: T, text: string, start: number, end: number, trivial = true): void {
+    const docs = this.docs === undefined ? undefined : { lines: this.docs, start: this.docStart };
+    this.docs = undefined;
+    this.out = { kind, text, start, end, docs, trivial };
+    this.seenNewline = false;
+  }
+
+  /**
+   * The next token. Tokens are produced on demand so they die young: a token array for a large
+   * schema would survive the whole parse and make garbage collection the dominant cost.
+   */
+  next(): Token {
+    this.out = undefined;
+    const src = this.src;
+    const n = this.n;
+    let i = this.i;
+    while (this.out === undefined) {
+      if (i >= n) {
+        this.push(T.Eof, '', n, n);
+        break;
+      }
+      const c = src.charCodeAt(i);
+      if (c === 32 || c === 9 || c === 13) {
+        i++;
+        continue;
+      }
+      if (c === 10) {
+        i++;
+        this.seenNewline = true;
+        continue;
+      }
+      if (c === 47 /* / */) {
+        const d = src.charCodeAt(i + 1);
+        if (d === 47) {
+          const start = i;
+          let j = i + 2;
+          while (j < n) {
+            const e = src.charCodeAt(j);
+            if (e === 10 || e === 13) break;
+            j++;
+          }
+          if (src.charCodeAt(i + 2) === 47) {
+            if (!this.seenNewline) {
+              this.err('E005', start, j, 'a documentation comment should be on a line on its own');
+            } else {
+              if (this.docs === undefined) {
+                this.docs = [];
+                this.docStart = start;
+              }
+              this.docs.push(this.binary ? decodeLatin1Utf8(src.slice(i + 3, j)) : src.slice(i + 3, j));
+            }
+          }
+          i = j;
+          continue;
+        }
+        if (d === 42) {
+          const close = src.indexOf('*/', i + 2);
+          if (close < 0) {
+            this.err('E004', i, i + 2, 'end of file in comment');
+            i = n;
+            continue;
+          }
+          const nl = src.indexOf('\n', i + 2);
+          if (nl >= 0 && nl < close) this.seenNewline = true;
+          i = close + 2;
+          continue;
+        }
+      }
+      if (isIdentStart(c)) {
+        const start = i;
+        i++;
+        while (i < n) {
+          const e = src.charCodeAt(i);
+          if (isIdentStart(e) || isDigit(e)) i++;
+          else break;
+        }
+        this.push(T.Ident, src.slice(start, i), start, i);
+        break;
+      }
+      if (c === 34 || c === 39) {
+        // An unterminated string produces no token: the loop then continues.
+        i = lexString(src, i, this.file, this.reporter, this.binary, (k, t, s0, e0, tr) => this.push(k, t, s0, e0, tr));
+        continue;
+      }
+      const hasSign = c === 43 || c === 45;
+      if (hasSign && isIdentStart(src.charCodeAt(i + 1))) {
+        // A sign before a name (-inf, -nan, -Enum) is its own token, as in flatc.
+        this.push(T.Punct, src[i] as string, i, i + 1);
+        i++;
+        break;
+      }
+      if (isDigit(c) || hasSign || (c === 46 && isDigit(src.charCodeAt(i + 1)))) {
+        const r = lexNumber(src, i);
+        if (r.kind === undefined) {
+          this.err('E006', i, r.end, `invalid number: ${src.slice(i, r.end)}`);
+        } else {
+          this.push(r.kind, src.slice(i, r.end), i, r.end);
+        }
+        i = Math.max(r.end, i + 1);
+        continue;
+      }
+      const ch = src[i] as string;
+      if (PUNCT.has(ch)) {
+        this.push(T.Punct, ch, i, i + 1);
+        i++;
+        break;
+      }
+      // Skip a whole run of junk with one diagnostic (binary garbage would otherwise flood the cap).
+      const start = i;
+      const cp = src.codePointAt(i) as number;
+      i += cp > 0xffff ? 2 : 1;
+      const shown = cp >= 32 && cp <= 126 ? ch : `code: ${cp}`;
+      this.err('E001', start, i, `illegal character: ${shown}`);
+      while (i < n && !isBoundary(src.charCodeAt(i))) i++;
+    }
+    this.i = i;
+    return this.produced();
+  }
+
+  private produced(): Token {
+    return this.out as Token;
+  }
 }
 
 function isBoundary(c: number): boolean {

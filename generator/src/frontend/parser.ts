@@ -4,7 +4,7 @@ import type {
 } from './ast.js';
 import type { DiagnosticCode } from './codes.js';
 import type { Reporter } from './diagnostics.js';
-import { T, type Token } from './lexer.js';
+import { Lexer, T, type Token } from './lexer.js';
 import type { SourceFile, Span } from './source.js';
 
 /** Thrown inside the parser to unwind to the nearest recovery point; already reported. */
@@ -32,38 +32,67 @@ const MAX_DEPTH = 64;
  * Recursive-descent parser for one file. Syntax errors are reported and the parser resynchronises
  * at the next field or declaration, so one run reports every independent error.
  */
-export function parseFile(file: SourceFile, tokens: readonly Token[], reporter: Reporter): FileAst {
-  return new Parser(file, tokens, reporter).parse();
+export function createParser(file: SourceFile, reporter: Reporter, binary: boolean): Parser {
+  return new Parser(file, new Lexer(file, reporter, binary), reporter);
 }
 
-class Parser {
+/** Parses a whole file at once (tests and tools; the compiler streams declarations instead). */
+export function parseFile(file: SourceFile, reporter: Reporter, binary: boolean): FileAst {
+  const p = createParser(file, reporter, binary);
+  const includes = p.parseIncludes();
+  const decls: Decl[] = [];
+  for (let d = p.nextDecl(); d !== undefined; d = p.nextDecl()) decls.push(d);
+  return { file, includes, decls };
+}
+
+export class Parser {
+  /** Count of tokens consumed: lets recovery tell whether a parse step made progress. */
   private pos = 0;
   private depth = 0;
-  /** Doc comments consumed by some declaration; the rest are reported as unattached. */
-  private readonly usedDocs = new Set<number>();
+  private tok: Token;
+  private ahead: Token | undefined;
+  private prevEnd = 0;
+  /** The current token's doc comment was taken by a declaration. */
+  private docsTaken = false;
 
   constructor(
     private readonly file: SourceFile,
-    private readonly tokens: readonly Token[],
+    private readonly lexer: Lexer,
     private readonly reporter: Reporter,
-  ) {}
-
-  private get tok(): Token {
-    return this.tokens[this.pos] as Token;
+  ) {
+    this.tok = lexer.next();
   }
-  private peek(k = 1): Token {
-    return this.tokens[Math.min(this.pos + k, this.tokens.length - 1)] as Token;
+
+  private peek(): Token {
+    if (this.ahead === undefined) this.ahead = this.tok.kind === T.Eof ? this.tok : this.lexer.next();
+    return this.ahead;
   }
   private span(t: Token): Span {
     return { file: this.file, start: t.start, end: t.end };
   }
   private spanFrom(start: number): Span {
-    const prev = this.tokens[this.pos - 1];
-    return { file: this.file, start, end: prev ? Math.max(prev.end, start) : start };
+    return { file: this.file, start, end: Math.max(this.prevEnd, start) };
+  }
+  private dropDocs(t: Token): void {
+    if (t.docs !== undefined && !this.docsTaken) {
+      this.reporter.report(
+        'W005',
+        { file: this.file, start: t.docs.start, end: t.docs.start + 3 },
+        `documentation comment is not attached to a declaration and is dropped (before ${describe(t)})`,
+      );
+    }
   }
   private next(): Token {
     const t = this.tok;
-    if (t.kind !== T.Eof) this.pos++;
+    if (t.kind === T.Eof) return t;
+    this.dropDocs(t);
+    this.docsTaken = false;
+    this.pos++;
+    this.prevEnd = t.end;
+    if (this.ahead !== undefined) {
+      this.tok = this.ahead;
+      this.ahead = undefined;
+    } else this.tok = this.lexer.next();
     return t;
   }
   private atEof(): boolean {
@@ -99,19 +128,22 @@ class Parser {
     return this.next();
   }
   private takeDocs(): readonly string[] {
-    const t = this.tok;
-    if (t.docs === undefined) return [];
-    this.usedDocs.add(this.pos);
-    return t.docs;
+    const block = this.tok.docs;
+    if (block === undefined) return [];
+    this.docsTaken = true;
+    return block.lines;
   }
 
-  parse(): FileAst {
+  /**
+   * The include section. Declarations are then pulled one at a time with `nextDecl()`, so the
+   * driver can process included files first and each declaration's syntax tree dies young.
+   */
+  parseIncludes(): IncludeDecl[] {
     const includes: IncludeDecl[] = [];
-    const decls: Decl[] = [];
     if (this.atEof()) {
       // Also true for a file of only comments; flatc reports it at the start.
       this.reporter.report('E007', { file: this.file, start: 0, end: 1 }, 'input file is empty');
-      return { file: this.file, includes, decls };
+      return includes;
     }
     // Includes come first; a later one is reported by the declaration loop.
     while (this.isIdent('include') || this.isIdent('native_include')) {
@@ -127,6 +159,11 @@ class Parser {
         this.recoverDecl(false);
       }
     }
+    return includes;
+  }
+
+  /** The next declaration, or undefined at the end of the schema. */
+  nextDecl(): Decl | undefined {
     while (!this.atEof()) {
       if (this.isPunct('{')) {
         // A JSON object after the schema (flatc data mode) ends the schema part.
@@ -134,29 +171,15 @@ class Parser {
       }
       const before = this.pos;
       try {
-        const d = this.parseDecl();
-        if (d) decls.push(d);
+        return this.parseDecl();
       } catch (e) {
         if (!(e instanceof Bail)) throw e;
         this.recoverDecl(this.pos > before);
       }
       if (this.pos === before) this.next();
     }
-    this.reportUnattachedDocs();
-    return { file: this.file, includes, decls };
-  }
-
-  private reportUnattachedDocs(): void {
-    for (let k = 0; k < this.tokens.length; k++) {
-      const t = this.tokens[k] as Token;
-      if (t.docs !== undefined && !this.usedDocs.has(k)) {
-        this.reporter.report(
-          'W005',
-          { file: this.file, start: t.docStart, end: t.docStart + 3 },
-          `documentation comment is not attached to a declaration and is dropped (before ${describe(t)})`,
-        );
-      }
-    }
+    if (this.atEof()) this.dropDocs(this.tok);
+    return undefined;
   }
 
   /** Skip to the end of the broken declaration: its closing `}` or `;`, or the next declaration keyword. */
@@ -192,7 +215,7 @@ class Parser {
     return true;
   }
 
-  private parseDecl(): Decl | undefined {
+  private parseDecl(): Decl {
     const t = this.tok;
     if (t.kind !== T.Ident) this.fail('E012', t, `declaration expected, got: ${describe(t)}`);
     switch (t.text) {

@@ -1,5 +1,5 @@
 import type {
-  Attribute, DefaultExpr, EnumDecl, FieldDecl, FileAst, Name, QName, ServiceDecl, TableDecl, TypeExpr,
+  Attribute, Decl, DefaultExpr, EnumDecl, FieldDecl, Name, QName, ServiceDecl, TableDecl, TypeExpr,
 } from './ast.js';
 import type { DiagnosticCode } from './codes.js';
 import type { Reporter } from './diagnostics.js';
@@ -25,7 +25,17 @@ interface AttrVal {
   readonly kind: 'int' | 'string' | 'flag';
   readonly span: Span;
 }
-type Attrs = Map<string, AttrVal>;
+type Attrs = ReadonlyMap<string, AttrVal>;
+/** Most declarations have no attributes: one shared empty map instead of one per field. */
+const NO_ATTRS: Attrs = new Map();
+function withAttr(a: Attrs, key: string, v: AttrVal): Attrs {
+  return new Map(a).set(key, v);
+}
+function withoutAttr(a: Attrs, key: string): Attrs {
+  const m = new Map(a);
+  m.delete(key);
+  return m;
+}
 
 interface RType {
   base: BaseType;
@@ -58,6 +68,8 @@ interface SDef {
   predecl: boolean;
   fixed: boolean;
   fields: FDef[];
+  /** Field names already taken (hidden union type fields included). */
+  fieldNames: Map<string, FDef>;
   minalign: number;
   bytesize: number;
   hasKey: boolean;
@@ -177,27 +189,47 @@ function inlineAlignment(t: RType): number {
 function qualify(ns: readonly string[], name: string): string {
   return ns.length ? `${ns.join('.')}.${name}` : name;
 }
+/** Qualified name with the current namespace's cached prefix. */
+function qualifyWith(prefixes: readonly string[], name: string): string {
+  return prefixes.length ? (prefixes[0] as string) + name : name;
+}
 function paddingBytes(size: number, align: number): number {
   return (-size & (align - 1)) >>> 0;
 }
+const NO_KEYVALUES: readonly KeyValue[] = Object.freeze([]);
+const BASE_INDEX: Readonly<Record<BaseType, number>> = {
+  None: 0, UType: 1, Bool: 2, Byte: 3, UByte: 4, Short: 5, UShort: 6, Int: 7, UInt: 8, Long: 9, ULong: 10,
+  Float: 11, Double: 12, String: 13, Vector: 14, Obj: 15, Union: 16, Array: 17, Vector64: 18,
+};
+
+/** Generated accessor suffixes per kind (flatc's CheckClash). */
+const CLASH_RULES: ReadonlyArray<readonly [string, (t: RType) => boolean]> = [
+  ['_type', (t) => t.base === 'Union'], ['Type', (t) => t.base === 'Union'],
+  ['_length', (t) => isVector(t)], ['Length', (t) => isVector(t)],
+  ['_byte_vector', (t) => t.base === 'String'], ['ByteVector', (t) => t.base === 'String'],
+];
 function isLowerSnakeCase(s: string): boolean {
   return /^[a-z0-9_]*$/.test(s);
 }
 
-export interface ResolveInput {
-  /** Files in flatc's processing order (includes before includers). */
-  readonly order: readonly FileAst[];
+export interface ResolveContext {
   readonly mainFile: SourceFile;
   readonly relativeName: (path: string) => string;
+}
+
+export interface FinishInput {
+  /** Direct includes of every file read, by canonical path. */
   readonly fileIncludes: ReadonlyMap<string, readonly string[]>;
   readonly nativeIncludes: readonly string[];
+  /**
+   * After syntax errors, declarations may be missing; "referenced but not defined" would then be
+   * a cascade of the syntax error rather than an independent error.
+   */
+  readonly suppressUndefined: boolean;
 }
 
-export function resolve(input: ResolveInput, reporter: Reporter): Schema {
-  return new Resolver(input, reporter).run();
-}
-
-class Resolver {
+/** Fed one declaration at a time in flatc's order (`beginFile`, `declare`), then `finish()`. */
+export class Resolver {
   private readonly structs = new Map<string, SDef>();
   private readonly structList: SDef[] = [];
   private readonly enums = new Map<string, EDef>();
@@ -207,6 +239,12 @@ class Resolver {
   private readonly known = new Set<string>(BUILTIN_ATTRIBUTES);
   private readonly features = new Set<AdvancedFeature>();
   private ns: readonly string[] = [];
+  /** `a.b.c.`, `a.b.`, `a.` for the current namespace: lookup candidates, innermost first. */
+  private nsPrefixes: readonly string[] = [];
+  private setNamespace(parts: readonly string[]): void {
+    this.ns = parts;
+    this.nsPrefixes = parts.map((_, i) => `${parts.slice(0, parts.length - i).join('.')}.`);
+  }
   private root: SDef | undefined;
   private fileIdent = '';
   private fileExt = '';
@@ -216,7 +254,7 @@ class Resolver {
   private readonly pendingCalls: CallDef[] = [];
 
   constructor(
-    private readonly input: ResolveInput,
+    private readonly ctx: ResolveContext,
     private readonly rep: Reporter,
   ) {}
 
@@ -224,67 +262,69 @@ class Resolver {
     this.rep.report(code, span, message);
   }
 
-  run(): Schema {
-    for (const ast of this.input.order) {
-      this.currentFile = ast.file;
-      this.declFile = this.input.relativeName(ast.file.path);
-      // Each file starts in the global namespace; root_type/file_identifier/file_extension of an
-      // included file are not inherited (flatc resets them after every include).
-      this.ns = [];
-      this.root = undefined;
-      this.fileIdent = '';
-      this.fileExt = '';
-      for (const d of ast.decls) {
-        switch (d.kind) {
-          case 'namespace':
-            this.ns = d.parts.map((p) => p.text);
-            break;
-          case 'table':
-          case 'struct':
-            this.declareTable(d);
-            break;
-          case 'enum':
-          case 'union':
-            this.declareEnum(d);
-            break;
-          case 'service':
-            this.declareService(d);
-            break;
-          case 'root_type':
-            this.setRoot(d.name);
-            break;
-          case 'file_identifier':
-            if (Buffer.byteLength(d.value, 'utf8') !== 4) {
-              this.err('E053', d.span, 'file_identifier must be exactly 4 characters');
-            }
-            this.fileIdent = d.value;
-            break;
-          case 'file_extension':
-            this.fileExt = d.value;
-            break;
-          case 'attribute':
-            this.known.add(d.name.text);
-            break;
+  beginFile(file: SourceFile): void {
+    this.currentFile = file;
+    this.declFile = this.ctx.relativeName(file.path);
+    // Each file starts in the global namespace; root_type/file_identifier/file_extension of an
+    // included file are not inherited (flatc resets them after every include).
+    this.setNamespace([]);
+    this.root = undefined;
+    this.fileIdent = '';
+    this.fileExt = '';
+  }
+
+  declare(d: Decl): void {
+    switch (d.kind) {
+      case 'namespace':
+        this.setNamespace(d.parts.map((p) => p.text));
+        break;
+      case 'table':
+      case 'struct':
+        this.declareTable(d);
+        break;
+      case 'enum':
+      case 'union':
+        this.declareEnum(d);
+        break;
+      case 'service':
+        this.declareService(d);
+        break;
+      case 'root_type':
+        this.setRoot(d.name);
+        break;
+      case 'file_identifier':
+        if (Buffer.byteLength(d.value, 'utf8') !== 4) {
+          this.err('E053', d.span, 'file_identifier must be exactly 4 characters');
         }
-      }
+        this.fileIdent = d.value;
+        break;
+      case 'file_extension':
+        this.fileExt = d.value;
+        break;
+      case 'attribute':
+        this.known.add(d.name.text);
+        break;
     }
-    this.finalChecks();
-    return this.build();
+  }
+
+  finish(input: FinishInput): Schema {
+    this.finalChecks(input.suppressUndefined);
+    return this.build(input);
   }
 
   // ------------------------------------------------------------ lookup (flatc's rules)
 
   private lookupByName<V>(table: ReadonlyMap<string, V>, name: string): V | undefined {
     // Current namespace, then each enclosing one, then global; sibling namespaces never.
-    for (let n = this.ns.length; n > 0; n--) {
-      const v = table.get(`${this.ns.slice(0, n).join('.')}.${name}`);
+    for (const prefix of this.nsPrefixes) {
+      const v = table.get(prefix + name);
       if (v !== undefined) return v;
     }
     return table.get(name);
   }
 
   private lookupCreateStruct(name: string, span: Span, create: boolean): SDef | undefined {
-    const qualified = qualify(this.ns, name);
+    const qualified = qualifyWith(this.nsPrefixes, name);
     let sd = this.structs.get(name);
     if (sd?.predecl) return sd;
     sd = this.structs.get(qualified);
@@ -293,8 +333,8 @@ class Resolver {
     if (!sd && create) {
       // A forward reference: registered under the name as written, bound by the later definition.
       sd = {
-        shortName: name, ns: this.ns, predecl: true, fixed: false, fields: [], minalign: 1, bytesize: 0,
-        hasKey: false, attrs: new Map(), docs: [], span, firstRef: span, declFile: '',
+        shortName: name, ns: this.ns, predecl: true, fixed: false, fields: [], fieldNames: new Map(), minalign: 1, bytesize: 0,
+        hasKey: false, attrs: NO_ATTRS, docs: [], span, firstRef: span, declFile: '',
       };
       this.structs.set(name, sd);
       this.structList.push(sd);
@@ -303,7 +343,7 @@ class Resolver {
   }
 
   private defineStruct(name: Name): SDef | undefined {
-    const qualified = qualify(this.ns, name.text);
+    const qualified = qualifyWith(this.nsPrefixes, name.text);
     let sd = this.structs.get(name.text);
     if (sd?.predecl) {
       this.structs.delete(name.text);
@@ -316,8 +356,8 @@ class Resolver {
       }
       if (!sd) {
         sd = {
-          shortName: name.text, ns: this.ns, predecl: true, fixed: false, fields: [], minalign: 1, bytesize: 0,
-          hasKey: false, attrs: new Map(), docs: [], span: name.span, firstRef: name.span, declFile: '',
+          shortName: name.text, ns: this.ns, predecl: true, fixed: false, fields: [], fieldNames: new Map(), minalign: 1, bytesize: 0,
+          hasKey: false, attrs: NO_ATTRS, docs: [], span: name.span, firstRef: name.span, declFile: '',
         };
         this.structs.set(qualified, sd);
         this.structList.push(sd);
@@ -333,7 +373,8 @@ class Resolver {
   // ------------------------------------------------------------ attributes
 
   private parseMetadata(list: readonly Attribute[]): Attrs {
-    const attrs: Attrs = new Map();
+    if (list.length === 0) return NO_ATTRS;
+    const attrs = new Map<string, AttrVal>();
     for (const a of list) {
       if (!this.known.has(a.name.text)) {
         this.err('E080', a.name.span, `user define attributes must be declared before use: ${a.name.text}`);
@@ -399,8 +440,8 @@ class Resolver {
     const fixed = d.kind === 'struct';
     // A duplicate still gets its body checked, against a throwaway definition.
     const def: SDef = sd ?? {
-      shortName: d.name.text, ns: this.ns, predecl: false, fixed, fields: [], minalign: 1, bytesize: 0,
-      hasKey: false, attrs: new Map(), docs: [], span: d.name.span, firstRef: d.name.span, declFile: this.declFile,
+      shortName: d.name.text, ns: this.ns, predecl: false, fixed, fields: [], fieldNames: new Map(), minalign: 1, bytesize: 0,
+      hasKey: false, attrs: NO_ATTRS, docs: [], span: d.name.span, firstRef: d.name.span, declFile: this.declFile,
     };
     def.predecl = false;
     def.fixed = fixed;
@@ -422,7 +463,7 @@ class Resolver {
     if (!fixed) this.assignIds(def);
     this.checkClashes(def);
     if (sd) {
-      const q = qualify(this.ns, d.name.text);
+      const q = qualifyWith(this.nsPrefixes, d.name.text);
       if (this.types.has(q)) this.err('E032', d.name.span, `datatype already exists: ${q}`);
       this.types.add(q);
     }
@@ -436,7 +477,7 @@ class Resolver {
   }
 
   private addField(sd: SDef, name: string, type: RType, span: Span, synthetic: boolean): FDef | undefined {
-    if (sd.fields.some((f) => f.name === name)) {
+    if (sd.fieldNames.has(name)) {
       this.err('E033', span, `field already exists: ${name}`);
       return undefined;
     }
@@ -446,7 +487,7 @@ class Resolver {
     }
     const f: FDef = {
       name, type, offset: 4 + 2 * sd.fields.length, padding: 0, def: { kind: 'none' }, deprecated: false,
-      required: false, key: false, optional: false, attrs: new Map(), docs: [], span, synthetic,
+      required: false, key: false, optional: false, attrs: NO_ATTRS, docs: [], span, synthetic,
     };
     if (sd.fixed) {
       const size = inlineSize(type);
@@ -457,6 +498,7 @@ class Resolver {
       sd.bytesize += size;
     }
     sd.fields.push(f);
+    sd.fieldNames.set(name, f);
     return f;
   }
 
@@ -560,7 +602,7 @@ class Resolver {
       if (!hash) this.err('E094', cppType.span, 'cpp_type can only be used with a hashed field');
       else if (!attr('cpp_ptr_type')) {
         // flatc records the implied pointer type; the reflection output shows it.
-        field.attrs.set('cpp_ptr_type', { value: 'naked', kind: 'string', span: cppType.span });
+        field.attrs = withAttr(field.attrs, 'cpp_ptr_type', { value: 'naked', kind: 'string', span: cppType.span });
       }
     }
     const shared = attr('shared');
@@ -596,11 +638,11 @@ class Resolver {
       if (id) {
         const v = parseIntLiteral(id.value);
         if (v !== undefined && v > 0n && v <= 65535n) {
-          typefield.attrs.set('id', { value: String(v - 1n), kind: id.kind, span: id.span });
+          typefield.attrs = withAttr(typefield.attrs, 'id', { value: String(v - 1n), kind: id.kind, span: id.span });
         } else {
           this.err('E090', id.span,
             `a union type effectively adds two fields with non-negative ids, its id must be that of the second field (the first field is the type field and not explicitly declared in the schema); field: ${name}, id: ${id.value}`);
-          field.attrs.delete('id');
+          field.attrs = withoutAttr(field.attrs, 'id');
         }
       }
       if (field.deprecated) typefield.deprecated = true;
@@ -810,15 +852,11 @@ class Resolver {
   }
 
   private checkClashes(sd: SDef): void {
-    const rules: ReadonlyArray<readonly [string, (t: RType) => boolean]> = [
-      ['_type', (t) => t.base === 'Union'], ['Type', (t) => t.base === 'Union'],
-      ['_length', (t) => isVector(t)], ['Length', (t) => isVector(t)],
-      ['_byte_vector', (t) => t.base === 'String'], ['ByteVector', (t) => t.base === 'String'],
-    ];
+    const rules = CLASH_RULES;
     for (const [suffix, pred] of rules) {
       for (const f of sd.fields) {
         if (f.name.length > suffix.length && f.name.endsWith(suffix) && f.type.base !== 'UType' && !f.synthetic) {
-          const other = sd.fields.find((g) => g.name === f.name.slice(0, -suffix.length));
+          const other = sd.fieldNames.get(f.name.slice(0, -suffix.length));
           if (other && pred(other.type)) {
             this.err('E038', f.span, `Field ${f.name} would clash with generated functions for field ${other.name}`);
           }
@@ -831,11 +869,11 @@ class Resolver {
 
   private declareEnum(d: EnumDecl): void {
     const isUnion = d.kind === 'union';
-    const qualified = qualify(this.ns, d.name.text);
+    const qualified = qualifyWith(this.nsPrefixes, d.name.text);
     const e: EDef = {
       shortName: d.name.text, ns: this.ns, isUnion,
       underlying: { base: isUnion ? 'UType' : 'Int', element: 'None', fixedLength: 0 },
-      vals: [], attrs: new Map(), docs: d.docs, span: d.name.span, declFile: this.declFile, bitFlags: false,
+      vals: [], attrs: NO_ATTRS, docs: d.docs, span: d.name.span, declFile: this.declFile, bitFlags: false,
     };
     e.underlying.enumDef = e;
     const duplicate = this.enums.has(qualified);
@@ -870,9 +908,9 @@ class Resolver {
     const kind = INT_KIND[ub] as IntKind;
     const [lo, hi] = INT_RANGES[kind];
     if (isUnion || d.values.length === 0) {
-      e.vals.push({ name: 'NONE', value: 0n, attrs: new Map(), docs: [], span: d.name.span });
+      e.vals.push({ name: 'NONE', value: 0n, attrs: NO_ATTRS, docs: [], span: d.name.span });
     }
-    const memberTypes = new Set<SDef | 'string'>();
+    const names = new Set(e.vals.map((v) => v.name));
     for (const vd of d.values) {
       const last = e.vals[e.vals.length - 1];
       let value = last ? last.value + 1n : 0n;
@@ -896,8 +934,6 @@ class Resolver {
           const sd = this.lookupCreateStruct(vd.name.text, vd.name.span, true) as SDef;
           unionType = { base: 'Obj', element: 'None', struct: sd, fixedLength: 0 };
         }
-        const key = unionType.base === 'String' ? 'string' : (unionType.struct as SDef);
-        memberTypes.add(key);
       }
       if (vd.value) {
         const v = parseIntLiteral(vd.value.text);
@@ -915,10 +951,11 @@ class Resolver {
         this.err('E060', vd.name.span, `enum value does not fit, "${value - 1n} + 1" out of [${lo}; ${hi}]`);
         continue;
       }
-      if (e.vals.some((x) => x.name === name)) {
+      if (names.has(name)) {
         this.err(isUnion ? 'E036' : 'E034', vd.name.span, `enum value already exists: ${name}`);
         continue;
       }
+      names.add(name);
       e.vals.push({ name, value, unionType, attrs: this.parseMetadata(vd.attributes), docs: vd.docs, span: vd.name.span });
     }
     if (bitFlags) {
@@ -949,7 +986,7 @@ class Resolver {
   // ------------------------------------------------------------ services and root
 
   private declareService(d: ServiceDecl): void {
-    const qualified = qualify(this.ns, d.name.text);
+    const qualified = qualifyWith(this.nsPrefixes, d.name.text);
     const svc: SvcDef = {
       shortName: d.name.text, ns: this.ns, calls: [], attrs: this.parseMetadata(d.attributes), docs: d.docs,
       span: d.name.span, declFile: this.declFile,
@@ -988,7 +1025,7 @@ class Resolver {
   }
 
   private setRoot(q: QName): void {
-    const sd = this.structs.get(q.text) ?? this.structs.get(qualify(this.ns, q.text));
+    const sd = this.structs.get(q.text) ?? this.structs.get(qualifyWith(this.nsPrefixes, q.text));
     if (!sd || sd.predecl) {
       this.err('E046', q.span, `unknown root type: ${q.text}`);
       return;
@@ -1002,9 +1039,9 @@ class Resolver {
 
   // ------------------------------------------------------------ whole-schema checks
 
-  private finalChecks(): void {
+  private finalChecks(suppressUndefined: boolean): void {
     for (const sd of this.structList) {
-      if (sd.predecl) {
+      if (sd.predecl && !suppressUndefined) {
         this.err('E030', sd.firstRef, `type referenced but not defined (check namespace): ${sd.shortName}`);
       }
     }
@@ -1019,19 +1056,49 @@ class Resolver {
 
   // ------------------------------------------------------------ IR construction
 
-  private build(): Schema {
+  private build(input: FinishInput): Schema {
     const loc = (s: Span): Location => {
       const p = s.file.position(s.start);
       return { file: s.file.path, line: p.line, column: p.column };
     };
-    const structQName = (sd: SDef) => qualify(sd.ns, sd.shortName);
-    const enumQName = (e: EDef) => qualify(e.ns, e.shortName);
-    const kv = (a: Attrs): KeyValue[] =>
-      [...a.entries()].map(([key, v]) => ({ key, value: v.value })).sort((x, y) => cmp(x.key, y.key));
+    const qnames = new Map<SDef | EDef, string>();
+    const qname = (d: SDef | EDef): string => {
+      let q = qnames.get(d);
+      if (q === undefined) {
+        q = qualify(d.ns, d.shortName);
+        qnames.set(d, q);
+      }
+      return q;
+    };
+    const structQName = qname;
+    const enumQName = qname;
+    const kv = (a: Attrs): readonly KeyValue[] => {
+      if (a.size === 0) return NO_KEYVALUES;
+      const out: KeyValue[] = [];
+      for (const [key, v] of a) out.push({ key, value: v.value });
+      return out.length > 1 ? out.sort((x, y) => cmp(x.key, y.key)) : out;
+    };
+    // Type references are immutable values: equal ones are shared (most fields are plain scalars).
+    const typeRefs = new Map<SDef | EDef | BaseType, Map<number, TypeRef>>();
     const typeRef = (t: RType): TypeRef => {
-      const r: { -readonly [K in keyof TypeRef]: TypeRef[K] } = { base: t.base, element: t.element, fixedLength: t.fixedLength };
-      if (t.struct) r.object = structQName(t.struct);
-      if (t.enumDef) r.enum = enumQName(t.enumDef);
+      const owner = t.struct ?? t.enumDef ?? t.base;
+      const key = BASE_INDEX[t.base] * 0x1000000 + BASE_INDEX[t.element] * 0x10000 + t.fixedLength;
+      let byKey = typeRefs.get(owner);
+      if (byKey === undefined) {
+        byKey = new Map();
+        typeRefs.set(owner, byKey);
+      }
+      let r = byKey.get(key);
+      if (r === undefined) {
+        r = {
+          base: t.base,
+          element: t.element,
+          object: t.struct ? structQName(t.struct) : undefined,
+          enum: t.enumDef ? enumQName(t.enumDef) : undefined,
+          fixedLength: t.fixedLength,
+        };
+        byKey.set(key, r);
+      }
       return r;
     };
     const defined = this.structList.filter((sd) => !sd.predecl);
@@ -1055,7 +1122,7 @@ class Resolver {
         padding: f.padding,
         attributes: kv(f.attrs),
         documentation: f.docs,
-        ...(f.partner ? { unionPartner: f.partner.name } : {}),
+        unionPartner: f.partner?.name,
         synthetic: f.synthetic,
         location: loc(f.span),
       })),
@@ -1074,7 +1141,7 @@ class Resolver {
       values: e.vals.map((v): EnumVal => ({
         name: v.name,
         value: v.value,
-        ...(v.unionType ? { unionType: typeRef(v.unionType) } : {}),
+        unionType: v.unionType ? typeRef(v.unionType) : undefined,
         attributes: kv(v.attrs),
         documentation: v.docs,
         location: loc(v.span),
@@ -1106,14 +1173,14 @@ class Resolver {
     objects.sort((a, b) => cmp(a.name, b.name));
     enums.sort((a, b) => cmp(a.name, b.name));
     services.sort((a, b) => cmp(a.name, b.name));
-    const fbsFiles: SchemaFile[] = [...this.input.fileIncludes.entries()]
+    const fbsFiles: SchemaFile[] = [...input.fileIncludes.entries()]
       .map(([path, incs]) => ({
-        filename: this.input.relativeName(path),
-        includedFilenames: [...new Set(incs.map((p) => this.input.relativeName(p)))].sort(cmp),
+        filename: this.ctx.relativeName(path),
+        includedFilenames: [...new Set(incs.map((p) => this.ctx.relativeName(p)))].sort(cmp),
       }))
       .sort((a, b) => cmp(a.filename, b.filename));
     const order: AdvancedFeature[] = ['AdvancedArrayFeatures', 'AdvancedUnionFeatures', 'OptionalScalars', 'DefaultVectorsAndStrings'];
-    return deepFreeze({
+    return freezeTop({
       objects,
       enums,
       services,
@@ -1122,8 +1189,8 @@ class Resolver {
       rootTable: this.root && !this.root.predecl ? structQName(this.root) : undefined,
       advancedFeatures: order.filter((f) => this.features.has(f)),
       fbsFiles,
-      mainFile: this.input.relativeName(this.input.mainFile.path),
-      nativeIncludes: this.input.nativeIncludes,
+      mainFile: this.ctx.relativeName(this.ctx.mainFile.path),
+      nativeIncludes: input.nativeIncludes,
     });
   }
 }
@@ -1157,10 +1224,11 @@ export function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function deepFreeze<T>(o: T): T {
-  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
-    Object.freeze(o);
-    for (const v of Object.values(o as object)) deepFreeze(v);
-  }
-  return o;
+/**
+ * The model is immutable by type (every property is readonly). Only the top-level collections
+ * are frozen at run time: freezing every node costs more than the whole parse (measured).
+ */
+function freezeTop<T extends object>(o: T): T {
+  for (const v of Object.values(o)) if (Array.isArray(v)) Object.freeze(v);
+  return Object.freeze(o);
 }

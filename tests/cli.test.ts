@@ -1,0 +1,110 @@
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { hmsGen, REPO } from './support/cli.js';
+
+const fx = (name: string) => join('tests', 'fixtures', 'cli', name);
+
+test('--version prints the package version and exits 0', () => {
+  const pkg = JSON.parse(readFileSync(join(REPO, 'generator', 'package.json'), 'utf8')) as { version: string };
+  const r = hmsGen(['--version']);
+  assert.is(r.status, 0);
+  assert.is(r.stdout.trim(), `hms-gen ${pkg.version}`);
+});
+
+test('check: a valid schema exits 0 silently', () => {
+  const r = hmsGen(['check', fx('ok.fbs')]);
+  assert.is(r.status, 0, r.stderr);
+  assert.is(r.stderr, '');
+});
+
+test('check: schema errors exit 1, all reported with location, source line and caret', () => {
+  const r = hmsGen(['check', fx('two_errors.fbs')]);
+  assert.is(r.status, 1);
+  const lines = r.stderr.split('\n');
+  const first = lines.findIndex((l) => l.startsWith(`${fx('two_errors.fbs')}:6:18: error[E071]: unknown enum value: Purple`));
+  assert.ok(first >= 0, r.stderr);
+  assert.is(lines[first + 2], '6 |   color: Color = Purple;');
+  assert.is(lines[first + 3], '  |                  ^^^^^^');
+  assert.match(r.stderr, `${fx('two_errors.fbs')}:7:17: error[E061]: invalid number: "300", constant does not fit [0; 255]`);
+  assert.match(r.stderr, '2 errors, 0 warnings');
+  assert.not.match(r.stderr, /\n\s+at /);
+});
+
+test('check --json: machine-readable diagnostics on stdout', () => {
+  const r = hmsGen(['check', '--json', fx('two_errors.fbs')]);
+  assert.is(r.status, 1);
+  const out = JSON.parse(r.stdout) as { errorCount: number; diagnostics: { code: string; line: number; column: number; file: string }[] };
+  assert.is(out.errorCount, 2);
+  assert.equal(out.diagnostics.map((d) => [d.code, d.line, d.column]), [['E071', 6, 18], ['E061', 7, 17]]);
+  assert.is(out.diagnostics[0]?.file, fx('two_errors.fbs'));
+});
+
+test('usage errors exit 2 with one clear line', () => {
+  const cases: [string[], RegExp][] = [
+    [['check'], /no input file/],
+    [['frobnicate', 'x.fbs'], /unknown command: frobnicate/],
+    [['check', '--bogus', fx('ok.fbs')], /unknown option: --bogus/],
+    [['check', 'does/not/exist.fbs'], /cannot read file: does\/not\/exist.fbs/],
+    [['check', '-I', 'no/such/dir', fx('ok.fbs')], /include directory not found: no\/such\/dir/],
+    [['check', '-I'], /option -I needs a value/],
+    [['ir', fx('ok.fbs'), fx('ok.fbs')], /exactly one input file/],
+    [[], /missing command/],
+  ];
+  for (const [args, re] of cases) {
+    const r = hmsGen(args);
+    assert.is(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr.split('\n')[0] ?? '', re);
+    assert.ok(r.stderr.trim().split('\n').length <= 2, r.stderr);
+  }
+});
+
+test('ir: deterministic reflection-shaped JSON', () => {
+  const a = hmsGen(['ir', fx('ok.fbs')]);
+  const b = hmsGen(['ir', fx('ok.fbs')]);
+  assert.is(a.status, 0, a.stderr);
+  assert.is(a.stdout, b.stdout);
+  const ir = JSON.parse(a.stdout) as {
+    objects: { name: string; documentation: string[]; fields: { name: string; required: boolean; documentation: string[] }[] }[];
+    services: { name: string; calls: { name: string; attributes: { key: string; value: string }[]; documentation: string[] }[] }[];
+    root_table: { name: string };
+  };
+  assert.equal(ir.objects.map((o) => o.name), ['demo.Hello']);
+  assert.equal(ir.objects[0]?.documentation, [' A greeting.']);
+  assert.equal(ir.objects[0]?.fields[0], { ...ir.objects[0]?.fields[0], name: 'name', required: true, documentation: [' Who to greet.'] });
+  assert.is(ir.services[0]?.name, 'demo.Greeter');
+  assert.equal(ir.services[0]?.calls[0]?.attributes, [{ key: 'idempotent', value: '0' }]);
+  assert.is(ir.root_table.name, 'demo.Hello');
+});
+
+test('-I resolves includes; a missing include is a located error', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hms-cli-'));
+  writeFileSync(join(dir, 'main.fbs'), 'include "lib.fbs";\ntable T { h: demo.Hello; }\n');
+  let r = hmsGen(['check', join(dir, 'main.fbs')]);
+  assert.is(r.status, 1);
+  assert.match(r.stderr, ':1:1: error[E021]: unable to locate include file: lib.fbs');
+  writeFileSync(join(dir, 'lib.fbs'), readFileSync(join(REPO, fx('ok.fbs')), 'utf8'));
+  r = hmsGen(['check', join(dir, 'main.fbs')]);
+  assert.is(r.status, 0, r.stderr);
+  r = hmsGen(['check', '-I', join(REPO, 'tests', 'fixtures', 'cli'), join(dir, 'main.fbs')]);
+  assert.is(r.status, 0, r.stderr);
+});
+
+test('--warnings-as-errors turns warnings into exit 1', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hms-cli-'));
+  writeFileSync(join(dir, 'w.fbs'), 'table T { camelCase: int; }\n');
+  assert.is(hmsGen(['check', join(dir, 'w.fbs')]).status, 0);
+  const r = hmsGen(['check', '--warnings-as-errors', join(dir, 'w.fbs')]);
+  assert.is(r.status, 1);
+  assert.match(r.stderr, 'warning[W001]');
+});
+
+test('check over idl/ passes', () => {
+  const r = hmsGen(['check', '-I', 'idl', 'idl/hms/common.fbs', 'idl/health_monitor.fbs', 'idl/genetic_engine.fbs',
+    'idl/circuit_breaker.fbs', 'idl/recovery.fbs', 'idl/configuration_manager.fbs', 'idl/metrics_collector.fbs', 'idl/consensus.fbs']);
+  assert.is(r.status, 0, r.stderr);
+});
+
+test.run();

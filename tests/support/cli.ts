@@ -1,0 +1,20 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const CLI = join(REPO, 'generator', 'dist', 'cli', 'main.js');
+
+export interface Run {
+  readonly status: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the built hms-gen bin (scripts/setup builds it) as a user would. */
+export function hmsGen(args: readonly string[], cwd = REPO): Run {
+  if (!existsSync(CLI)) throw new Error(`${CLI} missing: run scripts/setup (npx tsc -p generator) first`);
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', timeout: 30_000 });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}

@@ -84,7 +84,7 @@ test('-I resolves includes; a missing include is a located error', () => {
   writeFileSync(join(dir, 'main.fbs'), 'include "lib.fbs";\ntable T { h: demo.Hello; }\n');
   let r = hmsGen(['check', join(dir, 'main.fbs')]);
   assert.is(r.status, 1);
-  assert.match(r.stderr, ':1:1: error[E021]: unable to locate include file: lib.fbs');
+  assert.match(r.stderr, ':1:9: error[E021]: unable to locate include file: lib.fbs');
   writeFileSync(join(dir, 'lib.fbs'), readFileSync(join(REPO, fx('ok.fbs')), 'utf8'));
   r = hmsGen(['check', join(dir, 'main.fbs')]);
   assert.is(r.status, 0, r.stderr);

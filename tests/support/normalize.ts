@@ -60,8 +60,8 @@ function walkReflectionObjects(root: Json, visit: (o: JsonObject) => void): void
  * flatc prints non-finite `default_real` as bare `nan` / `inf` / `-inf` even with `--strict-json`,
  * which is not JSON. Quote them (outside string literals only) so that they become the strings
  * "nan" / "inf" / "-inf" -- exactly what hms-gen's `toReflection` emits for non-finite defaults.
- * Also refuses integer literals beyond 2^53, which JSON.parse would silently round (none occur in
- * the corpus; if one appears, this needs a lossless parse rather than a quiet mismatch).
+ * Integer literals beyond 2^53 (e.g. a `long` default of INT64_MIN), which JSON.parse would
+ * silently round, become exact strings "int:<digits>" instead -- see `exactIntegerMarker`.
  */
 export function quoteNonFiniteNumbers(text: string): string {
   let out = '';
@@ -84,10 +84,7 @@ export function quoteNonFiniteNumbers(text: string): string {
     }
     const n = /^-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?/.exec(text.slice(i, i + 40));
     if (n && (i === 0 || !/[\w.]/.test(text[i - 1]!))) {
-      if (!/[.eE]/.test(n[0]) && !Number.isSafeInteger(Number(n[0]))) {
-        throw new Error(`flatc JSON has integer ${n[0]} beyond 2^53; JSON.parse would round it`);
-      }
-      out += n[0];
+      out += !/[.eE]/.test(n[0]) && !Number.isSafeInteger(Number(n[0])) ? `"${exactIntegerMarker(BigInt(n[0]))}"` : n[0];
       i += n[0].length;
       continue;
     }
@@ -95,6 +92,17 @@ export function quoteNonFiniteNumbers(text: string): string {
     i++;
   }
   return out;
+}
+
+/**
+ * 64-bit integers (`default_integer`, enum `value`) must compare exactly. hms-gen's `toReflection`
+ * returns them as bigint; the oracle's JSON is parsed with JSON.parse, exact only up to 2^53. Both
+ * sides therefore use the same representation: a number when the value is a safe integer, else the
+ * string "int:<decimal digits>" (applied to hms-gen bigints in normalizeHms and to flatc's long
+ * literals in quoteNonFiniteNumbers).
+ */
+export function exactIntegerMarker(v: bigint): number | string {
+  return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : `int:${v}`;
 }
 
 export function parseFlatcJson(text: string): Json {
@@ -233,9 +241,9 @@ export function normalizeFlatcHead(json: Json): Json {
 /** hms-gen side: `toReflection(schema)` → comparable form. */
 export function normalizeHms(reflection: unknown): Json {
   // Round-trip through JSON so that undefined members vanish exactly as they would on disk, and so
-  // that anything not JSON-able (NaN, Infinity, bigint, ...) surfaces as a difference or an error.
+  // that anything not JSON-able (a NaN or Infinity number) surfaces as a difference.
   const text = JSON.stringify(reflection, (_k, v: unknown) => {
-    if (typeof v === 'bigint') throw new Error('toReflection returned a bigint; it must be JSON-able');
+    if (typeof v === 'bigint') return exactIntegerMarker(v); // see exactIntegerMarker
     if (typeof v === 'number' && !Number.isFinite(v)) return `<non-JSON number ${String(v)}>`;
     return v;
   });

@@ -121,6 +121,8 @@ export interface IncludeDecl {
   readonly native: boolean;
   readonly path: string;
   readonly span: Span;
+  /** The path literal, where include errors point. */
+  readonly pathSpan: Span;
 }
 
 export interface FileAst {

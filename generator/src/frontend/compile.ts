@@ -52,7 +52,7 @@ function compile(mainPath: string, mainText: string | undefined, options: Compil
     const r = relative(root, p).split(sep).join('/');
     return `//${r}`;
   };
-  const fileIncludes = new Map<string, string[]>();
+  const fileIncludes = new Map<string, { path: string; raw: string }[]>();
   const started = new Set<string>();
   const stack: string[] = [];
   let nativeIncludes: readonly string[] = [];
@@ -87,11 +87,28 @@ function compile(mainPath: string, mainText: string | undefined, options: Compil
     }
   };
 
-  const findInclude = (from: string, name: string): string | undefined => {
-    const candidates = [resolvePath(dirname(from), name), ...includeDirs.map((d) => resolvePath(d, name))];
-    for (const c of candidates) {
+  /**
+   * flatc's spelling of a path: directory + '/' + name as written, never normalised. The reflection
+   * output orders each file's includes by it, so it is tracked alongside the canonical path.
+   */
+  const rawPaths = new Map<string, string>();
+  const concat = (dir: string, name: string): string => {
+    const p = dir === '' ? name : dir.endsWith('/') ? dir + name : `${dir}/${name}`;
+    return p.startsWith('./') ? p.slice(2) : p;
+  };
+  const rawDir = (raw: string): string => {
+    const slash = raw.lastIndexOf('/');
+    return slash < 0 ? '' : raw.slice(0, slash);
+  };
+  const findInclude = (from: string, name: string): { path: string; raw: string } | undefined => {
+    const fromRaw = rawPaths.get(from) ?? from;
+    const candidates: [string, string][] = [
+      [resolvePath(dirname(from), name), concat(rawDir(fromRaw), name)],
+      ...(options.includePaths ?? []).map((d, k): [string, string] => [resolvePath(includeDirs[k] as string, name), concat(d, name)]),
+    ];
+    for (const [c, raw] of candidates) {
       try {
-        if (existsSync(c) && statSync(c).isFile()) return canonical(c);
+        if (existsSync(c) && statSync(c).isFile()) return { path: canonical(c), raw };
       } catch {
         // unreadable candidate: keep searching
       }
@@ -100,34 +117,39 @@ function compile(mainPath: string, mainText: string | undefined, options: Compil
   };
 
   let resolver: Resolver | undefined;
+  const brokenTypes = new Set<string>();
+  let brokenUnnamed = false;
 
   // flatc's order: a file's includes are processed completely before its own declarations.
   const visit = (abs: string, sf: SourceFile): void => {
     const key = canonical(abs);
+    if (!rawPaths.has(key)) rawPaths.set(key, key === canonical(mainAbs) ? mainPath : abs);
     started.add(key);
     stack.push(key);
     const parser = createParser(sf, reporter, (sf as { binary?: boolean }).binary === true);
     const includes = parser.parseIncludes();
-    const incs: string[] = [];
+    const incs: { path: string; raw: string }[] = [];
     fileIncludes.set(key, incs);
     if (sf === mainFile) nativeIncludes = includes.filter((i) => i.native).map((i) => i.path);
     for (const inc of includes) {
       if (inc.native) continue;
-      const target = findInclude(abs, inc.path);
-      if (target === undefined) {
-        reporter.report('E021', inc.span, `unable to locate include file: ${inc.path}`);
+      const found = findInclude(key, inc.path);
+      if (found === undefined) {
+        reporter.report('E021', inc.pathSpan, `unable to locate include file: ${inc.path}`);
         continue;
       }
-      incs.push(target);
+      incs.push(found);
+      const target = found.path;
+      if (!rawPaths.has(target)) rawPaths.set(target, found.raw);
       if (stack.includes(target)) {
         const cycle = [...stack.slice(stack.indexOf(target)), target].map((p) => relativeName(p).slice(2));
-        reporter.report('W004', inc.span, `include cycle (ignored, as flatc does): ${cycle.join(' -> ')}`);
+        reporter.report('W004', inc.pathSpan, `include cycle (ignored, as flatc does): ${cycle.join(' -> ')}`);
         continue;
       }
       if (started.has(target)) continue;
       const child = load(target, undefined);
       if (!child) {
-        reporter.report('E022', inc.span, `unable to load include file: ${inc.path}`);
+        reporter.report('E022', inc.pathSpan, `unable to load include file: ${inc.path}`);
         continue;
       }
       visit(target, child);
@@ -135,6 +157,8 @@ function compile(mainPath: string, mainText: string | undefined, options: Compil
     const r = resolver as Resolver;
     r.beginFile(sf);
     for (let d = parser.nextDecl(); d !== undefined; d = parser.nextDecl()) r.declare(d);
+    for (const t of parser.brokenTypes) brokenTypes.add(t);
+    if (parser.brokenUnnamed) brokenUnnamed = true;
     stack.pop();
   };
 
@@ -148,8 +172,17 @@ function compile(mainPath: string, mainText: string | undefined, options: Compil
     } else {
       resolver = new Resolver({ mainFile, relativeName }, reporter);
       visit(mainAbs, mainFile);
-      const syntaxErrors = reporter.diagnostics.some((d) => d.severity === 'error' && d.code < 'E020');
-      const s = resolver.finish({ fileIncludes, nativeIncludes, suppressUndefined: syntaxErrors });
+      // Each file's includes in flatc's order (by raw path), duplicates dropped.
+      const ordered = new Map<string, string[]>();
+      for (const [file, list] of fileIncludes) {
+        const sorted = [...list].sort((a, b) => (a.raw < b.raw ? -1 : a.raw > b.raw ? 1 : 0));
+        ordered.set(file, [...new Set(sorted.map((x) => x.path))]);
+      }
+      const s = resolver.finish({
+        fileIncludes: ordered,
+        nativeIncludes,
+        suppressUndefined: (name) => brokenUnnamed || brokenTypes.has(name.slice(name.lastIndexOf('.') + 1)),
+      });
       if (reporter.errorCount === 0) schema = s;
     }
   } catch (e) {

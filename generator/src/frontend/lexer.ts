@@ -57,6 +57,7 @@ export class Lexer {
   private docs: string[] | undefined;
   private docStart = -1;
   private out: Token | undefined;
+  private pending: Token | undefined;
 
   constructor(
     private readonly file: SourceFile,
@@ -77,7 +78,10 @@ export class Lexer {
   private push(kind: T, text: string, start: number, end: number, trivial = true): void {
     const docs = this.docs === undefined ? undefined : { lines: this.docs, start: this.docStart };
     this.docs = undefined;
-    this.out = { kind, text, start, end, docs, trivial };
+    const t = { kind, text, start, end, docs, trivial };
+    // A second token from one scan (a supplied `;`) waits for the next call.
+    if (this.out === undefined) this.out = t;
+    else this.pending = t;
     this.seenNewline = false;
   }
 
@@ -86,6 +90,11 @@ export class Lexer {
    * schema would survive the whole parse and make garbage collection the dominant cost.
    */
   next(): Token {
+    if (this.pending !== undefined) {
+      const t = this.pending;
+      this.pending = undefined;
+      return t;
+    }
     this.out = undefined;
     const src = this.src;
     const n = this.n;
@@ -142,16 +151,26 @@ export class Lexer {
           continue;
         }
       }
-      if (isIdentStart(c)) {
+      if (isIdentStart(c) || (isWordJunk(c) && wordFollows(src, i))) {
+        // A name with illegal characters in it (`héalth`, `$mana`) is reported once and still
+        // read as one name, so the parser does not cascade.
         const start = i;
-        i++;
+        let badAt = -1;
         while (i < n) {
           const e = src.charCodeAt(i);
           if (isIdentStart(e) || isDigit(e)) i++;
-          else break;
+          else if (isWordJunk(e) && (i > start || wordFollows(src, i))) {
+            if (badAt < 0) badAt = i;
+            i += e >= 0xd800 && e <= 0xdbff ? 2 : 1;
+          } else break;
+        }
+        if (badAt >= 0) {
+          const cp = src.codePointAt(badAt) as number;
+          const shown = cp >= 32 && cp <= 126 ? String.fromCharCode(cp) : `code: ${cp}`;
+          this.err('E001', badAt, badAt + (cp > 0xffff ? 2 : 1), `illegal character: ${shown}`);
         }
         this.push(T.Ident, src.slice(start, i), start, i);
-        break;
+        continue;
       }
       if (c === 34 || c === 39) {
         // An unterminated string produces no token: the loop then continues.
@@ -167,12 +186,15 @@ export class Lexer {
       }
       if (isDigit(c) || hasSign || (c === 46 && isDigit(src.charCodeAt(i + 1)))) {
         const r = lexNumber(src, i);
+        const end = Math.max(r.end, i + 1);
         if (r.kind === undefined) {
-          this.err('E006', i, r.end, `invalid number: ${src.slice(i, r.end)}`);
+          this.err('E006', i, end, `invalid number: ${src.slice(i, end)}`);
+          // Stand-in value so the parser and resolver do not report the same literal again.
+          this.push(T.Integer, '0', i, end);
         } else {
-          this.push(r.kind, src.slice(i, r.end), i, r.end);
+          this.push(r.kind, src.slice(i, end), i, end);
         }
-        i = Math.max(r.end, i + 1);
+        i = end;
         continue;
       }
       const ch = src[i] as string;
@@ -187,7 +209,7 @@ export class Lexer {
       i += cp > 0xffff ? 2 : 1;
       const shown = cp >= 32 && cp <= 126 ? ch : `code: ${cp}`;
       this.err('E001', start, i, `illegal character: ${shown}`);
-      while (i < n && !isBoundary(src.charCodeAt(i))) i++;
+      while (i < n && isJunk(src.charCodeAt(i))) i++;
     }
     this.i = i;
     return this.produced();
@@ -198,9 +220,22 @@ export class Lexer {
   }
 }
 
-function isBoundary(c: number): boolean {
-  return c === 32 || c === 9 || c === 10 || c === 13 || c === 59 || c === 125 || c === 123;
+/** A character that cannot start any token. */
+function isJunk(c: number): boolean {
+  if (c !== c) return false; // NaN: end of input
+  if (c === 32 || c === 9 || c === 10 || c === 13 || c === 34 || c === 39 || c === 47) return false;
+  if (isIdentStart(c) || isDigit(c)) return false;
+  return !PUNCT_CODES.has(c);
 }
+/** Junk that may sit inside a name: non-ASCII letters, `$`, `@`, `#`, `?`, `!`, `` ` ``, `~`, `|`, `&`, `^`, `%`, `*`, `\\`. */
+function isWordJunk(c: number): boolean {
+  return isJunk(c) && c > 32 && c !== 127;
+}
+function wordFollows(src: string, i: number): boolean {
+  const e = src.charCodeAt(i + 1);
+  return isIdentStart(e) || isDigit(e);
+}
+const PUNCT_CODES = new Set([...'{}()[]<>,:;=.+-'].map((ch) => ch.charCodeAt(0)));
 
 /** Mirrors flatc's number scanner: decimal/hex integers, decimal and hex floats, optional sign. */
 function lexNumber(src: string, pos: number): { kind: T.Integer | T.Float | undefined; end: number } {
@@ -261,6 +296,7 @@ function lexString(
   const bytes: number[] = [];
   let trivial = true;
   let high = -1;
+  let highAt = -1;
   let bad = false;
   const fail = (code: 'E002' | 'E003', at: number, end: number, msg: string) => {
     if (!bad) reporter.report(code, { file, start: at, end }, msg);
@@ -271,16 +307,12 @@ function lexString(
     else for (const b of Buffer.from(String.fromCodePoint(cp), 'utf8')) bytes.push(b);
   };
   for (;;) {
-    if (i >= src.length) {
-      fail('E002', pos, pos + 1, 'unterminated string constant');
-      return src.length;
+    // An unterminated string still becomes a (empty) string token, so parsing goes on quietly.
+    if (i >= src.length || src.charCodeAt(i) === 10) {
+      return unterminated(src, pos, i, file, reporter, push);
     }
     const c = src.charCodeAt(i);
     if (c === quote) break;
-    if (c === 10) {
-      fail('E002', pos, i, 'unterminated string constant (end of line)');
-      return i;
-    }
     if (c < 32) {
       fail('E003', i, i + 1, 'illegal character in string constant');
       i++;
@@ -289,7 +321,7 @@ function lexString(
     if (c === 92 /* \ */) {
       trivial = false;
       const e = src[i + 1];
-      if (high !== -1 && e !== 'u') fail('E003', i, i + 2, 'illegal Unicode sequence (unpaired high surrogate)');
+      if (high !== -1 && e !== 'u') fail('E003', highAt, highAt + 6, 'illegal Unicode sequence (unpaired high surrogate)');
       const simple = e === undefined ? undefined : SIMPLE_ESCAPES[e];
       if (simple !== undefined) {
         bytes.push(simple);
@@ -318,6 +350,7 @@ function lexString(
         if (v >= 0xd800 && v <= 0xdbff) {
           if (high !== -1) fail('E003', i, i + 6, 'illegal Unicode sequence (multiple high surrogates)');
           high = v;
+          highAt = i;
         } else if (v >= 0xdc00 && v <= 0xdfff) {
           if (high === -1) fail('E003', i, i + 6, 'illegal Unicode sequence (unpaired low surrogate)');
           else {
@@ -334,7 +367,7 @@ function lexString(
       i += 2;
       continue;
     }
-    if (high !== -1) fail('E003', i, i + 1, 'illegal Unicode sequence (unpaired high surrogate)');
+    if (high !== -1) fail('E003', highAt, highAt + 6, 'illegal Unicode sequence (unpaired high surrogate)');
     if (c > 126) trivial = false;
     if (binary || c < 0x80) {
       bytes.push(c);
@@ -345,7 +378,7 @@ function lexString(
       i += cp > 0xffff ? 2 : 1;
     }
   }
-  if (high !== -1) fail('E003', i, i + 1, 'illegal Unicode sequence (unpaired high surrogate)');
+  if (high !== -1) fail('E003', highAt, highAt + 6, 'illegal Unicode sequence (unpaired high surrogate)');
   i++;
   let text = '';
   if (!bad) {
@@ -357,6 +390,32 @@ function lexString(
   }
   push(T.String, text, pos, i, trivial && !bad);
   return i;
+}
+
+/**
+ * An unterminated string is assumed to end at the end of its line. A `;` ending that line is
+ * given back to the parser; otherwise a zero-width `;` is supplied. Either way the declaration
+ * ends there and nothing else is reported for this one mistake.
+ */
+function unterminated(
+  src: string,
+  pos: number,
+  eol: number,
+  file: SourceFile,
+  reporter: Reporter,
+  push: (kind: T, text: string, start: number, end: number, trivial?: boolean) => void,
+): number {
+  reporter.report('E002', { file, start: pos, end: eol }, 'unterminated string constant');
+  let end = eol;
+  while (end > pos + 1 && /[ \t\r]/.test(src[end - 1] as string)) end--;
+  // The raw text stands in for the value, so the mistake is not reported again (e.g. as a bad length).
+  if (src[end - 1] === ';' && end - 1 > pos) {
+    push(T.String, src.slice(pos + 1, end - 1), pos, end - 1, false);
+    return end - 1;
+  }
+  push(T.String, src.slice(pos + 1, eol).replace(/\r$/, ''), pos, eol, false);
+  push(T.Punct, ';', eol, eol);
+  return eol;
 }
 
 const SIMPLE_ESCAPES: Readonly<Record<string, number>> = {

@@ -23,6 +23,8 @@ const DECL_KEYWORDS = new Set([
   'file_identifier', 'file_extension', 'include', 'native_include',
 ]);
 
+const TYPE_KEYWORDS = new Set(['table', 'struct', 'enum', 'union']);
+
 const FUNCTIONS = new Set(['deg', 'rad', 'sin', 'cos', 'tan', 'asin', 'acos', 'atan']);
 
 /** flatc's parsing depth guard (FLATBUFFERS_MAX_PARSING_DEPTH). */
@@ -54,6 +56,15 @@ export class Parser {
   private prevEnd = 0;
   /** The current token's doc comment was taken by a declaration. */
   private docsTaken = false;
+  /** Name of the type declaration being parsed, once read. */
+  private declName: string | undefined;
+  /**
+   * Types whose declaration was abandoned after a syntax error. References to them are not
+   * reported as undefined: that would only repeat the syntax error.
+   */
+  readonly brokenTypes = new Set<string>();
+  /** A type declaration was abandoned before its name was read: any name may be affected. */
+  brokenUnnamed = false;
 
   constructor(
     private readonly file: SourceFile,
@@ -153,7 +164,9 @@ export class Parser {
         this.next();
         const path = this.expectString();
         this.expectPunct(';');
-        includes.push({ native, path: path.text, span: { file: this.file, start, end: path.end } });
+        includes.push({
+          native, path: path.text, span: { file: this.file, start, end: path.end }, pathSpan: this.span(path),
+        });
       } catch (e) {
         if (!(e instanceof Bail)) throw e;
         this.recoverDecl(false);
@@ -170,10 +183,14 @@ export class Parser {
         break;
       }
       const before = this.pos;
+      const keyword = this.tok.kind === T.Ident ? this.tok.text : '';
+      this.declName = undefined;
       try {
         return this.parseDecl();
       } catch (e) {
         if (!(e instanceof Bail)) throw e;
+        if (this.declName !== undefined) this.brokenTypes.add(this.declName);
+        else if (TYPE_KEYWORDS.has(keyword)) this.brokenUnnamed = true;
         this.recoverDecl(this.pos > before);
       }
       if (this.pos === before) this.next();
@@ -288,6 +305,7 @@ export class Parser {
     const docs = this.takeDocs();
     const kw = this.next();
     const name = this.expectIdent();
+    this.declName = name.text;
     const attributes = this.parseMetadata();
     this.expectPunct('{');
     const fields: FieldDecl[] = [];
@@ -371,13 +389,21 @@ export class Parser {
       if (this.isPunct(':')) {
         this.next();
         const len = this.tok;
+        let length = len.text;
         if (len.kind !== T.Integer) {
-          this.fail('E062', len, 'length of fixed-length array must be an integer value');
+          // Reported here; the member is kept (length 1) so the struct is not reported as empty.
+          this.reporter.report('E062', this.span(len), 'length of fixed-length array must be an integer value');
+          length = '1';
+          if (len.kind === T.Punct && len.text === ']') {
+            this.next();
+            this.depth--;
+            return { kind: 'array', element, length, lengthSpan: this.span(len), span: this.spanFrom(t.start) };
+          }
         }
         this.next();
         this.expectPunct(']');
         this.depth--;
-        return { kind: 'array', element, length: len.text, lengthSpan: this.span(len), span: this.spanFrom(t.start) };
+        return { kind: 'array', element, length, lengthSpan: this.span(len), span: this.spanFrom(t.start) };
       }
       this.expectPunct(']');
       this.depth--;
@@ -482,6 +508,7 @@ export class Parser {
     const kw = this.next();
     const isUnion = kw.text === 'union';
     const name = this.expectIdent();
+    this.declName = name.text;
     let underlying: TypeExpr | undefined;
     if (this.isPunct(':')) {
       this.next();

@@ -23,7 +23,10 @@ import type {
 interface AttrVal {
   readonly value: string;
   readonly kind: 'int' | 'string' | 'flag';
+  /** The value literal (the name for a bare flag): where value errors point. */
   readonly span: Span;
+  /** The attribute name: where placement errors point. */
+  readonly nameSpan: Span;
 }
 type Attrs = ReadonlyMap<string, AttrVal>;
 /** Most declarations have no attributes: one shared empty map instead of one per field. */
@@ -88,6 +91,8 @@ interface EVal {
   attrs: Attrs;
   docs: readonly string[];
   span: Span;
+  /** The explicit value literal, else the name. */
+  valueSpan: Span;
 }
 
 interface EDef {
@@ -202,6 +207,44 @@ const BASE_INDEX: Readonly<Record<BaseType, number>> = {
   Float: 11, Double: 12, String: 13, Vector: 14, Obj: 15, Union: 16, Array: 17, Vector64: 18,
 };
 
+/**
+ * A symbol table keyed by (partly) qualified names that also counts last name components, so that
+ * the many lookups of names that cannot match (field names checked against type names, enum
+ * lookups of table names) cost one set probe instead of one concatenation and hash per namespace.
+ */
+class IndexedTable<V> {
+  private readonly map = new Map<string, V>();
+  private readonly lastParts = new Map<string, number>();
+  get(key: string): V | undefined {
+    return this.map.get(key);
+  }
+  has(key: string): boolean {
+    return this.map.has(key);
+  }
+  set(key: string, v: V): void {
+    if (!this.map.has(key)) {
+      const last = lastPart(key);
+      this.lastParts.set(last, (this.lastParts.get(last) ?? 0) + 1);
+    }
+    this.map.set(key, v);
+  }
+  delete(key: string): void {
+    if (this.map.delete(key)) {
+      const last = lastPart(key);
+      const n = (this.lastParts.get(last) ?? 1) - 1;
+      if (n === 0) this.lastParts.delete(last);
+      else this.lastParts.set(last, n);
+    }
+  }
+  mayHave(name: string): boolean {
+    return this.lastParts.has(lastPart(name));
+  }
+}
+function lastPart(name: string): string {
+  const dot = name.lastIndexOf('.');
+  return dot < 0 ? name : name.slice(dot + 1);
+}
+
 /** Generated accessor suffixes per kind (flatc's CheckClash). */
 const CLASH_RULES: ReadonlyArray<readonly [string, (t: RType) => boolean]> = [
   ['_type', (t) => t.base === 'Union'], ['Type', (t) => t.base === 'Union'],
@@ -218,21 +261,21 @@ export interface ResolveContext {
 }
 
 export interface FinishInput {
-  /** Direct includes of every file read, by canonical path. */
+  /** Direct includes of every file read, by canonical path, in flatc's order. */
   readonly fileIncludes: ReadonlyMap<string, readonly string[]>;
   readonly nativeIncludes: readonly string[];
   /**
    * After syntax errors, declarations may be missing; "referenced but not defined" would then be
    * a cascade of the syntax error rather than an independent error.
    */
-  readonly suppressUndefined: boolean;
+  readonly suppressUndefined: (name: string) => boolean;
 }
 
 /** Fed one declaration at a time in flatc's order (`beginFile`, `declare`), then `finish()`. */
 export class Resolver {
-  private readonly structs = new Map<string, SDef>();
+  private readonly structs = new IndexedTable<SDef>();
   private readonly structList: SDef[] = [];
-  private readonly enums = new Map<string, EDef>();
+  private readonly enums = new IndexedTable<EDef>();
   private readonly enumList: EDef[] = [];
   private readonly types = new Set<string>();
   private readonly services = new Map<string, SvcDef>();
@@ -314,8 +357,9 @@ export class Resolver {
 
   // ------------------------------------------------------------ lookup (flatc's rules)
 
-  private lookupByName<V>(table: ReadonlyMap<string, V>, name: string): V | undefined {
+  private lookupByName<V>(table: IndexedTable<V>, name: string): V | undefined {
     // Current namespace, then each enclosing one, then global; sibling namespaces never.
+    if (!table.mayHave(name)) return undefined;
     for (const prefix of this.nsPrefixes) {
       const v = table.get(prefix + name);
       if (v !== undefined) return v;
@@ -324,6 +368,7 @@ export class Resolver {
   }
 
   private lookupCreateStruct(name: string, span: Span, create: boolean): SDef | undefined {
+    if (!create && !this.structs.mayHave(name)) return undefined;
     const qualified = qualifyWith(this.nsPrefixes, name);
     let sd = this.structs.get(name);
     if (sd?.predecl) return sd;
@@ -381,11 +426,11 @@ export class Resolver {
         continue;
       }
       let v: AttrVal;
-      if (a.value === undefined) v = { value: '0', kind: 'flag', span: a.span };
+      if (a.value === undefined) v = { value: '0', kind: 'flag', span: a.name.span, nameSpan: a.name.span };
       else if (a.value.kind === 'float') {
         this.err('E081', a.value.span, `attribute value must be an integer or a string: ${a.name.text}: ${a.value.text}`);
         continue;
-      } else v = { value: a.value.text, kind: a.value.kind, span: a.value.span };
+      } else v = { value: a.value.text, kind: a.value.kind, span: a.value.span, nameSpan: a.name.span };
       if (attrs.has(a.name.text)) {
         this.err('W003', a.name.span, `attribute already found: ${a.name.text}`);
         continue;
@@ -481,7 +526,8 @@ export class Resolver {
       this.err('E033', span, `field already exists: ${name}`);
       return undefined;
     }
-    if (!sd.fixed && sd.fields.length >= 32767) {
+    // The vtable (4 + 2·N bytes) must fit its 16-bit size field: at most 32765 fields.
+    if (!sd.fixed && sd.fields.length >= 32765) {
       this.err('E067', span, 'too many fields in table (vtable would overflow)');
       return undefined;
     }
@@ -507,7 +553,7 @@ export class Resolver {
     if (this.lookupCreateStruct(name, d.name.span, false)) {
       this.err('E039', d.name.span, `field name can not be the same as table/struct name: ${name}`);
     }
-    if (!isLowerSnakeCase(name)) {
+    if (!isLowerSnakeCase(name) && /^[A-Za-z0-9_]+$/.test(name)) {
       this.err('W001', d.name.span, `field names should be lowercase snake_case, got: ${name}`);
     }
     const type = this.resolveType(d.type);
@@ -523,7 +569,11 @@ export class Resolver {
       const valid = isScalar(type.base) || isStruct(type) ||
         (type.base === 'Array' && (isScalar(inner.base) || isStruct(inner)));
       if (!valid) {
-        this.err(type.base === 'Array' ? 'E050' : 'E042', d.type.span, 'structs may contain only scalar or struct fields');
+        const union = type.base === 'Union' || type.element === 'Union';
+        const arrayElem = d.type.kind === 'array' ? d.type.element.span : d.type.span;
+        this.err(union ? 'E049' : type.base === 'Array' ? 'E050' : 'E042', type.base === 'Array' ? arrayElem : d.type.span,
+          union ? 'structs may contain only scalar or struct fields (a union may only be a table field)'
+            : 'structs may contain only scalar or struct fields');
         return;
       }
     } else if (type.base === 'Array') {
@@ -535,7 +585,8 @@ export class Resolver {
     let typefield: FDef | undefined;
     if (type.base === 'Union') {
       const ut = type.enumDef?.underlying as RType;
-      typefield = this.addField(sd, `${name}_type`, { ...ut, base: ut.base, enumDef: type.enumDef }, d.name.span, true);
+      // Always UType, whatever the union's underlying type (as current flatc).
+      typefield = this.addField(sd, `${name}_type`, { ...ut, base: 'UType', enumDef: type.enumDef }, d.name.span, true);
       if (!typefield) return;
     } else if (isVector(type) && type.element === 'Union') {
       this.features.add('AdvancedUnionFeatures');
@@ -546,14 +597,11 @@ export class Resolver {
     const field = this.addField(sd, name, type, d.name.span, false);
     if (!field) return;
     if (typefield) {
-      // The hidden type vector of a union vector is an ordinary optional vector on the wire.
-      typefield.optional = isVector(typefield.type);
       typefield.partner = field;
       field.partner = typefield;
     }
 
     if (d.default) this.fieldDefault(sd, field, d.default);
-    if (isFloat(type.base) && field.def.kind === 'none') field.def = { kind: 'float', value: 0 };
 
     field.docs = d.docs;
     field.attrs = this.parseMetadata(d.attributes);
@@ -573,21 +621,21 @@ export class Resolver {
         ? field.def.kind === 'null'
         : !(required || defStrOrVec);
     if (required && optional && isScalar(type.base)) {
-      this.err('E076', (attr('required') as AttrVal).span, 'Fields cannot be both optional and required.');
+      this.err('E076', (attr('required') as AttrVal).nameSpan, 'Fields cannot be both optional and required.');
     }
     field.required = required;
     field.optional = optional;
-    if (attr('required') && (sd.fixed || isScalar(type.base))) {
-      this.err('E082', (attr('required') as AttrVal).span, "only non-scalar fields in tables may be 'required'");
+    if (attr('required') && (sd.fixed || isScalar(type.base)) && !(optional && isScalar(type.base))) {
+      this.err('E082', (attr('required') as AttrVal).nameSpan, "only non-scalar fields in tables may be 'required'");
     }
     if (field.key) {
       const k = attr('key') as AttrVal;
-      if (sd.hasKey) this.err('E084', k.span, "only one field may be set as 'key'");
+      if (sd.hasKey) this.err('E084', k.nameSpan, "only one field may be set as 'key'");
       sd.hasKey = true;
       let valid = isScalar(type.base) || type.base === 'String' || isStruct(type);
       if (type.base === 'Array') valid = isScalar(type.element) || isStruct(elementType(type));
-      if (!valid) this.err('E083', k.span, "'key' field must be string, scalar type or fixed size array of scalars");
-      else if (field.def.kind === 'null') this.err('E083', k.span, "'key' field may not be an optional scalar");
+      if (!valid) this.err('E083', k.nameSpan, "'key' field must be string, scalar type or fixed size array of scalars");
+      else if (field.def.kind === 'null') this.err('E083', k.nameSpan, "'key' field may not be an optional scalar");
     }
     if (field.def.kind === 'null') {
       this.features.add('OptionalScalars');
@@ -595,50 +643,50 @@ export class Resolver {
     }
     if (type.enumDef && type.base !== 'Union' && !isSeries(type)) this.checkEnumDefault(field, type.enumDef, d);
     if (field.deprecated && sd.fixed) {
-      this.err('E092', (attr('deprecated') as AttrVal).span, "can't deprecate fields in a struct");
+      this.err('E092', (attr('deprecated') as AttrVal).nameSpan, "can't deprecate fields in a struct");
     }
     const cppType = attr('cpp_type');
     if (cppType) {
-      if (!hash) this.err('E094', cppType.span, 'cpp_type can only be used with a hashed field');
+      if (!hash) this.err('E094', cppType.nameSpan, 'cpp_type can only be used with a hashed field');
       else if (!attr('cpp_ptr_type')) {
         // flatc records the implied pointer type; the reflection output shows it.
-        field.attrs = withAttr(field.attrs, 'cpp_ptr_type', { value: 'naked', kind: 'string', span: cppType.span });
+        field.attrs = withAttr(field.attrs, 'cpp_ptr_type', { value: 'naked', kind: 'string', span: cppType.span, nameSpan: cppType.nameSpan });
       }
     }
     const shared = attr('shared');
-    if (shared && type.base !== 'String') this.err('E086', shared.span, 'shared can only be defined on strings');
+    if (shared && type.base !== 'String') this.err('E086', shared.nameSpan, 'shared can only be defined on strings');
     const nca = attr('native_custom_alloc');
-    if (nca) this.err('E095', nca.span, 'native_custom_alloc can only be used with a table or struct definition');
+    if (nca) this.err('E095', nca.nameSpan, 'native_custom_alloc can only be used with a table or struct definition');
     const ni = attr('native_inline');
     if (ni && !isStruct(type) && !(isVector(type) && type.element === 'Obj')) {
-      this.err('E093', ni.span, "'native_inline' can only be defined on structs, vector of structs or vector of tables");
+      this.err('E093', ni.nameSpan, "'native_inline' can only be defined on structs, vector of structs or vector of tables");
     }
     const nested = attr('nested_flatbuffer');
     if (nested) {
       if (nested.kind !== 'string') this.err('E087', nested.span, 'nested_flatbuffer attribute must be a string (the root type)');
       else if (type.base !== 'Vector' || type.element !== 'UByte') {
-        this.err('E087', nested.span, 'nested_flatbuffer attribute may only apply to a vector of ubyte');
+        this.err('E087', nested.nameSpan, 'nested_flatbuffer attribute may only apply to a vector of ubyte');
       } else this.lookupCreateStruct(nested.value, nested.span, true);
     }
     const flex = attr('flexbuffer');
     if (flex && (type.base !== 'Vector' || type.element !== 'UByte')) {
-      this.err('E088', flex.span, 'flexbuffer attribute may only apply to a vector of ubyte');
+      this.err('E088', flex.nameSpan, 'flexbuffer attribute may only apply to a vector of ubyte');
     }
     const v64 = attr('vector64');
     if (v64) {
-      if (type.base !== 'Vector') this.err('E098', v64.span, "'vector64' may only apply to a vector");
+      if (type.base !== 'Vector') this.err('E098', v64.nameSpan, "'vector64' may only apply to a vector");
       else field.type = { ...type, base: 'Vector64' };
     }
     const o64 = attr('offset64');
     if (o64 && type.base !== 'Vector' && type.base !== 'String') {
-      this.err('E098', o64.span, "'offset64' may only apply to a vector or a string");
+      this.err('E098', o64.nameSpan, "'offset64' may only apply to a vector or a string");
     }
     if (typefield) {
       const id = attr('id');
       if (id) {
         const v = parseIntLiteral(id.value);
         if (v !== undefined && v > 0n && v <= 65535n) {
-          typefield.attrs = withAttr(typefield.attrs, 'id', { value: String(v - 1n), kind: id.kind, span: id.span });
+          typefield.attrs = withAttr(typefield.attrs, 'id', { value: String(v - 1n), kind: id.kind, span: id.span, nameSpan: id.nameSpan });
         } else {
           this.err('E090', id.span,
             `a union type effectively adds two fields with non-negative ids, its id must be that of the second field (the first field is the type field and not explicitly declared in the schema); field: ${name}, id: ${id.value}`);
@@ -646,6 +694,12 @@ export class Resolver {
         }
       }
       if (field.deprecated) typefield.deprecated = true;
+        // The hidden type vector of a union vector shares the union vector's presence (flatc).
+      if (isVector(typefield.type)) {
+        typefield.required = field.required;
+        typefield.optional = field.optional;
+      }
+
     }
   }
 
@@ -653,7 +707,7 @@ export class Resolver {
     const b = isVector(type) ? type.element : type.base;
     const bits = b === 'Short' || b === 'UShort' ? 16 : b === 'Int' || b === 'UInt' ? 32 : b === 'Long' || b === 'ULong' ? 64 : 0;
     if (bits === 0) {
-      this.err('E085', hash.span, 'only short, ushort, int, uint, long and ulong data types support hashing.');
+      this.err('E085', hash.nameSpan, 'only short, ushort, int, uint, long and ulong data types support hashing.');
       return;
     }
     const ok = bits === 16 ? ['fnv1_16', 'fnv1a_16'] : bits === 32 ? ['fnv1_32', 'fnv1a_32'] : ['fnv1_64', 'fnv1a_64'];
@@ -683,6 +737,11 @@ export class Resolver {
       this.err('E074', expr.span, 'Union defaults must be NONE (the implicit default); no other default is allowed');
       return;
     }
+    if ((isVector(t) || t.base === 'String') && expr.kind === 'ident' && expr.text === 'null') {
+      this.err('E073', expr.span,
+        `Cannot assign token starting with 'null' to value of <${TYPE_NAMES[t.base]}> type. (\`= null\` is only for scalars; a ${TYPE_NAMES[t.base]} field is optional unless required)`);
+      return;
+    }
     if (isVector(t)) {
       if (expr.kind !== 'emptyVector') {
         this.err('E075', expr.span, 'The only supported default for vectors is `[]`.');
@@ -703,6 +762,10 @@ export class Resolver {
     }
     const v = this.scalarValue(expr, t, field.name);
     if (v === undefined) return;
+    if (sd.fixed && v.kind === 'null') {
+      this.err('E096', expr.span, 'Optional scalars are not supported in structs.');
+      return;
+    }
     if (sd.fixed && !(v.kind === 'integer' && v.value === 0n && expr.kind === 'int')) {
       this.err('E070', expr.span, 'default values are not supported for struct fields, table fields, or in structs.');
       return;
@@ -878,20 +941,20 @@ export class Resolver {
     e.underlying.enumDef = e;
     const duplicate = this.enums.has(qualified);
     if (duplicate) this.err('E032', d.name.span, `enum already exists: ${qualified}`);
+    // On a bad underlying type the enum is still declared (as int) so its uses do not cascade.
     if (!isUnion && d.underlying === undefined) {
       this.err('E043', d.bodySpan,
         "must specify the underlying integer type for this enum (e.g. ': short', which was the default).");
-      return;
     }
     if (d.underlying) {
       const ut = this.resolveType(d.underlying);
-      if (!ut) return;
-      if (!isInteger(ut.base) || ut.base === 'Bool' || ut.enumDef) {
+      // Another enum as the underlying type means its integer type (flatc accepts it).
+      if (ut && (!isInteger(ut.base) || ut.base === 'Bool' || ut.base === 'UType')) {
         this.err(isUnion ? 'E055' : 'E043', d.underlying.span,
           isUnion ? 'underlying union type must be integral' : 'underlying enum type must be integral');
-        return;
+      } else if (ut) {
+        e.underlying = { base: ut.base, element: 'None', enumDef: e, fixedLength: 0 };
       }
-      e.underlying = { base: ut.base, element: 'None', enumDef: e, fixedLength: 0 };
     }
     e.attrs = this.parseMetadata(d.attributes);
     const bitFlags = e.attrs.get('bit_flags');
@@ -901,14 +964,14 @@ export class Resolver {
       this.err('W002', bitFlags.span, 'underlying type of bit_flags enum must be unsigned');
     }
     const fa = e.attrs.get('force_align');
-    if (fa) this.err('E097', fa.span, '`force_align` is not a valid attribute for Enums.');
+    if (fa) this.err('E097', fa.nameSpan, '`force_align` is not a valid attribute for Enums.');
     if (!duplicate) this.enums.set(qualified, e);
     this.enumList.push(e);
 
     const kind = INT_KIND[ub] as IntKind;
     const [lo, hi] = INT_RANGES[kind];
     if (isUnion || d.values.length === 0) {
-      e.vals.push({ name: 'NONE', value: 0n, attrs: NO_ATTRS, docs: [], span: d.name.span });
+      e.vals.push({ name: 'NONE', value: 0n, attrs: NO_ATTRS, docs: [], span: d.name.span, valueSpan: d.name.span });
     }
     const names = new Set(e.vals.map((v) => v.name));
     for (const vd of d.values) {
@@ -956,16 +1019,19 @@ export class Resolver {
         continue;
       }
       names.add(name);
-      e.vals.push({ name, value, unionType, attrs: this.parseMetadata(vd.attributes), docs: vd.docs, span: vd.name.span });
+      e.vals.push({
+        name, value, unionType, attrs: this.parseMetadata(vd.attributes), docs: vd.docs, span: vd.name.span,
+        valueSpan: vd.value?.span ?? vd.name.span,
+      });
     }
     if (bitFlags) {
       const width = BigInt(8 * SIZE[ub]);
       for (const ev of e.vals) {
         const u = BigInt.asUintN(64, ev.value);
         if (!isUnsigned(ub) && u === width - 1n) {
-          this.err('E064', ev.span, 'underlying type of bit_flags enum must be unsigned');
+          this.err('E064', ev.valueSpan, 'underlying type of bit_flags enum must be unsigned');
         } else if (u >= width) {
-          this.err('E064', ev.span, 'bit flag out of range of underlying integral type');
+          this.err('E064', ev.valueSpan, 'bit flag out of range of underlying integral type');
         } else {
           ev.value = isUnsigned(ub) ? 1n << u : BigInt.asIntN(64, 1n << u);
         }
@@ -976,7 +1042,7 @@ export class Resolver {
       const p = e.vals[i - 1] as EVal;
       const c = e.vals[i] as EVal;
       if (BigInt.asUintN(64, p.value) === BigInt.asUintN(64, c.value)) {
-        this.err('E035', c.span, `all enum values must be unique: ${p.name} and ${c.name} are both ${c.value}`);
+        this.err('E035', c.valueSpan, `all enum values must be unique: ${p.name} and ${c.name} are both ${c.value}`);
       }
     }
     if (this.types.has(qualified) && !duplicate) this.err('E032', d.name.span, `datatype already exists: ${qualified}`);
@@ -1039,10 +1105,16 @@ export class Resolver {
 
   // ------------------------------------------------------------ whole-schema checks
 
-  private finalChecks(suppressUndefined: boolean): void {
+  private finalChecks(suppressUndefined: (name: string) => boolean): void {
     for (const sd of this.structList) {
-      if (sd.predecl && !suppressUndefined) {
-        this.err('E030', sd.firstRef, `type referenced but not defined (check namespace): ${sd.shortName}`);
+      if (sd.predecl && !suppressUndefined(sd.shortName)) {
+        const laterEnum = this.enumDeclaredLater(sd);
+        if (laterEnum !== undefined) {
+          this.err('E031', sd.firstRef,
+            `type referenced but not defined (check namespace): ${sd.shortName} (the ${laterEnum.isUnion ? 'union' : 'enum'} of that name is declared later; enums and unions must be declared before use)`);
+        } else {
+          this.err('E030', sd.firstRef, `type referenced but not defined (check namespace): ${sd.shortName}`);
+        }
       }
     }
     for (const c of this.pendingCalls) {
@@ -1052,6 +1124,15 @@ export class Resolver {
         }
       }
     }
+  }
+
+  /** The enum/union a forward reference would have found, had it been declared before the use. */
+  private enumDeclaredLater(sd: SDef): EDef | undefined {
+    const saved = [this.ns, this.nsPrefixes] as const;
+    this.setNamespace(sd.ns);
+    const e = this.lookupByName(this.enums, sd.shortName);
+    [this.ns, this.nsPrefixes] = saved;
+    return e;
   }
 
   // ------------------------------------------------------------ IR construction
@@ -1176,7 +1257,7 @@ export class Resolver {
     const fbsFiles: SchemaFile[] = [...input.fileIncludes.entries()]
       .map(([path, incs]) => ({
         filename: this.ctx.relativeName(path),
-        includedFilenames: [...new Set(incs.map((p) => this.ctx.relativeName(p)))].sort(cmp),
+        includedFilenames: [...new Set(incs.map((p) => this.ctx.relativeName(p)))],
       }))
       .sort((a, b) => cmp(a.filename, b.filename));
     const order: AdvancedFeature[] = ['AdvancedArrayFeatures', 'AdvancedUnionFeatures', 'OptionalScalars', 'DefaultVectorsAndStrings'];

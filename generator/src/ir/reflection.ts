@@ -25,7 +25,8 @@ export function toReflection(schema: Schema): Json {
 
   const type = (t: TypeRef): Json => {
     let elementSize = SIZE[t.element];
-    if ((t.base === 'Vector' || t.base === 'Vector64') && t.element === 'Obj' && t.object !== undefined) {
+    // Current flatc: only a 32-bit vector of structs reports the struct size (arrays and 64-bit vectors: 4).
+    if (t.base === 'Vector' && t.element === 'Obj' && t.object !== undefined) {
       const o = byName.get(t.object);
       if (o && o.isStruct) elementSize = o.bytesize;
     }

@@ -130,6 +130,9 @@ export const VOCABULARY: readonly string[] = [...KEYWORDS, ...TYPES, ...ATTRIBUT
 const SNIPPETS = [
   'include "monster_test.fbs";\n', 'include "include_test1.fbs";\n', 'include "nonexistent.fbs";\n',
   'include "";\n', 'include ".";\n', 'include "/";\n', 'include "\\x00";\n', 'native_include "x.h";\n',
+  // Binary and non-schema files reached through the corpus include paths.
+  'include "tests/monster_test.bfbs";\n', 'include "samples/monster.bfbs";\n', 'include "README.md";\n',
+  'include "LICENSE";\n', 'include "tests";\n', 'include "tests/monster_test.fbs";\n', 'include "/dev/null";\n',
   'namespace ;\n', 'namespace a..b;\n', 'namespace MyGame.Example;\n',
   'root_type Monster;\n', 'root_type Nope;\n', 'root_type int;\n',
   'file_identifier "MONS";\n', 'file_identifier "TOOLONG";\n', 'file_identifier "\\u00e9\\u00e9";\n',
@@ -392,7 +395,8 @@ export function extremeCases(): Extreme[] {
   add('nest-block-comments', `${'/*'.repeat(N)}${'*/'.repeat(N)}table T {}\n`);
   add('nest-block-comments-unclosed', '/*'.repeat(N));
   add('many-block-comments', `${'/* c */ '.repeat(100_000)}table T {}\n`);
-  add('nest-namespace-10k', `namespace ${range(N, () => 'a', '.')};\ntable T {}\nroot_type T;\n`);
+  // A namespace of 20k parts is a 40 KB line; time and memory must stay linear in it.
+  add('nest-namespace-20k', `namespace ${range(2 * N, () => 'a', '.')};\ntable T {}\nroot_type T;\n`);
   add('nest-qualified-type-10k', `table T { f:${range(N, () => 'a', '.')}; }\n`);
   add('nest-mixed-brackets', `table T { f:${range(N, (i) => '([{<'[i % 4] as string, '')}int; }\n`);
 

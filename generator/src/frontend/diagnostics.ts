@@ -73,13 +73,18 @@ export function renderDiagnostic(d: Diagnostic, sources: ReadonlyMap<string, str
   return `${head}\n${pad} |\n${gutter} | ${shown.text}\n${pad} | ${prefix}${'^'.repeat(width)}`;
 }
 
+/** Line starts of the text rendered last: a run renders many diagnostics of the same file. */
+let cachedText: string | undefined;
+let cachedStarts: number[] = [];
+
 function lineOf(text: string, line: number): string | undefined {
-  let start = 0;
-  for (let i = 1; i < line; i++) {
-    const nl = text.indexOf('\n', start);
-    if (nl < 0) return undefined;
-    start = nl + 1;
+  if (cachedText !== text) {
+    cachedStarts = [0];
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) cachedStarts.push(i + 1);
+    cachedText = text;
   }
+  const start = cachedStarts[line - 1];
+  if (start === undefined) return undefined;
   let end = text.indexOf('\n', start);
   if (end < 0) end = text.length;
   if (end > start && text.charCodeAt(end - 1) === 13) end--;

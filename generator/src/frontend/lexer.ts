@@ -10,16 +10,59 @@ export const enum T {
   Eof,
 }
 
-export interface Token {
-  readonly kind: T;
-  /** Identifier name, decoded string value, literal text of a number, or the punctuation character. */
-  readonly text: string;
-  readonly start: number;
-  readonly end: number;
-  /** `///` lines directly before this token. */
-  readonly docs: DocBlock | undefined;
-  /** Strings: no escapes and only printable ASCII (flatc's "trivial" string). */
-  readonly trivial: boolean;
+/** Token flags. */
+export const HAS_VALUE = 1;
+export const NON_TRIVIAL = 2;
+export const HAS_DOCS = 4;
+
+/**
+ * All tokens of a file in parallel typed arrays: no object per token, so lexing allocates almost
+ * nothing for the garbage collector (which dominated front-end time with token objects). Text is
+ * sliced from the source on demand; decoded string values and stand-ins live in `values`.
+ */
+export class TokenBuffer {
+  count = 0;
+  kinds: Uint8Array;
+  flags: Uint8Array;
+  starts: Int32Array;
+  ends: Int32Array;
+  /** Decoded string literals, stand-ins for malformed literals, supplied `;`. */
+  readonly values = new Map<number, string>();
+  /** `///` lines directly before a token. */
+  readonly docs = new Map<number, DocBlock>();
+
+  constructor(capacity: number) {
+    this.kinds = new Uint8Array(capacity);
+    this.flags = new Uint8Array(capacity);
+    this.starts = new Int32Array(capacity);
+    this.ends = new Int32Array(capacity);
+  }
+
+  push(kind: T, start: number, end: number, flags: number): number {
+    if (this.count === this.kinds.length) this.grow();
+    const i = this.count++;
+    this.kinds[i] = kind;
+    this.flags[i] = flags;
+    this.starts[i] = start;
+    this.ends[i] = end;
+    return i;
+  }
+
+  private grow(): void {
+    const n = this.kinds.length * 2;
+    const k = new Uint8Array(n);
+    k.set(this.kinds);
+    this.kinds = k;
+    const f = new Uint8Array(n);
+    f.set(this.flags);
+    this.flags = f;
+    const s = new Int32Array(n);
+    s.set(this.starts);
+    this.starts = s;
+    const e = new Int32Array(n);
+    e.set(this.ends);
+    this.ends = e;
+  }
 }
 
 /** `///` lines (text after the third slash, verbatim) and where they start. */
@@ -56,8 +99,8 @@ export class Lexer {
   private seenNewline = true;
   private docs: string[] | undefined;
   private docStart = -1;
-  private out: Token | undefined;
-  private pending: Token | undefined;
+  private produced = false;
+  readonly tokens: TokenBuffer;
 
   constructor(
     private readonly file: SourceFile,
@@ -66,6 +109,7 @@ export class Lexer {
   ) {
     this.src = file.text;
     this.n = this.src.length;
+    this.tokens = new TokenBuffer(Math.max(64, this.n >> 2));
     // UTF-8 BOM (decoded as U+FEFF, or as three bytes in binary mode).
     if (this.src.charCodeAt(0) === 0xfeff) this.i = 1;
     else if (binary && this.src.startsWith('\u00ef\u00bb\u00bf')) this.i = 3;
@@ -75,33 +119,37 @@ export class Lexer {
     this.reporter.report(code, { file: this.file, start, end }, msg);
   }
 
-  private push(kind: T, text: string, start: number, end: number, trivial = true): void {
-    const docs = this.docs === undefined ? undefined : { lines: this.docs, start: this.docStart };
-    this.docs = undefined;
-    const t = { kind, text, start, end, docs, trivial };
-    // A second token from one scan (a supplied `;`) waits for the next call.
-    if (this.out === undefined) this.out = t;
-    else this.pending = t;
+  /** `value` is kept only where the text is not the source slice (string values, stand-ins). */
+  private push(kind: T, value: string | undefined, start: number, end: number, trivial = true): void {
+    let flags = trivial ? 0 : NON_TRIVIAL;
+    if (value !== undefined) flags |= HAS_VALUE;
+    if (this.docs !== undefined) flags |= HAS_DOCS;
+    const i = this.tokens.push(kind, start, end, flags);
+    if (value !== undefined) this.tokens.values.set(i, value);
+    if (this.docs !== undefined) {
+      this.tokens.docs.set(i, { lines: this.docs, start: this.docStart });
+      this.docs = undefined;
+    }
+    this.produced = true;
     this.seenNewline = false;
   }
 
-  /**
-   * The next token. Tokens are produced on demand so they die young: a token array for a large
-   * schema would survive the whole parse and make garbage collection the dominant cost.
-   */
-  next(): Token {
-    if (this.pending !== undefined) {
-      const t = this.pending;
-      this.pending = undefined;
-      return t;
-    }
-    this.out = undefined;
+  /** Lexes the whole file (lexical errors are reported and skipped); the last token is Eof. */
+  tokenize(): TokenBuffer {
+    while (this.scan() !== T.Eof);
+    return this.tokens;
+  }
+
+  /** Scans up to the next token; returns its kind. */
+  private scan(): T {
+    this.produced = false;
     const src = this.src;
     const n = this.n;
     let i = this.i;
-    while (this.out === undefined) {
+    let last: T = T.Eof;
+    while (!this.produced) {
       if (i >= n) {
-        this.push(T.Eof, '', n, n);
+        this.push(T.Eof, undefined, n, n);
         break;
       }
       const c = src.charCodeAt(i);
@@ -169,7 +217,7 @@ export class Lexer {
           const shown = cp >= 32 && cp <= 126 ? String.fromCharCode(cp) : `code: ${cp}`;
           this.err('E001', badAt, badAt + (cp > 0xffff ? 2 : 1), `illegal character: ${shown}`);
         }
-        this.push(T.Ident, src.slice(start, i), start, i);
+        this.push(T.Ident, undefined, start, i);
         continue;
       }
       if (c === 34 || c === 39) {
@@ -180,7 +228,7 @@ export class Lexer {
       const hasSign = c === 43 || c === 45;
       if (hasSign && isIdentStart(src.charCodeAt(i + 1))) {
         // A sign before a name (-inf, -nan, -Enum) is its own token, as in flatc.
-        this.push(T.Punct, src[i] as string, i, i + 1);
+        this.push(T.Punct, undefined, i, i + 1);
         i++;
         break;
       }
@@ -192,14 +240,14 @@ export class Lexer {
           // Stand-in value so the parser and resolver do not report the same literal again.
           this.push(T.Integer, '0', i, end);
         } else {
-          this.push(r.kind, src.slice(i, end), i, end);
+          this.push(r.kind, undefined, i, end);
         }
         i = end;
         continue;
       }
       const ch = src[i] as string;
       if (PUNCT.has(ch)) {
-        this.push(T.Punct, ch, i, i + 1);
+        this.push(T.Punct, undefined, i, i + 1);
         i++;
         break;
       }
@@ -212,11 +260,8 @@ export class Lexer {
       while (i < n && isJunk(src.charCodeAt(i))) i++;
     }
     this.i = i;
-    return this.produced();
-  }
-
-  private produced(): Token {
-    return this.out as Token;
+    last = this.tokens.kinds[this.tokens.count - 1] as T;
+    return last;
   }
 }
 

@@ -4,7 +4,7 @@ import type {
 } from './ast.js';
 import type { DiagnosticCode } from './codes.js';
 import type { Reporter } from './diagnostics.js';
-import { Lexer, T, type Token } from './lexer.js';
+import { HAS_DOCS, HAS_VALUE, Lexer, NON_TRIVIAL, T, type TokenBuffer } from './lexer.js';
 import type { SourceFile, Span } from './source.js';
 
 /** Thrown inside the parser to unwind to the nearest recovery point; already reported. */
@@ -35,7 +35,7 @@ const MAX_DEPTH = 64;
  * at the next field or declaration, so one run reports every independent error.
  */
 export function createParser(file: SourceFile, reporter: Reporter, binary: boolean): Parser {
-  return new Parser(file, new Lexer(file, reporter, binary), reporter);
+  return new Parser(file, new Lexer(file, reporter, binary).tokenize(), reporter);
 }
 
 /** Parses a whole file at once (tests and tools; the compiler streams declarations instead). */
@@ -47,12 +47,13 @@ export function parseFile(file: SourceFile, reporter: Reporter, binary: boolean)
   return { file, includes, decls };
 }
 
+/** A token is its index in the file's TokenBuffer. */
+type Token = number;
+
 export class Parser {
-  /** Count of tokens consumed: lets recovery tell whether a parse step made progress. */
+  /** Index of the current token; also counts tokens consumed (recovery checks progress with it). */
   private pos = 0;
   private depth = 0;
-  private tok: Token;
-  private ahead: Token | undefined;
   private prevEnd = 0;
   /** The current token's doc comment was taken by a declaration. */
   private docsTaken = false;
@@ -65,55 +66,89 @@ export class Parser {
   readonly brokenTypes = new Set<string>();
   /** A type declaration was abandoned before its name was read: any name may be affected. */
   brokenUnnamed = false;
+  private readonly src: string;
+  private readonly last: number;
 
   constructor(
     private readonly file: SourceFile,
-    private readonly lexer: Lexer,
+    private readonly toks: TokenBuffer,
     private readonly reporter: Reporter,
   ) {
-    this.tok = lexer.next();
+    this.src = file.text;
+    this.last = toks.count - 1;
+  }
+
+  private get tok(): Token {
+    return this.pos;
+  }
+  private kindOf(t: Token): T {
+    return this.toks.kinds[t] as T;
+  }
+  private startOf(t: Token): number {
+    return this.toks.starts[t] as number;
+  }
+  private endOf(t: Token): number {
+    return this.toks.ends[t] as number;
+  }
+  /** Identifier name, decoded string value, literal text of a number, or the punctuation. */
+  private textOf(t: Token): string {
+    if (((this.toks.flags[t] as number) & HAS_VALUE) !== 0) return this.toks.values.get(t) as string;
+    return this.src.slice(this.startOf(t), this.endOf(t));
+  }
+  private trivialOf(t: Token): boolean {
+    return ((this.toks.flags[t] as number) & NON_TRIVIAL) === 0;
+  }
+  private docsOf(t: Token): { readonly lines: readonly string[]; readonly start: number } | undefined {
+    return ((this.toks.flags[t] as number) & HAS_DOCS) !== 0 ? this.toks.docs.get(t) : undefined;
+  }
+  /** Fast check of a one-character punctuation token without slicing. */
+  private punctIs(t: Token, code: number): boolean {
+    return this.kindOf(t) === T.Punct && this.src.charCodeAt(this.startOf(t)) === code && this.endOf(t) > this.startOf(t)
+      || (this.kindOf(t) === T.Punct && code === 59 && this.endOf(t) === this.startOf(t));
+  }
+  private describe(t: Token): string {
+    return describeToken(this.kindOf(t), this.textOf(t));
   }
 
   private peek(): Token {
-    if (this.ahead === undefined) this.ahead = this.tok.kind === T.Eof ? this.tok : this.lexer.next();
-    return this.ahead;
+    return Math.min(this.pos + 1, this.last);
   }
   private span(t: Token): Span {
-    return { file: this.file, start: t.start, end: t.end };
+    return { file: this.file, start: this.startOf(t), end: this.endOf(t) };
   }
   private spanFrom(start: number): Span {
     return { file: this.file, start, end: Math.max(this.prevEnd, start) };
   }
   private dropDocs(t: Token): void {
-    if (t.docs !== undefined && !this.docsTaken) {
+    const docs = this.docsOf(t);
+    if (docs !== undefined && !this.docsTaken) {
       this.reporter.report(
         'W005',
-        { file: this.file, start: t.docs.start, end: t.docs.start + 3 },
-        `documentation comment is not attached to a declaration and is dropped (before ${describe(t)})`,
+        { file: this.file, start: docs.start, end: docs.start + 3 },
+        `documentation comment is not attached to a declaration and is dropped (before ${this.describe(t)})`,
       );
     }
   }
   private next(): Token {
-    const t = this.tok;
-    if (t.kind === T.Eof) return t;
+    const t = this.pos;
+    if (t >= this.last) return t;
     this.dropDocs(t);
     this.docsTaken = false;
     this.pos++;
-    this.prevEnd = t.end;
-    if (this.ahead !== undefined) {
-      this.tok = this.ahead;
-      this.ahead = undefined;
-    } else this.tok = this.lexer.next();
+    this.prevEnd = this.endOf(t);
     return t;
   }
   private atEof(): boolean {
-    return this.tok.kind === T.Eof;
+    return this.pos >= this.last;
   }
   private isPunct(ch: string): boolean {
-    return this.tok.kind === T.Punct && this.tok.text === ch;
+    return this.punctIs(this.pos, ch.charCodeAt(0));
   }
   private isIdent(word?: string): boolean {
-    return this.tok.kind === T.Ident && (word === undefined || this.tok.text === word);
+    if (this.kindOf(this.pos) !== T.Ident) return false;
+    if (word === undefined) return true;
+    const start = this.startOf(this.pos);
+    return this.endOf(this.pos) - start === word.length && this.src.startsWith(word, start);
   }
 
   private fail(code: DiagnosticCode, t: Token, message: string): never {
@@ -122,24 +157,24 @@ export class Parser {
   }
   private unexpected(expected: string): never {
     const t = this.tok;
-    if (t.kind === T.Eof) this.fail('E011', t, `unexpected end of file, expecting: ${expected}`);
-    this.fail('E010', t, `expecting: ${expected} instead got: ${describe(t)}`);
+    if (this.kindOf(t) === T.Eof) this.fail('E011', t, `unexpected end of file, expecting: ${expected}`);
+    this.fail('E010', t, `expecting: ${expected} instead got: ${this.describe(t)}`);
   }
   private expectPunct(ch: string): Token {
     if (!this.isPunct(ch)) this.unexpected(ch);
     return this.next();
   }
   private expectIdent(): Name {
-    if (this.tok.kind !== T.Ident) this.unexpected('identifier');
+    if (this.kindOf(this.pos) !== T.Ident) this.unexpected('identifier');
     const t = this.next();
-    return { text: t.text, span: this.span(t) };
+    return { text: this.textOf(t), span: this.span(t) };
   }
   private expectString(): Token {
-    if (this.tok.kind !== T.String) this.unexpected('string constant');
+    if (this.kindOf(this.pos) !== T.String) this.unexpected('string constant');
     return this.next();
   }
   private takeDocs(): readonly string[] {
-    const block = this.tok.docs;
+    const block = this.docsOf(this.pos);
     if (block === undefined) return [];
     this.docsTaken = true;
     return block.lines;
@@ -158,14 +193,14 @@ export class Parser {
     }
     // Includes come first; a later one is reported by the declaration loop.
     while (this.isIdent('include') || this.isIdent('native_include')) {
-      const start = this.tok.start;
-      const native = this.tok.text === 'native_include';
+      const start = this.startOf(this.pos);
+      const native = this.textOf(this.pos) === 'native_include';
       try {
         this.next();
         const path = this.expectString();
         this.expectPunct(';');
         includes.push({
-          native, path: path.text, span: { file: this.file, start, end: path.end }, pathSpan: this.span(path),
+          native, path: this.textOf(path), span: { file: this.file, start, end: this.endOf(path) }, pathSpan: this.span(path),
         });
       } catch (e) {
         if (!(e instanceof Bail)) throw e;
@@ -183,7 +218,7 @@ export class Parser {
         break;
       }
       const before = this.pos;
-      const keyword = this.tok.kind === T.Ident ? this.tok.text : '';
+      const keyword = this.kindOf(this.pos) === T.Ident ? this.textOf(this.pos) : '';
       this.declName = undefined;
       try {
         return this.parseDecl();
@@ -205,17 +240,17 @@ export class Parser {
     if (!progressed && !this.atEof()) this.next();
     while (!this.atEof()) {
       const t = this.tok;
-      if (t.kind === T.Punct) {
-        if (t.text === '{') depth++;
-        else if (t.text === '}') {
+      if (this.kindOf(t) === T.Punct) {
+        if (this.textOf(t) === '{') depth++;
+        else if (this.textOf(t) === '}') {
           this.next();
           if (--depth <= 0) return;
           continue;
-        } else if (t.text === ';' && depth === 0) {
+        } else if (this.textOf(t) === ';' && depth === 0) {
           this.next();
           return;
         }
-      } else if (depth === 0 && t.kind === T.Ident && DECL_KEYWORDS.has(t.text) && this.atLineStart(t)) {
+      } else if (depth === 0 && this.kindOf(t) === T.Ident && DECL_KEYWORDS.has(this.textOf(t)) && this.atLineStart(t)) {
         return;
       }
       this.next();
@@ -224,7 +259,7 @@ export class Parser {
 
   private atLineStart(t: Token): boolean {
     const text = this.file.text;
-    for (let k = t.start - 1; k >= 0; k--) {
+    for (let k = this.startOf(t) - 1; k >= 0; k--) {
       const c = text.charCodeAt(k);
       if (c === 10) return true;
       if (c !== 32 && c !== 9 && c !== 13) return false;
@@ -234,8 +269,8 @@ export class Parser {
 
   private parseDecl(): Decl {
     const t = this.tok;
-    if (t.kind !== T.Ident) this.fail('E012', t, `declaration expected, got: ${describe(t)}`);
-    switch (t.text) {
+    if (this.kindOf(t) !== T.Ident) this.fail('E012', t, `declaration expected, got: ${this.describe(t)}`);
+    switch (this.textOf(t)) {
       case 'namespace': {
         this.next();
         const parts: Name[] = [];
@@ -247,7 +282,7 @@ export class Parser {
           }
         }
         this.expectPunct(';');
-        return { kind: 'namespace', parts, span: this.spanFrom(t.start) };
+        return { kind: 'namespace', parts, span: this.spanFrom(this.startOf(t)) };
       }
       case 'table':
       case 'struct':
@@ -268,21 +303,21 @@ export class Parser {
         this.next();
         const s = this.expectString();
         this.expectPunct(';');
-        return { kind: t.text, value: s.text, span: this.span(s) };
+        return { kind: this.textOf(t) as 'file_identifier' | 'file_extension', value: this.textOf(s), span: this.span(s) };
       }
       case 'attribute': {
         this.next();
-        if (this.tok.kind !== T.Ident && this.tok.kind !== T.String) this.unexpected('identifier or string constant');
+        if (this.kindOf(this.pos) !== T.Ident && this.kindOf(this.pos) !== T.String) this.unexpected('identifier or string constant');
         const n = this.next();
         this.expectPunct(';');
-        return { kind: 'attribute', name: { text: n.text, span: this.span(n) }, span: this.spanFrom(t.start) };
+        return { kind: 'attribute', name: { text: this.textOf(n), span: this.span(n) }, span: this.spanFrom(this.startOf(t)) };
       }
       case 'include':
       case 'native_include':
         this.fail('E020', t, 'includes must come before declarations');
       // fallthrough impossible: fail() never returns
       default:
-        this.fail('E012', t, `declaration expected, got: ${describe(t)}`);
+        this.fail('E012', t, `declaration expected, got: ${this.describe(t)}`);
     }
   }
 
@@ -320,7 +355,7 @@ export class Parser {
       }
     }
     this.next();
-    return { kind: kw.text as 'table' | 'struct', name, attributes, fields, docs, span: this.spanFrom(kw.start) };
+    return { kind: this.textOf(kw) as 'table' | 'struct', name, attributes, fields, docs, span: this.spanFrom(this.startOf(kw)) };
   }
 
   /** Skip to after the field's `;`, or stop before the body's `}`. */
@@ -329,18 +364,18 @@ export class Parser {
     if (this.pos === before) this.next();
     while (!this.atEof()) {
       const t = this.tok;
-      if (t.kind === T.Punct) {
-        if (t.text === '(' || t.text === '[' || t.text === '{') depth++;
-        else if (t.text === ')' || t.text === ']') depth = Math.max(0, depth - 1);
-        else if (t.text === '}') {
+      if (this.kindOf(t) === T.Punct) {
+        if (this.textOf(t) === '(' || this.textOf(t) === '[' || this.textOf(t) === '{') depth++;
+        else if (this.textOf(t) === ')' || this.textOf(t) === ']') depth = Math.max(0, depth - 1);
+        else if (this.textOf(t) === '}') {
           if (depth === 0) return;
           depth--;
-        } else if (t.text === ';' && depth === 0) {
+        } else if (this.textOf(t) === ';' && depth === 0) {
           this.next();
           return;
         }
-      } else if (depth === 0 && t.kind === T.Ident && DECL_KEYWORDS.has(t.text) && this.atLineStart(t)
-        && this.peek().kind === T.Ident) {
+      } else if (depth === 0 && this.kindOf(t) === T.Ident && DECL_KEYWORDS.has(this.textOf(t)) && this.atLineStart(t)
+        && this.kindOf(this.peek()) === T.Ident) {
         // A missing `}`: the next declaration starts here.
         throw new Bail();
       }
@@ -369,13 +404,13 @@ export class Parser {
 
   private parseType(): TypeExpr {
     const t = this.tok;
-    if (t.kind === T.Ident) {
-      const scalar = SCALARS.get(t.text);
+    if (this.kindOf(t) === T.Ident) {
+      const scalar = SCALARS.get(this.textOf(t));
       if (scalar !== undefined) {
         this.next();
         return { kind: 'scalar', scalar, span: this.span(t) };
       }
-      if (t.text === 'string') {
+      if (this.textOf(t) === 'string') {
         this.next();
         return { kind: 'string', span: this.span(t) };
       }
@@ -389,70 +424,70 @@ export class Parser {
       if (this.isPunct(':')) {
         this.next();
         const len = this.tok;
-        let length = len.text;
-        if (len.kind !== T.Integer) {
+        let length = this.textOf(len);
+        if (this.kindOf(len) !== T.Integer) {
           // Reported here; the member is kept (length 1) so the struct is not reported as empty.
           this.reporter.report('E062', this.span(len), 'length of fixed-length array must be an integer value');
           length = '1';
-          if (len.kind === T.Punct && len.text === ']') {
+          if (this.kindOf(len) === T.Punct && this.textOf(len) === ']') {
             this.next();
             this.depth--;
-            return { kind: 'array', element, length, lengthSpan: this.span(len), span: this.spanFrom(t.start) };
+            return { kind: 'array', element, length, lengthSpan: this.span(len), span: this.spanFrom(this.startOf(t)) };
           }
         }
         this.next();
         this.expectPunct(']');
         this.depth--;
-        return { kind: 'array', element, length, lengthSpan: this.span(len), span: this.spanFrom(t.start) };
+        return { kind: 'array', element, length, lengthSpan: this.span(len), span: this.spanFrom(this.startOf(t)) };
       }
       this.expectPunct(']');
       this.depth--;
-      return { kind: 'vector', element, span: this.spanFrom(t.start) };
+      return { kind: 'vector', element, span: this.spanFrom(this.startOf(t)) };
     }
-    if (t.kind === T.Eof) this.unexpected('type');
-    this.fail('E054', t, `illegal type syntax: ${describe(t)}`);
+    if (this.kindOf(t) === T.Eof) this.unexpected('type');
+    this.fail('E054', t, `illegal type syntax: ${this.describe(t)}`);
   }
 
   private parseDefault(): DefaultExpr {
     const t = this.tok;
-    if (t.kind === T.Punct && (t.text === '+' || t.text === '-')) {
+    if (this.kindOf(t) === T.Punct && (this.textOf(t) === '+' || this.textOf(t) === '-')) {
       // Sign before a name: -inf, -nan, +infinity.
       this.next();
-      if (this.tok.kind !== T.Ident) this.fail('E072', this.tok, 'constant name expected after sign');
+      if (this.kindOf(this.pos) !== T.Ident) this.fail('E072', this.tok, 'constant name expected after sign');
       const id = this.next();
-      return { kind: 'ident', text: t.text + id.text, span: { file: this.file, start: t.start, end: id.end } };
+      return { kind: 'ident', text: this.textOf(t) + this.textOf(id), span: { file: this.file, start: this.startOf(t), end: this.endOf(id) } };
     }
-    switch (t.kind) {
+    switch (this.kindOf(t)) {
       case T.Integer:
         this.next();
-        return { kind: 'int', text: t.text, span: this.span(t) };
+        return { kind: 'int', text: this.textOf(t), span: this.span(t) };
       case T.Float:
         this.next();
-        return { kind: 'float', text: t.text, span: this.span(t) };
+        return { kind: 'float', text: this.textOf(t), span: this.span(t) };
       case T.String:
         this.next();
-        return { kind: 'string', text: t.text, trivial: t.trivial, span: this.span(t) };
+        return { kind: 'string', text: this.textOf(t), trivial: this.trivialOf(t), span: this.span(t) };
       case T.Ident: {
         this.next();
         // flatc treats `name(` as a call only when the parenthesis touches the name.
-        const call = this.isPunct('(') && this.tok.start === t.end;
-        if (call && FUNCTIONS.has(t.text)) {
+        const call = this.isPunct('(') && this.startOf(this.pos) === this.endOf(t);
+        if (call && FUNCTIONS.has(this.textOf(t))) {
           this.enter(t);
           this.next();
           const arg = this.parseDefault();
           this.expectPunct(')');
           this.depth--;
-          return { kind: 'call', fn: t.text, arg, span: this.spanFrom(t.start) };
+          return { kind: 'call', fn: this.textOf(t), arg, span: this.spanFrom(this.startOf(t)) };
         }
-        if (call) this.fail('E072', t, `unknown conversion function: ${t.text}`);
-        return { kind: 'ident', text: t.text, span: this.span(t) };
+        if (call) this.fail('E072', t, `unknown conversion function: ${this.textOf(t)}`);
+        return { kind: 'ident', text: this.textOf(t), span: this.span(t) };
       }
       default:
         if (this.isPunct('[')) {
           this.next();
           if (!this.isPunct(']')) this.fail('E075', this.tok, 'Expected `]` in vector default');
           this.next();
-          return { kind: 'emptyVector', span: this.spanFrom(t.start) };
+          return { kind: 'emptyVector', span: this.spanFrom(this.startOf(t)) };
         }
         this.unexpected('default value');
     }
@@ -464,18 +499,18 @@ export class Parser {
     this.next();
     for (;;) {
       const t = this.tok;
-      if (t.kind !== T.Ident && t.kind !== T.String) {
-        if (t.kind === T.Eof) this.unexpected('attribute name');
-        this.fail('E010', t, `attribute name must be either identifier or string: ${describe(t)}`);
+      if (this.kindOf(t) !== T.Ident && this.kindOf(t) !== T.String) {
+        if (this.kindOf(t) === T.Eof) this.unexpected('attribute name');
+        this.fail('E010', t, `attribute name must be either identifier or string: ${this.describe(t)}`);
       }
       this.next();
-      const name: Name = { text: t.text, span: this.span(t) };
+      const name: Name = { text: this.textOf(t), span: this.span(t) };
       let value: AttrValue | undefined;
       if (this.isPunct(':')) {
         this.next();
         value = this.parseAttrValue();
       }
-      out.push({ name, value, span: this.spanFrom(t.start) });
+      out.push({ name, value, span: this.spanFrom(this.startOf(t)) });
       if (this.isPunct(')')) {
         this.next();
         break;
@@ -487,26 +522,26 @@ export class Parser {
 
   private parseAttrValue(): AttrValue {
     let t = this.tok;
-    if (t.kind === T.Punct && (t.text === '+' || t.text === '-') && this.peek().kind === T.Ident) {
+    if (this.kindOf(t) === T.Punct && (this.textOf(t) === '+' || this.textOf(t) === '-') && this.kindOf(this.peek()) === T.Ident) {
       this.fail('E081', t, 'attribute value must be an integer or a string');
     }
-    if (t.kind === T.Integer || t.kind === T.String) {
+    if (this.kindOf(t) === T.Integer || this.kindOf(t) === T.String) {
       this.next();
-      return { kind: t.kind === T.Integer ? 'int' : 'string', text: t.text, span: this.span(t) };
+      return { kind: this.kindOf(t) === T.Integer ? 'int' : 'string', text: this.textOf(t), span: this.span(t) };
     }
-    if (t.kind === T.Float) {
+    if (this.kindOf(t) === T.Float) {
       this.next();
-      return { kind: 'float', text: t.text, span: this.span(t) };
+      return { kind: 'float', text: this.textOf(t), span: this.span(t) };
     }
-    if (t.kind === T.Eof) this.unexpected('attribute value');
+    if (this.kindOf(t) === T.Eof) this.unexpected('attribute value');
     t = this.tok;
-    this.fail('E081', t, `attribute value must be an integer or a string, got: ${describe(t)}`);
+    this.fail('E081', t, `attribute value must be an integer or a string, got: ${this.describe(t)}`);
   }
 
   private parseEnum(): EnumDecl {
     const docs = this.takeDocs();
     const kw = this.next();
-    const isUnion = kw.text === 'union';
+    const isUnion = this.textOf(kw) === 'union';
     const name = this.expectIdent();
     this.declName = name.text;
     let underlying: TypeExpr | undefined;
@@ -529,7 +564,7 @@ export class Parser {
     this.expectPunct('}');
     return {
       kind: isUnion ? 'union' : 'enum', name, underlying, attributes, values, docs,
-      span: this.spanFrom(kw.start), bodySpan: this.span(brace),
+      span: this.spanFrom(this.startOf(kw)), bodySpan: this.span(brace),
     };
   }
 
@@ -548,9 +583,9 @@ export class Parser {
     if (this.isPunct('=')) {
       this.next();
       const v = this.tok;
-      if (v.kind !== T.Integer) this.unexpected('integer constant');
+      if (this.kindOf(v) !== T.Integer) this.unexpected('integer constant');
       this.next();
-      value = { text: v.text, span: this.span(v) };
+      value = { text: this.textOf(v), span: this.span(v) };
     }
     const attributes = this.parseMetadata();
     return { name, type, value, attributes, docs };
@@ -584,23 +619,24 @@ export class Parser {
       }
     } while (!this.isPunct('}'));
     this.next();
-    return { kind: 'service', name, attributes, methods, docs, span: this.spanFrom(kw.start) };
+    return { kind: 'service', name, attributes, methods, docs, span: this.spanFrom(this.startOf(kw)) };
   }
 }
 
-export function describe(t: Token): string {
-  switch (t.kind) {
+export function describeToken(kind: T, text: string): string {
+  const shown = text.length > 40 ? `${text.slice(0, 40)}…` : text;
+  switch (kind) {
     case T.Ident:
-      return t.text.length > 40 ? `${t.text.slice(0, 40)}…` : t.text;
+      return shown;
     case T.String:
       return 'string constant';
     case T.Integer:
-      return `integer constant ${t.text.length > 40 ? `${t.text.slice(0, 40)}…` : t.text}`;
+      return `integer constant ${shown}`;
     case T.Float:
-      return `float constant ${t.text.length > 40 ? `${t.text.slice(0, 40)}…` : t.text}`;
+      return `float constant ${shown}`;
     case T.Eof:
       return 'end of file';
     default:
-      return t.text;
+      return text;
   }
 }

@@ -194,9 +194,9 @@ function inlineAlignment(t: RType): number {
 function qualify(ns: readonly string[], name: string): string {
   return ns.length ? `${ns.join('.')}.${name}` : name;
 }
-/** Qualified name with the current namespace's cached prefix. */
-function qualifyWith(prefixes: readonly string[], name: string): string {
-  return prefixes.length ? (prefixes[0] as string) + name : name;
+/** Qualified name in a namespace given as its dotted name. */
+function qualifyWith(ns: string, name: string): string {
+  return ns === '' ? name : `${ns}.${name}`;
 }
 function paddingBytes(size: number, align: number): number {
   return (-size & (align - 1)) >>> 0;
@@ -214,7 +214,8 @@ const BASE_INDEX: Readonly<Record<BaseType, number>> = {
  */
 class IndexedTable<V> {
   private readonly map = new Map<string, V>();
-  private readonly lastParts = new Map<string, number>();
+  /** Keys by their last name component. */
+  private readonly byLast = new Map<string, Set<string>>();
   get(key: string): V | undefined {
     return this.map.get(key);
   }
@@ -224,21 +225,67 @@ class IndexedTable<V> {
   set(key: string, v: V): void {
     if (!this.map.has(key)) {
       const last = lastPart(key);
-      this.lastParts.set(last, (this.lastParts.get(last) ?? 0) + 1);
+      let keys = this.byLast.get(last);
+      if (keys === undefined) {
+        keys = new Set();
+        this.byLast.set(last, keys);
+      }
+      keys.add(key);
     }
     this.map.set(key, v);
   }
   delete(key: string): void {
     if (this.map.delete(key)) {
       const last = lastPart(key);
-      const n = (this.lastParts.get(last) ?? 1) - 1;
-      if (n === 0) this.lastParts.delete(last);
-      else this.lastParts.set(last, n);
+      const keys = this.byLast.get(last);
+      keys?.delete(key);
+      if (keys?.size === 0) this.byLast.delete(last);
     }
   }
   mayHave(name: string): boolean {
-    return this.lastParts.has(lastPart(name));
+    return this.byLast.has(lastPart(name));
   }
+  /**
+   * flatc's LookupTableByName: `ns.name` for the current namespace `ns` and then each enclosing
+   * one, then `name` globally. Searched from the keys that end in `name` (usually one), so the cost
+   * does not grow with the depth of the namespace.
+   */
+  lookupFrom(ns: string, name: string, prefixes: readonly string[] | undefined): V | undefined {
+    const keys = this.byLast.get(lastPart(name));
+    if (keys === undefined) return undefined;
+    if (prefixes !== undefined) {
+      // Usual depth: probe each enclosing namespace directly (many namespaces reuse short names).
+      for (const prefix of prefixes) {
+        const v = this.map.get(prefix + name);
+        if (v !== undefined) return v;
+      }
+      return this.map.get(name);
+    }
+    let best: string | undefined;
+    let bestLen = -1;
+    for (const key of keys) {
+      if (key === name) {
+        if (bestLen < 0) {
+          best = key;
+          bestLen = 0;
+        }
+        continue;
+      }
+      if (key.length <= name.length + 1 || !key.endsWith(name) || key.charCodeAt(key.length - name.length - 1) !== 46) continue;
+      const prefixLen = key.length - name.length - 1;
+      const enclosing = (ns.length === prefixLen || (ns.length > prefixLen && ns.charCodeAt(prefixLen) === 46)) &&
+        samePrefix(ns, key, prefixLen);
+      if (enclosing && prefixLen + 1 > bestLen) {
+        best = key;
+        bestLen = prefixLen + 1;
+      }
+    }
+    return best === undefined ? undefined : this.map.get(best);
+  }
+}
+function samePrefix(a: string, b: string, n: number): boolean {
+  for (let i = 0; i < n; i++) if (a.charCodeAt(i) !== b.charCodeAt(i)) return false;
+  return true;
 }
 function lastPart(name: string): string {
   const dot = name.lastIndexOf('.');
@@ -282,11 +329,16 @@ export class Resolver {
   private readonly known = new Set<string>(BUILTIN_ATTRIBUTES);
   private readonly features = new Set<AdvancedFeature>();
   private ns: readonly string[] = [];
-  /** `a.b.c.`, `a.b.`, `a.` for the current namespace: lookup candidates, innermost first. */
-  private nsPrefixes: readonly string[] = [];
+  /** The current namespace joined with dots ('' for the global one). */
+  private nsName = '';
+  /** `a.b.c.`, `a.b.`, `a.` for namespaces of usual depth; undefined for absurdly deep ones. */
+  private nsPrefixes: readonly string[] | undefined = [];
   private setNamespace(parts: readonly string[]): void {
     this.ns = parts;
-    this.nsPrefixes = parts.map((_, i) => `${parts.slice(0, parts.length - i).join('.')}.`);
+    this.nsName = parts.join('.');
+    this.nsPrefixes = parts.length > 32
+      ? undefined
+      : parts.map((_, i) => `${parts.slice(0, parts.length - i).join('.')}.`);
   }
   private root: SDef | undefined;
   private fileIdent = '';
@@ -359,17 +411,12 @@ export class Resolver {
 
   private lookupByName<V>(table: IndexedTable<V>, name: string): V | undefined {
     // Current namespace, then each enclosing one, then global; sibling namespaces never.
-    if (!table.mayHave(name)) return undefined;
-    for (const prefix of this.nsPrefixes) {
-      const v = table.get(prefix + name);
-      if (v !== undefined) return v;
-    }
-    return table.get(name);
+    return table.lookupFrom(this.nsName, name, this.nsPrefixes);
   }
 
   private lookupCreateStruct(name: string, span: Span, create: boolean): SDef | undefined {
     if (!create && !this.structs.mayHave(name)) return undefined;
-    const qualified = qualifyWith(this.nsPrefixes, name);
+    const qualified = qualifyWith(this.nsName, name);
     let sd = this.structs.get(name);
     if (sd?.predecl) return sd;
     sd = this.structs.get(qualified);
@@ -388,7 +435,7 @@ export class Resolver {
   }
 
   private defineStruct(name: Name): SDef | undefined {
-    const qualified = qualifyWith(this.nsPrefixes, name.text);
+    const qualified = qualifyWith(this.nsName, name.text);
     let sd = this.structs.get(name.text);
     if (sd?.predecl) {
       this.structs.delete(name.text);
@@ -508,7 +555,7 @@ export class Resolver {
     if (!fixed) this.assignIds(def);
     this.checkClashes(def);
     if (sd) {
-      const q = qualifyWith(this.nsPrefixes, d.name.text);
+      const q = qualifyWith(this.nsName, d.name.text);
       if (this.types.has(q)) this.err('E032', d.name.span, `datatype already exists: ${q}`);
       this.types.add(q);
     }
@@ -932,7 +979,7 @@ export class Resolver {
 
   private declareEnum(d: EnumDecl): void {
     const isUnion = d.kind === 'union';
-    const qualified = qualifyWith(this.nsPrefixes, d.name.text);
+    const qualified = qualifyWith(this.nsName, d.name.text);
     const e: EDef = {
       shortName: d.name.text, ns: this.ns, isUnion,
       underlying: { base: isUnion ? 'UType' : 'Int', element: 'None', fixedLength: 0 },
@@ -1052,18 +1099,19 @@ export class Resolver {
   // ------------------------------------------------------------ services and root
 
   private declareService(d: ServiceDecl): void {
-    const qualified = qualifyWith(this.nsPrefixes, d.name.text);
+    const qualified = qualifyWith(this.nsName, d.name.text);
     const svc: SvcDef = {
       shortName: d.name.text, ns: this.ns, calls: [], attrs: this.parseMetadata(d.attributes), docs: d.docs,
       span: d.name.span, declFile: this.declFile,
     };
     if (this.services.has(qualified)) this.err('E032', d.name.span, `service already exists: ${qualified}`);
     else this.services.set(qualified, svc);
+    const callNames = new Set<string>();
     for (const m of d.methods) {
       const req = this.methodType(m.request);
       const resp = this.methodType(m.response);
       const attrs = this.parseMetadata(m.attributes);
-      if (svc.calls.some((c) => c.name === m.name.text)) {
+      if (callNames.has(m.name.text)) {
         this.err('E037', m.name.span, `rpc already exists: ${m.name.text}`);
         continue;
       }
@@ -1072,6 +1120,7 @@ export class Resolver {
         this.err('E091', streaming.span,
           `invalid 'streaming' value "${streaming.value}" (expected "none", "client", "server" or "bidi")`);
       }
+      callNames.add(m.name.text);
       if (!req || !resp) continue;
       const call: CallDef = {
         name: m.name.text, request: req, response: resp, reqName: m.request, respName: m.response, attrs,
@@ -1091,7 +1140,7 @@ export class Resolver {
   }
 
   private setRoot(q: QName): void {
-    const sd = this.structs.get(q.text) ?? this.structs.get(qualifyWith(this.nsPrefixes, q.text));
+    const sd = this.structs.get(q.text) ?? this.structs.get(qualifyWith(this.nsName, q.text));
     if (!sd || sd.predecl) {
       this.err('E046', q.span, `unknown root type: ${q.text}`);
       return;
@@ -1128,11 +1177,7 @@ export class Resolver {
 
   /** The enum/union a forward reference would have found, had it been declared before the use. */
   private enumDeclaredLater(sd: SDef): EDef | undefined {
-    const saved = [this.ns, this.nsPrefixes] as const;
-    this.setNamespace(sd.ns);
-    const e = this.lookupByName(this.enums, sd.shortName);
-    [this.ns, this.nsPrefixes] = saved;
-    return e;
+    return this.enums.lookupFrom(sd.ns.join('.'), sd.shortName, undefined);
   }
 
   // ------------------------------------------------------------ IR construction

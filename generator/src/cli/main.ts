@@ -46,7 +46,7 @@ function run(argv: readonly string[]): number {
     return 0;
   }
   const results: CompileResult[] = args.files.map((f) =>
-    compileFile(f, { includePaths: args.includePaths, maxErrors: args.maxErrors }),
+    compileFile(f, { includePaths: args.includePaths, maxErrors: args.maxErrors, validateOnly: args.command === 'check' }),
   );
   const diags: Diagnostic[] = [];
   const sources = new Map<string, string>();

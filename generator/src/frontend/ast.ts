@@ -130,3 +130,58 @@ export interface FileAst {
   readonly includes: readonly IncludeDecl[];
   readonly decls: readonly Decl[];
 }
+
+// Frequent nodes are their own span: one object instead of two (the front end is allocation-bound).
+
+export class NameNode implements Name {
+  constructor(
+    readonly text: string,
+    readonly file: SourceFile,
+    readonly start: number,
+    readonly end: number,
+  ) {}
+  get span(): Span {
+    return this;
+  }
+}
+
+export class QNameNode implements QName {
+  constructor(
+    readonly parts: readonly Name[],
+    readonly text: string,
+    readonly file: SourceFile,
+    readonly start: number,
+    readonly end: number,
+  ) {}
+  get span(): Span {
+    return this;
+  }
+}
+
+export class ScalarTypeNode {
+  readonly kind = 'scalar';
+  constructor(
+    readonly scalar: ScalarName,
+    readonly file: SourceFile,
+    readonly start: number,
+    readonly end: number,
+  ) {}
+  get span(): Span {
+    return this;
+  }
+}
+
+/** Integer, float, identifier and string literals (defaults and attribute values). */
+export class LiteralNode<K extends 'int' | 'float' | 'ident' | 'string'> {
+  constructor(
+    readonly kind: K,
+    readonly text: string,
+    readonly file: SourceFile,
+    readonly start: number,
+    readonly end: number,
+    readonly trivial = true,
+  ) {}
+  get span(): Span {
+    return this;
+  }
+}

@@ -11,6 +11,8 @@ export interface CompileOptions {
   readonly includePaths?: readonly string[];
   /** Stop after this many errors (default 50). */
   readonly maxErrors?: number;
+  /** Validate only (`hms-gen check`): every check runs, but no IR is built (`schema` stays undefined). */
+  readonly validateOnly?: boolean;
 }
 
 export interface CompileResult {
@@ -170,7 +172,7 @@ function compile(mainPath: string, mainText: string | undefined, options: Compil
       const sf = new SourceFile(display(mainAbs), '');
       reporter.report('E022', { file: sf, start: 0, end: 0 }, `unable to read file: ${display(mainAbs)}`);
     } else {
-      resolver = new Resolver({ mainFile, relativeName }, reporter);
+      resolver = new Resolver({ mainFile, relativeName, buildIr: options.validateOnly !== true }, reporter);
       visit(mainAbs, mainFile);
       // Each file's includes in flatc's order (by raw path), duplicates dropped.
       const ordered = new Map<string, string[]>();

@@ -73,8 +73,14 @@ export interface DocBlock {
 
 const PUNCT = new Set(['{', '}', '(', ')', '[', ']', '<', '>', ',', ':', ';', '=', '.', '+', '-']);
 
+/** ASCII character classes: 1 = identifier start, 2 = digit. */
+const CLASS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95) CLASS[c] = 1;
+  else if (c >= 48 && c <= 57) CLASS[c] = 2;
+}
 function isIdentStart(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
+  return c < 128 && CLASS[c] === 1;
 }
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
@@ -206,7 +212,7 @@ export class Lexer {
         let badAt = -1;
         while (i < n) {
           const e = src.charCodeAt(i);
-          if (isIdentStart(e) || isDigit(e)) i++;
+          if (e < 128 && CLASS[e] !== 0) i++;
           else if (isWordJunk(e) && (i > start || wordFollows(src, i))) {
             if (badAt < 0) badAt = i;
             i += e >= 0xd800 && e <= 0xdbff ? 2 : 1;

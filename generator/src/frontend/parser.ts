@@ -1,3 +1,4 @@
+import { LiteralNode, NameNode, QNameNode, ScalarTypeNode } from './ast.js';
 import type {
   Attribute, AttrValue, Decl, DefaultExpr, EnumDecl, EnumValueDecl, FieldDecl, FileAst, IncludeDecl,
   MethodDecl, Name, QName, ScalarName, ServiceDecl, TableDecl, TypeExpr,
@@ -22,6 +23,9 @@ const DECL_KEYWORDS = new Set([
   'table', 'struct', 'enum', 'union', 'namespace', 'root_type', 'rpc_service', 'attribute',
   'file_identifier', 'file_extension', 'include', 'native_include',
 ]);
+
+/** Shared empty list: most declarations have no docs or attributes. */
+const NONE: readonly never[] = Object.freeze([]);
 
 const TYPE_KEYWORDS = new Set(['table', 'struct', 'enum', 'union']);
 
@@ -167,7 +171,7 @@ export class Parser {
   private expectIdent(): Name {
     if (this.kindOf(this.pos) !== T.Ident) this.unexpected('identifier');
     const t = this.next();
-    return { text: this.textOf(t), span: this.span(t) };
+    return new NameNode(this.textOf(t), this.file, this.startOf(t), this.endOf(t));
   }
   private expectString(): Token {
     if (this.kindOf(this.pos) !== T.String) this.unexpected('string constant');
@@ -175,7 +179,7 @@ export class Parser {
   }
   private takeDocs(): readonly string[] {
     const block = this.docsOf(this.pos);
-    if (block === undefined) return [];
+    if (block === undefined) return NONE;
     this.docsTaken = true;
     return block.lines;
   }
@@ -310,7 +314,7 @@ export class Parser {
         if (this.kindOf(this.pos) !== T.Ident && this.kindOf(this.pos) !== T.String) this.unexpected('identifier or string constant');
         const n = this.next();
         this.expectPunct(';');
-        return { kind: 'attribute', name: { text: this.textOf(n), span: this.span(n) }, span: this.spanFrom(this.startOf(t)) };
+        return { kind: 'attribute', name: new NameNode(this.textOf(n), this.file, this.startOf(n), this.endOf(n)), span: this.spanFrom(this.startOf(t)) };
       }
       case 'include':
       case 'native_include':
@@ -322,18 +326,15 @@ export class Parser {
   }
 
   private parseQName(): QName {
-    const parts = [this.expectIdent()];
+    const first = this.expectIdent();
+    if (!this.isPunct('.')) return new QNameNode([first], first.text, this.file, first.span.start, first.span.end);
+    const parts = [first];
     while (this.isPunct('.')) {
       this.next();
       parts.push(this.expectIdent());
     }
-    const first = parts[0] as Name;
     const last = parts[parts.length - 1] as Name;
-    return {
-      parts,
-      text: parts.map((p) => p.text).join('.'),
-      span: { file: this.file, start: first.span.start, end: last.span.end },
-    };
+    return new QNameNode(parts, parts.map((p) => p.text).join('.'), this.file, first.span.start, last.span.end);
   }
 
   private parseTable(): TableDecl {
@@ -408,7 +409,7 @@ export class Parser {
       const scalar = SCALARS.get(this.textOf(t));
       if (scalar !== undefined) {
         this.next();
-        return { kind: 'scalar', scalar, span: this.span(t) };
+        return new ScalarTypeNode(scalar, this.file, this.startOf(t), this.endOf(t));
       }
       if (this.textOf(t) === 'string') {
         this.next();
@@ -460,13 +461,13 @@ export class Parser {
     switch (this.kindOf(t)) {
       case T.Integer:
         this.next();
-        return { kind: 'int', text: this.textOf(t), span: this.span(t) };
+        return new LiteralNode('int', this.textOf(t), this.file, this.startOf(t), this.endOf(t));
       case T.Float:
         this.next();
-        return { kind: 'float', text: this.textOf(t), span: this.span(t) };
+        return new LiteralNode('float', this.textOf(t), this.file, this.startOf(t), this.endOf(t));
       case T.String:
         this.next();
-        return { kind: 'string', text: this.textOf(t), trivial: this.trivialOf(t), span: this.span(t) };
+        return new LiteralNode('string', this.textOf(t), this.file, this.startOf(t), this.endOf(t), this.trivialOf(t));
       case T.Ident: {
         this.next();
         // flatc treats `name(` as a call only when the parenthesis touches the name.
@@ -480,7 +481,7 @@ export class Parser {
           return { kind: 'call', fn: this.textOf(t), arg, span: this.spanFrom(this.startOf(t)) };
         }
         if (call) this.fail('E072', t, `unknown conversion function: ${this.textOf(t)}`);
-        return { kind: 'ident', text: this.textOf(t), span: this.span(t) };
+        return new LiteralNode('ident', this.textOf(t), this.file, this.startOf(t), this.endOf(t));
       }
       default:
         if (this.isPunct('[')) {
@@ -493,9 +494,9 @@ export class Parser {
     }
   }
 
-  private parseMetadata(): Attribute[] {
+  private parseMetadata(): readonly Attribute[] {
+    if (!this.isPunct('(')) return NONE;
     const out: Attribute[] = [];
-    if (!this.isPunct('(')) return out;
     this.next();
     for (;;) {
       const t = this.tok;
@@ -504,7 +505,7 @@ export class Parser {
         this.fail('E010', t, `attribute name must be either identifier or string: ${this.describe(t)}`);
       }
       this.next();
-      const name: Name = { text: this.textOf(t), span: this.span(t) };
+      const name: Name = new NameNode(this.textOf(t), this.file, this.startOf(t), this.endOf(t));
       let value: AttrValue | undefined;
       if (this.isPunct(':')) {
         this.next();
@@ -527,11 +528,11 @@ export class Parser {
     }
     if (this.kindOf(t) === T.Integer || this.kindOf(t) === T.String) {
       this.next();
-      return { kind: this.kindOf(t) === T.Integer ? 'int' : 'string', text: this.textOf(t), span: this.span(t) };
+      return new LiteralNode(this.kindOf(t) === T.Integer ? 'int' : 'string', this.textOf(t), this.file, this.startOf(t), this.endOf(t));
     }
     if (this.kindOf(t) === T.Float) {
       this.next();
-      return { kind: 'float', text: this.textOf(t), span: this.span(t) };
+      return new LiteralNode('float', this.textOf(t), this.file, this.startOf(t), this.endOf(t));
     }
     if (this.kindOf(t) === T.Eof) this.unexpected('attribute value');
     t = this.tok;

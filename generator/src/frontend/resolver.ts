@@ -82,6 +82,8 @@ interface SDef {
   /** Where a not-yet-defined type was first referenced. */
   firstRef: Span;
   declFile: string;
+  /** The finished IR object, once the declaration is complete. */
+  ir?: ObjectDef;
 }
 
 interface EVal {
@@ -106,6 +108,7 @@ interface EDef {
   span: Span;
   declFile: string;
   bitFlags: boolean;
+  ir?: EnumDef;
 }
 
 interface CallDef {
@@ -140,6 +143,12 @@ const SCALAR_BASE: Readonly<Record<string, BaseType>> = {
   bool: 'Bool', byte: 'Byte', ubyte: 'UByte', short: 'Short', ushort: 'UShort', int: 'Int', uint: 'UInt',
   long: 'Long', ulong: 'ULong', float: 'Float', double: 'Double',
 };
+
+/** Plain scalar and string types carry no references: shared, never mutated. */
+const SCALAR_RTYPES: Readonly<Record<string, RType>> = Object.fromEntries(
+  Object.entries(SCALAR_BASE).map(([k, base]) => [k, Object.freeze({ base, element: 'None', fixedLength: 0 }) as RType]),
+);
+const STRING_RTYPE: RType = Object.freeze({ base: 'String', element: 'None', fixedLength: 0 }) as RType;
 
 const SIZE: Readonly<Record<BaseType, number>> = {
   None: 1, UType: 1, Bool: 1, Byte: 1, UByte: 1, Short: 2, UShort: 2, Int: 4, UInt: 4, Long: 8, ULong: 8,
@@ -299,12 +308,18 @@ const CLASH_RULES: ReadonlyArray<readonly [string, (t: RType) => boolean]> = [
   ['_byte_vector', (t) => t.base === 'String'], ['ByteVector', (t) => t.base === 'String'],
 ];
 function isLowerSnakeCase(s: string): boolean {
-  return /^[a-z0-9_]*$/.test(s);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95)) return false;
+  }
+  return true;
 }
 
 export interface ResolveContext {
   readonly mainFile: SourceFile;
   readonly relativeName: (path: string) => string;
+  /** False for validation only: the IR is not built. */
+  readonly buildIr: boolean;
 }
 
 export interface FinishInput {
@@ -402,9 +417,9 @@ export class Resolver {
     }
   }
 
-  finish(input: FinishInput): Schema {
+  finish(input: FinishInput): Schema | undefined {
     this.finalChecks(input.suppressUndefined);
-    return this.build(input);
+    return this.ctx.buildIr ? this.build(input) : undefined;
   }
 
   // ------------------------------------------------------------ lookup (flatc's rules)
@@ -492,9 +507,9 @@ export class Resolver {
   private resolveType(t: TypeExpr): RType | undefined {
     switch (t.kind) {
       case 'scalar':
-        return { base: SCALAR_BASE[t.scalar] as BaseType, element: 'None', fixedLength: 0 };
+        return SCALAR_RTYPES[t.scalar] as RType;
       case 'string':
-        return { base: 'String', element: 'None', fixedLength: 0 };
+        return STRING_RTYPE;
       case 'named': {
         const e = this.lookupByName(this.enums, t.name.text);
         if (e) {
@@ -555,6 +570,10 @@ export class Resolver {
     if (!fixed) this.assignIds(def);
     this.checkClashes(def);
     if (sd) {
+      if (this.ctx.buildIr) sd.ir = this.objectIR(sd);
+      // Later declarations only need the layout (size, alignment), not the field records.
+      sd.fields = [];
+      sd.fieldNames = new Map();
       const q = qualifyWith(this.nsName, d.name.text);
       if (this.types.has(q)) this.err('E032', d.name.span, `datatype already exists: ${q}`);
       this.types.add(q);
@@ -601,6 +620,7 @@ export class Resolver {
       this.err('E039', d.name.span, `field name can not be the same as table/struct name: ${name}`);
     }
     if (!isLowerSnakeCase(name) && /^[A-Za-z0-9_]+$/.test(name)) {
+      // (names with illegal characters were already reported by the lexer)
       this.err('W001', d.name.span, `field names should be lowercase snake_case, got: ${name}`);
     }
     const type = this.resolveType(d.type);
@@ -1092,6 +1112,7 @@ export class Resolver {
         this.err('E035', c.valueSpan, `all enum values must be unique: ${p.name} and ${c.name} are both ${c.value}`);
       }
     }
+    if (this.ctx.buildIr) e.ir = this.enumIR(e);
     if (this.types.has(qualified) && !duplicate) this.err('E032', d.name.span, `datatype already exists: ${qualified}`);
     this.types.add(qualified);
   }
@@ -1182,54 +1203,62 @@ export class Resolver {
 
   // ------------------------------------------------------------ IR construction
 
-  private build(input: FinishInput): Schema {
-    const loc = (s: Span): Location => {
-      const p = s.file.position(s.start);
-      return { file: s.file.path, line: p.line, column: p.column };
-    };
-    const qnames = new Map<SDef | EDef, string>();
-    const qname = (d: SDef | EDef): string => {
-      let q = qnames.get(d);
-      if (q === undefined) {
-        q = qualify(d.ns, d.shortName);
-        qnames.set(d, q);
-      }
-      return q;
-    };
-    const structQName = qname;
-    const enumQName = qname;
-    const kv = (a: Attrs): readonly KeyValue[] => {
-      if (a.size === 0) return NO_KEYVALUES;
-      const out: KeyValue[] = [];
-      for (const [key, v] of a) out.push({ key, value: v.value });
-      return out.length > 1 ? out.sort((x, y) => cmp(x.key, y.key)) : out;
-    };
-    // Type references are immutable values: equal ones are shared (most fields are plain scalars).
-    const typeRefs = new Map<SDef | EDef | BaseType, Map<number, TypeRef>>();
-    const typeRef = (t: RType): TypeRef => {
-      const owner = t.struct ?? t.enumDef ?? t.base;
-      const key = BASE_INDEX[t.base] * 0x1000000 + BASE_INDEX[t.element] * 0x10000 + t.fixedLength;
-      let byKey = typeRefs.get(owner);
-      if (byKey === undefined) {
-        byKey = new Map();
-        typeRefs.set(owner, byKey);
-      }
-      let r = byKey.get(key);
+  // IR objects are built as soon as a declaration is complete: the internal field records then die
+  // young instead of surviving to the end next to their IR copies (GC dominated large schemas).
+
+  private loc(s: Span): Location {
+    return s.file.locate(s.start);
+  }
+
+  private kv(a: Attrs): readonly KeyValue[] {
+    if (a.size === 0) return NO_KEYVALUES;
+    const out: KeyValue[] = [];
+    for (const [key, v] of a) out.push({ key, value: v.value });
+    return out.length > 1 ? out.sort((x, y) => cmp(x.key, y.key)) : out;
+  }
+
+  /** Type references are values: equal ones are shared (most fields are plain scalars). */
+  private readonly typeRefs = new Map<SDef | EDef | BaseType, Map<number, MutableTypeRef>>();
+  /** References to types still undeclared: their names are filled in by `finish`. */
+  private readonly unnamedRefs: [MutableTypeRef, SDef][] = [];
+
+  private readonly plainRefs: (TypeRef | undefined)[] = [];
+
+  private typeRef(t: RType): TypeRef {
+    if (t.struct === undefined && t.enumDef === undefined && t.fixedLength === 0) {
+      const k = BASE_INDEX[t.base] * 32 + BASE_INDEX[t.element];
+      let r = this.plainRefs[k];
       if (r === undefined) {
-        r = {
-          base: t.base,
-          element: t.element,
-          object: t.struct ? structQName(t.struct) : undefined,
-          enum: t.enumDef ? enumQName(t.enumDef) : undefined,
-          fixedLength: t.fixedLength,
-        };
-        byKey.set(key, r);
+        r = { base: t.base, element: t.element, object: undefined, enum: undefined, fixedLength: 0 };
+        this.plainRefs[k] = r;
       }
       return r;
-    };
-    const defined = this.structList.filter((sd) => !sd.predecl);
-    const objects: ObjectDef[] = defined.map((sd) => ({
-      name: structQName(sd),
+    }
+    const owner = t.struct ?? t.enumDef ?? t.base;
+    const key = BASE_INDEX[t.base] * 0x1000000 + BASE_INDEX[t.element] * 0x10000 + t.fixedLength;
+    let byKey = this.typeRefs.get(owner);
+    if (byKey === undefined) {
+      byKey = new Map();
+      this.typeRefs.set(owner, byKey);
+    }
+    let r = byKey.get(key);
+    if (r === undefined) {
+      r = {
+        base: t.base,
+        element: t.element,
+        object: t.struct && !t.struct.predecl ? qualify(t.struct.ns, t.struct.shortName) : undefined,
+        enum: t.enumDef ? qualify(t.enumDef.ns, t.enumDef.shortName) : undefined,
+        fixedLength: t.fixedLength,
+      };
+      if (t.struct?.predecl) this.unnamedRefs.push([r, t.struct]);
+      byKey.set(key, r);
+    }
+    return r;
+  }
+
+  private objectIR(sd: SDef): ObjectDef {
+    return {
+      name: qualify(sd.ns, sd.shortName),
       namespace: sd.ns,
       shortName: sd.shortName,
       isStruct: sd.fixed,
@@ -1237,7 +1266,7 @@ export class Resolver {
       bytesize: sd.fixed ? sd.bytesize : 0,
       fields: sd.fields.map((f, i): Field => ({
         name: f.name,
-        type: typeRef(f.type),
+        type: this.typeRef(f.type),
         id: i,
         offset: f.offset,
         default: f.def,
@@ -1246,37 +1275,49 @@ export class Resolver {
         key: f.key,
         optional: f.optional,
         padding: f.padding,
-        attributes: kv(f.attrs),
+        attributes: this.kv(f.attrs),
         documentation: f.docs,
         unionPartner: f.partner?.name,
         synthetic: f.synthetic,
-        location: loc(f.span),
+        location: this.loc(f.span),
       })),
-      attributes: kv(sd.attrs),
+      attributes: this.kv(sd.attrs),
       documentation: sd.docs,
       declarationFile: sd.declFile,
-      location: loc(sd.span),
-    }));
-    const enums: EnumDef[] = this.enumList.filter((e) => this.enums.get(enumQName(e)) === e).map((e) => ({
-      name: enumQName(e),
+      location: this.loc(sd.span),
+    };
+  }
+
+  private enumIR(e: EDef): EnumDef {
+    return {
+      name: qualify(e.ns, e.shortName),
       namespace: e.ns,
       shortName: e.shortName,
       isUnion: e.isUnion,
       bitFlags: e.bitFlags,
-      underlying: typeRef(e.underlying),
+      underlying: this.typeRef(e.underlying),
       values: e.vals.map((v): EnumVal => ({
         name: v.name,
         value: v.value,
-        unionType: v.unionType ? typeRef(v.unionType) : undefined,
-        attributes: kv(v.attrs),
+        unionType: v.unionType ? this.typeRef(v.unionType) : undefined,
+        attributes: this.kv(v.attrs),
         documentation: v.docs,
-        location: loc(v.span),
+        location: this.loc(v.span),
       })),
-      attributes: kv(e.attrs),
+      attributes: this.kv(e.attrs),
       documentation: e.docs,
       declarationFile: e.declFile,
-      location: loc(e.span),
-    }));
+      location: this.loc(e.span),
+    };
+  }
+
+  private build(input: FinishInput): Schema {
+    for (const [r, sd] of this.unnamedRefs) r.object = qualify(sd.ns, sd.shortName);
+    const structQName = (sd: SDef) => qualify(sd.ns, sd.shortName);
+    const objects: ObjectDef[] = [];
+    for (const sd of this.structList) if (sd.ir !== undefined && !sd.predecl) objects.push(sd.ir);
+    const enums: EnumDef[] = [];
+    for (const e of this.enumList) if (e.ir !== undefined && this.enums.get(qualify(e.ns, e.shortName)) === e) enums.push(e.ir);
     const services: Service[] = [...this.services.values()].map((s) => ({
       name: qualify(s.ns, s.shortName),
       namespace: s.ns,
@@ -1287,14 +1328,14 @@ export class Resolver {
         response: structQName(c.response),
         streaming: (c.attrs.get('streaming')?.value ?? 'none') as Streaming,
         idempotent: c.attrs.has('idempotent'),
-        attributes: kv(c.attrs),
+        attributes: this.kv(c.attrs),
         documentation: c.docs,
-        location: loc(c.span),
+        location: this.loc(c.span),
       })),
-      attributes: kv(s.attrs),
+      attributes: this.kv(s.attrs),
       documentation: s.docs,
       declarationFile: s.declFile,
-      location: loc(s.span),
+      location: this.loc(s.span),
     }));
     objects.sort((a, b) => cmp(a.name, b.name));
     enums.sort((a, b) => cmp(a.name, b.name));
@@ -1320,6 +1361,8 @@ export class Resolver {
     });
   }
 }
+
+type MutableTypeRef = { -readonly [K in keyof TypeRef]: TypeRef[K] };
 
 function exprText(e: DefaultExpr): string {
   switch (e.kind) {

@@ -49,7 +49,13 @@ function compile(mainPath: string, mainText: string | undefined, options: Compil
   const sources = new Map<string, string>();
   const includeDirs = (options.includePaths ?? []).map((p) => resolvePath(p));
   const mainAbs = resolvePath(mainPath);
-  const root = dirname(mainAbs);
+  // Files are keyed by real path, so the root must be one too (symlinked checkouts).
+  let root = dirname(mainAbs);
+  try {
+    root = dirname(realpathSync(mainAbs));
+  } catch {
+    // in-memory main file that does not exist on disk
+  }
   const relativeName = (p: string): string => {
     const r = relative(root, p).split(sep).join('/');
     return `//${r}`;

@@ -211,6 +211,8 @@ function paddingBytes(size: number, align: number): number {
   return (-size & (align - 1)) >>> 0;
 }
 const NO_KEYVALUES: readonly KeyValue[] = Object.freeze([]);
+const NO_DOCS: readonly string[] = Object.freeze([]);
+const NO_DEFAULT: DefaultValue = Object.freeze({ kind: 'none' });
 const BASE_INDEX: Readonly<Record<BaseType, number>> = {
   None: 0, UType: 1, Bool: 2, Byte: 3, UByte: 4, Short: 5, UShort: 6, Int: 7, UInt: 8, Long: 9, ULong: 10,
   Float: 11, Double: 12, String: 13, Vector: 14, Obj: 15, Union: 16, Array: 17, Vector64: 18,
@@ -441,7 +443,7 @@ export class Resolver {
       // A forward reference: registered under the name as written, bound by the later definition.
       sd = {
         shortName: name, ns: this.ns, predecl: true, fixed: false, fields: [], fieldNames: new Map(), minalign: 1, bytesize: 0,
-        hasKey: false, attrs: NO_ATTRS, docs: [], span, firstRef: span, declFile: '',
+        hasKey: false, attrs: NO_ATTRS, docs: NO_DOCS, span, firstRef: span, declFile: '',
       };
       this.structs.set(name, sd);
       this.structList.push(sd);
@@ -464,7 +466,7 @@ export class Resolver {
       if (!sd) {
         sd = {
           shortName: name.text, ns: this.ns, predecl: true, fixed: false, fields: [], fieldNames: new Map(), minalign: 1, bytesize: 0,
-          hasKey: false, attrs: NO_ATTRS, docs: [], span: name.span, firstRef: name.span, declFile: '',
+          hasKey: false, attrs: NO_ATTRS, docs: NO_DOCS, span: name.span, firstRef: name.span, declFile: '',
         };
         this.structs.set(qualified, sd);
         this.structList.push(sd);
@@ -548,7 +550,7 @@ export class Resolver {
     // A duplicate still gets its body checked, against a throwaway definition.
     const def: SDef = sd ?? {
       shortName: d.name.text, ns: this.ns, predecl: false, fixed, fields: [], fieldNames: new Map(), minalign: 1, bytesize: 0,
-      hasKey: false, attrs: NO_ATTRS, docs: [], span: d.name.span, firstRef: d.name.span, declFile: this.declFile,
+      hasKey: false, attrs: NO_ATTRS, docs: NO_DOCS, span: d.name.span, firstRef: d.name.span, declFile: this.declFile,
     };
     def.predecl = false;
     def.fixed = fixed;
@@ -598,8 +600,8 @@ export class Resolver {
       return undefined;
     }
     const f: FDef = {
-      name, type, offset: 4 + 2 * sd.fields.length, padding: 0, def: { kind: 'none' }, deprecated: false,
-      required: false, key: false, optional: false, attrs: NO_ATTRS, docs: [], span, synthetic,
+      name, type, offset: 4 + 2 * sd.fields.length, padding: 0, def: NO_DEFAULT, deprecated: false,
+      required: false, key: false, optional: false, attrs: NO_ATTRS, docs: NO_DOCS, span, synthetic,
     };
     if (sd.fixed) {
       const size = inlineSize(type);
@@ -1038,7 +1040,7 @@ export class Resolver {
     const kind = INT_KIND[ub] as IntKind;
     const [lo, hi] = INT_RANGES[kind];
     if (isUnion || d.values.length === 0) {
-      e.vals.push({ name: 'NONE', value: 0n, attrs: NO_ATTRS, docs: [], span: d.name.span, valueSpan: d.name.span });
+      e.vals.push({ name: 'NONE', value: 0n, attrs: NO_ATTRS, docs: NO_DOCS, span: d.name.span, valueSpan: d.name.span });
     }
     const names = new Set(e.vals.map((v) => v.name));
     for (const vd of d.values) {
@@ -1211,7 +1213,7 @@ export class Resolver {
   }
 
   private kv(a: Attrs): readonly KeyValue[] {
-    if (a.size === 0) return NO_KEYVALUES;
+    if (a === NO_ATTRS || a.size === 0) return NO_KEYVALUES;
     const out: KeyValue[] = [];
     for (const [key, v] of a) out.push({ key, value: v.value });
     return out.length > 1 ? out.sort((x, y) => cmp(x.key, y.key)) : out;
@@ -1265,6 +1267,7 @@ export class Resolver {
       minalign: sd.minalign,
       bytesize: sd.fixed ? sd.bytesize : 0,
       fields: sd.fields.map((f, i): Field => ({
+        // Same property order in every Field: one hidden class for the whole IR.
         name: f.name,
         type: this.typeRef(f.type),
         id: i,

@@ -163,7 +163,7 @@ function compile(mainPath: string, mainText: string | undefined, options: Compil
       visit(target, child);
     }
     const r = resolver as Resolver;
-    r.beginFile(sf);
+    r.beginFile(sf, key);
     for (let d = parser.nextDecl(); d !== undefined; d = parser.nextDecl()) r.declare(d);
     for (const t of parser.brokenTypes) brokenTypes.add(t);
     if (parser.brokenUnnamed) brokenUnnamed = true;
@@ -178,7 +178,10 @@ function compile(mainPath: string, mainText: string | undefined, options: Compil
       const sf = new SourceFile(display(mainAbs), '');
       reporter.report('E022', { file: sf, start: 0, end: 0 }, `unable to read file: ${display(mainAbs)}`);
     } else {
-      resolver = new Resolver({ mainFile, relativeName, buildIr: options.validateOnly !== true }, reporter);
+      resolver = new Resolver(
+        { mainFile, mainPath: canonical(mainAbs), relativeName, buildIr: options.validateOnly !== true },
+        reporter,
+      );
       visit(mainAbs, mainFile);
       // Each file's includes in flatc's order (by raw path), duplicates dropped.
       const ordered = new Map<string, string[]>();

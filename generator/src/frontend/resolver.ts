@@ -319,6 +319,8 @@ function isLowerSnakeCase(s: string): boolean {
 
 export interface ResolveContext {
   readonly mainFile: SourceFile;
+  /** Canonical path of the main file. */
+  readonly mainPath: string;
   readonly relativeName: (path: string) => string;
   /** False for validation only: the IR is not built. */
   readonly buildIr: boolean;
@@ -374,9 +376,10 @@ export class Resolver {
     this.rep.report(code, span, message);
   }
 
-  beginFile(file: SourceFile): void {
+  /** `realPath`: the file's canonical path, which reflection names are relative to. */
+  beginFile(file: SourceFile, realPath: string): void {
     this.currentFile = file;
-    this.declFile = this.ctx.relativeName(file.path);
+    this.declFile = this.ctx.relativeName(realPath);
     // Each file starts in the global namespace; root_type/file_identifier/file_extension of an
     // included file are not inherited (flatc resets them after every include).
     this.setNamespace([]);
@@ -1359,7 +1362,7 @@ export class Resolver {
       rootTable: this.root && !this.root.predecl ? structQName(this.root) : undefined,
       advancedFeatures: order.filter((f) => this.features.has(f)),
       fbsFiles,
-      mainFile: this.ctx.relativeName(this.ctx.mainFile.path),
+      mainFile: this.ctx.relativeName(this.ctx.mainPath),
       nativeIncludes: input.nativeIncludes,
     });
   }

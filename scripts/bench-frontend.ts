@@ -14,7 +14,8 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync }
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compileText } from '../generator/src/index.js';
+// The shipped build, not the TypeScript sources through tsx: that is what users run.
+import { compileText } from '../generator/dist/index.js';
 import { syntheticSchema } from './gen-synthetic-schema.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');

@@ -72,6 +72,8 @@ export interface DocBlock {
 }
 
 const PUNCT = new Set(['{', '}', '(', ')', '[', ']', '<', '>', ',', ':', ';', '=', '.', '+', '-']);
+const PUNCT_TABLE = new Uint8Array(128);
+for (const ch of PUNCT) PUNCT_TABLE[ch.charCodeAt(0)] = 1;
 
 /** ASCII character classes: 1 = identifier start, 2 = digit. */
 const CLASS = new Uint8Array(128);
@@ -126,7 +128,7 @@ export class Lexer {
   }
 
   /** `value` is kept only where the text is not the source slice (string values, stand-ins). */
-  private push(kind: T, value: string | undefined, start: number, end: number, trivial = true): void {
+  push(kind: T, value: string | undefined, start: number, end: number, trivial = true): void {
     let flags = trivial ? 0 : NON_TRIVIAL;
     if (value !== undefined) flags |= HAS_VALUE;
     if (this.docs !== undefined) flags |= HAS_DOCS;
@@ -228,7 +230,8 @@ export class Lexer {
       }
       if (c === 34 || c === 39) {
         // An unterminated string produces no token: the loop then continues.
-        i = lexString(src, i, this.file, this.reporter, this.binary, (k, t, s0, e0, tr) => this.push(k, t, s0, e0, tr));
+        // No closure here: one would make every call of scan() allocate a context.
+        i = lexString(src, i, this.file, this.reporter, this.binary, this);
         continue;
       }
       const hasSign = c === 43 || c === 45;
@@ -251,12 +254,12 @@ export class Lexer {
         i = end;
         continue;
       }
-      const ch = src[i] as string;
-      if (PUNCT.has(ch)) {
+      if (c < 128 && PUNCT_TABLE[c] === 1) {
         this.push(T.Punct, undefined, i, i + 1);
         i++;
         break;
       }
+      const ch = src[i] as string;
       // Skip a whole run of junk with one diagnostic (binary garbage would otherwise flood the cap).
       const start = i;
       const cp = src.codePointAt(i) as number;
@@ -339,8 +342,10 @@ function lexString(
   file: SourceFile,
   reporter: Reporter,
   binary: boolean,
-  push: (kind: T, text: string, start: number, end: number, trivial?: boolean) => void,
+  lexer: Lexer,
 ): number {
+  const push = (kind: T, text: string, start: number, end: number, trivial?: boolean): void =>
+    lexer.push(kind, text, start, end, trivial);
   const quote = src.charCodeAt(pos);
   let i = pos + 1;
   // The literal is assembled as UTF-8 bytes (flatc's \xHH inserts raw bytes) and validated at the end.

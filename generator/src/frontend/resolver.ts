@@ -72,7 +72,8 @@ interface SDef {
   fixed: boolean;
   fields: FDef[];
   /** Field names already taken (hidden union type fields included). */
-  fieldNames: Map<string, FDef>;
+  /** Field names taken so far; made when the table's first field is added. */
+  fieldNames: Map<string, FDef> | undefined;
   minalign: number;
   bytesize: number;
   hasKey: boolean;
@@ -445,7 +446,7 @@ export class Resolver {
     if (!sd && create) {
       // A forward reference: registered under the name as written, bound by the later definition.
       sd = {
-        shortName: name, ns: this.ns, predecl: true, fixed: false, fields: [], fieldNames: new Map(), minalign: 1, bytesize: 0,
+        shortName: name, ns: this.ns, predecl: true, fixed: false, fields: [], fieldNames: undefined, minalign: 1, bytesize: 0,
         hasKey: false, attrs: NO_ATTRS, docs: NO_DOCS, span, firstRef: span, declFile: '',
       };
       this.structs.set(name, sd);
@@ -468,7 +469,7 @@ export class Resolver {
       }
       if (!sd) {
         sd = {
-          shortName: name.text, ns: this.ns, predecl: true, fixed: false, fields: [], fieldNames: new Map(), minalign: 1, bytesize: 0,
+          shortName: name.text, ns: this.ns, predecl: true, fixed: false, fields: [], fieldNames: undefined, minalign: 1, bytesize: 0,
           hasKey: false, attrs: NO_ATTRS, docs: NO_DOCS, span: name.span, firstRef: name.span, declFile: '',
         };
         this.structs.set(qualified, sd);
@@ -552,7 +553,7 @@ export class Resolver {
     const fixed = d.kind === 'struct';
     // A duplicate still gets its body checked, against a throwaway definition.
     const def: SDef = sd ?? {
-      shortName: d.name.text, ns: this.ns, predecl: false, fixed, fields: [], fieldNames: new Map(), minalign: 1, bytesize: 0,
+      shortName: d.name.text, ns: this.ns, predecl: false, fixed, fields: [], fieldNames: undefined, minalign: 1, bytesize: 0,
       hasKey: false, attrs: NO_ATTRS, docs: NO_DOCS, span: d.name.span, firstRef: d.name.span, declFile: this.declFile,
     };
     def.predecl = false;
@@ -578,7 +579,7 @@ export class Resolver {
       if (this.ctx.buildIr) sd.ir = this.objectIR(sd);
       // Later declarations only need the layout (size, alignment), not the field records.
       sd.fields = [];
-      sd.fieldNames = new Map();
+      sd.fieldNames = undefined;
       const q = qualifyWith(this.nsName, d.name.text);
       if (this.types.has(q)) this.err('E032', d.name.span, `datatype already exists: ${q}`);
       this.types.add(q);
@@ -593,6 +594,7 @@ export class Resolver {
   }
 
   private addField(sd: SDef, name: string, type: RType, span: Span, synthetic: boolean): FDef | undefined {
+    if (sd.fieldNames === undefined) sd.fieldNames = new Map();
     if (sd.fieldNames.has(name)) {
       this.err('E033', span, `field already exists: ${name}`);
       return undefined;
@@ -991,7 +993,7 @@ export class Resolver {
     for (const [suffix, pred] of rules) {
       for (const f of sd.fields) {
         if (f.name.length > suffix.length && f.name.endsWith(suffix) && f.type.base !== 'UType' && !f.synthetic) {
-          const other = sd.fieldNames.get(f.name.slice(0, -suffix.length));
+          const other = sd.fieldNames?.get(f.name.slice(0, -suffix.length));
           if (other && pred(other.type)) {
             this.err('E038', f.span, `Field ${f.name} would clash with generated functions for field ${other.name}`);
           }

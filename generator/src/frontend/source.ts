@@ -2,14 +2,17 @@
 export class SourceFile {
   readonly path: string;
   readonly text: string;
-  private readonly lineStarts: number[];
+  private readonly lineStarts: Int32Array;
   private lastLine = 0;
 
   constructor(path: string, text: string) {
     this.path = path;
     this.text = text;
-    const starts = [0];
-    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+    let lines = 1;
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lines++;
+    const starts = new Int32Array(lines);
+    let k = 1;
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts[k++] = i + 1;
     this.lineStarts = starts;
   }
 

@@ -66,6 +66,8 @@ interface FDef {
 }
 
 interface SDef {
+  /** Identity for cache keys. */
+  uid: number;
   shortName: string;
   ns: readonly string[];
   predecl: boolean;
@@ -99,6 +101,7 @@ interface EVal {
 }
 
 interface EDef {
+  uid: number;
   shortName: string;
   ns: readonly string[];
   isUnion: boolean;
@@ -226,8 +229,8 @@ const BASE_INDEX: Readonly<Record<BaseType, number>> = {
  */
 class IndexedTable<V> {
   private readonly map = new Map<string, V>();
-  /** Keys by their last name component. */
-  private readonly byLast = new Map<string, Set<string>>();
+  /** Keys by their last name component: one key (the usual case) or several. */
+  private readonly byLast = new Map<string, string | string[]>();
   get(key: string): V | undefined {
     return this.map.get(key);
   }
@@ -237,12 +240,10 @@ class IndexedTable<V> {
   set(key: string, v: V): void {
     if (!this.map.has(key)) {
       const last = lastPart(key);
-      let keys = this.byLast.get(last);
-      if (keys === undefined) {
-        keys = new Set();
-        this.byLast.set(last, keys);
-      }
-      keys.add(key);
+      const keys = this.byLast.get(last);
+      if (keys === undefined) this.byLast.set(last, key);
+      else if (typeof keys === 'string') this.byLast.set(last, [keys, key]);
+      else keys.push(key);
     }
     this.map.set(key, v);
   }
@@ -250,8 +251,11 @@ class IndexedTable<V> {
     if (this.map.delete(key)) {
       const last = lastPart(key);
       const keys = this.byLast.get(last);
-      keys?.delete(key);
-      if (keys?.size === 0) this.byLast.delete(last);
+      if (keys === key) this.byLast.delete(last);
+      else if (Array.isArray(keys)) {
+        const rest = keys.filter((k) => k !== key);
+        this.byLast.set(last, rest.length === 1 ? (rest[0] as string) : rest);
+      }
     }
   }
   mayHave(name: string): boolean {
@@ -259,14 +263,13 @@ class IndexedTable<V> {
   }
   /**
    * flatc's LookupTableByName: `ns.name` for the current namespace `ns` and then each enclosing
-   * one, then `name` globally. Searched from the keys that end in `name` (usually one), so the cost
-   * does not grow with the depth of the namespace.
+   * one, then `name` globally. With `prefixes` (usual depth) each candidate is probed directly;
+   * otherwise the keys ending in `name` are matched, so the cost does not grow with the depth.
    */
   lookupFrom(ns: string, name: string, prefixes: readonly string[] | undefined): V | undefined {
     const keys = this.byLast.get(lastPart(name));
     if (keys === undefined) return undefined;
     if (prefixes !== undefined) {
-      // Usual depth: probe each enclosing namespace directly (many namespaces reuse short names).
       for (const prefix of prefixes) {
         const v = this.map.get(prefix + name);
         if (v !== undefined) return v;
@@ -275,7 +278,7 @@ class IndexedTable<V> {
     }
     let best: string | undefined;
     let bestLen = -1;
-    for (const key of keys) {
+    for (const key of typeof keys === 'string' ? [keys] : keys) {
       if (key === name) {
         if (bestLen < 0) {
           best = key;
@@ -446,7 +449,7 @@ export class Resolver {
     if (!sd && create) {
       // A forward reference: registered under the name as written, bound by the later definition.
       sd = {
-        shortName: name, ns: this.ns, predecl: true, fixed: false, fields: [], fieldNames: undefined, minalign: 1, bytesize: 0,
+        uid: this.uids++, shortName: name, ns: this.ns, predecl: true, fixed: false, fields: [], fieldNames: undefined, minalign: 1, bytesize: 0,
         hasKey: false, attrs: NO_ATTRS, docs: NO_DOCS, span, firstRef: span, declFile: '',
       };
       this.structs.set(name, sd);
@@ -469,7 +472,7 @@ export class Resolver {
       }
       if (!sd) {
         sd = {
-          shortName: name.text, ns: this.ns, predecl: true, fixed: false, fields: [], fieldNames: undefined, minalign: 1, bytesize: 0,
+          uid: this.uids++, shortName: name.text, ns: this.ns, predecl: true, fixed: false, fields: [], fieldNames: undefined, minalign: 1, bytesize: 0,
           hasKey: false, attrs: NO_ATTRS, docs: NO_DOCS, span: name.span, firstRef: name.span, declFile: '',
         };
         this.structs.set(qualified, sd);
@@ -553,7 +556,7 @@ export class Resolver {
     const fixed = d.kind === 'struct';
     // A duplicate still gets its body checked, against a throwaway definition.
     const def: SDef = sd ?? {
-      shortName: d.name.text, ns: this.ns, predecl: false, fixed, fields: [], fieldNames: undefined, minalign: 1, bytesize: 0,
+      uid: this.uids++, shortName: d.name.text, ns: this.ns, predecl: false, fixed, fields: [], fieldNames: undefined, minalign: 1, bytesize: 0,
       hasKey: false, attrs: NO_ATTRS, docs: NO_DOCS, span: d.name.span, firstRef: d.name.span, declFile: this.declFile,
     };
     def.predecl = false;
@@ -679,14 +682,15 @@ export class Resolver {
 
     field.docs = d.docs;
     field.attrs = this.parseMetadata(d.attributes);
-    const attr = (k: string) => field.attrs.get(k);
-    field.deprecated = attr('deprecated') !== undefined;
+    // (no closure over `field`: it would allocate a context on every call)
+    const attrs = field.attrs;
+    field.deprecated = attrs.get('deprecated') !== undefined;
 
-    const hash = attr('hash');
+    const hash = attrs.get('hash');
     if (hash) this.checkHash(type, hash);
 
-    field.key = attr('key') !== undefined;
-    const required = attr('required') !== undefined || (type.base === 'String' && field.key);
+    field.key = attrs.get('key') !== undefined;
+    const required = attrs.get('required') !== undefined || (type.base === 'String' && field.key);
     const defStrOrVec = (type.base === 'String' || isVector(type)) &&
       (field.def.kind === 'string' || field.def.kind === 'emptyVector');
     const optional = sd.fixed
@@ -695,15 +699,15 @@ export class Resolver {
         ? field.def.kind === 'null'
         : !(required || defStrOrVec);
     if (required && optional && isScalar(type.base)) {
-      this.err('E076', (attr('required') as AttrVal).nameSpan, 'Fields cannot be both optional and required.');
+      this.err('E076', (attrs.get('required') as AttrVal).nameSpan, 'Fields cannot be both optional and required.');
     }
     field.required = required;
     field.optional = optional;
-    if (attr('required') && (sd.fixed || isScalar(type.base)) && !(optional && isScalar(type.base))) {
-      this.err('E082', (attr('required') as AttrVal).nameSpan, "only non-scalar fields in tables may be 'required'");
+    if (attrs.get('required') && (sd.fixed || isScalar(type.base)) && !(optional && isScalar(type.base))) {
+      this.err('E082', (attrs.get('required') as AttrVal).nameSpan, "only non-scalar fields in tables may be 'required'");
     }
     if (field.key) {
-      const k = attr('key') as AttrVal;
+      const k = attrs.get('key') as AttrVal;
       if (sd.hasKey) this.err('E084', k.nameSpan, "only one field may be set as 'key'");
       sd.hasKey = true;
       let valid = isScalar(type.base) || type.base === 'String' || isStruct(type);
@@ -717,46 +721,46 @@ export class Resolver {
     }
     if (type.enumDef && type.base !== 'Union' && !isSeries(type)) this.checkEnumDefault(field, type.enumDef, d);
     if (field.deprecated && sd.fixed) {
-      this.err('E092', (attr('deprecated') as AttrVal).nameSpan, "can't deprecate fields in a struct");
+      this.err('E092', (attrs.get('deprecated') as AttrVal).nameSpan, "can't deprecate fields in a struct");
     }
-    const cppType = attr('cpp_type');
+    const cppType = attrs.get('cpp_type');
     if (cppType) {
       if (!hash) this.err('E094', cppType.nameSpan, 'cpp_type can only be used with a hashed field');
-      else if (!attr('cpp_ptr_type')) {
+      else if (!attrs.get('cpp_ptr_type')) {
         // flatc records the implied pointer type; the reflection output shows it.
         field.attrs = withAttr(field.attrs, 'cpp_ptr_type', { value: 'naked', kind: 'string', span: cppType.span, nameSpan: cppType.nameSpan });
       }
     }
-    const shared = attr('shared');
+    const shared = attrs.get('shared');
     if (shared && type.base !== 'String') this.err('E086', shared.nameSpan, 'shared can only be defined on strings');
-    const nca = attr('native_custom_alloc');
+    const nca = attrs.get('native_custom_alloc');
     if (nca) this.err('E095', nca.nameSpan, 'native_custom_alloc can only be used with a table or struct definition');
-    const ni = attr('native_inline');
+    const ni = attrs.get('native_inline');
     if (ni && !isStruct(type) && !(isVector(type) && type.element === 'Obj')) {
       this.err('E093', ni.nameSpan, "'native_inline' can only be defined on structs, vector of structs or vector of tables");
     }
-    const nested = attr('nested_flatbuffer');
+    const nested = attrs.get('nested_flatbuffer');
     if (nested) {
       if (nested.kind !== 'string') this.err('E087', nested.span, 'nested_flatbuffer attribute must be a string (the root type)');
       else if (type.base !== 'Vector' || type.element !== 'UByte') {
         this.err('E087', nested.nameSpan, 'nested_flatbuffer attribute may only apply to a vector of ubyte');
       } else this.lookupCreateStruct(nested.value, nested.span, true);
     }
-    const flex = attr('flexbuffer');
+    const flex = attrs.get('flexbuffer');
     if (flex && (type.base !== 'Vector' || type.element !== 'UByte')) {
       this.err('E088', flex.nameSpan, 'flexbuffer attribute may only apply to a vector of ubyte');
     }
-    const v64 = attr('vector64');
+    const v64 = attrs.get('vector64');
     if (v64) {
       if (type.base !== 'Vector') this.err('E098', v64.nameSpan, "'vector64' may only apply to a vector");
       else field.type = { ...type, base: 'Vector64' };
     }
-    const o64 = attr('offset64');
+    const o64 = attrs.get('offset64');
     if (o64 && type.base !== 'Vector' && type.base !== 'String') {
       this.err('E098', o64.nameSpan, "'offset64' may only apply to a vector or a string");
     }
     if (typefield) {
-      const id = attr('id');
+      const id = attrs.get('id');
       if (id) {
         const v = parseIntLiteral(id.value);
         if (v !== undefined && v > 0n && v <= 65535n) {
@@ -1008,7 +1012,7 @@ export class Resolver {
     const isUnion = d.kind === 'union';
     const qualified = qualifyWith(this.nsName, d.name.text);
     const e: EDef = {
-      shortName: d.name.text, ns: this.ns, isUnion,
+      uid: this.uids++, shortName: d.name.text, ns: this.ns, isUnion,
       underlying: { base: isUnion ? 'UType' : 'Int', element: 'None', fixedLength: 0 },
       vals: [], attrs: NO_ATTRS, docs: d.docs, span: d.name.span, declFile: this.declFile, bitFlags: false,
     };
@@ -1225,7 +1229,8 @@ export class Resolver {
   }
 
   /** Type references are values: equal ones are shared (most fields are plain scalars). */
-  private readonly typeRefs = new Map<SDef | EDef | BaseType, Map<number, MutableTypeRef>>();
+  private readonly typeRefs = new Map<number, MutableTypeRef>();
+  private uids = 0;
   /** References to types still undeclared: their names are filled in by `finish`. */
   private readonly unnamedRefs: [MutableTypeRef, SDef][] = [];
 
@@ -1241,14 +1246,11 @@ export class Resolver {
       }
       return r;
     }
-    const owner = t.struct ?? t.enumDef ?? t.base;
-    const key = BASE_INDEX[t.base] * 0x1000000 + BASE_INDEX[t.element] * 0x10000 + t.fixedLength;
-    let byKey = this.typeRefs.get(owner);
-    if (byKey === undefined) {
-      byKey = new Map();
-      this.typeRefs.set(owner, byKey);
-    }
-    let r = byKey.get(key);
+    const owner = t.struct ?? t.enumDef;
+    const ownerKey = owner === undefined ? 0 : owner.uid + 1;
+    // owner · 2^26 + base · 2^21 + element · 2^16 + length (base, element < 32; length < 2^16).
+    const key = ownerKey * 0x4000000 + BASE_INDEX[t.base] * 0x200000 + BASE_INDEX[t.element] * 0x10000 + t.fixedLength;
+    let r = this.typeRefs.get(key);
     if (r === undefined) {
       r = {
         base: t.base,
@@ -1258,7 +1260,7 @@ export class Resolver {
         fixedLength: t.fixedLength,
       };
       if (t.struct?.predecl) this.unnamedRefs.push([r, t.struct]);
-      byKey.set(key, r);
+      this.typeRefs.set(key, r);
     }
     return r;
   }

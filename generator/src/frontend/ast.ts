@@ -7,9 +7,8 @@ export interface Name {
   readonly span: Span;
 }
 
-/** `A.B.C` — parts keep their spans for precise diagnostics. */
+/** `A.B.C` as written (a single name is a QName too). */
 export interface QName {
-  readonly parts: readonly Name[];
   readonly text: string;
   readonly span: Span;
 }
@@ -147,7 +146,6 @@ export class NameNode implements Name {
 
 export class QNameNode implements QName {
   constructor(
-    readonly parts: readonly Name[],
     readonly text: string,
     readonly file: SourceFile,
     readonly start: number,

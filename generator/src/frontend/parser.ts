@@ -327,14 +327,15 @@ export class Parser {
 
   private parseQName(): QName {
     const first = this.expectIdent();
-    if (!this.isPunct('.')) return new QNameNode([first], first.text, this.file, first.span.start, first.span.end);
-    const parts = [first];
+    if (!this.isPunct('.')) return first;
+    let text = first.text;
+    let last = first;
     while (this.isPunct('.')) {
       this.next();
-      parts.push(this.expectIdent());
+      last = this.expectIdent();
+      text = `${text}.${last.text}`;
     }
-    const last = parts[parts.length - 1] as Name;
-    return new QNameNode(parts, parts.map((p) => p.text).join('.'), this.file, first.span.start, last.span.end);
+    return new QNameNode(text, this.file, first.span.start, last.span.end);
   }
 
   private parseTable(): TableDecl {
@@ -571,10 +572,7 @@ export class Parser {
 
   private parseEnumValue(isUnion: boolean): EnumValueDecl {
     const docs = this.takeDocs();
-    const name = isUnion ? this.parseQName() : (() => {
-      const n = this.expectIdent();
-      return { parts: [n], text: n.text, span: n.span };
-    })();
+    const name = isUnion ? this.parseQName() : this.expectIdent();
     let type: TypeExpr | undefined;
     if (isUnion && this.isPunct(':')) {
       this.next();

@@ -18,15 +18,21 @@ export class SourceFile {
 
   /** 1-based line and column (columns count UTF-16 code units, like editors do). */
   position(offset: number): { line: number; column: number } {
+    const line = this.lineIndex(offset);
+    return { line: line + 1, column: offset - (this.lineStarts[line] as number) + 1 };
+  }
+
+  /** 0-based line of an offset. */
+  private lineIndex(offset: number): number {
     const starts = this.lineStarts;
     // Positions are mostly asked for in source order: try the line of the previous answer first.
     const last = this.lastLine;
     if ((starts[last] as number) <= offset && (last + 1 >= starts.length || (starts[last + 1] as number) > offset)) {
-      return { line: last + 1, column: offset - (starts[last] as number) + 1 };
+      return last;
     }
     if (last + 2 < starts.length && (starts[last + 1] as number) <= offset && (starts[last + 2] as number) > offset) {
       this.lastLine = last + 1;
-      return { line: last + 2, column: offset - (starts[last + 1] as number) + 1 };
+      return last + 1;
     }
     let lo = 0;
     let hi = starts.length - 1;
@@ -36,13 +42,13 @@ export class SourceFile {
       else hi = mid - 1;
     }
     this.lastLine = lo;
-    return { line: lo + 1, column: offset - (starts[lo] as number) + 1 };
+    return lo;
   }
 
   /** `position` plus the file: the IR's location record, in one object. */
   locate(offset: number): { readonly file: string; readonly line: number; readonly column: number } {
-    const p = this.position(offset);
-    return { file: this.path, line: p.line, column: p.column };
+    const line = this.lineIndex(offset);
+    return { file: this.path, line: line + 1, column: offset - (this.lineStarts[line] as number) + 1 };
   }
 
   /** The text of a 1-based line without its terminator. */

@@ -68,6 +68,8 @@ interface FDef {
 interface SDef {
   /** Identity for cache keys. */
   uid: number;
+  /** Type references to this type, by shape (see `typeRef`). */
+  refs?: Map<number, MutableTypeRef>;
   shortName: string;
   ns: readonly string[];
   predecl: boolean;
@@ -102,6 +104,7 @@ interface EVal {
 
 interface EDef {
   uid: number;
+  refs?: Map<number, MutableTypeRef>;
   shortName: string;
   ns: readonly string[];
   isUnion: boolean;
@@ -1246,11 +1249,11 @@ export class Resolver {
       }
       return r;
     }
+    // Cached per referenced type, by a small-integer shape key (base, element < 32; length < 2^16).
     const owner = t.struct ?? t.enumDef;
-    const ownerKey = owner === undefined ? 0 : owner.uid + 1;
-    // owner · 2^26 + base · 2^21 + element · 2^16 + length (base, element < 32; length < 2^16).
-    const key = ownerKey * 0x4000000 + BASE_INDEX[t.base] * 0x200000 + BASE_INDEX[t.element] * 0x10000 + t.fixedLength;
-    let r = this.typeRefs.get(key);
+    const key = BASE_INDEX[t.base] * 0x200000 + BASE_INDEX[t.element] * 0x10000 + t.fixedLength;
+    const cache = owner === undefined ? this.typeRefs : (owner.refs ??= new Map());
+    let r = cache.get(key);
     if (r === undefined) {
       r = {
         base: t.base,
@@ -1260,7 +1263,7 @@ export class Resolver {
         fixedLength: t.fixedLength,
       };
       if (t.struct?.predecl) this.unnamedRefs.push([r, t.struct]);
-      this.typeRefs.set(key, r);
+      cache.set(key, r);
     }
     return r;
   }

@@ -1361,37 +1361,53 @@ type MutableTypeRef = { -readonly [K in keyof TypeRef]: TypeRef[K] };
 class IrField implements Field {
   readonly name: string;
   readonly type: TypeRef;
-  readonly id: number;
-  readonly offset: number;
   readonly default: DefaultValue;
-  readonly deprecated: boolean;
-  readonly required: boolean;
-  readonly key: boolean;
-  readonly optional: boolean;
-  readonly padding: number;
   readonly attributes: readonly KeyValue[];
   readonly documentation: readonly string[];
   readonly unionPartner: string | undefined;
-  readonly synthetic: boolean;
   readonly #file: SourceFile;
   readonly #at: number;
+  /** id | padding << 16 (id < 2^16, padding < 32: stays a small integer). */
+  readonly #idPad: number;
+  /** offset · 32 + flags (struct offsets may exceed 16 bits). */
+  readonly #offFlags: number;
   constructor(f: FDef, id: number, type: TypeRef, attributes: readonly KeyValue[]) {
     this.name = f.name;
     this.type = type;
-    this.id = id;
-    this.offset = f.offset;
     this.default = f.def;
-    this.deprecated = f.deprecated;
-    this.required = f.required;
-    this.key = f.key;
-    this.optional = f.optional;
-    this.padding = f.padding;
     this.attributes = attributes;
     this.documentation = f.docs;
     this.unionPartner = f.partner?.name;
-    this.synthetic = f.synthetic;
     this.#file = f.span.file;
     this.#at = f.span.start;
+    this.#idPad = id | (f.padding << 16);
+    const flags = (f.deprecated ? 1 : 0) | (f.required ? 2 : 0) | (f.key ? 4 : 0) | (f.optional ? 8 : 0) |
+      (f.synthetic ? 16 : 0);
+    this.#offFlags = f.offset * 32 + flags;
+  }
+  get id(): number {
+    return this.#idPad & 0xffff;
+  }
+  get padding(): number {
+    return this.#idPad >>> 16;
+  }
+  get offset(): number {
+    return Math.floor(this.#offFlags / 32);
+  }
+  get deprecated(): boolean {
+    return (this.#offFlags & 1) !== 0;
+  }
+  get required(): boolean {
+    return (this.#offFlags & 2) !== 0;
+  }
+  get key(): boolean {
+    return (this.#offFlags & 4) !== 0;
+  }
+  get optional(): boolean {
+    return (this.#offFlags & 8) !== 0;
+  }
+  get synthetic(): boolean {
+    return (this.#offFlags & 16) !== 0;
   }
   get location(): Location {
     return this.#file.locate(this.#at);

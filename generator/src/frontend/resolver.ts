@@ -231,28 +231,49 @@ const BASE_INDEX: Readonly<Record<BaseType, number>> = {
  * lookups of table names) cost one set probe instead of one concatenation and hash per namespace.
  */
 class IndexedTable<V> {
-  private readonly map = new Map<string, V>();
+  /**
+   * Keys split at their last dot: namespace part → last name → value. Lookups of a plain name in
+   * a known namespace then need no string building (names from the source are hashed once).
+   */
+  private readonly byNs = new Map<string, Map<string, V>>();
   /** Keys by their last name component: one key (the usual case) or several. */
   private readonly byLast = new Map<string, string | string[]>();
+
+  /** The value under `ns.name` (`name` alone when `ns` is ''); `name` may itself be dotted. */
+  getIn(ns: string, name: string): V | undefined {
+    const dot = name.lastIndexOf('.');
+    if (dot < 0) return this.byNs.get(ns)?.get(name);
+    const head = name.slice(0, dot);
+    return this.byNs.get(ns === '' ? head : `${ns}.${head}`)?.get(name.slice(dot + 1));
+  }
   get(key: string): V | undefined {
-    return this.map.get(key);
+    return this.getIn('', key);
   }
   has(key: string): boolean {
-    return this.map.has(key);
+    return this.get(key) !== undefined;
   }
   set(key: string, v: V): void {
-    if (!this.map.has(key)) {
-      const last = lastPart(key);
+    const dot = key.lastIndexOf('.');
+    const ns = dot < 0 ? '' : key.slice(0, dot);
+    const last = dot < 0 ? key : key.slice(dot + 1);
+    let names = this.byNs.get(ns);
+    if (names === undefined) {
+      names = new Map();
+      this.byNs.set(ns, names);
+    }
+    if (!names.has(last)) {
       const keys = this.byLast.get(last);
       if (keys === undefined) this.byLast.set(last, key);
       else if (typeof keys === 'string') this.byLast.set(last, [keys, key]);
       else keys.push(key);
     }
-    this.map.set(key, v);
+    names.set(last, v);
   }
   delete(key: string): void {
-    if (this.map.delete(key)) {
-      const last = lastPart(key);
+    const dot = key.lastIndexOf('.');
+    const ns = dot < 0 ? '' : key.slice(0, dot);
+    const last = dot < 0 ? key : key.slice(dot + 1);
+    if (this.byNs.get(ns)?.delete(last)) {
       const keys = this.byLast.get(last);
       if (keys === key) this.byLast.delete(last);
       else if (Array.isArray(keys)) {
@@ -266,18 +287,19 @@ class IndexedTable<V> {
   }
   /**
    * flatc's LookupTableByName: `ns.name` for the current namespace `ns` and then each enclosing
-   * one, then `name` globally. With `prefixes` (usual depth) each candidate is probed directly;
-   * otherwise the keys ending in `name` are matched, so the cost does not grow with the depth.
+   * one, then `name` globally. With `enclosing` (the namespace and its ancestors, innermost first,
+   * for namespaces of usual depth) each candidate is probed directly; otherwise the keys ending in
+   * `name` are matched, so the cost does not grow with the depth.
    */
-  lookupFrom(ns: string, name: string, prefixes: readonly string[] | undefined): V | undefined {
+  lookupFrom(ns: string, name: string, enclosing: readonly string[] | undefined): V | undefined {
     const keys = this.byLast.get(lastPart(name));
     if (keys === undefined) return undefined;
-    if (prefixes !== undefined) {
-      for (const prefix of prefixes) {
-        const v = this.map.get(prefix + name);
+    if (enclosing !== undefined) {
+      for (const outer of enclosing) {
+        const v = this.getIn(outer, name);
         if (v !== undefined) return v;
       }
-      return this.map.get(name);
+      return this.getIn('', name);
     }
     let best: string | undefined;
     let bestLen = -1;
@@ -291,14 +313,14 @@ class IndexedTable<V> {
       }
       if (key.length <= name.length + 1 || !key.endsWith(name) || key.charCodeAt(key.length - name.length - 1) !== 46) continue;
       const prefixLen = key.length - name.length - 1;
-      const enclosing = (ns.length === prefixLen || (ns.length > prefixLen && ns.charCodeAt(prefixLen) === 46)) &&
+      const encloses = (ns.length === prefixLen || (ns.length > prefixLen && ns.charCodeAt(prefixLen) === 46)) &&
         samePrefix(ns, key, prefixLen);
-      if (enclosing && prefixLen + 1 > bestLen) {
+      if (encloses && prefixLen + 1 > bestLen) {
         best = key;
         bestLen = prefixLen + 1;
       }
     }
-    return best === undefined ? undefined : this.map.get(best);
+    return best === undefined ? undefined : this.get(best);
   }
 }
 function samePrefix(a: string, b: string, n: number): boolean {
@@ -357,14 +379,14 @@ export class Resolver {
   private ns: readonly string[] = [];
   /** The current namespace joined with dots ('' for the global one). */
   private nsName = '';
-  /** `a.b.c.`, `a.b.`, `a.` for namespaces of usual depth; undefined for absurdly deep ones. */
-  private nsPrefixes: readonly string[] | undefined = [];
+  /** `a.b.c`, `a.b`, `a` for namespaces of usual depth; undefined for absurdly deep ones. */
+  private nsEnclosing: readonly string[] | undefined = [];
   private setNamespace(parts: readonly string[]): void {
     this.ns = parts;
     this.nsName = parts.join('.');
-    this.nsPrefixes = parts.length > 32
+    this.nsEnclosing = parts.length > 32
       ? undefined
-      : parts.map((_, i) => `${parts.slice(0, parts.length - i).join('.')}.`);
+      : parts.map((_, i) => parts.slice(0, parts.length - i).join('.'));
   }
   private root: SDef | undefined;
   private fileIdent = '';
@@ -438,15 +460,14 @@ export class Resolver {
 
   private lookupByName<V>(table: IndexedTable<V>, name: string): V | undefined {
     // Current namespace, then each enclosing one, then global; sibling namespaces never.
-    return table.lookupFrom(this.nsName, name, this.nsPrefixes);
+    return table.lookupFrom(this.nsName, name, this.nsEnclosing);
   }
 
   private lookupCreateStruct(name: string, span: Span, create: boolean): SDef | undefined {
     if (!create && !this.structs.mayHave(name)) return undefined;
-    const qualified = qualifyWith(this.nsName, name);
     let sd = this.structs.get(name);
     if (sd?.predecl) return sd;
-    sd = this.structs.get(qualified);
+    sd = this.structs.getIn(this.nsName, name);
     if (sd?.predecl) return sd;
     if (!sd) sd = this.lookupByName(this.structs, name);
     if (!sd && create) {
@@ -468,7 +489,7 @@ export class Resolver {
       this.structs.delete(name.text);
       this.structs.set(qualified, sd);
     } else {
-      sd = this.structs.get(qualified);
+      sd = this.structs.getIn(this.nsName, name.text);
       if (sd && !sd.predecl) {
         this.err('E032', name.span, `datatype already exists: ${qualified}`);
         return undefined;

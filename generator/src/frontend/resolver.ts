@@ -68,6 +68,8 @@ interface FDef {
 interface SDef {
   /** Identity for cache keys. */
   uid: number;
+  /** Qualified name, once asked for (see `qn`). */
+  qname?: string;
   /** Type references to this type, by shape (see `typeRef`). */
   refs?: Map<number, MutableTypeRef>;
   shortName: string;
@@ -104,6 +106,7 @@ interface EVal {
 
 interface EDef {
   uid: number;
+  qname?: string;
   refs?: Map<number, MutableTypeRef>;
   shortName: string;
   ns: readonly string[];
@@ -206,6 +209,10 @@ function inlineAlignment(t: RType): number {
   if (t.base === 'Obj' && t.struct?.fixed) return t.struct.minalign;
   if (t.base === 'Array') return inlineAlignment(elementType(t));
   return SIZE[t.base];
+}
+/** A type's qualified name, computed once (a forward reference's is known once it is defined). */
+function qn(d: SDef | EDef): string {
+  return (d.qname ??= qualify(d.ns, d.shortName));
 }
 function qualify(ns: readonly string[], name: string): string {
   return ns.length ? `${ns.join('.')}.${name}` : name;
@@ -322,6 +329,10 @@ class IndexedTable<V> {
     }
     return best === undefined ? undefined : this.get(best);
   }
+}
+function isSortedByValue(vals: readonly EVal[]): boolean {
+  for (let i = 1; i < vals.length; i++) if ((vals[i - 1] as EVal).value > (vals[i] as EVal).value) return false;
+  return true;
 }
 function samePrefix(a: string, b: string, n: number): boolean {
   for (let i = 0; i < n; i++) if (a.charCodeAt(i) !== b.charCodeAt(i)) return false;
@@ -505,6 +516,7 @@ export class Resolver {
     }
     sd.ns = this.ns;
     sd.shortName = name.text;
+    sd.qname = qualified;
     sd.span = name.span;
     sd.declFile = this.declFile;
     return sd;
@@ -621,8 +633,7 @@ export class Resolver {
   }
 
   private addField(sd: SDef, name: string, type: RType, span: Span, synthetic: boolean): FDef | undefined {
-    if (sd.fieldNames === undefined) sd.fieldNames = new Map();
-    if (sd.fieldNames.has(name)) {
+    if (this.fieldByName(sd, name) !== undefined) {
       this.err('E033', span, `field already exists: ${name}`);
       return undefined;
     }
@@ -644,8 +655,16 @@ export class Resolver {
       sd.bytesize += size;
     }
     sd.fields.push(f);
-    sd.fieldNames.set(name, f);
+    if (sd.fieldNames !== undefined) sd.fieldNames.set(name, f);
+    else if (sd.fields.length > 16) sd.fieldNames = new Map(sd.fields.map((x) => [x.name, x]));
     return f;
+  }
+
+  /** Small tables are scanned; large ones get a name index (fuzzed inputs have 100k fields). */
+  private fieldByName(sd: SDef, name: string): FDef | undefined {
+    if (sd.fieldNames !== undefined) return sd.fieldNames.get(name);
+    for (const f of sd.fields) if (f.name === name) return f;
+    return undefined;
   }
 
   private declareField(sd: SDef, d: FieldDecl): void {
@@ -1021,7 +1040,7 @@ export class Resolver {
     for (const [suffix, pred] of rules) {
       for (const f of sd.fields) {
         if (f.name.length > suffix.length && f.name.endsWith(suffix) && f.type.base !== 'UType' && !f.synthetic) {
-          const other = sd.fieldNames?.get(f.name.slice(0, -suffix.length));
+          const other = this.fieldByName(sd, f.name.slice(0, -suffix.length));
           if (other && pred(other.type)) {
             this.err('E038', f.span, `Field ${f.name} would clash with generated functions for field ${other.name}`);
           }
@@ -1041,6 +1060,7 @@ export class Resolver {
       vals: [], attrs: NO_ATTRS, docs: d.docs, span: d.name.span, declFile: this.declFile, bitFlags: false,
     };
     e.underlying.enumDef = e;
+    e.qname = qualified;
     const duplicate = this.enums.has(qualified);
     if (duplicate) this.err('E032', d.name.span, `enum already exists: ${qualified}`);
     // On a bad underlying type the enum is still declared (as int) so its uses do not cascade.
@@ -1139,7 +1159,7 @@ export class Resolver {
         }
       }
     }
-    e.vals.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+    if (!isSortedByValue(e.vals)) e.vals.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
     for (let i = 1; i < e.vals.length; i++) {
       const p = e.vals[i - 1] as EVal;
       const c = e.vals[i] as EVal;
@@ -1279,8 +1299,8 @@ export class Resolver {
       r = {
         base: t.base,
         element: t.element,
-        object: t.struct && !t.struct.predecl ? qualify(t.struct.ns, t.struct.shortName) : undefined,
-        enum: t.enumDef ? qualify(t.enumDef.ns, t.enumDef.shortName) : undefined,
+        object: t.struct && !t.struct.predecl ? qn(t.struct) : undefined,
+        enum: t.enumDef ? qn(t.enumDef) : undefined,
         fixedLength: t.fixedLength,
       };
       if (t.struct?.predecl) this.unnamedRefs.push([r, t.struct]);
@@ -1291,7 +1311,7 @@ export class Resolver {
 
   private objectIR(sd: SDef): ObjectDef {
     return {
-      name: qualify(sd.ns, sd.shortName),
+      name: qn(sd),
       namespace: sd.ns,
       shortName: sd.shortName,
       isStruct: sd.fixed,
@@ -1307,7 +1327,7 @@ export class Resolver {
 
   private enumIR(e: EDef): EnumDef {
     return {
-      name: qualify(e.ns, e.shortName),
+      name: qn(e),
       namespace: e.ns,
       shortName: e.shortName,
       isUnion: e.isUnion,
@@ -1322,12 +1342,12 @@ export class Resolver {
   }
 
   private build(input: FinishInput): Schema {
-    for (const [r, sd] of this.unnamedRefs) r.object = qualify(sd.ns, sd.shortName);
-    const structQName = (sd: SDef) => qualify(sd.ns, sd.shortName);
+    for (const [r, sd] of this.unnamedRefs) r.object = qn(sd);
+    const structQName = qn;
     const objects: ObjectDef[] = [];
     for (const sd of this.structList) if (sd.ir !== undefined && !sd.predecl) objects.push(sd.ir);
     const enums: EnumDef[] = [];
-    for (const e of this.enumList) if (e.ir !== undefined && this.enums.get(qualify(e.ns, e.shortName)) === e) enums.push(e.ir);
+    for (const e of this.enumList) if (e.ir !== undefined && this.enums.get(qn(e)) === e) enums.push(e.ir);
     const services: Service[] = [...this.services.values()].map((s) => ({
       name: qualify(s.ns, s.shortName),
       namespace: s.ns,

@@ -62,7 +62,7 @@ interface FDef {
   docs: readonly string[];
   span: Span;
   synthetic: boolean;
-  partner?: FDef;
+  partner: FDef | undefined;
 }
 
 interface SDef {
@@ -616,7 +616,9 @@ export class Resolver {
     this.checkClashes(def);
     if (sd) {
       if (this.ctx.buildIr) sd.ir = this.objectIR(sd);
-      // Later declarations only need the layout (size, alignment), not the field records.
+      // Later declarations only need the layout (size, alignment), not the field records: these
+      // are recycled for the next table (they are the front end's most numerous temporaries).
+      for (const f of sd.fields) this.fdefPool.push(f);
       sd.fields = [];
       sd.fieldNames = undefined;
       const q = qualifyWith(this.nsName, d.name.text);
@@ -642,10 +644,28 @@ export class Resolver {
       this.err('E067', span, 'too many fields in table (vtable would overflow)');
       return undefined;
     }
-    const f: FDef = {
-      name, type, offset: 4 + 2 * sd.fields.length, padding: 0, def: NO_DEFAULT, deprecated: false,
-      required: false, key: false, optional: false, attrs: NO_ATTRS, docs: NO_DOCS, span, synthetic,
-    };
+    let f = this.fdefPool.pop();
+    if (f === undefined) {
+      f = {
+        name, type, offset: 4 + 2 * sd.fields.length, padding: 0, def: NO_DEFAULT, deprecated: false,
+        required: false, key: false, optional: false, attrs: NO_ATTRS, docs: NO_DOCS, span, synthetic, partner: undefined,
+      };
+    } else {
+      f.name = name;
+      f.type = type;
+      f.offset = 4 + 2 * sd.fields.length;
+      f.padding = 0;
+      f.def = NO_DEFAULT;
+      f.deprecated = false;
+      f.required = false;
+      f.key = false;
+      f.optional = false;
+      f.attrs = NO_ATTRS;
+      f.docs = NO_DOCS;
+      f.span = span;
+      f.synthetic = synthetic;
+      f.partner = undefined;
+    }
     if (sd.fixed) {
       const size = inlineSize(type);
       const align = inlineAlignment(type);
@@ -1279,6 +1299,8 @@ export class Resolver {
   private readonly unnamedRefs: [MutableTypeRef, SDef][] = [];
 
   private readonly plainRefs: (TypeRef | undefined)[] = [];
+  /** Field records of finished tables, reused by `addField`. */
+  private readonly fdefPool: FDef[] = [];
 
   private typeRef(t: RType): TypeRef {
     if (t.struct === undefined && t.enumDef === undefined && t.fixedLength === 0) {

@@ -70,7 +70,9 @@ interface SDef {
   uid: number;
   /** Qualified name, once asked for (see `qn`). */
   qname?: string;
-  /** Type references to this type, by shape (see `typeRef`). */
+  /** Type references to this type, by shape (see `typeRef`): the first, then any others. */
+  ref0Key?: number;
+  ref0?: MutableTypeRef;
   refs?: Map<number, MutableTypeRef>;
   shortName: string;
   ns: readonly string[];
@@ -107,6 +109,8 @@ interface EVal {
 interface EDef {
   uid: number;
   qname?: string;
+  ref0Key?: number;
+  ref0?: MutableTypeRef;
   refs?: Map<number, MutableTypeRef>;
   shortName: string;
   ns: readonly string[];
@@ -1315,8 +1319,10 @@ export class Resolver {
     // Cached per referenced type, by a small-integer shape key (base, element < 32; length < 2^16).
     const owner = t.struct ?? t.enumDef;
     const key = BASE_INDEX[t.base] * 0x200000 + BASE_INDEX[t.element] * 0x10000 + t.fixedLength;
-    const cache = owner === undefined ? this.typeRefs : (owner.refs ??= new Map());
-    let r = cache.get(key);
+    // A type is usually referenced in one shape (or two): the first lives on the type itself.
+    if (owner !== undefined && owner.ref0Key === key) return owner.ref0 as MutableTypeRef;
+    const cache = owner === undefined ? this.typeRefs : owner.ref0Key === undefined ? undefined : (owner.refs ??= new Map());
+    let r = cache?.get(key);
     if (r === undefined) {
       r = {
         base: t.base,
@@ -1326,7 +1332,11 @@ export class Resolver {
         fixedLength: t.fixedLength,
       };
       if (t.struct?.predecl) this.unnamedRefs.push([r, t.struct]);
-      cache.set(key, r);
+      if (cache !== undefined) cache.set(key, r);
+      else if (owner !== undefined) {
+        owner.ref0Key = key;
+        owner.ref0 = r;
+      }
     }
     return r;
   }

@@ -163,7 +163,7 @@ function compile(mainPath: string, mainText: string | undefined, options: Compil
       visit(target, child);
     }
     const r = resolver as Resolver;
-    r.beginFile(sf, key);
+    r.beginFile(key);
     for (let d = parser.nextDecl(); d !== undefined; d = parser.nextDecl()) r.declare(d);
     for (const t of parser.brokenTypes) brokenTypes.add(t);
     if (parser.brokenUnnamed) brokenUnnamed = true;

@@ -7,6 +7,7 @@ import {
   fitsInt, INT_RANGES, intervalString, isHexIntLiteral, parseFloatLiteral, parseIntLiteral, type IntKind,
 } from './numbers.js';
 import type { SourceFile, Span } from './source.js';
+import { BASE_SIZE } from '../ir/model.js';
 import type {
   AdvancedFeature, BaseType, DefaultValue, EnumDef, EnumVal, Field, KeyValue, Location, ObjectDef, RpcCall,
   Schema, SchemaFile, Service, Streaming, TypeRef,
@@ -164,10 +165,7 @@ const SCALAR_RTYPES: Readonly<Record<string, RType>> = Object.fromEntries(
 );
 const STRING_RTYPE: RType = Object.freeze({ base: 'String', element: 'None', fixedLength: 0 }) as RType;
 
-const SIZE: Readonly<Record<BaseType, number>> = {
-  None: 1, UType: 1, Bool: 1, Byte: 1, UByte: 1, Short: 2, UShort: 2, Int: 4, UInt: 4, Long: 8, ULong: 8,
-  Float: 4, Double: 8, String: 4, Vector: 4, Obj: 4, Union: 4, Array: 4, Vector64: 8,
-};
+const SIZE = BASE_SIZE;
 
 const INT_KIND: Partial<Record<BaseType, IntKind>> = {
   UType: 'ubyte', Bool: 'bool', Byte: 'byte', UByte: 'ubyte', Short: 'short', UShort: 'ushort', Int: 'int',
@@ -406,7 +404,6 @@ export class Resolver {
   private root: SDef | undefined;
   private fileIdent = '';
   private fileExt = '';
-  private currentFile!: SourceFile;
   private declFile = '';
   /** Services whose request/response checks must wait until every type is defined. */
   private readonly pendingCalls: CallDef[] = [];
@@ -421,8 +418,7 @@ export class Resolver {
   }
 
   /** `realPath`: the file's canonical path, which reflection names are relative to. */
-  beginFile(file: SourceFile, realPath: string): void {
-    this.currentFile = file;
+  beginFile(realPath: string): void {
     this.declFile = this.ctx.relativeName(realPath);
     // Each file starts in the global namespace; root_type/file_identifier/file_extension of an
     // included file are not inherited (flatc resets them after every include).

@@ -1,4 +1,4 @@
-import type { BaseType, DefaultValue, EnumDef, Field, KeyValue, ObjectDef, Schema, TypeRef } from './model.js';
+import { BASE_SIZE, type BaseType, type DefaultValue, type EnumDef, type Field, type KeyValue, type ObjectDef, type Schema, type TypeRef } from './model.js';
 
 /**
  * The IR in the shape of flatc's reflection schema (`reflection/reflection.fbs`) as printed by
@@ -11,10 +11,7 @@ import type { BaseType, DefaultValue, EnumDef, Field, KeyValue, ObjectDef, Schem
 
 export type Json = null | boolean | number | bigint | string | readonly Json[] | { readonly [k: string]: Json };
 
-const SIZE: Readonly<Record<BaseType, number>> = {
-  None: 1, UType: 1, Bool: 1, Byte: 1, UByte: 1, Short: 2, UShort: 2, Int: 4, UInt: 4, Long: 8, ULong: 8,
-  Float: 4, Double: 8, String: 4, Vector: 4, Obj: 4, Union: 4, Array: 4, Vector64: 8,
-};
+const SIZE = BASE_SIZE;
 
 const INTEGER = new Set<BaseType>(['UType', 'Bool', 'Byte', 'UByte', 'Short', 'UShort', 'Int', 'UInt', 'Long', 'ULong']);
 

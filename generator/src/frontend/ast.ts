@@ -39,7 +39,6 @@ export interface AttrValue {
 export interface Attribute {
   readonly name: Name;
   readonly value: AttrValue | undefined;
-  readonly span: Span;
 }
 
 /** A default as written; flatc's ParseSingleValue decides its meaning once the field type is known. */
@@ -179,6 +178,29 @@ export class LiteralNode<K extends 'int' | 'float' | 'ident' | 'string'> {
     readonly end: number,
     readonly trivial = true,
   ) {}
+  get span(): Span {
+    return this;
+  }
+}
+
+/** A field declaration that is also its own name node (the most numerous declaration). */
+export class FieldNode implements FieldDecl, Name {
+  readonly default: DefaultExpr | undefined;
+  constructor(
+    readonly text: string,
+    readonly file: SourceFile,
+    readonly start: number,
+    readonly end: number,
+    readonly type: TypeExpr,
+    defaultValue: DefaultExpr | undefined,
+    readonly attributes: readonly Attribute[],
+    readonly docs: readonly string[],
+  ) {
+    this.default = defaultValue;
+  }
+  get name(): Name {
+    return this;
+  }
   get span(): Span {
     return this;
   }

@@ -1,4 +1,4 @@
-import { LiteralNode, NameNode, QNameNode, ScalarTypeNode } from './ast.js';
+import { FieldNode, LiteralNode, NameNode, QNameNode, ScalarTypeNode } from './ast.js';
 import type {
   Attribute, AttrValue, Decl, DefaultExpr, EnumDecl, EnumValueDecl, FieldDecl, FileAst, IncludeDecl,
   MethodDecl, Name, QName, ScalarName, ServiceDecl, TableDecl, TypeExpr,
@@ -387,7 +387,11 @@ export class Parser {
 
   private parseField(): FieldDecl {
     const docs = this.takeDocs();
-    const name = this.expectIdent();
+    if (this.kindOf(this.pos) !== T.Ident) this.unexpected('identifier');
+    const n = this.next();
+    const nameText = this.textOf(n);
+    const nameStart = this.startOf(n);
+    const nameEnd = this.endOf(n);
     this.expectPunct(':');
     const type = this.parseType();
     let def: DefaultExpr | undefined;
@@ -397,7 +401,7 @@ export class Parser {
     }
     const attributes = this.parseMetadata();
     this.expectPunct(';');
-    return { name, type, default: def, attributes, docs };
+    return new FieldNode(nameText, this.file, nameStart, nameEnd, type, def, attributes, docs);
   }
 
   private enter(t: Token): void {
@@ -512,7 +516,7 @@ export class Parser {
         this.next();
         value = this.parseAttrValue();
       }
-      out.push({ name, value, span: this.spanFrom(this.startOf(t)) });
+      out.push({ name, value });
       if (this.isPunct(')')) {
         this.next();
         break;

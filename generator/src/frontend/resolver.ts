@@ -1285,8 +1285,21 @@ export class Resolver {
     return s.file.locate(s.start);
   }
 
+  /** Single-attribute lists (`(key)`, `(required)`, `(id: 3)`) are shared by content. */
+  private readonly oneKv = new Map<string, readonly KeyValue[]>();
+
   private kv(a: Attrs): readonly KeyValue[] {
     if (a === NO_ATTRS || a.size === 0) return NO_KEYVALUES;
+    if (a.size === 1) {
+      const [key, v] = a.entries().next().value as [string, AttrVal];
+      const id = `${key}\u0000${v.value}`;
+      let list = this.oneKv.get(id);
+      if (list === undefined) {
+        list = Object.freeze([Object.freeze({ key, value: v.value })]);
+        this.oneKv.set(id, list);
+      }
+      return list;
+    }
     const out: KeyValue[] = [];
     for (const [key, v] of a) out.push({ key, value: v.value });
     return out.length > 1 ? out.sort((x, y) => cmp(x.key, y.key)) : out;

@@ -131,19 +131,8 @@ export interface FileAst {
 
 // Frequent nodes are their own span: one object instead of two (the front end is allocation-bound).
 
-export class NameNode implements Name {
-  constructor(
-    readonly text: string,
-    readonly file: SourceFile,
-    readonly start: number,
-    readonly end: number,
-  ) {}
-  get span(): Span {
-    return this;
-  }
-}
-
-export class QNameNode implements QName {
+/** A name, simple or dotted (`A.B.C` is one node: the resolver never needs the parts). */
+export class NameNode implements Name, QName {
   constructor(
     readonly text: string,
     readonly file: SourceFile,

@@ -1,4 +1,4 @@
-import { FieldNode, LiteralNode, NameNode, QNameNode, ScalarTypeNode } from './ast.js';
+import { FieldNode, LiteralNode, NameNode, ScalarTypeNode } from './ast.js';
 import type {
   Attribute, AttrValue, Decl, DefaultExpr, EnumDecl, EnumValueDecl, FieldDecl, FileAst, IncludeDecl,
   MethodDecl, Name, QName, ScalarName, ServiceDecl, TableDecl, TypeExpr,
@@ -335,7 +335,7 @@ export class Parser {
       last = this.expectIdent();
       text = `${text}.${last.text}`;
     }
-    return new QNameNode(text, this.file, first.span.start, last.span.end);
+    return new NameNode(text, this.file, first.span.start, last.span.end);
   }
 
   private parseTable(): TableDecl {

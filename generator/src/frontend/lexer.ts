@@ -107,7 +107,6 @@ export class Lexer {
   private seenNewline = true;
   private docs: string[] | undefined;
   private docStart = -1;
-  private produced = false;
   readonly tokens: TokenBuffer;
 
   constructor(
@@ -138,24 +137,18 @@ export class Lexer {
       this.tokens.docs.set(i, { lines: this.docs, start: this.docStart });
       this.docs = undefined;
     }
-    this.produced = true;
     this.seenNewline = false;
   }
 
   /** Lexes the whole file (lexical errors are reported and skipped); the last token is Eof. */
+  // One loop over the whole file (not a call per token): it is compiled early by on-stack
+  // replacement, which matters for the cold start of a one-shot `hms-gen check`.
   tokenize(): TokenBuffer {
-    while (this.scan() !== T.Eof);
-    return this.tokens;
-  }
-
-  /** Scans up to the next token; returns its kind. */
-  private scan(): T {
-    this.produced = false;
     const src = this.src;
     const n = this.n;
+    const tb = this.tokens;
     let i = this.i;
-    let last: T = T.Eof;
-    while (!this.produced) {
+    for (;;) {
       if (i >= n) {
         this.push(T.Eof, undefined, n, n);
         break;
@@ -207,7 +200,7 @@ export class Lexer {
           continue;
         }
       }
-      if (isIdentStart(c) || (isWordJunk(c) && wordFollows(src, i))) {
+      if ((c < 128 && CLASS[c] === 1) || (isWordJunk(c) && wordFollows(src, i))) {
         // A name with illegal characters in it (`héalth`, `$mana`) is reported once and still
         // read as one name, so the parser does not cascade.
         const start = i;
@@ -225,7 +218,15 @@ export class Lexer {
           const shown = cp >= 32 && cp <= 126 ? String.fromCharCode(cp) : `code: ${cp}`;
           this.err('E001', badAt, badAt + (cp > 0xffff ? 2 : 1), `illegal character: ${shown}`);
         }
-        this.push(T.Ident, undefined, start, i);
+        if (this.docs === undefined && tb.count < tb.kinds.length) {
+          // The common case written out (no doc comment, room in the buffer): no call per name.
+          const k = tb.count++;
+          tb.kinds[k] = T.Ident;
+          tb.flags[k] = 0;
+          tb.starts[k] = start;
+          tb.ends[k] = i;
+          this.seenNewline = false;
+        } else this.push(T.Ident, undefined, start, i);
         continue;
       }
       if (c === 34 || c === 39) {
@@ -239,7 +240,7 @@ export class Lexer {
         // A sign before a name (-inf, -nan, -Enum) is its own token, as in flatc.
         this.push(T.Punct, undefined, i, i + 1);
         i++;
-        break;
+        continue;
       }
       if (isDigit(c) || hasSign || (c === 46 && isDigit(src.charCodeAt(i + 1)))) {
         const r = lexNumber(src, i);
@@ -255,9 +256,16 @@ export class Lexer {
         continue;
       }
       if (c < 128 && PUNCT_TABLE[c] === 1) {
-        this.push(T.Punct, undefined, i, i + 1);
+        if (this.docs === undefined && tb.count < tb.kinds.length) {
+          const k = tb.count++;
+          tb.kinds[k] = T.Punct;
+          tb.flags[k] = 0;
+          tb.starts[k] = i;
+          tb.ends[k] = i + 1;
+          this.seenNewline = false;
+        } else this.push(T.Punct, undefined, i, i + 1);
         i++;
-        break;
+        continue;
       }
       const ch = src[i] as string;
       // Skip a whole run of junk with one diagnostic (binary garbage would otherwise flood the cap).
@@ -269,8 +277,7 @@ export class Lexer {
       while (i < n && isJunk(src.charCodeAt(i))) i++;
     }
     this.i = i;
-    last = this.tokens.kinds[this.tokens.count - 1] as T;
-    return last;
+    return tb;
   }
 }
 

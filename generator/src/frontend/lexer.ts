@@ -23,6 +23,8 @@ export const HAS_DOCS = 4;
 export class TokenBuffer {
   count = 0;
   kinds: Uint8Array;
+  /** Punctuation: the character's code (`;` for a supplied one); 0 for other tokens. */
+  codes: Uint8Array;
   flags: Uint8Array;
   starts: Int32Array;
   ends: Int32Array;
@@ -33,15 +35,17 @@ export class TokenBuffer {
 
   constructor(capacity: number) {
     this.kinds = new Uint8Array(capacity);
+    this.codes = new Uint8Array(capacity);
     this.flags = new Uint8Array(capacity);
     this.starts = new Int32Array(capacity);
     this.ends = new Int32Array(capacity);
   }
 
-  push(kind: T, start: number, end: number, flags: number): number {
+  push(kind: T, start: number, end: number, flags: number, code = 0): number {
     if (this.count === this.kinds.length) this.grow();
     const i = this.count++;
     this.kinds[i] = kind;
+    this.codes[i] = code;
     this.flags[i] = flags;
     this.starts[i] = start;
     this.ends[i] = end;
@@ -53,6 +57,9 @@ export class TokenBuffer {
     const k = new Uint8Array(n);
     k.set(this.kinds);
     this.kinds = k;
+    const c = new Uint8Array(n);
+    c.set(this.codes);
+    this.codes = c;
     const f = new Uint8Array(n);
     f.set(this.flags);
     this.flags = f;
@@ -131,7 +138,8 @@ export class Lexer {
     let flags = trivial ? 0 : NON_TRIVIAL;
     if (value !== undefined) flags |= HAS_VALUE;
     if (this.docs !== undefined) flags |= HAS_DOCS;
-    const i = this.tokens.push(kind, start, end, flags);
+    const code = kind !== T.Punct ? 0 : start === end ? 59 : this.src.charCodeAt(start);
+    const i = this.tokens.push(kind, start, end, flags, code);
     if (value !== undefined) this.tokens.values.set(i, value);
     if (this.docs !== undefined) {
       this.tokens.docs.set(i, { lines: this.docs, start: this.docStart });
@@ -222,6 +230,7 @@ export class Lexer {
           // The common case written out (no doc comment, room in the buffer): no call per name.
           const k = tb.count++;
           tb.kinds[k] = T.Ident;
+          tb.codes[k] = 0;
           tb.flags[k] = 0;
           tb.starts[k] = start;
           tb.ends[k] = i;
@@ -259,6 +268,7 @@ export class Lexer {
         if (this.docs === undefined && tb.count < tb.kinds.length) {
           const k = tb.count++;
           tb.kinds[k] = T.Punct;
+          tb.codes[k] = c;
           tb.flags[k] = 0;
           tb.starts[k] = i;
           tb.ends[k] = i + 1;

@@ -72,6 +72,11 @@ export class Parser {
   brokenUnnamed = false;
   private readonly src: string;
   private readonly last: number;
+  // The token arrays, read directly: an accessor call per read is what a cold start pays for.
+  private readonly kinds: Uint8Array;
+  private readonly codes: Uint8Array;
+  private readonly starts: Int32Array;
+  private readonly ends: Int32Array;
 
   constructor(
     private readonly file: SourceFile,
@@ -80,6 +85,10 @@ export class Parser {
   ) {
     this.src = file.text;
     this.last = toks.count - 1;
+    this.kinds = toks.kinds;
+    this.codes = toks.codes;
+    this.starts = toks.starts;
+    this.ends = toks.ends;
   }
 
   private get tok(): Token {
@@ -88,16 +97,10 @@ export class Parser {
   private kindOf(t: Token): T {
     return this.toks.kinds[t] as T;
   }
-  private startOf(t: Token): number {
-    return this.toks.starts[t] as number;
-  }
-  private endOf(t: Token): number {
-    return this.toks.ends[t] as number;
-  }
   /** Identifier name, decoded string value, literal text of a number, or the punctuation. */
   private textOf(t: Token): string {
     if (((this.toks.flags[t] as number) & HAS_VALUE) !== 0) return this.toks.values.get(t) as string;
-    return this.src.slice(this.startOf(t), this.endOf(t));
+    return this.src.slice((this.starts[t] as number), (this.ends[t] as number));
   }
   private trivialOf(t: Token): boolean {
     return ((this.toks.flags[t] as number) & NON_TRIVIAL) === 0;
@@ -105,20 +108,15 @@ export class Parser {
   private docsOf(t: Token): { readonly lines: readonly string[]; readonly start: number } | undefined {
     return ((this.toks.flags[t] as number) & HAS_DOCS) !== 0 ? this.toks.docs.get(t) : undefined;
   }
-  /** Fast check of a one-character punctuation token without slicing. */
-  private punctIs(t: Token, code: number): boolean {
-    return this.kindOf(t) === T.Punct && this.src.charCodeAt(this.startOf(t)) === code && this.endOf(t) > this.startOf(t)
-      || (this.kindOf(t) === T.Punct && code === 59 && this.endOf(t) === this.startOf(t));
-  }
   private describe(t: Token): string {
-    return describeToken(this.kindOf(t), this.textOf(t));
+    return describeToken((this.kinds[t] as T), this.textOf(t));
   }
 
   private peek(): Token {
     return Math.min(this.pos + 1, this.last);
   }
   private span(t: Token): Span {
-    return { file: this.file, start: this.startOf(t), end: this.endOf(t) };
+    return { file: this.file, start: (this.starts[t] as number), end: (this.ends[t] as number) };
   }
   private spanFrom(start: number): Span {
     return { file: this.file, start, end: Math.max(this.prevEnd, start) };
@@ -139,20 +137,20 @@ export class Parser {
     this.dropDocs(t);
     this.docsTaken = false;
     this.pos++;
-    this.prevEnd = this.endOf(t);
+    this.prevEnd = (this.ends[t] as number);
     return t;
   }
   private atEof(): boolean {
     return this.pos >= this.last;
   }
   private isPunct(ch: string): boolean {
-    return this.punctIs(this.pos, ch.charCodeAt(0));
+    return this.codes[this.pos] === ch.charCodeAt(0);
   }
   private isIdent(word?: string): boolean {
-    if (this.kindOf(this.pos) !== T.Ident) return false;
+    if ((this.kinds[this.pos] as T) !== T.Ident) return false;
     if (word === undefined) return true;
-    const start = this.startOf(this.pos);
-    return this.endOf(this.pos) - start === word.length && this.src.startsWith(word, start);
+    const start = (this.starts[this.pos] as number);
+    return (this.ends[this.pos] as number) - start === word.length && this.src.startsWith(word, start);
   }
 
   private fail(code: DiagnosticCode, t: Token, message: string): never {
@@ -161,7 +159,7 @@ export class Parser {
   }
   private unexpected(expected: string): never {
     const t = this.tok;
-    if (this.kindOf(t) === T.Eof) this.fail('E011', t, `unexpected end of file, expecting: ${expected}`);
+    if ((this.kinds[t] as T) === T.Eof) this.fail('E011', t, `unexpected end of file, expecting: ${expected}`);
     this.fail('E010', t, `expecting: ${expected} instead got: ${this.describe(t)}`);
   }
   private expectPunct(ch: string): Token {
@@ -169,12 +167,12 @@ export class Parser {
     return this.next();
   }
   private expectIdent(): Name {
-    if (this.kindOf(this.pos) !== T.Ident) this.unexpected('identifier');
+    if ((this.kinds[this.pos] as T) !== T.Ident) this.unexpected('identifier');
     const t = this.next();
-    return new NameNode(this.textOf(t), this.file, this.startOf(t), this.endOf(t));
+    return new NameNode(this.textOf(t), this.file, (this.starts[t] as number), (this.ends[t] as number));
   }
   private expectString(): Token {
-    if (this.kindOf(this.pos) !== T.String) this.unexpected('string constant');
+    if ((this.kinds[this.pos] as T) !== T.String) this.unexpected('string constant');
     return this.next();
   }
   private takeDocs(): readonly string[] {
@@ -197,14 +195,14 @@ export class Parser {
     }
     // Includes come first; a later one is reported by the declaration loop.
     while (this.isIdent('include') || this.isIdent('native_include')) {
-      const start = this.startOf(this.pos);
+      const start = (this.starts[this.pos] as number);
       const native = this.textOf(this.pos) === 'native_include';
       try {
         this.next();
         const path = this.expectString();
         this.expectPunct(';');
         includes.push({
-          native, path: this.textOf(path), span: { file: this.file, start, end: this.endOf(path) }, pathSpan: this.span(path),
+          native, path: this.textOf(path), span: { file: this.file, start, end: (this.ends[path] as number) }, pathSpan: this.span(path),
         });
       } catch (e) {
         if (!(e instanceof Bail)) throw e;
@@ -217,12 +215,12 @@ export class Parser {
   /** The next declaration, or undefined at the end of the schema. */
   nextDecl(): Decl | undefined {
     while (!this.atEof()) {
-      if (this.isPunct('{')) {
+      if ((this.codes[this.pos] === 123 /* { */)) {
         // A JSON object after the schema (flatc data mode) ends the schema part.
         break;
       }
       const before = this.pos;
-      const keyword = this.kindOf(this.pos) === T.Ident ? this.textOf(this.pos) : '';
+      const keyword = (this.kinds[this.pos] as T) === T.Ident ? this.textOf(this.pos) : '';
       this.declName = undefined;
       try {
         return this.parseDecl();
@@ -244,7 +242,7 @@ export class Parser {
     if (!progressed && !this.atEof()) this.next();
     while (!this.atEof()) {
       const t = this.tok;
-      if (this.kindOf(t) === T.Punct) {
+      if ((this.kinds[t] as T) === T.Punct) {
         if (this.textOf(t) === '{') depth++;
         else if (this.textOf(t) === '}') {
           this.next();
@@ -254,7 +252,7 @@ export class Parser {
           this.next();
           return;
         }
-      } else if (depth === 0 && this.kindOf(t) === T.Ident && DECL_KEYWORDS.has(this.textOf(t)) && this.atLineStart(t)) {
+      } else if (depth === 0 && (this.kinds[t] as T) === T.Ident && DECL_KEYWORDS.has(this.textOf(t)) && this.atLineStart(t)) {
         return;
       }
       this.next();
@@ -263,7 +261,7 @@ export class Parser {
 
   private atLineStart(t: Token): boolean {
     const text = this.file.text;
-    for (let k = this.startOf(t) - 1; k >= 0; k--) {
+    for (let k = (this.starts[t] as number) - 1; k >= 0; k--) {
       const c = text.charCodeAt(k);
       if (c === 10) return true;
       if (c !== 32 && c !== 9 && c !== 13) return false;
@@ -273,20 +271,20 @@ export class Parser {
 
   private parseDecl(): Decl {
     const t = this.tok;
-    if (this.kindOf(t) !== T.Ident) this.fail('E012', t, `declaration expected, got: ${this.describe(t)}`);
+    if ((this.kinds[t] as T) !== T.Ident) this.fail('E012', t, `declaration expected, got: ${this.describe(t)}`);
     switch (this.textOf(t)) {
       case 'namespace': {
         this.next();
         const parts: Name[] = [];
-        if (!this.isPunct(';')) {
+        if (!(this.codes[this.pos] === 59 /* ; */)) {
           for (;;) {
             parts.push(this.expectIdent());
-            if (!this.isPunct('.')) break;
+            if (!(this.codes[this.pos] === 46 /* . */)) break;
             this.next();
           }
         }
         this.expectPunct(';');
-        return { kind: 'namespace', parts, span: this.spanFrom(this.startOf(t)) };
+        return { kind: 'namespace', parts, span: this.spanFrom((this.starts[t] as number)) };
       }
       case 'table':
       case 'struct':
@@ -311,10 +309,10 @@ export class Parser {
       }
       case 'attribute': {
         this.next();
-        if (this.kindOf(this.pos) !== T.Ident && this.kindOf(this.pos) !== T.String) this.unexpected('identifier or string constant');
+        if ((this.kinds[this.pos] as T) !== T.Ident && (this.kinds[this.pos] as T) !== T.String) this.unexpected('identifier or string constant');
         const n = this.next();
         this.expectPunct(';');
-        return { kind: 'attribute', name: new NameNode(this.textOf(n), this.file, this.startOf(n), this.endOf(n)), span: this.spanFrom(this.startOf(t)) };
+        return { kind: 'attribute', name: new NameNode(this.textOf(n), this.file, (this.starts[n] as number), (this.ends[n] as number)), span: this.spanFrom((this.starts[t] as number)) };
       }
       case 'include':
       case 'native_include':
@@ -327,10 +325,10 @@ export class Parser {
 
   private parseQName(): QName {
     const first = this.expectIdent();
-    if (!this.isPunct('.')) return first;
+    if (!(this.codes[this.pos] === 46 /* . */)) return first;
     let text = first.text;
     let last = first;
-    while (this.isPunct('.')) {
+    while ((this.codes[this.pos] === 46 /* . */)) {
       this.next();
       last = this.expectIdent();
       text = `${text}.${last.text}`;
@@ -346,7 +344,7 @@ export class Parser {
     const attributes = this.parseMetadata();
     this.expectPunct('{');
     const fields: FieldDecl[] = [];
-    while (!this.isPunct('}')) {
+    while (!(this.codes[this.pos] === 125 /* } */)) {
       if (this.atEof()) this.unexpected('}');
       const before = this.pos;
       try {
@@ -357,7 +355,7 @@ export class Parser {
       }
     }
     this.next();
-    return { kind: this.textOf(kw) as 'table' | 'struct', name, attributes, fields, docs, span: this.spanFrom(this.startOf(kw)) };
+    return { kind: this.textOf(kw) as 'table' | 'struct', name, attributes, fields, docs, span: this.spanFrom((this.starts[kw] as number)) };
   }
 
   /** Skip to after the field's `;`, or stop before the body's `}`. */
@@ -366,7 +364,7 @@ export class Parser {
     if (this.pos === before) this.next();
     while (!this.atEof()) {
       const t = this.tok;
-      if (this.kindOf(t) === T.Punct) {
+      if ((this.kinds[t] as T) === T.Punct) {
         if (this.textOf(t) === '(' || this.textOf(t) === '[' || this.textOf(t) === '{') depth++;
         else if (this.textOf(t) === ')' || this.textOf(t) === ']') depth = Math.max(0, depth - 1);
         else if (this.textOf(t) === '}') {
@@ -376,7 +374,7 @@ export class Parser {
           this.next();
           return;
         }
-      } else if (depth === 0 && this.kindOf(t) === T.Ident && DECL_KEYWORDS.has(this.textOf(t)) && this.atLineStart(t)
+      } else if (depth === 0 && (this.kinds[t] as T) === T.Ident && DECL_KEYWORDS.has(this.textOf(t)) && this.atLineStart(t)
         && this.kindOf(this.peek()) === T.Ident) {
         // A missing `}`: the next declaration starts here.
         throw new Bail();
@@ -387,15 +385,15 @@ export class Parser {
 
   private parseField(): FieldDecl {
     const docs = this.takeDocs();
-    if (this.kindOf(this.pos) !== T.Ident) this.unexpected('identifier');
+    if ((this.kinds[this.pos] as T) !== T.Ident) this.unexpected('identifier');
     const n = this.next();
     const nameText = this.textOf(n);
-    const nameStart = this.startOf(n);
-    const nameEnd = this.endOf(n);
+    const nameStart = (this.starts[n] as number);
+    const nameEnd = (this.ends[n] as number);
     this.expectPunct(':');
     const type = this.parseType();
     let def: DefaultExpr | undefined;
-    if (this.isPunct('=')) {
+    if ((this.codes[this.pos] === 61 /* = */)) {
       this.next();
       def = this.parseDefault();
     }
@@ -410,11 +408,11 @@ export class Parser {
 
   private parseType(): TypeExpr {
     const t = this.tok;
-    if (this.kindOf(t) === T.Ident) {
+    if ((this.kinds[t] as T) === T.Ident) {
       const scalar = SCALARS.get(this.textOf(t));
       if (scalar !== undefined) {
         this.next();
-        return new ScalarTypeNode(scalar, this.file, this.startOf(t), this.endOf(t));
+        return new ScalarTypeNode(scalar, this.file, (this.starts[t] as number), (this.ends[t] as number));
       }
       if (this.textOf(t) === 'string') {
         this.next();
@@ -423,101 +421,101 @@ export class Parser {
       const name = this.parseQName();
       return { kind: 'named', name, span: name.span };
     }
-    if (this.isPunct('[')) {
+    if ((this.codes[this.pos] === 91 /* [ */)) {
       this.enter(t);
       this.next();
       const element = this.parseType();
-      if (this.isPunct(':')) {
+      if ((this.codes[this.pos] === 58 /* : */)) {
         this.next();
         const len = this.tok;
         let length = this.textOf(len);
-        if (this.kindOf(len) !== T.Integer) {
+        if ((this.kinds[len] as T) !== T.Integer) {
           // Reported here; the member is kept (length 1) so the struct is not reported as empty.
           this.reporter.report('E062', this.span(len), 'length of fixed-length array must be an integer value');
           length = '1';
-          if (this.kindOf(len) === T.Punct && this.textOf(len) === ']') {
+          if ((this.kinds[len] as T) === T.Punct && this.textOf(len) === ']') {
             this.next();
             this.depth--;
-            return { kind: 'array', element, length, lengthSpan: this.span(len), span: this.spanFrom(this.startOf(t)) };
+            return { kind: 'array', element, length, lengthSpan: this.span(len), span: this.spanFrom((this.starts[t] as number)) };
           }
         }
         this.next();
         this.expectPunct(']');
         this.depth--;
-        return { kind: 'array', element, length, lengthSpan: this.span(len), span: this.spanFrom(this.startOf(t)) };
+        return { kind: 'array', element, length, lengthSpan: this.span(len), span: this.spanFrom((this.starts[t] as number)) };
       }
       this.expectPunct(']');
       this.depth--;
-      return { kind: 'vector', element, span: this.spanFrom(this.startOf(t)) };
+      return { kind: 'vector', element, span: this.spanFrom((this.starts[t] as number)) };
     }
-    if (this.kindOf(t) === T.Eof) this.unexpected('type');
+    if ((this.kinds[t] as T) === T.Eof) this.unexpected('type');
     this.fail('E054', t, `illegal type syntax: ${this.describe(t)}`);
   }
 
   private parseDefault(): DefaultExpr {
     const t = this.tok;
-    if (this.kindOf(t) === T.Punct && (this.textOf(t) === '+' || this.textOf(t) === '-')) {
+    if ((this.kinds[t] as T) === T.Punct && (this.textOf(t) === '+' || this.textOf(t) === '-')) {
       // Sign before a name: -inf, -nan, +infinity.
       this.next();
-      if (this.kindOf(this.pos) !== T.Ident) this.fail('E072', this.tok, 'constant name expected after sign');
+      if ((this.kinds[this.pos] as T) !== T.Ident) this.fail('E072', this.tok, 'constant name expected after sign');
       const id = this.next();
-      return { kind: 'ident', text: this.textOf(t) + this.textOf(id), span: { file: this.file, start: this.startOf(t), end: this.endOf(id) } };
+      return { kind: 'ident', text: this.textOf(t) + this.textOf(id), span: { file: this.file, start: (this.starts[t] as number), end: (this.ends[id] as number) } };
     }
-    switch (this.kindOf(t)) {
+    switch ((this.kinds[t] as T)) {
       case T.Integer:
         this.next();
-        return new LiteralNode('int', this.textOf(t), this.file, this.startOf(t), this.endOf(t));
+        return new LiteralNode('int', this.textOf(t), this.file, (this.starts[t] as number), (this.ends[t] as number));
       case T.Float:
         this.next();
-        return new LiteralNode('float', this.textOf(t), this.file, this.startOf(t), this.endOf(t));
+        return new LiteralNode('float', this.textOf(t), this.file, (this.starts[t] as number), (this.ends[t] as number));
       case T.String:
         this.next();
-        return new LiteralNode('string', this.textOf(t), this.file, this.startOf(t), this.endOf(t), this.trivialOf(t));
+        return new LiteralNode('string', this.textOf(t), this.file, (this.starts[t] as number), (this.ends[t] as number), this.trivialOf(t));
       case T.Ident: {
         this.next();
         // flatc treats `name(` as a call only when the parenthesis touches the name.
-        const call = this.isPunct('(') && this.startOf(this.pos) === this.endOf(t);
+        const call = (this.codes[this.pos] === 40 /* ( */) && (this.starts[this.pos] as number) === (this.ends[t] as number);
         if (call && FUNCTIONS.has(this.textOf(t))) {
           this.enter(t);
           this.next();
           const arg = this.parseDefault();
           this.expectPunct(')');
           this.depth--;
-          return { kind: 'call', fn: this.textOf(t), arg, span: this.spanFrom(this.startOf(t)) };
+          return { kind: 'call', fn: this.textOf(t), arg, span: this.spanFrom((this.starts[t] as number)) };
         }
         if (call) this.fail('E072', t, `unknown conversion function: ${this.textOf(t)}`);
-        return new LiteralNode('ident', this.textOf(t), this.file, this.startOf(t), this.endOf(t));
+        return new LiteralNode('ident', this.textOf(t), this.file, (this.starts[t] as number), (this.ends[t] as number));
       }
       default:
-        if (this.isPunct('[')) {
+        if ((this.codes[this.pos] === 91 /* [ */)) {
           this.next();
-          if (!this.isPunct(']')) this.fail('E075', this.tok, 'Expected `]` in vector default');
+          if (!(this.codes[this.pos] === 93 /* ] */)) this.fail('E075', this.tok, 'Expected `]` in vector default');
           this.next();
-          return { kind: 'emptyVector', span: this.spanFrom(this.startOf(t)) };
+          return { kind: 'emptyVector', span: this.spanFrom((this.starts[t] as number)) };
         }
         this.unexpected('default value');
     }
   }
 
   private parseMetadata(): readonly Attribute[] {
-    if (!this.isPunct('(')) return NONE;
+    if (!(this.codes[this.pos] === 40 /* ( */)) return NONE;
     const out: Attribute[] = [];
     this.next();
     for (;;) {
       const t = this.tok;
-      if (this.kindOf(t) !== T.Ident && this.kindOf(t) !== T.String) {
-        if (this.kindOf(t) === T.Eof) this.unexpected('attribute name');
+      if ((this.kinds[t] as T) !== T.Ident && (this.kinds[t] as T) !== T.String) {
+        if ((this.kinds[t] as T) === T.Eof) this.unexpected('attribute name');
         this.fail('E010', t, `attribute name must be either identifier or string: ${this.describe(t)}`);
       }
       this.next();
-      const name: Name = new NameNode(this.textOf(t), this.file, this.startOf(t), this.endOf(t));
+      const name: Name = new NameNode(this.textOf(t), this.file, (this.starts[t] as number), (this.ends[t] as number));
       let value: AttrValue | undefined;
-      if (this.isPunct(':')) {
+      if ((this.codes[this.pos] === 58 /* : */)) {
         this.next();
         value = this.parseAttrValue();
       }
       out.push({ name, value });
-      if (this.isPunct(')')) {
+      if ((this.codes[this.pos] === 41 /* ) */)) {
         this.next();
         break;
       }
@@ -528,18 +526,18 @@ export class Parser {
 
   private parseAttrValue(): AttrValue {
     let t = this.tok;
-    if (this.kindOf(t) === T.Punct && (this.textOf(t) === '+' || this.textOf(t) === '-') && this.kindOf(this.peek()) === T.Ident) {
+    if ((this.kinds[t] as T) === T.Punct && (this.textOf(t) === '+' || this.textOf(t) === '-') && this.kindOf(this.peek()) === T.Ident) {
       this.fail('E081', t, 'attribute value must be an integer or a string');
     }
-    if (this.kindOf(t) === T.Integer || this.kindOf(t) === T.String) {
+    if ((this.kinds[t] as T) === T.Integer || (this.kinds[t] as T) === T.String) {
       this.next();
-      return new LiteralNode(this.kindOf(t) === T.Integer ? 'int' : 'string', this.textOf(t), this.file, this.startOf(t), this.endOf(t));
+      return new LiteralNode((this.kinds[t] as T) === T.Integer ? 'int' : 'string', this.textOf(t), this.file, (this.starts[t] as number), (this.ends[t] as number));
     }
-    if (this.kindOf(t) === T.Float) {
+    if ((this.kinds[t] as T) === T.Float) {
       this.next();
-      return new LiteralNode('float', this.textOf(t), this.file, this.startOf(t), this.endOf(t));
+      return new LiteralNode('float', this.textOf(t), this.file, (this.starts[t] as number), (this.ends[t] as number));
     }
-    if (this.kindOf(t) === T.Eof) this.unexpected('attribute value');
+    if ((this.kinds[t] as T) === T.Eof) this.unexpected('attribute value');
     t = this.tok;
     this.fail('E081', t, `attribute value must be an integer or a string, got: ${this.describe(t)}`);
   }
@@ -551,7 +549,7 @@ export class Parser {
     const name = this.expectIdent();
     this.declName = name.text;
     let underlying: TypeExpr | undefined;
-    if (this.isPunct(':')) {
+    if ((this.codes[this.pos] === 58 /* : */)) {
       this.next();
       underlying = this.parseType();
     }
@@ -559,18 +557,18 @@ export class Parser {
     const brace = this.tok;
     this.expectPunct('{');
     const values: EnumValueDecl[] = [];
-    if (!this.isPunct('}')) {
+    if (!(this.codes[this.pos] === 125 /* } */)) {
       for (;;) {
         values.push(this.parseEnumValue(isUnion));
-        if (!this.isPunct(',')) break;
+        if (!(this.codes[this.pos] === 44 /* , */)) break;
         this.next();
-        if (this.isPunct('}')) break;
+        if ((this.codes[this.pos] === 125 /* } */)) break;
       }
     }
     this.expectPunct('}');
     return {
       kind: isUnion ? 'union' : 'enum', name, underlying, attributes, values, docs,
-      span: this.spanFrom(this.startOf(kw)), bodySpan: this.span(brace),
+      span: this.spanFrom((this.starts[kw] as number)), bodySpan: this.span(brace),
     };
   }
 
@@ -578,15 +576,15 @@ export class Parser {
     const docs = this.takeDocs();
     const name = isUnion ? this.parseQName() : this.expectIdent();
     let type: TypeExpr | undefined;
-    if (isUnion && this.isPunct(':')) {
+    if (isUnion && (this.codes[this.pos] === 58 /* : */)) {
       this.next();
       type = this.parseType();
     }
     let value: EnumValueDecl['value'];
-    if (this.isPunct('=')) {
+    if ((this.codes[this.pos] === 61 /* = */)) {
       this.next();
       const v = this.tok;
-      if (this.kindOf(v) !== T.Integer) this.unexpected('integer constant');
+      if ((this.kinds[v] as T) !== T.Integer) this.unexpected('integer constant');
       this.next();
       value = { text: this.textOf(v), span: this.span(v) };
     }
@@ -601,7 +599,7 @@ export class Parser {
     const attributes = this.parseMetadata();
     this.expectPunct('{');
     const methods: MethodDecl[] = [];
-    if (this.isPunct('}')) this.fail('E051', this.tok, `rpc_service ${name.text} must declare at least one method`);
+    if ((this.codes[this.pos] === 125 /* } */)) this.fail('E051', this.tok, `rpc_service ${name.text} must declare at least one method`);
     do {
       if (this.atEof()) this.unexpected('}');
       const before = this.pos;
@@ -620,9 +618,9 @@ export class Parser {
         if (!(e instanceof Bail)) throw e;
         this.recoverField(before);
       }
-    } while (!this.isPunct('}'));
+    } while (!(this.codes[this.pos] === 125 /* } */));
     this.next();
-    return { kind: 'service', name, attributes, methods, docs, span: this.spanFrom(this.startOf(kw)) };
+    return { kind: 'service', name, attributes, methods, docs, span: this.spanFrom((this.starts[kw] as number)) };
   }
 }
 

@@ -70,10 +70,10 @@ function run(argv: readonly string[]): number {
     const payload = JSON.stringify({ errorCount: errors, warningCount: warnings, diagnostics: diags }, null, 2);
     (args.command === 'check' ? process.stdout : process.stderr).write(`${payload}\n`);
   } else {
-    for (const d of diags) process.stderr.write(`${renderDiagnostic(d, sources)}\n`);
-    if (diags.length) {
-      process.stderr.write(`${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}\n`);
-    }
+    // One write: tens of thousands of small writes to a pipe cost more than the compile.
+    const out = diags.map((d) => renderDiagnostic(d, sources));
+    if (diags.length) out.push(`${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`);
+    if (out.length) process.stderr.write(`${out.join('\n')}\n`);
   }
   if (failed) return 1;
   if (args.command === 'ir') {

@@ -22,7 +22,8 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const services = process.argv[2] !== undefined ? Number(process.argv[2]) : 300;
 const runs = Math.max(10, Number(process.env['HMS_BENCH_RUNS'] ?? 15));
 const flatc = process.env['HMS_FLATC'] ?? 'flatc';
-const cli = join(repoRoot, 'generator', 'dist', 'cli', 'main.js');
+// The npm bin (bundled CLI from its code cache), as `npx hms-gen` runs it.
+const cli = join(repoRoot, 'generator', 'bin', 'hms-gen.cjs');
 
 const TARGET_MBPS = 20;
 const TARGET_RATIO = 2;
@@ -54,8 +55,8 @@ function newestMtime(dir: string): number {
 // --- Inputs and sanity checks ---------------------------------------------------------------------
 
 if (!Number.isInteger(services) || services < 1) die(`N must be a positive integer, got: ${process.argv[2]}`);
-if (!existsSync(cli)) die('generator/dist/cli/main.js is missing: run `bash scripts/setup` (or `npx tsc -p generator`)');
-const stale = statSync(cli).mtimeMs < newestMtime(join(repoRoot, 'generator', 'src'));
+if (!existsSync(join(repoRoot, 'generator', 'dist', 'hms-gen.cjs'))) die('generator/dist/hms-gen.cjs is missing: run `bash scripts/setup`');
+const stale = statSync(join(repoRoot, 'generator', 'dist', 'hms-gen.cjs')).mtimeMs < newestMtime(join(repoRoot, 'generator', 'src'));
 
 const work = mkdtempSync(join(tmpdir(), 'hms-bench-'));
 process.on('exit', () => rmSync(work, { recursive: true, force: true }));

@@ -4,7 +4,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const CLI = join(REPO, 'generator', 'dist', 'cli', 'main.js');
+/** The npm bin: the bundled CLI run from its code cache (what `npx hms-gen` runs). */
+export const CLI = join(REPO, 'generator', 'bin', 'hms-gen.cjs');
 
 export interface Run {
   readonly status: number;
@@ -14,7 +15,9 @@ export interface Run {
 
 /** Runs the built hms-gen bin (scripts/setup builds it) as a user would. */
 export function hmsGen(args: readonly string[], cwd = REPO): Run {
-  if (!existsSync(CLI)) throw new Error(`${CLI} missing: run scripts/setup (npx tsc -p generator) first`);
+  if (!existsSync(join(REPO, 'generator', 'dist', 'hms-gen.cjs'))) {
+    throw new Error('generator/dist/hms-gen.cjs missing: run scripts/setup (scripts/build-generator) first');
+  }
   const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', timeout: 30_000 });
   return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }

@@ -35,6 +35,15 @@ const BUILTIN_ATTRIBUTES = [
   'native_type', 'native_type_pack_name', 'native_default', 'flexbuffer', 'private', 'offset64', 'vector64',
 ];
 
+/** Whether an earlier method of the same service has this method's name. */
+function declaredBefore(methods: ServiceDecl['methods'], m: ServiceDecl['methods'][number]): boolean {
+  for (const x of methods) {
+    if (x === m) return false;
+    if (x.name.text === m.name.text) return true;
+  }
+  return false;
+}
+
 function isSortedByValue(vals: readonly EVal[]): boolean {
   for (let i = 1; i < vals.length; i++) if ((vals[i - 1] as EVal).value > (vals[i] as EVal).value) return false;
   return true;
@@ -809,7 +818,8 @@ export class Resolver {
     if (isUnion || d.values.length === 0) {
       e.vals.push({ name: 'NONE', value: 0n, attrs: NO_ATTRS, docs: NO_DOCS, span: d.name.span, valueSpan: d.name.span });
     }
-    const names = new Set(e.vals.map((v) => v.name));
+    // Duplicate names: a set only for big enums (the usual handful is scanned).
+    const names = d.values.length > 16 ? new Set(e.vals.map((v) => v.name)) : undefined;
     for (const vd of d.values) {
       const last = e.vals[e.vals.length - 1];
       let value = last ? last.value + 1n : 0n;
@@ -850,11 +860,11 @@ export class Resolver {
         this.err('E060', vd.name.span, `enum value does not fit, "${value - 1n} + 1" out of [${lo}; ${hi}]`);
         continue;
       }
-      if (names.has(name)) {
+      if (names !== undefined ? names.has(name) : e.vals.some((x) => x.name === name)) {
         this.err(isUnion ? 'E036' : 'E034', vd.name.span, `enum value already exists: ${name}`);
         continue;
       }
-      names.add(name);
+      names?.add(name);
       e.vals.push({
         name, value, unionType, attrs: this.parseMetadata(vd.attributes), docs: vd.docs, span: vd.name.span,
         valueSpan: vd.value?.span ?? vd.name.span,
@@ -896,12 +906,12 @@ export class Resolver {
     };
     if (this.services.has(qualified)) this.err('E032', d.name.span, `service already exists: ${qualified}`);
     else this.services.set(qualified, svc);
-    const callNames = new Set<string>();
+    const callNames = d.methods.length > 16 ? new Set<string>() : undefined;
     for (const m of d.methods) {
       const req = this.methodType(m.request);
       const resp = this.methodType(m.response);
       const attrs = this.parseMetadata(m.attributes);
-      if (callNames.has(m.name.text)) {
+      if (callNames !== undefined ? callNames.has(m.name.text) : declaredBefore(d.methods, m)) {
         this.err('E037', m.name.span, `rpc already exists: ${m.name.text}`);
         continue;
       }
@@ -910,7 +920,7 @@ export class Resolver {
         this.err('E091', streaming.span,
           `invalid 'streaming' value "${streaming.value}" (expected "none", "client", "server" or "bidi")`);
       }
-      callNames.add(m.name.text);
+      callNames?.add(m.name.text);
       if (!req || !resp) continue;
       const call: CallDef = {
         name: m.name.text, request: req, response: resp, reqName: m.request, respName: m.response, attrs,

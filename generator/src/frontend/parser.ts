@@ -100,7 +100,7 @@ export class Parser {
   /** Identifier name, decoded string value, literal text of a number, or the punctuation. */
   private textOf(t: Token): string {
     if (((this.toks.flags[t] as number) & HAS_VALUE) !== 0) return this.toks.values.get(t) as string;
-    return this.src.slice((this.starts[t] as number), (this.ends[t] as number));
+    return this.src.slice(this.starts[t] as number, this.ends[t] as number);
   }
   private trivialOf(t: Token): boolean {
     return ((this.toks.flags[t] as number) & NON_TRIVIAL) === 0;
@@ -109,7 +109,7 @@ export class Parser {
     return ((this.toks.flags[t] as number) & HAS_DOCS) !== 0 ? this.toks.docs.get(t) : undefined;
   }
   private describe(t: Token): string {
-    return describeToken((this.kinds[t] as T), this.textOf(t));
+    return describeToken(this.kinds[t] as T, this.textOf(t));
   }
 
   private peek(): Token {
@@ -137,7 +137,7 @@ export class Parser {
     this.dropDocs(t);
     this.docsTaken = false;
     this.pos++;
-    this.prevEnd = (this.ends[t] as number);
+    this.prevEnd = this.ends[t] as number;
     return t;
   }
   private atEof(): boolean {
@@ -149,7 +149,7 @@ export class Parser {
   private isIdent(word?: string): boolean {
     if ((this.kinds[this.pos] as T) !== T.Ident) return false;
     if (word === undefined) return true;
-    const start = (this.starts[this.pos] as number);
+    const start = this.starts[this.pos] as number;
     return (this.ends[this.pos] as number) - start === word.length && this.src.startsWith(word, start);
   }
 
@@ -169,7 +169,7 @@ export class Parser {
   private expectIdent(): Name {
     if ((this.kinds[this.pos] as T) !== T.Ident) this.unexpected('identifier');
     const t = this.next();
-    return new NameNode(this.textOf(t), this.file, (this.starts[t] as number), (this.ends[t] as number));
+    return new NameNode(this.textOf(t), this.file, this.starts[t] as number, this.ends[t] as number);
   }
   private expectString(): Token {
     if ((this.kinds[this.pos] as T) !== T.String) this.unexpected('string constant');
@@ -195,7 +195,7 @@ export class Parser {
     }
     // Includes come first; a later one is reported by the declaration loop.
     while (this.isIdent('include') || this.isIdent('native_include')) {
-      const start = (this.starts[this.pos] as number);
+      const start = this.starts[this.pos] as number;
       const native = this.textOf(this.pos) === 'native_include';
       try {
         this.next();
@@ -284,7 +284,7 @@ export class Parser {
           }
         }
         this.expectPunct(';');
-        return { kind: 'namespace', parts, span: this.spanFrom((this.starts[t] as number)) };
+        return { kind: 'namespace', parts, span: this.spanFrom(this.starts[t] as number) };
       }
       case 'table':
       case 'struct':
@@ -312,7 +312,7 @@ export class Parser {
         if ((this.kinds[this.pos] as T) !== T.Ident && (this.kinds[this.pos] as T) !== T.String) this.unexpected('identifier or string constant');
         const n = this.next();
         this.expectPunct(';');
-        return { kind: 'attribute', name: new NameNode(this.textOf(n), this.file, (this.starts[n] as number), (this.ends[n] as number)), span: this.spanFrom((this.starts[t] as number)) };
+        return { kind: 'attribute', name: new NameNode(this.textOf(n), this.file, this.starts[n] as number, this.ends[n] as number), span: this.spanFrom(this.starts[t] as number) };
       }
       case 'include':
       case 'native_include':
@@ -355,7 +355,7 @@ export class Parser {
       }
     }
     this.next();
-    return { kind: this.textOf(kw) as 'table' | 'struct', name, attributes, fields, docs, span: this.spanFrom((this.starts[kw] as number)) };
+    return { kind: this.textOf(kw) as 'table' | 'struct', name, attributes, fields, docs, span: this.spanFrom(this.starts[kw] as number) };
   }
 
   /** Skip to after the field's `;`, or stop before the body's `}`. */
@@ -388,8 +388,8 @@ export class Parser {
     if ((this.kinds[this.pos] as T) !== T.Ident) this.unexpected('identifier');
     const n = this.next();
     const nameText = this.textOf(n);
-    const nameStart = (this.starts[n] as number);
-    const nameEnd = (this.ends[n] as number);
+    const nameStart = this.starts[n] as number;
+    const nameEnd = this.ends[n] as number;
     this.expectPunct(':');
     const type = this.parseType();
     let def: DefaultExpr | undefined;
@@ -412,7 +412,7 @@ export class Parser {
       const scalar = SCALARS.get(this.textOf(t));
       if (scalar !== undefined) {
         this.next();
-        return new ScalarTypeNode(scalar, this.file, (this.starts[t] as number), (this.ends[t] as number));
+        return new ScalarTypeNode(scalar, this.file, this.starts[t] as number, this.ends[t] as number);
       }
       if (this.textOf(t) === 'string') {
         this.next();
@@ -436,17 +436,17 @@ export class Parser {
           if ((this.kinds[len] as T) === T.Punct && this.textOf(len) === ']') {
             this.next();
             this.depth--;
-            return { kind: 'array', element, length, lengthSpan: this.span(len), span: this.spanFrom((this.starts[t] as number)) };
+            return { kind: 'array', element, length, lengthSpan: this.span(len), span: this.spanFrom(this.starts[t] as number) };
           }
         }
         this.next();
         this.expectPunct(']');
         this.depth--;
-        return { kind: 'array', element, length, lengthSpan: this.span(len), span: this.spanFrom((this.starts[t] as number)) };
+        return { kind: 'array', element, length, lengthSpan: this.span(len), span: this.spanFrom(this.starts[t] as number) };
       }
       this.expectPunct(']');
       this.depth--;
-      return { kind: 'vector', element, span: this.spanFrom((this.starts[t] as number)) };
+      return { kind: 'vector', element, span: this.spanFrom(this.starts[t] as number) };
     }
     if ((this.kinds[t] as T) === T.Eof) this.unexpected('type');
     this.fail('E054', t, `illegal type syntax: ${this.describe(t)}`);
@@ -461,37 +461,37 @@ export class Parser {
       const id = this.next();
       return { kind: 'ident', text: this.textOf(t) + this.textOf(id), span: { file: this.file, start: (this.starts[t] as number), end: (this.ends[id] as number) } };
     }
-    switch ((this.kinds[t] as T)) {
+    switch (this.kinds[t] as T) {
       case T.Integer:
         this.next();
-        return new LiteralNode('int', this.textOf(t), this.file, (this.starts[t] as number), (this.ends[t] as number));
+        return new LiteralNode('int', this.textOf(t), this.file, this.starts[t] as number, this.ends[t] as number);
       case T.Float:
         this.next();
-        return new LiteralNode('float', this.textOf(t), this.file, (this.starts[t] as number), (this.ends[t] as number));
+        return new LiteralNode('float', this.textOf(t), this.file, this.starts[t] as number, this.ends[t] as number);
       case T.String:
         this.next();
-        return new LiteralNode('string', this.textOf(t), this.file, (this.starts[t] as number), (this.ends[t] as number), this.trivialOf(t));
+        return new LiteralNode('string', this.textOf(t), this.file, this.starts[t] as number, this.ends[t] as number, this.trivialOf(t));
       case T.Ident: {
         this.next();
         // flatc treats `name(` as a call only when the parenthesis touches the name.
-        const call = (this.codes[this.pos] === 40 /* ( */) && (this.starts[this.pos] as number) === (this.ends[t] as number);
+        const call = (this.codes[this.pos] === 40 /* ( */) && (this.starts[this.pos] as number) === this.ends[t] as number;
         if (call && FUNCTIONS.has(this.textOf(t))) {
           this.enter(t);
           this.next();
           const arg = this.parseDefault();
           this.expectPunct(')');
           this.depth--;
-          return { kind: 'call', fn: this.textOf(t), arg, span: this.spanFrom((this.starts[t] as number)) };
+          return { kind: 'call', fn: this.textOf(t), arg, span: this.spanFrom(this.starts[t] as number) };
         }
         if (call) this.fail('E072', t, `unknown conversion function: ${this.textOf(t)}`);
-        return new LiteralNode('ident', this.textOf(t), this.file, (this.starts[t] as number), (this.ends[t] as number));
+        return new LiteralNode('ident', this.textOf(t), this.file, this.starts[t] as number, this.ends[t] as number);
       }
       default:
         if ((this.codes[this.pos] === 91 /* [ */)) {
           this.next();
           if (!(this.codes[this.pos] === 93 /* ] */)) this.fail('E075', this.tok, 'Expected `]` in vector default');
           this.next();
-          return { kind: 'emptyVector', span: this.spanFrom((this.starts[t] as number)) };
+          return { kind: 'emptyVector', span: this.spanFrom(this.starts[t] as number) };
         }
         this.unexpected('default value');
     }
@@ -508,7 +508,7 @@ export class Parser {
         this.fail('E010', t, `attribute name must be either identifier or string: ${this.describe(t)}`);
       }
       this.next();
-      const name: Name = new NameNode(this.textOf(t), this.file, (this.starts[t] as number), (this.ends[t] as number));
+      const name: Name = new NameNode(this.textOf(t), this.file, this.starts[t] as number, this.ends[t] as number);
       let value: AttrValue | undefined;
       if ((this.codes[this.pos] === 58 /* : */)) {
         this.next();
@@ -531,11 +531,11 @@ export class Parser {
     }
     if ((this.kinds[t] as T) === T.Integer || (this.kinds[t] as T) === T.String) {
       this.next();
-      return new LiteralNode((this.kinds[t] as T) === T.Integer ? 'int' : 'string', this.textOf(t), this.file, (this.starts[t] as number), (this.ends[t] as number));
+      return new LiteralNode((this.kinds[t] as T) === T.Integer ? 'int' : 'string', this.textOf(t), this.file, this.starts[t] as number, this.ends[t] as number);
     }
     if ((this.kinds[t] as T) === T.Float) {
       this.next();
-      return new LiteralNode('float', this.textOf(t), this.file, (this.starts[t] as number), (this.ends[t] as number));
+      return new LiteralNode('float', this.textOf(t), this.file, this.starts[t] as number, this.ends[t] as number);
     }
     if ((this.kinds[t] as T) === T.Eof) this.unexpected('attribute value');
     t = this.tok;
@@ -568,7 +568,7 @@ export class Parser {
     this.expectPunct('}');
     return {
       kind: isUnion ? 'union' : 'enum', name, underlying, attributes, values, docs,
-      span: this.spanFrom((this.starts[kw] as number)), bodySpan: this.span(brace),
+      span: this.spanFrom(this.starts[kw] as number), bodySpan: this.span(brace),
     };
   }
 
@@ -620,7 +620,7 @@ export class Parser {
       }
     } while (!(this.codes[this.pos] === 125 /* } */));
     this.next();
-    return { kind: 'service', name, attributes, methods, docs, span: this.spanFrom((this.starts[kw] as number)) };
+    return { kind: 'service', name, attributes, methods, docs, span: this.spanFrom(this.starts[kw] as number) };
   }
 }
 

@@ -100,7 +100,33 @@ export class Parser {
   /** Identifier name, decoded string value, literal text of a number, or the punctuation. */
   private textOf(t: Token): string {
     if (((this.toks.flags[t] as number) & HAS_VALUE) !== 0) return this.toks.values.get(t) as string;
+    if (this.kinds[t] === T.Ident) return this.name(this.starts[t] as number, this.ends[t] as number);
     return this.src.slice(this.starts[t] as number, this.ends[t] as number);
+  }
+
+  /** Names seen in this file, by a hash of their text: one string per distinct name. */
+  private readonly names = new Map<number, string | string[]>();
+
+  /**
+   * A name's text, shared by every occurrence: schemas repeat the same few names (field names
+   * across tables, type names at each use), and one string per occurrence is allocation and,
+   * for names that end up in the IR, memory that the garbage collector keeps copying.
+   */
+  private name(start: number, end: number): string {
+    const src = this.src;
+    let h = end - start;
+    for (let i = start; i < end; i++) h = (Math.imul(h, 31) + src.charCodeAt(i)) | 0;
+    const hit = this.names.get(h);
+    if (typeof hit === 'string') {
+      if (sameText(hit, src, start, end)) return hit;
+    } else if (hit !== undefined) {
+      for (const s of hit) if (sameText(s, src, start, end)) return s;
+    }
+    const s = src.slice(start, end);
+    if (hit === undefined) this.names.set(h, s);
+    else if (typeof hit === 'string') this.names.set(h, [hit, s]);
+    else hit.push(s);
+    return s;
   }
   private trivialOf(t: Token): boolean {
     return ((this.toks.flags[t] as number) & NON_TRIVIAL) === 0;
@@ -622,6 +648,12 @@ export class Parser {
     this.next();
     return { kind: 'service', name, attributes, methods, docs, span: this.spanFrom(this.starts[kw] as number) };
   }
+}
+
+function sameText(s: string, src: string, start: number, end: number): boolean {
+  if (s.length !== end - start) return false;
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) !== src.charCodeAt(start + i)) return false;
+  return true;
 }
 
 export function describeToken(kind: T, text: string): string {

@@ -123,11 +123,6 @@ export interface IncludeDecl {
   readonly pathSpan: Span;
 }
 
-export interface FileAst {
-  readonly file: SourceFile;
-  readonly includes: readonly IncludeDecl[];
-  readonly decls: readonly Decl[];
-}
 
 // Frequent nodes are their own span: one object instead of two (the front end is allocation-bound).
 

@@ -1,5 +1,5 @@
 import { codeInfo, type DiagnosticCode } from './codes.js';
-import type { SourceFile, Span } from './source.js';
+import type { Span } from './source.js';
 
 export type Severity = 'error' | 'warning';
 
@@ -45,11 +45,6 @@ export class Reporter {
         throw new TooManyErrors();
       }
     }
-  }
-
-  /** Report a problem that is not tied to a position inside a schema (e.g. an unreadable main file). */
-  reportAt(code: DiagnosticCode, file: SourceFile, offset: number, message: string): void {
-    this.report(code, { file, start: offset, end: offset + 1 }, message);
   }
 }
 

@@ -78,9 +78,9 @@ export interface DocBlock {
   readonly start: number;
 }
 
-const PUNCT = new Set(['{', '}', '(', ')', '[', ']', '<', '>', ',', ':', ';', '=', '.', '+', '-']);
+/** Punctuation tokens: 1 at each character's code. */
 const PUNCT_TABLE = new Uint8Array(128);
-for (const ch of PUNCT) PUNCT_TABLE[ch.charCodeAt(0)] = 1;
+for (const ch of '{}()[]<>,:;=.+-') PUNCT_TABLE[ch.charCodeAt(0)] = 1;
 
 /** ASCII character classes: 1 = identifier start, 2 = digit. */
 const CLASS = new Uint8Array(128);
@@ -296,7 +296,7 @@ function isJunk(c: number): boolean {
   if (c !== c) return false; // NaN: end of input
   if (c === 32 || c === 9 || c === 10 || c === 13 || c === 34 || c === 39 || c === 47) return false;
   if (isIdentStart(c) || isDigit(c)) return false;
-  return !PUNCT_CODES.has(c);
+  return PUNCT_TABLE[c] !== 1;
 }
 /** Junk that may sit inside a name: non-ASCII letters, `$`, `@`, `#`, `?`, `!`, `` ` ``, `~`, `|`, `&`, `^`, `%`, `*`, `\\`. */
 function isWordJunk(c: number): boolean {
@@ -306,7 +306,6 @@ function wordFollows(src: string, i: number): boolean {
   const e = src.charCodeAt(i + 1);
   return isIdentStart(e) || isDigit(e);
 }
-const PUNCT_CODES = new Set([...'{}()[]<>,:;=.+-'].map((ch) => ch.charCodeAt(0)));
 
 /** Mirrors flatc's number scanner: decimal/hex integers, decimal and hex floats, optional sign. */
 function lexNumber(src: string, pos: number): { kind: T.Integer | T.Float | undefined; end: number } {

@@ -70,5 +70,3 @@ export function parseFloatLiteral(text: string): number | undefined {
   return undefined;
 }
 
-/** Largest finite float32. */
-export const FLOAT32_MAX = 3.4028234663852886e38;

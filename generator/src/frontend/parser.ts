@@ -1,6 +1,6 @@
 import { FieldNode, LiteralNode, NameNode, ScalarTypeNode } from './ast.js';
 import type {
-  Attribute, AttrValue, Decl, DefaultExpr, EnumDecl, EnumValueDecl, FieldDecl, FileAst, IncludeDecl,
+  Attribute, AttrValue, Decl, DefaultExpr, EnumDecl, EnumValueDecl, FieldDecl, IncludeDecl,
   MethodDecl, Name, QName, ScalarName, ServiceDecl, TableDecl, TypeExpr,
 } from './ast.js';
 import type { DiagnosticCode } from './codes.js';
@@ -40,15 +40,6 @@ const MAX_DEPTH = 64;
  */
 export function createParser(file: SourceFile, reporter: Reporter, binary: boolean): Parser {
   return new Parser(file, new Lexer(file, reporter, binary).tokenize(), reporter);
-}
-
-/** Parses a whole file at once (tests and tools; the compiler streams declarations instead). */
-export function parseFile(file: SourceFile, reporter: Reporter, binary: boolean): FileAst {
-  const p = createParser(file, reporter, binary);
-  const includes = p.parseIncludes();
-  const decls: Decl[] = [];
-  for (let d = p.nextDecl(); d !== undefined; d = p.nextDecl()) decls.push(d);
-  return { file, includes, decls };
 }
 
 /** A token is its index in the file's TokenBuffer. */
@@ -643,7 +634,7 @@ export class Parser {
   }
 }
 
-export function describeToken(kind: T, text: string): string {
+function describeToken(kind: T, text: string): string {
   const shown = text.length > 40 ? `${text.slice(0, 40)}…` : text;
   switch (kind) {
     case T.Ident:

@@ -1,5 +1,5 @@
 import { codeInfo, type DiagnosticCode } from './codes.js';
-import type { Span } from './source.js';
+import { SourceFile, type Span } from './source.js';
 
 export type Severity = 'error' | 'warning';
 
@@ -58,7 +58,7 @@ export function renderDiagnostic(d: Diagnostic, sources: ReadonlyMap<string, str
   const head = `${d.file}:${d.line}:${d.column}: ${d.severity}[${d.code}]: ${d.message}`;
   const text = sources.get(d.file);
   if (text === undefined) return head;
-  const line = lineOf(text, d.line);
+  const line = lineOf(d.file, text, d.line);
   if (line === undefined) return head;
   const shown = line.length > 200 ? clip(line, d.column) : { text: line, column: d.column };
   const gutter = String(d.line);
@@ -69,21 +69,12 @@ export function renderDiagnostic(d: Diagnostic, sources: ReadonlyMap<string, str
 }
 
 /** Line starts of the text rendered last: a run renders many diagnostics of the same file. */
-let cachedText: string | undefined;
-let cachedStarts: number[] = [];
+/** The file rendered last: a run renders many diagnostics of the same file. */
+let cached: SourceFile | undefined;
 
-function lineOf(text: string, line: number): string | undefined {
-  if (cachedText !== text) {
-    cachedStarts = [0];
-    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) cachedStarts.push(i + 1);
-    cachedText = text;
-  }
-  const start = cachedStarts[line - 1];
-  if (start === undefined) return undefined;
-  let end = text.indexOf('\n', start);
-  if (end < 0) end = text.length;
-  if (end > start && text.charCodeAt(end - 1) === 13) end--;
-  return text.slice(start, end);
+function lineOf(path: string, text: string, line: number): string | undefined {
+  if (cached?.text !== text) cached = new SourceFile(path, text);
+  return cached.lineText(line);
 }
 
 /** Very long lines (1 MB identifiers) are shown as a window around the column. */

@@ -51,10 +51,10 @@ export class SourceFile {
     return { file: this.path, line: line + 1, column: offset - (this.lineStarts[line] as number) + 1 };
   }
 
-  /** The text of a 1-based line without its terminator. */
-  lineText(line: number): string {
+  /** The text of a 1-based line without its terminator; undefined past the last line. */
+  lineText(line: number): string | undefined {
     const start = this.lineStarts[line - 1];
-    if (start === undefined) return '';
+    if (start === undefined) return undefined;
     const next = this.lineStarts[line];
     let end = next === undefined ? this.text.length : next - 1;
     if (end > start && this.text.charCodeAt(end - 1) === 13) end--;

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve as resolvePath, sep } from 'node:path';
 import { Reporter, TooManyErrors, type Diagnostic } from './diagnostics.js';
 import { createParser } from './parser.js';
@@ -44,18 +44,23 @@ export function compileText(file: string, text: string, options: CompileOptions 
   return compile(file, text, options);
 }
 
+/** The real path (symlinks resolved), or the path itself for a file that is not on disk. */
+function canonical(abs: string): string {
+  try {
+    return realpathSync(abs);
+  } catch {
+    return abs;
+  }
+}
+
 function compile(mainPath: string, mainText: string | undefined, options: CompileOptions): CompileResult {
   const reporter = new Reporter(options.maxErrors ?? 50);
   const sources = new Map<string, string>();
   const includeDirs = (options.includePaths ?? []).map((p) => resolvePath(p));
   const mainAbs = resolvePath(mainPath);
-  // Files are keyed by real path, so the root must be one too (symlinked checkouts).
-  let root = dirname(mainAbs);
-  try {
-    root = dirname(realpathSync(mainAbs));
-  } catch {
-    // in-memory main file that does not exist on disk
-  }
+  // Files are keyed by real path (symlinked checkouts), so the root for reflection names is one too.
+  const mainKey = canonical(mainAbs);
+  const root = dirname(mainKey);
   const relativeName = (p: string): string => {
     const r = relative(root, p).split(sep).join('/');
     return `//${r}`;
@@ -81,19 +86,11 @@ function compile(mainPath: string, mainText: string | undefined, options: Compil
         return undefined;
       }
     }
-    const sf = new SourceFile(display(abs), decoded.text);
+    const sf = new SourceFile(display(abs), decoded.text, decoded.binary);
     sources.set(sf.path, sf.text);
-    (sf as { binary?: boolean }).binary = decoded.binary;
     return sf;
   };
 
-  const canonical = (abs: string): string => {
-    try {
-      return realpathSync(abs);
-    } catch {
-      return abs;
-    }
-  };
 
   /**
    * flatc's spelling of a path: directory + '/' + name as written, never normalised. The reflection
@@ -116,7 +113,7 @@ function compile(mainPath: string, mainText: string | undefined, options: Compil
     ];
     for (const [c, raw] of candidates) {
       try {
-        if (existsSync(c) && statSync(c).isFile()) return { path: canonical(c), raw };
+        if (statSync(c, { throwIfNoEntry: false })?.isFile()) return { path: canonical(c), raw };
       } catch {
         // unreadable candidate: keep searching
       }
@@ -129,12 +126,12 @@ function compile(mainPath: string, mainText: string | undefined, options: Compil
   let brokenUnnamed = false;
 
   // flatc's order: a file's includes are processed completely before its own declarations.
-  const visit = (abs: string, sf: SourceFile): void => {
-    const key = canonical(abs);
-    if (!rawPaths.has(key)) rawPaths.set(key, key === canonical(mainAbs) ? mainPath : abs);
+  // `key`: the file's real path.
+  const visit = (key: string, sf: SourceFile): void => {
+    if (!rawPaths.has(key)) rawPaths.set(key, key === mainKey ? mainPath : key);
     started.add(key);
     stack.push(key);
-    const parser = createParser(sf, reporter, (sf as { binary?: boolean }).binary === true);
+    const parser = createParser(sf, reporter);
     const includes = parser.parseIncludes();
     const incs: { path: string; raw: string }[] = [];
     fileIncludes.set(key, incs);
@@ -179,10 +176,10 @@ function compile(mainPath: string, mainText: string | undefined, options: Compil
       reporter.report('E022', { file: sf, start: 0, end: 0 }, `unable to read file: ${display(mainAbs)}`);
     } else {
       resolver = new Resolver(
-        { mainFile, mainPath: canonical(mainAbs), relativeName, buildIr: options.validateOnly !== true },
+        { mainFile, mainPath: mainKey, relativeName, buildIr: options.validateOnly !== true },
         reporter,
       );
-      visit(mainAbs, mainFile);
+      visit(mainKey, mainFile);
       // Each file's includes in flatc's order (by raw path), duplicates dropped.
       const ordered = new Map<string, string[]>();
       for (const [file, list] of fileIncludes) {

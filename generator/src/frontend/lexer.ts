@@ -109,6 +109,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  */
 export class Lexer {
   private readonly src: string;
+  private readonly binary: boolean;
   private readonly n: number;
   private i = 0;
   private seenNewline = true;
@@ -119,14 +120,14 @@ export class Lexer {
   constructor(
     private readonly file: SourceFile,
     private readonly reporter: Reporter,
-    private readonly binary: boolean,
   ) {
+    this.binary = file.binary;
     this.src = file.text;
     this.n = this.src.length;
     this.tokens = new TokenBuffer(Math.max(64, this.n >> 2));
     // UTF-8 BOM (decoded as U+FEFF, or as three bytes in binary mode).
     if (this.src.charCodeAt(0) === 0xfeff) this.i = 1;
-    else if (binary && this.src.startsWith('\u00ef\u00bb\u00bf')) this.i = 3;
+    else if (this.binary && this.src.startsWith('\u00ef\u00bb\u00bf')) this.i = 3;
   }
 
   private err(code: 'E001' | 'E002' | 'E003' | 'E004' | 'E005' | 'E006', start: number, end: number, msg: string): void {

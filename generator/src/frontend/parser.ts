@@ -38,8 +38,8 @@ const MAX_DEPTH = 64;
  * Recursive-descent parser for one file. Syntax errors are reported and the parser resynchronises
  * at the next field or declaration, so one run reports every independent error.
  */
-export function createParser(file: SourceFile, reporter: Reporter, binary: boolean): Parser {
-  return new Parser(file, new Lexer(file, reporter, binary).tokenize(), reporter);
+export function createParser(file: SourceFile, reporter: Reporter): Parser {
+  return new Parser(file, new Lexer(file, reporter).tokenize(), reporter);
 }
 
 /** A token is its index in the file's TokenBuffer. */

@@ -2,12 +2,18 @@
 export class SourceFile {
   readonly path: string;
   readonly text: string;
+  /**
+   * The file was not valid UTF-8 and `text` holds one character per byte: the lexer then validates
+   * and decodes string literals and doc comments itself.
+   */
+  readonly binary: boolean;
   private readonly lineStarts: Int32Array;
   private lastLine = 0;
 
-  constructor(path: string, text: string) {
+  constructor(path: string, text: string, binary = false) {
     this.path = path;
     this.text = text;
+    this.binary = binary;
     let lines = 1;
     for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lines++;
     const starts = new Int32Array(lines);

@@ -54,7 +54,8 @@ export interface FDef {
   partner: FDef | undefined;
 }
 
-export interface SDef {
+/** What tables, structs, enums and unions have in common: a named, referable type. */
+export interface TypeDef {
   /** Identity for cache keys. */
   uid: number;
   /** Qualified name, once asked for (see `qn`). */
@@ -65,21 +66,24 @@ export interface SDef {
   refs?: Map<number, MutableTypeRef>;
   shortName: string;
   ns: readonly string[];
+  attrs: Attrs;
+  docs: readonly string[];
+  span: Span;
+  declFile: string;
+}
+
+/** A table or struct (`fixed`), or a name referenced before its definition (`predecl`). */
+export interface SDef extends TypeDef {
   predecl: boolean;
   fixed: boolean;
   fields: FDef[];
-  /** Field names already taken (hidden union type fields included). */
-  /** Field names taken so far; made when the table's first field is added. */
+  /** Field names taken so far (hidden union type fields included); made for large tables only. */
   fieldNames: Map<string, FDef> | undefined;
   minalign: number;
   bytesize: number;
   hasKey: boolean;
-  attrs: Attrs;
-  docs: readonly string[];
-  span: Span;
   /** Where a not-yet-defined type was first referenced. */
   firstRef: Span;
-  declFile: string;
   /** The finished IR object, once the declaration is complete. */
   ir?: ObjectDef;
 }
@@ -95,21 +99,11 @@ export interface EVal {
   valueSpan: Span;
 }
 
-export interface EDef {
-  uid: number;
-  qname?: string;
-  ref0Key?: number;
-  ref0?: MutableTypeRef;
-  refs?: Map<number, MutableTypeRef>;
-  shortName: string;
-  ns: readonly string[];
+/** An enum or union. */
+export interface EDef extends TypeDef {
   isUnion: boolean;
   underlying: RType;
   vals: EVal[];
-  attrs: Attrs;
-  docs: readonly string[];
-  span: Span;
-  declFile: string;
   bitFlags: boolean;
   ir?: EnumDef;
 }
@@ -147,7 +141,6 @@ export const SCALAR_RTYPES: Readonly<Record<string, RType>> = Object.fromEntries
 );
 export const STRING_RTYPE: RType = Object.freeze({ base: 'String', element: 'None', fixedLength: 0 }) as RType;
 
-export const SIZE = BASE_SIZE;
 
 export const INT_KIND: Partial<Record<BaseType, IntKind>> = {
   UType: 'ubyte', Bool: 'bool', Byte: 'byte', UByte: 'ubyte', Short: 'short', UShort: 'ushort', Int: 'int',
@@ -187,15 +180,15 @@ export function elementType(t: RType): RType {
 export function inlineSize(t: RType): number {
   if (t.base === 'Obj' && t.struct?.fixed) return t.struct.bytesize;
   if (t.base === 'Array') return inlineSize(elementType(t)) * t.fixedLength;
-  return SIZE[t.base];
+  return BASE_SIZE[t.base];
 }
 export function inlineAlignment(t: RType): number {
   if (t.base === 'Obj' && t.struct?.fixed) return t.struct.minalign;
   if (t.base === 'Array') return inlineAlignment(elementType(t));
-  return SIZE[t.base];
+  return BASE_SIZE[t.base];
 }
 /** A type's qualified name, computed once (a forward reference's is known once it is defined). */
-export function qn(d: SDef | EDef): string {
+export function qn(d: TypeDef): string {
   return (d.qname ??= qualify(d.ns, d.shortName));
 }
 export function qualify(ns: readonly string[], name: string): string {

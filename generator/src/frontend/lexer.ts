@@ -53,23 +53,19 @@ export class TokenBuffer {
   }
 
   private grow(): void {
-    const n = this.kinds.length * 2;
-    const k = new Uint8Array(n);
-    k.set(this.kinds);
-    this.kinds = k;
-    const c = new Uint8Array(n);
-    c.set(this.codes);
-    this.codes = c;
-    const f = new Uint8Array(n);
-    f.set(this.flags);
-    this.flags = f;
-    const s = new Int32Array(n);
-    s.set(this.starts);
-    this.starts = s;
-    const e = new Int32Array(n);
-    e.set(this.ends);
-    this.ends = e;
+    this.kinds = doubled(this.kinds);
+    this.codes = doubled(this.codes);
+    this.flags = doubled(this.flags);
+    this.starts = doubled(this.starts);
+    this.ends = doubled(this.ends);
   }
+}
+
+/** A copy of a typed array with twice the room. */
+function doubled<A extends Uint8Array | Int32Array>(a: A): A {
+  const b = new (a.constructor as new (n: number) => A)(a.length * 2);
+  b.set(a);
+  return b;
 }
 
 /** `///` lines (text after the third slash, verbatim) and where they start. */

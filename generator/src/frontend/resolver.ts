@@ -10,12 +10,13 @@ import type { SourceFile, Span } from './source.js';
 import {
   BASE_INDEX, elementType, inlineAlignment, inlineSize, INT_KIND, isFloat, isInteger, isScalar, isSeries, isStruct,
   isUnsigned, isVector, NO_ATTRS, NO_DEFAULT, NO_DOCS, NO_KEYVALUES, paddingBytes, qn, qualify, qualifyWith,
-  SCALAR_RTYPES, SIZE, STRING_RTYPE, TYPE_NAMES, withAttr, withoutAttr,
+  SCALAR_RTYPES, STRING_RTYPE, TYPE_NAMES, withAttr, withoutAttr,
   type AttrVal, type Attrs, type CallDef, type EDef, type EVal, type FDef, type MutableTypeRef, type RType,
   type SDef, type SvcDef,
 } from './declarations.js';
 import { IrEnumVal, IrField } from './ir-records.js';
 import { IndexedTable } from './symbols.js';
+import { BASE_SIZE, compareNames } from '../ir/model.js';
 import type {
   AdvancedFeature, DefaultValue, EnumDef, EnumVal, Field, KeyValue, Location, ObjectDef, RpcCall,
   Schema, SchemaFile, Service, Streaming, TypeRef,
@@ -871,7 +872,7 @@ export class Resolver {
       });
     }
     if (bitFlags) {
-      const width = BigInt(8 * SIZE[ub]);
+      const width = BigInt(8 * BASE_SIZE[ub]);
       for (const ev of e.vals) {
         const u = BigInt.asUintN(64, ev.value);
         if (!isUnsigned(ub) && u === width - 1n) {
@@ -1006,7 +1007,7 @@ export class Resolver {
     }
     const out: KeyValue[] = [];
     for (const [key, v] of a) out.push({ key, value: v.value });
-    return out.length > 1 ? out.sort((x, y) => cmp(x.key, y.key)) : out;
+    return out.length > 1 ? out.sort((x, y) => compareNames(x.key, y.key)) : out;
   }
 
   /** Type references are values: equal ones are shared (most fields are plain scalars). */
@@ -1112,15 +1113,15 @@ export class Resolver {
       declarationFile: s.declFile,
       location: this.loc(s.span),
     }));
-    objects.sort((a, b) => cmp(a.name, b.name));
-    enums.sort((a, b) => cmp(a.name, b.name));
-    services.sort((a, b) => cmp(a.name, b.name));
+    objects.sort((a, b) => compareNames(a.name, b.name));
+    enums.sort((a, b) => compareNames(a.name, b.name));
+    services.sort((a, b) => compareNames(a.name, b.name));
     const fbsFiles: SchemaFile[] = [...input.fileIncludes.entries()]
       .map(([path, incs]) => ({
         filename: this.ctx.relativeName(path),
         includedFilenames: [...new Set(incs.map((p) => this.ctx.relativeName(p)))],
       }))
-      .sort((a, b) => cmp(a.filename, b.filename));
+      .sort((a, b) => compareNames(a.filename, b.filename));
     const order: AdvancedFeature[] = ['AdvancedArrayFeatures', 'AdvancedUnionFeatures', 'OptionalScalars', 'DefaultVectorsAndStrings'];
     return freezeTop({
       objects,
@@ -1161,10 +1162,6 @@ function applyFunction(fn: string, x: number): number {
   }
 }
 
-/** Byte-wise comparison, as std::string's operator< (names are ASCII). */
-export function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 /**
  * The model is immutable by type (every property is readonly). Only the top-level collections

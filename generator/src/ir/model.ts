@@ -17,6 +17,11 @@ export const BASE_SIZE: Readonly<Record<BaseType, number>> = {
   Float: 4, Double: 8, String: 4, Vector: 4, Obj: 4, Union: 4, Array: 4, Vector64: 8,
 };
 
+/** The IR's name order: byte-wise, as flatc's std::string keys (names are ASCII). */
+export function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 export interface Location {
   readonly file: string;
   readonly line: number;

@@ -1,4 +1,4 @@
-import { BASE_SIZE, type BaseType, type DefaultValue, type EnumDef, type Field, type KeyValue, type ObjectDef, type Schema, type TypeRef } from './model.js';
+import { BASE_SIZE, compareNames, type BaseType, type DefaultValue, type EnumDef, type Field, type KeyValue, type ObjectDef, type Schema, type TypeRef } from './model.js';
 
 /**
  * The IR in the shape of flatc's reflection schema (`reflection/reflection.fbs`) as printed by
@@ -11,7 +11,6 @@ import { BASE_SIZE, type BaseType, type DefaultValue, type EnumDef, type Field, 
 
 export type Json = null | boolean | number | bigint | string | readonly Json[] | { readonly [k: string]: Json };
 
-const SIZE = BASE_SIZE;
 
 const INTEGER = new Set<BaseType>(['UType', 'Bool', 'Byte', 'UByte', 'Short', 'UShort', 'Int', 'UInt', 'Long', 'ULong']);
 
@@ -21,7 +20,7 @@ export function toReflection(schema: Schema): Json {
   const byName = new Map(schema.objects.map((o) => [o.name, o]));
 
   const type = (t: TypeRef): Json => {
-    let elementSize = SIZE[t.element];
+    let elementSize = BASE_SIZE[t.element];
     // Current flatc: only a 32-bit vector of structs reports the struct size (arrays and 64-bit vectors: 4).
     if (t.base === 'Vector' && t.element === 'Obj' && t.object !== undefined) {
       const o = byName.get(t.object);
@@ -33,7 +32,7 @@ export function toReflection(schema: Schema): Json {
       element: t.element,
       index,
       fixed_length: t.fixedLength,
-      base_size: SIZE[t.base],
+      base_size: BASE_SIZE[t.base],
       element_size: elementSize,
     };
   };
@@ -58,7 +57,7 @@ export function toReflection(schema: Schema): Json {
 
   const object = (o: ObjectDef): Json => ({
     name: o.name,
-    fields: [...o.fields].sort((a, b) => cmp(a.name, b.name)).map(field),
+    fields: [...o.fields].sort((a, b) => compareNames(a.name, b.name)).map(field),
     is_struct: o.isStruct,
     minalign: o.minalign,
     bytesize: o.bytesize,
@@ -119,10 +118,6 @@ function defaultReal(d: DefaultValue): number | string {
   if (v === Infinity) return 'inf';
   if (v === -Infinity) return '-inf';
   return v;
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /**

@@ -409,9 +409,10 @@ robustness('pathological schemas (deep nesting, 1 MB names, huge numbers, 100k l
   reportSlow('pathological schemas');
 });
 
-/** The CLI from generator/dist when it is at least as new as every source file, else the sources via tsx. */
+/** The npm bin when its bundle is at least as new as every source file, else the sources via tsx. */
 function cliCommand(): { argv: string[]; what: string } {
-  const dist = join(repoRoot, 'generator', 'dist', 'cli', 'main.js');
+  const dist = join(repoRoot, 'generator', 'dist', 'hms-gen.cjs');
+  const bin = join(repoRoot, 'generator', 'bin', 'hms-gen.cjs');
   const src = join(repoRoot, 'generator', 'src');
   let newest = 0;
   const walk = (dir: string): void => {
@@ -423,7 +424,7 @@ function cliCommand(): { argv: string[]; what: string } {
     }
   };
   walk(src);
-  if (existsSync(dist) && statSync(dist).mtimeMs >= newest) return { argv: [dist], what: 'generator/dist/cli/main.js' };
+  if (existsSync(dist) && statSync(dist).mtimeMs >= newest) return { argv: [bin], what: 'generator/bin/hms-gen.cjs' };
   return { argv: ['--import', 'tsx', join(src, 'cli', 'main.ts')], what: 'generator/src/cli/main.ts via tsx (dist missing or stale)' };
 }
 

@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { repoRoot as REPO } from './corpus.js';
 
-export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export { REPO };
+
 /** The npm bin: the bundled CLI run from its code cache (what `npx hms-gen` runs). */
 export const CLI = join(REPO, 'generator', 'bin', 'hms-gen.cjs');
 

@@ -66,6 +66,7 @@ export class Parser {
   // The token arrays, read directly: an accessor call per read is what a cold start pays for.
   private readonly kinds: Uint8Array;
   private readonly codes: Uint8Array;
+  private readonly flags: Uint8Array;
   private readonly starts: Int32Array;
   private readonly ends: Int32Array;
 
@@ -78,6 +79,7 @@ export class Parser {
     this.last = toks.count - 1;
     this.kinds = toks.kinds;
     this.codes = toks.codes;
+    this.flags = toks.flags;
     this.starts = toks.starts;
     this.ends = toks.ends;
   }
@@ -85,12 +87,9 @@ export class Parser {
   private get tok(): Token {
     return this.pos;
   }
-  private kindOf(t: Token): T {
-    return this.toks.kinds[t] as T;
-  }
   /** Identifier name, decoded string value, literal text of a number, or the punctuation. */
   private textOf(t: Token): string {
-    if (((this.toks.flags[t] as number) & HAS_VALUE) !== 0) return this.toks.values.get(t) as string;
+    if (((this.flags[t] as number) & HAS_VALUE) !== 0) return this.toks.values.get(t) as string;
     if (this.kinds[t] === T.Ident) return this.name(this.starts[t] as number, this.ends[t] as number);
     return this.src.slice(this.starts[t] as number, this.ends[t] as number);
   }
@@ -113,10 +112,10 @@ export class Parser {
   }
 
   private trivialOf(t: Token): boolean {
-    return ((this.toks.flags[t] as number) & NON_TRIVIAL) === 0;
+    return ((this.flags[t] as number) & NON_TRIVIAL) === 0;
   }
   private docsOf(t: Token): { readonly lines: readonly string[]; readonly start: number } | undefined {
-    return ((this.toks.flags[t] as number) & HAS_DOCS) !== 0 ? this.toks.docs.get(t) : undefined;
+    return ((this.flags[t] as number) & HAS_DOCS) !== 0 ? this.toks.docs.get(t) : undefined;
   }
   private describe(t: Token): string {
     return describeToken(this.kinds[t] as T, this.textOf(t));
@@ -385,7 +384,7 @@ export class Parser {
           return;
         }
       } else if (depth === 0 && (this.kinds[t] as T) === T.Ident && DECL_KEYWORDS.has(this.textOf(t)) && this.atLineStart(t)
-        && this.kindOf(this.peek()) === T.Ident) {
+        && (this.kinds[this.peek()] as T) === T.Ident) {
         // A missing `}`: the next declaration starts here.
         throw new Bail();
       }
@@ -536,7 +535,7 @@ export class Parser {
 
   private parseAttrValue(): AttrValue {
     let t = this.tok;
-    if ((this.kinds[t] as T) === T.Punct && (this.textOf(t) === '+' || this.textOf(t) === '-') && this.kindOf(this.peek()) === T.Ident) {
+    if ((this.kinds[t] as T) === T.Punct && (this.textOf(t) === '+' || this.textOf(t) === '-') && (this.kinds[this.peek()] as T) === T.Ident) {
       this.fail('E081', t, 'attribute value must be an integer or a string');
     }
     if ((this.kinds[t] as T) === T.Integer || (this.kinds[t] as T) === T.String) {

@@ -65,8 +65,8 @@ function compile(mainPath: string, mainText: string | undefined, options: Compil
     const r = relative(root, p).split(sep).join('/');
     return `//${r}`;
   };
+  /** Direct includes of every file visited so far (its keys are the files already started). */
   const fileIncludes = new Map<string, { path: string; raw: string }[]>();
-  const started = new Set<string>();
   const stack: string[] = [];
   let nativeIncludes: readonly string[] = [];
   let mainFile: SourceFile | undefined;
@@ -91,7 +91,6 @@ function compile(mainPath: string, mainText: string | undefined, options: Compil
     return sf;
   };
 
-
   /**
    * flatc's spelling of a path: directory + '/' + name as written, never normalised. The reflection
    * output orders each file's includes by it, so it is tracked alongside the canonical path.
@@ -105,18 +104,21 @@ function compile(mainPath: string, mainText: string | undefined, options: Compil
     const slash = raw.lastIndexOf('/');
     return slash < 0 ? '' : raw.slice(0, slash);
   };
+  const isFile = (p: string): boolean => {
+    try {
+      return statSync(p, { throwIfNoEntry: false })?.isFile() === true;
+    } catch {
+      return false; // unreadable candidate: keep searching
+    }
+  };
+  // The including file's directory first, then each -I directory in order (flatc's search).
   const findInclude = (from: string, name: string): { path: string; raw: string } | undefined => {
-    const fromRaw = rawPaths.get(from) ?? from;
-    const candidates: [string, string][] = [
-      [resolvePath(dirname(from), name), concat(rawDir(fromRaw), name)],
-      ...(options.includePaths ?? []).map((d, k): [string, string] => [resolvePath(includeDirs[k] as string, name), concat(d, name)]),
-    ];
-    for (const [c, raw] of candidates) {
-      try {
-        if (statSync(c, { throwIfNoEntry: false })?.isFile()) return { path: canonical(c), raw };
-      } catch {
-        // unreadable candidate: keep searching
-      }
+    const beside = resolvePath(dirname(from), name);
+    if (isFile(beside)) return { path: canonical(beside), raw: concat(rawDir(rawPaths.get(from) ?? from), name) };
+    const dirs = options.includePaths ?? [];
+    for (let k = 0; k < dirs.length; k++) {
+      const candidate = resolvePath(includeDirs[k] as string, name);
+      if (isFile(candidate)) return { path: canonical(candidate), raw: concat(dirs[k] as string, name) };
     }
     return undefined;
   };
@@ -129,7 +131,6 @@ function compile(mainPath: string, mainText: string | undefined, options: Compil
   // `key`: the file's real path.
   const visit = (key: string, sf: SourceFile): void => {
     if (!rawPaths.has(key)) rawPaths.set(key, key === mainKey ? mainPath : key);
-    started.add(key);
     stack.push(key);
     const parser = createParser(sf, reporter);
     const includes = parser.parseIncludes();
@@ -151,7 +152,7 @@ function compile(mainPath: string, mainText: string | undefined, options: Compil
         reporter.report('W004', inc.pathSpan, `include cycle (ignored, as flatc does): ${cycle.join(' -> ')}`);
         continue;
       }
-      if (started.has(target)) continue;
+      if (fileIncludes.has(target)) continue;
       const child = load(target, undefined);
       if (!child) {
         reporter.report('E022', inc.pathSpan, `unable to load include file: ${inc.path}`);

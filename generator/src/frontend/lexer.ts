@@ -120,7 +120,9 @@ export class Lexer {
     this.binary = file.binary;
     this.src = file.text;
     this.n = this.src.length;
-    this.tokens = new TokenBuffer(Math.max(64, this.n >> 2));
+    // At most one token per character, plus Eof (a supplied `;` follows a string of at least one
+    // character): the arrays never need to grow while lexing.
+    this.tokens = new TokenBuffer(this.n + 2);
     // UTF-8 BOM (decoded as U+FEFF, or as three bytes in binary mode).
     if (this.src.charCodeAt(0) === 0xfeff) this.i = 1;
     else if (this.binary && this.src.startsWith('\u00ef\u00bb\u00bf')) this.i = 3;
@@ -146,18 +148,24 @@ export class Lexer {
   }
 
   /** Lexes the whole file (lexical errors are reported and skipped); the last token is Eof. */
-  // One loop over the whole file (not a call per token): it is compiled early by on-stack
-  // replacement, which matters for the cold start of a one-shot `hms-gen check`.
+  // Written for a cold start (a one-shot `hms-gen check` runs mostly in V8's interpreter): one
+  // loop over the file, the token arrays and state in locals, and the common tokens (names,
+  // punctuation, numbers) stored inline. The arrays have room for every token a file can hold
+  // (at most one per character, plus Eof), so they never move; the rare paths (doc comments,
+  // strings, errors) go through push() with `count`/`seenNewline` synced around the call.
   tokenize(): TokenBuffer {
     const src = this.src;
     const n = this.n;
     const tb = this.tokens;
+    const kinds = tb.kinds;
+    const codes = tb.codes;
+    const flags = tb.flags;
+    const starts = tb.starts;
+    const ends = tb.ends;
+    let k = tb.count;
+    let nl = this.seenNewline;
     let i = this.i;
-    for (;;) {
-      if (i >= n) {
-        this.push(T.Eof, undefined, n, n);
-        break;
-      }
+    while (i < n) {
       const c = src.charCodeAt(i);
       if (c === 32 || c === 9 || c === 13) {
         i++;
@@ -165,127 +173,188 @@ export class Lexer {
       }
       if (c === 10) {
         i++;
-        this.seenNewline = true;
+        nl = true;
         continue;
       }
-      if (c === 47 /* / */) {
-        const d = src.charCodeAt(i + 1);
-        if (d === 47) {
-          const start = i;
-          let j = i + 2;
-          while (j < n) {
-            const e = src.charCodeAt(j);
-            if (e === 10 || e === 13) break;
-            j++;
-          }
-          if (src.charCodeAt(i + 2) === 47) {
-            if (!this.seenNewline) {
-              this.err('E005', start, j, 'a documentation comment should be on a line on its own');
-            } else {
-              if (this.docs === undefined) {
-                this.docs = [];
-                this.docStart = start;
-              }
-              this.docs.push(this.binary ? decodeLatin1Utf8(src.slice(i + 3, j)) : src.slice(i + 3, j));
-            }
-          }
-          i = j;
-          continue;
-        }
-        if (d === 42) {
-          const close = src.indexOf('*/', i + 2);
-          if (close < 0) {
-            this.err('E004', i, i + 2, 'end of file in comment');
-            i = n;
-            continue;
-          }
-          const nl = src.indexOf('\n', i + 2);
-          if (nl >= 0 && nl < close) this.seenNewline = true;
-          i = close + 2;
-          continue;
-        }
-      }
-      if ((c < 128 && CLASS[c] === 1) || (isWordJunk(c) && wordFollows(src, i))) {
-        // A name with illegal characters in it (`héalth`, `$mana`) is reported once and still
-        // read as one name, so the parser does not cascade.
-        const start = i;
-        let badAt = -1;
+      if (c < 128 && CLASS[c] === 1) {
+        const start = i++;
         while (i < n) {
           const e = src.charCodeAt(i);
           if (e < 128 && CLASS[e] !== 0) i++;
-          else if (isWordJunk(e) && (i > start || wordFollows(src, i))) {
-            if (badAt < 0) badAt = i;
-            i += e >= 0xd800 && e <= 0xdbff ? 2 : 1;
-          } else break;
+          else break;
         }
-        if (badAt >= 0) {
-          const cp = src.codePointAt(badAt) as number;
-          const shown = cp >= 32 && cp <= 126 ? String.fromCharCode(cp) : `code: ${cp}`;
-          this.err('E001', badAt, badAt + (cp > 0xffff ? 2 : 1), `illegal character: ${shown}`);
-        }
-        if (this.docs === undefined && tb.count < tb.kinds.length) {
-          // The common case written out (no doc comment, room in the buffer): no call per name.
-          const k = tb.count++;
-          tb.kinds[k] = T.Ident;
-          tb.codes[k] = 0;
-          tb.flags[k] = 0;
-          tb.starts[k] = start;
-          tb.ends[k] = i;
-          this.seenNewline = false;
-        } else this.push(T.Ident, undefined, start, i);
-        continue;
-      }
-      if (c === 34 || c === 39) {
-        // An unterminated string produces no token: the loop then continues.
-        // No closure here: one would make every call of scan() allocate a context.
-        i = lexString(src, i, this.file, this.reporter, this.binary, this);
-        continue;
-      }
-      const hasSign = c === 43 || c === 45;
-      if (hasSign && isIdentStart(src.charCodeAt(i + 1))) {
-        // A sign before a name (-inf, -nan, -Enum) is its own token, as in flatc.
-        this.push(T.Punct, undefined, i, i + 1);
-        i++;
-        continue;
-      }
-      if (isDigit(c) || hasSign || (c === 46 && isDigit(src.charCodeAt(i + 1)))) {
-        const r = lexNumber(src, i);
-        const end = Math.max(r.end, i + 1);
-        if (r.kind === undefined) {
-          this.err('E006', i, end, `invalid number: ${src.slice(i, end)}`);
-          // Stand-in value so the parser and resolver do not report the same literal again.
-          this.push(T.Integer, '0', i, end);
+        const e = src.charCodeAt(i);
+        if (e >= 128 || WORD_JUNK[e] === 1) i = this.junkInName(start, i);
+        if (this.docs === undefined) {
+          kinds[k] = T.Ident;
+          codes[k] = 0;
+          flags[k] = 0;
+          starts[k] = start;
+          ends[k] = i;
+          k++;
+          nl = false;
         } else {
-          this.push(r.kind, undefined, i, end);
+          tb.count = k;
+          this.push(T.Ident, undefined, start, i);
+          k = tb.count;
+          nl = false;
         }
-        i = end;
         continue;
       }
-      if (c < 128 && PUNCT_TABLE[c] === 1) {
-        if (this.docs === undefined && tb.count < tb.kinds.length) {
-          const k = tb.count++;
-          tb.kinds[k] = T.Punct;
-          tb.codes[k] = c;
-          tb.flags[k] = 0;
-          tb.starts[k] = i;
-          tb.ends[k] = i + 1;
-          this.seenNewline = false;
-        } else this.push(T.Punct, undefined, i, i + 1);
+      if (c < 128 && PUNCT_TABLE[c] === 1 && !((c === 43 || c === 45 || c === 46) && startsNumberOrSign(src, i))) {
+        if (this.docs === undefined) {
+          kinds[k] = T.Punct;
+          codes[k] = c;
+          flags[k] = 0;
+          starts[k] = i;
+          ends[k] = i + 1;
+          k++;
+          nl = false;
+        } else {
+          tb.count = k;
+          this.push(T.Punct, undefined, i, i + 1);
+          k = tb.count;
+          nl = false;
+        }
         i++;
         continue;
       }
-      const ch = src[i] as string;
-      // Skip a whole run of junk with one diagnostic (binary garbage would otherwise flood the cap).
-      const start = i;
-      const cp = src.codePointAt(i) as number;
-      i += cp > 0xffff ? 2 : 1;
-      const shown = cp >= 32 && cp <= 126 ? ch : `code: ${cp}`;
-      this.err('E001', start, i, `illegal character: ${shown}`);
-      while (i < n && isJunk(src.charCodeAt(i))) i++;
+      if (c >= 48 && c <= 57 && this.docs === undefined) {
+        const end = lexNumber(src, i);
+        if (numberKind !== -1 && end > i) {
+          kinds[k] = numberKind;
+          codes[k] = 0;
+          flags[k] = 0;
+          starts[k] = i;
+          ends[k] = end;
+          k++;
+          nl = false;
+          i = end;
+          continue;
+        }
+      }
+      // Everything else is rare: comments, strings, signs, malformed input, tokens after docs.
+      tb.count = k;
+      this.seenNewline = nl;
+      i = this.rare(c, i);
+      k = tb.count;
+      nl = this.seenNewline;
     }
-    this.i = i;
+    tb.count = k;
+    this.seenNewline = nl;
+    this.push(T.Eof, undefined, n, n);
+    this.i = n;
     return tb;
   }
+
+  /** A name with illegal characters in it (`héalth`, `$mana`) is reported once and still read as one name, so the parser does not cascade. */
+  private junkInName(start: number, from: number): number {
+    const src = this.src;
+    const n = this.n;
+    let i = from;
+    let badAt = -1;
+    while (i < n) {
+      const e = src.charCodeAt(i);
+      if (e < 128 && CLASS[e] !== 0) i++;
+      else if (isWordJunk(e) && (i > start || wordFollows(src, i))) {
+        if (badAt < 0) badAt = i;
+        i += e >= 0xd800 && e <= 0xdbff ? 2 : 1;
+      } else break;
+    }
+    if (badAt >= 0) {
+      const cp = src.codePointAt(badAt) as number;
+      const shown = cp >= 32 && cp <= 126 ? String.fromCharCode(cp) : `code: ${cp}`;
+      this.err('E001', badAt, badAt + (cp > 0xffff ? 2 : 1), `illegal character: ${shown}`);
+    }
+    return i;
+  }
+
+  /** One token (or comment, or run of junk) starting at `i` that the inline paths of tokenize() left; returns where it ends. */
+  private rare(c: number, i: number): number {
+    const src = this.src;
+    const n = this.n;
+    if (c === 47 /* / */) {
+      const d = src.charCodeAt(i + 1);
+      if (d === 47) {
+        const start = i;
+        let j = i + 2;
+        while (j < n) {
+          const e = src.charCodeAt(j);
+          if (e === 10 || e === 13) break;
+          j++;
+        }
+        if (src.charCodeAt(i + 2) === 47) {
+          if (!this.seenNewline) {
+            this.err('E005', start, j, 'a documentation comment should be on a line on its own');
+          } else {
+            if (this.docs === undefined) {
+              this.docs = [];
+              this.docStart = start;
+            }
+            this.docs.push(this.binary ? decodeLatin1Utf8(src.slice(i + 3, j)) : src.slice(i + 3, j));
+          }
+        }
+        return j;
+      }
+      if (d === 42) {
+        const close = src.indexOf('*/', i + 2);
+        if (close < 0) {
+          this.err('E004', i, i + 2, 'end of file in comment');
+          return n;
+        }
+        const nl = src.indexOf('\n', i + 2);
+        if (nl >= 0 && nl < close) this.seenNewline = true;
+        return close + 2;
+      }
+    }
+    if (isWordJunk(c) && wordFollows(src, i)) {
+      const end = this.junkInName(i, i);
+      this.push(T.Ident, undefined, i, end);
+      return end;
+    }
+    if (c === 34 || c === 39) {
+      // An unterminated string produces no token: the loop then continues.
+      return lexString(src, i, this.file, this.reporter, this.binary, this);
+    }
+    const hasSign = c === 43 || c === 45;
+    if (hasSign && isIdentStart(src.charCodeAt(i + 1))) {
+      // A sign before a name (-inf, -nan, -Enum) is its own token, as in flatc.
+      this.push(T.Punct, undefined, i, i + 1);
+      return i + 1;
+    }
+    if (isDigit(c) || hasSign || (c === 46 && isDigit(src.charCodeAt(i + 1)))) {
+      const end = Math.max(lexNumber(src, i), i + 1);
+      if (numberKind === -1) {
+        this.err('E006', i, end, `invalid number: ${src.slice(i, end)}`);
+        // Stand-in value so the parser and resolver do not report the same literal again.
+        this.push(T.Integer, '0', i, end);
+      } else {
+        this.push(numberKind, undefined, i, end);
+      }
+      return end;
+    }
+    if (c < 128 && PUNCT_TABLE[c] === 1) {
+      this.push(T.Punct, undefined, i, i + 1);
+      return i + 1;
+    }
+    const ch = src[i] as string;
+    // Skip a whole run of junk with one diagnostic (binary garbage would otherwise flood the cap).
+    const start = i;
+    const cp = src.codePointAt(i) as number;
+    i += cp > 0xffff ? 2 : 1;
+    const shown = cp >= 32 && cp <= 126 ? ch : `code: ${cp}`;
+    this.err('E001', start, i, `illegal character: ${shown}`);
+    while (i < n && isJunk(src.charCodeAt(i))) i++;
+    return i;
+  }
+}
+
+/** `+`, `-` or `.` that the slow path must look at: a sign (of a number or before a name) or a leading-dot number. */
+function startsNumberOrSign(src: string, i: number): boolean {
+  const c = src.charCodeAt(i);
+  const d = src.charCodeAt(i + 1);
+  if (c === 46) return d >= 48 && d <= 57;
+  return true;
 }
 
 /** A character that cannot start any token. */
@@ -299,13 +368,19 @@ function isJunk(c: number): boolean {
 function isWordJunk(c: number): boolean {
   return isJunk(c) && c > 32 && c !== 127;
 }
+/** isWordJunk for ASCII, as a table (every non-ASCII code unit is word junk). */
+const WORD_JUNK = new Uint8Array(128);
+for (let c = 0; c < 128; c++) WORD_JUNK[c] = isWordJunk(c) ? 1 : 0;
 function wordFollows(src: string, i: number): boolean {
   const e = src.charCodeAt(i + 1);
   return isIdentStart(e) || isDigit(e);
 }
 
-/** Mirrors flatc's number scanner: decimal/hex integers, decimal and hex floats, optional sign. */
-function lexNumber(src: string, pos: number): { kind: T.Integer | T.Float | undefined; end: number } {
+/** Kind of the number lexNumber() last read: T.Integer, T.Float, or -1 when malformed (no result object: the lexer runs cold). */
+let numberKind: T.Integer | T.Float | -1 = -1;
+
+/** Mirrors flatc's number scanner: decimal/hex integers, decimal and hex floats, optional sign. Returns the end; the kind is in `numberKind`. */
+function lexNumber(src: string, pos: number): number {
   let i = pos;
   let c = src.charCodeAt(i++);
   let dotLvl = c === 46 ? 0 : 1;
@@ -343,10 +418,12 @@ function lexNumber(src: string, pos: number): { kind: T.Integer | T.Float | unde
   }
   // A number glued to letters (12abc) is one malformed literal, not a number and a name.
   if (dotLvl >= 0 && i > startDigits && !isIdentStart(src.charCodeAt(i))) {
-    return { kind: dotLvl ? T.Integer : T.Float, end: i };
+    numberKind = dotLvl ? T.Integer : T.Float;
+    return i;
   }
   while (isIdentStart(src.charCodeAt(i)) || isDigit(src.charCodeAt(i))) i++;
-  return { kind: undefined, end: i };
+  numberKind = -1;
+  return i;
 }
 
 function lexString(

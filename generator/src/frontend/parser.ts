@@ -143,7 +143,7 @@ export class Parser {
   private next(): Token {
     const t = this.pos;
     if (t >= this.last) return t;
-    this.dropDocs(t);
+    if (((this.flags[t] as number) & HAS_DOCS) !== 0) this.dropDocs(t);
     this.docsTaken = false;
     this.pos++;
     this.prevEnd = this.ends[t] as number;
@@ -151,9 +151,6 @@ export class Parser {
   }
   private atEof(): boolean {
     return this.pos >= this.last;
-  }
-  private isPunct(ch: string): boolean {
-    return this.codes[this.pos] === ch.charCodeAt(0);
   }
   private isIdent(word?: string): boolean {
     if ((this.kinds[this.pos] as T) !== T.Ident) return false;
@@ -172,7 +169,7 @@ export class Parser {
     this.fail('E010', t, `expecting: ${expected} instead got: ${this.describe(t)}`);
   }
   private expectPunct(ch: string): Token {
-    if (!this.isPunct(ch)) this.unexpected(ch);
+    if (this.codes[this.pos] !== ch.charCodeAt(0)) this.unexpected(ch);
     return this.next();
   }
   private expectIdent(): Name {
@@ -418,12 +415,13 @@ export class Parser {
   private parseType(): TypeExpr {
     const t = this.tok;
     if ((this.kinds[t] as T) === T.Ident) {
-      const scalar = SCALARS.get(this.textOf(t));
+      const text = this.textOf(t);
+      const scalar = SCALARS.get(text);
       if (scalar !== undefined) {
         this.next();
         return new ScalarTypeNode(scalar, this.file, this.starts[t] as number, this.ends[t] as number);
       }
-      if (this.textOf(t) === 'string') {
+      if (text === 'string') {
         this.next();
         return { kind: 'string', span: this.span(t) };
       }

@@ -449,6 +449,26 @@ export class Resolver {
 
     field.docs = d.docs;
     field.attrs = this.parseMetadata(d.attributes);
+    // Most fields have no attributes: their checks are skipped as a whole (a cold start pays
+    // for every Map lookup).
+    if (field.attrs.size === 0) {
+      const defStrOrVec = (type.base === 'String' || isVector(type)) &&
+        (field.def.kind === 'string' || field.def.kind === 'emptyVector');
+      field.optional = sd.fixed ? false : isScalar(type.base) ? field.def.kind === 'null' : !defStrOrVec;
+      if (field.def.kind === 'null') {
+        this.features.add('OptionalScalars');
+        if (sd.fixed) this.err('E096', field.span, 'Optional scalars are not supported in structs.');
+      }
+      if (type.enumDef && type.base !== 'Union' && !isSeries(type)) this.checkEnumDefault(field, type.enumDef, d);
+      if (typefield && isVector(typefield.type)) typefield.optional = field.optional;
+      return;
+    }
+    this.fieldAttributes(sd, field, typefield, type, d);
+  }
+
+  /** The checks and effects of a field's attributes (id, key, required, deprecated, hash, ...). */
+  private fieldAttributes(sd: SDef, field: FDef, typefield: FDef | undefined, type: RType, d: FieldDecl): void {
+    const name = field.name;
     // (no closure over `field`: it would allocate a context on every call)
     const attrs = field.attrs;
     field.deprecated = attrs.get('deprecated') !== undefined;
@@ -728,7 +748,8 @@ export class Resolver {
   }
 
   private assignIds(sd: SDef): void {
-    const withId = sd.fields.filter((f) => f.attrs.has('id')).length;
+    let withId = 0;
+    for (const f of sd.fields) if (f.attrs.size !== 0 && f.attrs.has('id')) withId++;
     if (withId === 0 || sd.fields.length === 0) return;
     if (withId !== sd.fields.length) {
       const missing = sd.fields.find((f) => !f.attrs.has('id') && !f.synthetic) ?? sd.fields[0] as FDef;
@@ -760,13 +781,16 @@ export class Resolver {
   }
 
   private checkClashes(sd: SDef): void {
-    const rules = CLASH_RULES;
-    for (const [suffix, pred] of rules) {
-      for (const f of sd.fields) {
-        if (f.name.length > suffix.length && f.name.endsWith(suffix) && f.type.base !== 'UType' && !f.synthetic) {
-          const other = this.fieldByName(sd, f.name.slice(0, -suffix.length));
+    for (const f of sd.fields) {
+      const name = f.name;
+      // Every suffix ends in e, h or r: most names are ruled out by their last letter.
+      const last = name.charCodeAt(name.length - 1);
+      if ((last !== 101 && last !== 104 && last !== 114) || f.type.base === 'UType' || f.synthetic) continue;
+      for (const [suffix, pred] of CLASH_RULES) {
+        if (name.length > suffix.length && name.endsWith(suffix)) {
+          const other = this.fieldByName(sd, name.slice(0, -suffix.length));
           if (other && pred(other.type)) {
-            this.err('E038', f.span, `Field ${f.name} would clash with generated functions for field ${other.name}`);
+            this.err('E038', f.span, `Field ${name} would clash with generated functions for field ${other.name}`);
           }
         }
       }

@@ -7,19 +7,26 @@ export class SourceFile {
    * and decodes string literals and doc comments itself.
    */
   readonly binary: boolean;
-  private readonly lineStarts: Int32Array;
+  /** Offsets where lines start; computed on first use (a clean `check` never needs them). */
+  private starts: Int32Array | undefined;
   private lastLine = 0;
 
   constructor(path: string, text: string, binary = false) {
     this.path = path;
     this.text = text;
     this.binary = binary;
+  }
+
+  private get lineStarts(): Int32Array {
+    if (this.starts !== undefined) return this.starts;
+    const text = this.text;
     let lines = 1;
     for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lines++;
     const starts = new Int32Array(lines);
     let k = 1;
     for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts[k++] = i + 1;
-    this.lineStarts = starts;
+    this.starts = starts;
+    return starts;
   }
 
   /** 1-based line and column (columns count UTF-16 code units, like editors do). */

@@ -1,5 +1,5 @@
 import type {
-  Attribute, Decl, DefaultExpr, EnumDecl, FieldDecl, Name, QName, ServiceDecl, TableDecl, TypeExpr,
+  Attribute, Decl, DefaultExpr, EnumDecl, EnumValueDecl, FieldDecl, Name, QName, ServiceDecl, TableDecl, TypeExpr,
 } from './ast.js';
 import type { DiagnosticCode } from './codes.js';
 import type { Reporter } from './diagnostics.js';
@@ -38,10 +38,21 @@ const BUILTIN_ATTRIBUTES = [
 
 /** Whether an earlier method of the same service has this method's name. */
 function declaredBefore(methods: ServiceDecl['methods'], m: ServiceDecl['methods'][number]): boolean {
-  for (const x of methods) {
+  for (let k = 0; k < methods.length; k++) {
+    const x = methods[k] as ServiceDecl['methods'][number];
     if (x === m) return false;
     if (x.name.text === m.name.text) return true;
   }
+  return false;
+}
+
+/** The enum value with this name (a loop, not find(): no closure on a cold path). */
+function valueNamed(vals: readonly EVal[], name: string): EVal | undefined {
+  for (let k = 0; k < vals.length; k++) if ((vals[k] as EVal).name === name) return vals[k];
+  return undefined;
+}
+function hasValue(vals: readonly EVal[], v: bigint): boolean {
+  for (let k = 0; k < vals.length; k++) if ((vals[k] as EVal).value === v) return true;
   return false;
 }
 
@@ -231,7 +242,8 @@ export class Resolver {
   private parseMetadata(list: readonly Attribute[]): Attrs {
     if (list.length === 0) return NO_ATTRS;
     const attrs = new Map<string, AttrVal>();
-    for (const a of list) {
+    for (let k = 0; k < list.length; k++) {
+      const a = list[k] as Attribute;
       if (!this.known.has(a.name.text)) {
         this.err('E080', a.name.span, `user define attributes must be declared before use: ${a.name.text}`);
         continue;
@@ -303,7 +315,8 @@ export class Resolver {
     def.fixed = fixed;
     def.docs = d.docs;
     def.attrs = this.parseMetadata(d.attributes);
-    for (const f of d.fields) this.declareField(def, f);
+    const fields = d.fields;
+    for (let k = 0; k < fields.length; k++) this.declareField(def, fields[k] as FieldDecl);
     if (fixed) {
       const fa = def.attrs.get('force_align');
       if (fa) {
@@ -322,7 +335,7 @@ export class Resolver {
       if (this.ctx.buildIr) sd.ir = this.objectIR(sd);
       // Later declarations only need the layout (size, alignment), not the field records: these
       // are recycled for the next table (they are the front end's most numerous temporaries).
-      for (const f of sd.fields) this.fdefPool.push(f);
+      for (let k = 0; k < sd.fields.length; k++) this.fdefPool.push(sd.fields[k] as FDef);
       sd.fields = [];
       sd.fieldNames = undefined;
       const q = qualifyWith(this.nsName, d.name.text);
@@ -387,7 +400,8 @@ export class Resolver {
   /** Small tables are scanned; large ones get a name index (fuzzed inputs have 100k fields). */
   private fieldByName(sd: SDef, name: string): FDef | undefined {
     if (sd.fieldNames !== undefined) return sd.fieldNames.get(name);
-    for (const f of sd.fields) if (f.name === name) return f;
+    const fields = sd.fields;
+    for (let k = 0; k < fields.length; k++) if ((fields[k] as FDef).name === name) return fields[k];
     return undefined;
   }
 
@@ -585,7 +599,7 @@ export class Resolver {
     if (field.def.kind === 'null' || e.bitFlags) return;
     const v = field.def.kind === 'integer' ? field.def.value : 0n;
     if (field.def.kind !== 'integer' && field.def.kind !== 'none') return;
-    if (!e.vals.some((ev) => ev.value === v)) {
+    if (!hasValue(e.vals, v)) {
       this.err('E071', d.default?.span ?? d.name.span,
         `default value of \`${v}\` for field \`${field.name}\` is not part of enum \`${e.shortName}\`.`);
     }
@@ -717,7 +731,7 @@ export class Resolver {
     for (const word of text.split(' ')) {
       let ev: EVal | undefined;
       if (t.enumDef) {
-        ev = t.enumDef.vals.find((v) => v.name === word);
+        ev = valueNamed(t.enumDef.vals, word);
       } else {
         const dot = word.indexOf('.');
         if (dot < 0) {
@@ -730,7 +744,7 @@ export class Resolver {
           this.err('E071', span, `unknown enum: ${enumName}`);
           return undefined;
         }
-        ev = e.vals.find((v) => v.name === word.slice(dot + 1));
+        ev = valueNamed(e.vals, word.slice(dot + 1));
       }
       if (!ev) {
         this.err('E071', span, `unknown enum value: ${word}`);
@@ -749,7 +763,10 @@ export class Resolver {
 
   private assignIds(sd: SDef): void {
     let withId = 0;
-    for (const f of sd.fields) if (f.attrs.size !== 0 && f.attrs.has('id')) withId++;
+    for (let k = 0; k < sd.fields.length; k++) {
+      const attrs = (sd.fields[k] as FDef).attrs;
+      if (attrs.size !== 0 && attrs.has('id')) withId++;
+    }
     if (withId === 0 || sd.fields.length === 0) return;
     if (withId !== sd.fields.length) {
       const missing = sd.fields.find((f) => !f.attrs.has('id') && !f.synthetic) ?? sd.fields[0] as FDef;
@@ -781,12 +798,14 @@ export class Resolver {
   }
 
   private checkClashes(sd: SDef): void {
-    for (const f of sd.fields) {
+    for (let k = 0; k < sd.fields.length; k++) {
+      const f = sd.fields[k] as FDef;
       const name = f.name;
       // Every suffix ends in e, h or r: most names are ruled out by their last letter.
       const last = name.charCodeAt(name.length - 1);
       if ((last !== 101 && last !== 104 && last !== 114) || f.type.base === 'UType' || f.synthetic) continue;
-      for (const [suffix, pred] of CLASH_RULES) {
+      for (let r = 0; r < CLASH_RULES.length; r++) {
+        const [suffix, pred] = CLASH_RULES[r] as (typeof CLASH_RULES)[number];
         if (name.length > suffix.length && name.endsWith(suffix)) {
           const other = this.fieldByName(sd, name.slice(0, -suffix.length));
           if (other && pred(other.type)) {
@@ -845,7 +864,8 @@ export class Resolver {
     }
     // Duplicate names: a set only for big enums (the usual handful is scanned).
     const names = d.values.length > 16 ? new Set(e.vals.map((v) => v.name)) : undefined;
-    for (const vd of d.values) {
+    for (let k = 0; k < d.values.length; k++) {
+      const vd = d.values[k] as EnumValueDecl;
       const last = e.vals[e.vals.length - 1];
       let value = last ? last.value + 1n : 0n;
       let name = vd.name.text;
@@ -885,7 +905,7 @@ export class Resolver {
         this.err('E060', vd.name.span, `enum value does not fit, "${value - 1n} + 1" out of [${lo}; ${hi}]`);
         continue;
       }
-      if (names !== undefined ? names.has(name) : e.vals.some((x) => x.name === name)) {
+      if (names !== undefined ? names.has(name) : valueNamed(e.vals, name) !== undefined) {
         this.err(isUnion ? 'E036' : 'E034', vd.name.span, `enum value already exists: ${name}`);
         continue;
       }
@@ -932,7 +952,8 @@ export class Resolver {
     if (this.services.has(qualified)) this.err('E032', d.name.span, `service already exists: ${qualified}`);
     else this.services.set(qualified, svc);
     const callNames = d.methods.length > 16 ? new Set<string>() : undefined;
-    for (const m of d.methods) {
+    for (let k = 0; k < d.methods.length; k++) {
+      const m = d.methods[k] as ServiceDecl['methods'][number];
       const req = this.methodType(m.request);
       const resp = this.methodType(m.response);
       const attrs = this.parseMetadata(m.attributes);

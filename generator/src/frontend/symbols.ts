@@ -68,8 +68,8 @@ export class IndexedTable<V> {
     const keys = this.byLast.get(lastPart(name));
     if (keys === undefined) return undefined;
     if (enclosing !== undefined) {
-      for (const outer of enclosing) {
-        const v = this.getIn(outer, name);
+      for (let k = 0; k < enclosing.length; k++) {
+        const v = this.getIn(enclosing[k] as string, name);
         if (v !== undefined) return v;
       }
       return this.getIn('', name);

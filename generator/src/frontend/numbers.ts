@@ -39,8 +39,8 @@ export function intervalString(kind: IntKind): string {
 }
 
 export function fitsInt(v: bigint, kind: IntKind): boolean {
-  const [lo, hi] = INT_RANGES[kind];
-  return v >= lo && v <= hi;
+  const range = INT_RANGES[kind];
+  return v >= range[0] && v <= range[1];
 }
 
 const FLOAT_DEC = /^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;

@@ -84,9 +84,6 @@ export class Parser {
     this.ends = toks.ends;
   }
 
-  private get tok(): Token {
-    return this.pos;
-  }
   /** Identifier name, decoded string value, literal text of a number, or the punctuation. */
   private textOf(t: Token): string {
     if (((this.flags[t] as number) & HAS_VALUE) !== 0) return this.toks.values.get(t) as string;
@@ -164,7 +161,7 @@ export class Parser {
     throw new Bail();
   }
   private unexpected(expected: string): never {
-    const t = this.tok;
+    const t = this.pos;
     if ((this.kinds[t] as T) === T.Eof) this.fail('E011', t, `unexpected end of file, expecting: ${expected}`);
     this.fail('E010', t, `expecting: ${expected} instead got: ${this.describe(t)}`);
   }
@@ -182,6 +179,7 @@ export class Parser {
     return this.next();
   }
   private takeDocs(): readonly string[] {
+    if (((this.flags[this.pos] as number) & HAS_DOCS) === 0) return NONE;
     const block = this.docsOf(this.pos);
     if (block === undefined) return NONE;
     this.docsTaken = true;
@@ -238,7 +236,7 @@ export class Parser {
       }
       if (this.pos === before) this.next();
     }
-    if (this.atEof()) this.dropDocs(this.tok);
+    if (this.atEof()) this.dropDocs(this.pos);
     return undefined;
   }
 
@@ -247,7 +245,7 @@ export class Parser {
     let depth = 0;
     if (!progressed && !this.atEof()) this.next();
     while (!this.atEof()) {
-      const t = this.tok;
+      const t = this.pos;
       if ((this.kinds[t] as T) === T.Punct) {
         if (this.textOf(t) === '{') depth++;
         else if (this.textOf(t) === '}') {
@@ -276,7 +274,7 @@ export class Parser {
   }
 
   private parseDecl(): Decl {
-    const t = this.tok;
+    const t = this.pos;
     if ((this.kinds[t] as T) !== T.Ident) this.fail('E012', t, `declaration expected, got: ${this.describe(t)}`);
     switch (this.textOf(t)) {
       case 'namespace': {
@@ -369,7 +367,7 @@ export class Parser {
     let depth = 0;
     if (this.pos === before) this.next();
     while (!this.atEof()) {
-      const t = this.tok;
+      const t = this.pos;
       if ((this.kinds[t] as T) === T.Punct) {
         if (this.textOf(t) === '(' || this.textOf(t) === '[' || this.textOf(t) === '{') depth++;
         else if (this.textOf(t) === ')' || this.textOf(t) === ']') depth = Math.max(0, depth - 1);
@@ -390,7 +388,7 @@ export class Parser {
   }
 
   private parseField(): FieldDecl {
-    const docs = this.takeDocs();
+    const docs = ((this.flags[this.pos] as number) & HAS_DOCS) === 0 ? NONE : this.takeDocs();
     if ((this.kinds[this.pos] as T) !== T.Ident) this.unexpected('identifier');
     const n = this.next();
     const nameText = this.textOf(n);
@@ -413,7 +411,7 @@ export class Parser {
   }
 
   private parseType(): TypeExpr {
-    const t = this.tok;
+    const t = this.pos;
     if ((this.kinds[t] as T) === T.Ident) {
       const text = this.textOf(t);
       const scalar = SCALARS.get(text);
@@ -434,7 +432,7 @@ export class Parser {
       const element = this.parseType();
       if ((this.codes[this.pos] === 58 /* : */)) {
         this.next();
-        const len = this.tok;
+        const len = this.pos;
         let length = this.textOf(len);
         if ((this.kinds[len] as T) !== T.Integer) {
           // Reported here; the member is kept (length 1) so the struct is not reported as empty.
@@ -460,11 +458,11 @@ export class Parser {
   }
 
   private parseDefault(): DefaultExpr {
-    const t = this.tok;
+    const t = this.pos;
     if ((this.kinds[t] as T) === T.Punct && (this.textOf(t) === '+' || this.textOf(t) === '-')) {
       // Sign before a name: -inf, -nan, +infinity.
       this.next();
-      if ((this.kinds[this.pos] as T) !== T.Ident) this.fail('E072', this.tok, 'constant name expected after sign');
+      if ((this.kinds[this.pos] as T) !== T.Ident) this.fail('E072', this.pos, 'constant name expected after sign');
       const id = this.next();
       return { kind: 'ident', text: this.textOf(t) + this.textOf(id), span: { file: this.file, start: (this.starts[t] as number), end: (this.ends[id] as number) } };
     }
@@ -496,7 +494,7 @@ export class Parser {
       default:
         if ((this.codes[this.pos] === 91 /* [ */)) {
           this.next();
-          if (!(this.codes[this.pos] === 93 /* ] */)) this.fail('E075', this.tok, 'Expected `]` in vector default');
+          if (!(this.codes[this.pos] === 93 /* ] */)) this.fail('E075', this.pos, 'Expected `]` in vector default');
           this.next();
           return { kind: 'emptyVector', span: this.spanFrom(this.starts[t] as number) };
         }
@@ -509,7 +507,7 @@ export class Parser {
     const out: Attribute[] = [];
     this.next();
     for (;;) {
-      const t = this.tok;
+      const t = this.pos;
       if ((this.kinds[t] as T) !== T.Ident && (this.kinds[t] as T) !== T.String) {
         if ((this.kinds[t] as T) === T.Eof) this.unexpected('attribute name');
         this.fail('E010', t, `attribute name must be either identifier or string: ${this.describe(t)}`);
@@ -532,7 +530,7 @@ export class Parser {
   }
 
   private parseAttrValue(): AttrValue {
-    let t = this.tok;
+    let t = this.pos;
     if ((this.kinds[t] as T) === T.Punct && (this.textOf(t) === '+' || this.textOf(t) === '-') && (this.kinds[this.peek()] as T) === T.Ident) {
       this.fail('E081', t, 'attribute value must be an integer or a string');
     }
@@ -545,7 +543,7 @@ export class Parser {
       return new LiteralNode('float', this.textOf(t), this.file, this.starts[t] as number, this.ends[t] as number);
     }
     if ((this.kinds[t] as T) === T.Eof) this.unexpected('attribute value');
-    t = this.tok;
+    t = this.pos;
     this.fail('E081', t, `attribute value must be an integer or a string, got: ${this.describe(t)}`);
   }
 
@@ -561,7 +559,7 @@ export class Parser {
       underlying = this.parseType();
     }
     const attributes = this.parseMetadata();
-    const brace = this.tok;
+    const brace = this.pos;
     this.expectPunct('{');
     const values: EnumValueDecl[] = [];
     if (!(this.codes[this.pos] === 125 /* } */)) {
@@ -590,7 +588,7 @@ export class Parser {
     let value: EnumValueDecl['value'];
     if ((this.codes[this.pos] === 61 /* = */)) {
       this.next();
-      const v = this.tok;
+      const v = this.pos;
       if ((this.kinds[v] as T) !== T.Integer) this.unexpected('integer constant');
       this.next();
       value = { text: this.textOf(v), span: this.span(v) };
@@ -606,7 +604,7 @@ export class Parser {
     const attributes = this.parseMetadata();
     this.expectPunct('{');
     const methods: MethodDecl[] = [];
-    if ((this.codes[this.pos] === 125 /* } */)) this.fail('E051', this.tok, `rpc_service ${name.text} must declare at least one method`);
+    if ((this.codes[this.pos] === 125 /* } */)) this.fail('E051', this.pos, `rpc_service ${name.text} must declare at least one method`);
     do {
       if (this.atEof()) this.unexpected('}');
       const before = this.pos;

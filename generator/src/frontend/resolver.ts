@@ -61,10 +61,14 @@ function isSortedByValue(vals: readonly EVal[]): boolean {
   return true;
 }
 /** Generated accessor suffixes per kind (flatc's CheckClash). */
-const CLASH_RULES: ReadonlyArray<readonly [string, (t: RType) => boolean]> = [
-  ['_type', (t) => t.base === 'Union'], ['Type', (t) => t.base === 'Union'],
-  ['_length', (t) => isVector(t)], ['Length', (t) => isVector(t)],
-  ['_byte_vector', (t) => t.base === 'String'], ['ByteVector', (t) => t.base === 'String'],
+interface ClashRule {
+  readonly suffix: string;
+  readonly applies: (t: RType) => boolean;
+}
+const CLASH_RULES: readonly ClashRule[] = [
+  { suffix: '_type', applies: (t) => t.base === 'Union' }, { suffix: 'Type', applies: (t) => t.base === 'Union' },
+  { suffix: '_length', applies: (t) => isVector(t) }, { suffix: 'Length', applies: (t) => isVector(t) },
+  { suffix: '_byte_vector', applies: (t) => t.base === 'String' }, { suffix: 'ByteVector', applies: (t) => t.base === 'String' },
 ];
 function isLowerSnakeCase(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
@@ -805,10 +809,10 @@ export class Resolver {
       const last = name.charCodeAt(name.length - 1);
       if ((last !== 101 && last !== 104 && last !== 114) || f.type.base === 'UType' || f.synthetic) continue;
       for (let r = 0; r < CLASH_RULES.length; r++) {
-        const [suffix, pred] = CLASH_RULES[r] as (typeof CLASH_RULES)[number];
+        const { suffix, applies } = CLASH_RULES[r] as ClashRule;
         if (name.length > suffix.length && name.endsWith(suffix)) {
           const other = this.fieldByName(sd, name.slice(0, -suffix.length));
-          if (other && pred(other.type)) {
+          if (other && applies(other.type)) {
             this.err('E038', f.span, `Field ${name} would clash with generated functions for field ${other.name}`);
           }
         }
@@ -858,7 +862,8 @@ export class Resolver {
     this.enumList.push(e);
 
     const kind = INT_KIND[ub] as IntKind;
-    const [lo, hi] = INT_RANGES[kind];
+    const lo = INT_RANGES[kind][0];
+    const hi = INT_RANGES[kind][1];
     if (isUnion || d.values.length === 0) {
       e.vals.push({ name: 'NONE', value: 0n, attrs: NO_ATTRS, docs: NO_DOCS, span: d.name.span, valueSpan: d.name.span });
     }
@@ -1001,7 +1006,8 @@ export class Resolver {
   // ------------------------------------------------------------ whole-schema checks
 
   private finalChecks(suppressUndefined: (name: string) => boolean): void {
-    for (const sd of this.structList) {
+    for (let k = 0; k < this.structList.length; k++) {
+      const sd = this.structList[k] as SDef;
       if (sd.predecl && !suppressUndefined(sd.shortName)) {
         const laterEnum = this.enumDeclaredLater(sd);
         if (laterEnum !== undefined) {
@@ -1012,13 +1018,15 @@ export class Resolver {
         }
       }
     }
-    for (const c of this.pendingCalls) {
-      for (const [sd, q] of [[c.request, c.reqName], [c.response, c.respName]] as const) {
-        if (!sd.predecl && sd.fixed) {
-          this.err('E045', q.span, `rpc request and response types must be tables: ${q.text} is a struct`);
-        }
-      }
+    for (let k = 0; k < this.pendingCalls.length; k++) {
+      const c = this.pendingCalls[k] as CallDef;
+      if (!c.request.predecl && c.request.fixed) this.structCall(c.reqName);
+      if (!c.response.predecl && c.response.fixed) this.structCall(c.respName);
     }
+  }
+
+  private structCall(q: QName): void {
+    this.err('E045', q.span, `rpc request and response types must be tables: ${q.text} is a struct`);
   }
 
   /** The enum/union a forward reference would have found, had it been declared before the use. */

@@ -318,6 +318,13 @@ export class Lexer {
       return end;
     }
     if (c === 34 || c === 39) {
+      // The usual literal (printable ASCII, no escapes) is its own source text; anything else
+      // goes through lexString, which decodes escapes and reports what is wrong.
+      const close = src.indexOf(c === 34 ? '"' : "'", i + 1);
+      if (close > 0 && isPlainAscii(src, i + 1, close)) {
+        this.push(T.String, src.slice(i + 1, close), i, close + 1);
+        return close + 1;
+      }
       // An unterminated string produces no token: the loop then continues.
       return lexString(src, i, this.file, this.reporter, this.binary, this);
     }
@@ -352,6 +359,15 @@ export class Lexer {
     while (i < n && isJunk(src.charCodeAt(i))) i++;
     return i;
   }
+}
+
+/** Every character in [from, to) is printable ASCII other than a backslash. */
+function isPlainAscii(src: string, from: number, to: number): boolean {
+  for (let k = from; k < to; k++) {
+    const e = src.charCodeAt(k);
+    if (e < 32 || e > 126 || e === 92) return false;
+  }
+  return true;
 }
 
 /** `+`, `-` or `.` that the slow path must look at: a sign (of a number or before a name) or a leading-dot number. */

@@ -108,6 +108,16 @@ export class Parser {
     return s;
   }
 
+  /** Text of an identifier token (no stored value): the shared name string. */
+  private identText(t: Token): string {
+    if (((this.flags[t] as number) & HAS_VALUE) !== 0) return this.toks.values.get(t) as string;
+    const s = this.src.slice(this.starts[t] as number, this.ends[t] as number);
+    const seen = this.names.get(s);
+    if (seen !== undefined) return seen;
+    this.names.set(s, s);
+    return s;
+  }
+
   private trivialOf(t: Token): boolean {
     return ((this.flags[t] as number) & NON_TRIVIAL) === 0;
   }
@@ -137,6 +147,14 @@ export class Parser {
       );
     }
   }
+  /**
+   * next() for the usual token (no doc comment before it), written out at the hot call sites:
+   * a call per token is what a cold start pays most for. Returns false when next() must run.
+   */
+  private plain(t: Token): boolean {
+    return t < this.last && ((this.flags[t] as number) & HAS_DOCS) === 0;
+  }
+
   private next(): Token {
     const t = this.pos;
     if (t >= this.last) return t;
@@ -388,22 +406,37 @@ export class Parser {
   }
 
   private parseField(): FieldDecl {
-    const docs = ((this.flags[this.pos] as number) & HAS_DOCS) === 0 ? NONE : this.takeDocs();
-    if ((this.kinds[this.pos] as T) !== T.Ident) this.unexpected('identifier');
-    const n = this.next();
-    const nameText = this.textOf(n);
-    const nameStart = this.starts[n] as number;
-    const nameEnd = this.ends[n] as number;
-    this.expectPunct(':');
+    const codes = this.codes;
+    const ends = this.ends;
+    const n = this.pos;
+    const docs = ((this.flags[n] as number) & HAS_DOCS) === 0 ? NONE : this.takeDocs();
+    if ((this.kinds[n] as T) !== T.Ident) this.unexpected('identifier');
+    const nameText = this.identText(n);
+    // name ':' (the usual tokens advanced in place; see plain())
+    if (n < this.last) {
+      this.docsTaken = false;
+      this.pos = n + 1;
+      this.prevEnd = ends[n] as number;
+    }
+    let t = this.pos;
+    if (codes[t] === 58 /* : */ && this.plain(t)) {
+      this.pos = t + 1;
+      this.prevEnd = ends[t] as number;
+    } else this.expectPunct(':');
     const type = this.parseType();
     let def: DefaultExpr | undefined;
-    if ((this.codes[this.pos] === 61 /* = */)) {
+    if (codes[this.pos] === 61 /* = */) {
       this.next();
       def = this.parseDefault();
     }
-    const attributes = this.parseMetadata();
-    this.expectPunct(';');
-    return new FieldNode(nameText, this.file, nameStart, nameEnd, type, def, attributes, docs);
+    const attributes = codes[this.pos] === 40 /* ( */ ? this.parseMetadata() : NONE;
+    t = this.pos;
+    if (codes[t] === 59 /* ; */ && this.plain(t)) {
+      this.pos = t + 1;
+      this.prevEnd = ends[t] as number;
+      this.docsTaken = false;
+    } else this.expectPunct(';');
+    return new FieldNode(nameText, this.file, this.starts[n] as number, ends[n] as number, type, def, attributes, docs);
   }
 
   private enter(t: Token): void {
@@ -413,15 +446,17 @@ export class Parser {
   private parseType(): TypeExpr {
     const t = this.pos;
     if ((this.kinds[t] as T) === T.Ident) {
-      const text = this.textOf(t);
+      const text = this.identText(t);
       const scalar = SCALARS.get(text);
-      if (scalar !== undefined) {
-        this.next();
-        return new ScalarTypeNode(scalar, this.file, this.starts[t] as number, this.ends[t] as number);
-      }
-      if (text === 'string') {
-        this.next();
-        return { kind: 'string', span: this.span(t) };
+      if (scalar !== undefined || text === 'string') {
+        if (this.plain(t)) {
+          this.pos = t + 1;
+          this.prevEnd = this.ends[t] as number;
+          this.docsTaken = false;
+        } else this.next();
+        return scalar !== undefined
+          ? new ScalarTypeNode(scalar, this.file, this.starts[t] as number, this.ends[t] as number)
+          : { kind: 'string', span: this.span(t) };
       }
       const name = this.parseQName();
       return { kind: 'named', name, span: name.span };

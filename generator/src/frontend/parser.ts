@@ -370,7 +370,7 @@ export class Parser {
       if (this.atEof()) this.unexpected('}');
       const before = this.pos;
       try {
-        fields.push(this.parseField());
+        fields.push(this.simpleField() ?? this.parseField());
       } catch (e) {
         if (!(e instanceof Bail)) throw e;
         this.recoverField(before);
@@ -378,6 +378,82 @@ export class Parser {
     }
     this.next();
     return { kind: this.textOf(kw) as 'table' | 'struct', name, attributes, fields, docs, span: this.spanFrom(this.starts[kw] as number) };
+  }
+
+  /**
+   * The usual field (`name: T;`, `name: [T];`, `name: T = literal (attrs);`, T a plain name)
+   * read straight off the token arrays, producing exactly what parseField() would. Anything else
+   * (qualified or fixed-array types, signed or string defaults, calls, doc comments inside the
+   * field) is left to parseField(): nothing is consumed then and undefined is returned.
+   * Written for a cold start, where each call per token costs more than the token's own work.
+   */
+  private simpleField(): FieldDecl | undefined {
+    const kinds = this.kinds;
+    const codes = this.codes;
+    const flags = this.flags;
+    const starts = this.starts;
+    const ends = this.ends;
+    const p = this.pos;
+    // name ':'
+    if ((kinds[p] as T) !== T.Ident || ((flags[p] as number) & HAS_VALUE) !== 0 || codes[p + 1] !== 58) return undefined;
+    if (((flags[p + 1] as number) & HAS_DOCS) !== 0) return undefined;
+    // T or [T], T one plain name
+    let q = p + 2;
+    const vector = codes[q] === 91; /* [ */
+    if (vector) {
+      if (((flags[q] as number) & HAS_DOCS) !== 0) return undefined;
+      q++;
+    }
+    const tt = q;
+    if ((kinds[tt] as T) !== T.Ident || ((flags[tt] as number) & (HAS_VALUE | HAS_DOCS)) !== 0 || codes[tt + 1] === 46 /* . */) {
+      return undefined;
+    }
+    q++;
+    if (vector) {
+      if (codes[q] !== 93 /* ] */ || ((flags[q] as number) & HAS_DOCS) !== 0) return undefined;
+      q++;
+    }
+    // '=' literal: an unsigned number or a name that is not a call
+    let dt = -1;
+    if (codes[q] === 61 /* = */) {
+      dt = q + 1;
+      const k = kinds[dt] as T;
+      if ((k !== T.Integer && k !== T.Float && k !== T.Ident) || ((flags[q] as number) & HAS_DOCS) !== 0 ||
+        ((flags[dt] as number) & (HAS_VALUE | HAS_DOCS)) !== 0) return undefined;
+      if (k === T.Ident && codes[dt + 1] === 40 /* ( */ && starts[dt + 1] === ends[dt]) return undefined;
+      q = dt + 1;
+    }
+    // Committed: the tokens p .. q-1 are consumed.
+    const docs = ((flags[p] as number) & HAS_DOCS) === 0 ? NONE : this.takeDocs();
+    const file = this.file;
+    const nameText = this.identText(p);
+    const typeText = this.identText(tt);
+    const scalar = SCALARS.get(typeText);
+    let type: TypeExpr;
+    if (scalar !== undefined) type = new ScalarTypeNode(scalar, file, starts[tt] as number, ends[tt] as number);
+    else if (typeText === 'string') type = { kind: 'string', span: { file, start: starts[tt] as number, end: ends[tt] as number } };
+    else {
+      const name = new NameNode(typeText, file, starts[tt] as number, ends[tt] as number);
+      type = { kind: 'named', name, span: name };
+    }
+    if (vector) type = { kind: 'vector', element: type, span: { file, start: starts[p + 2] as number, end: ends[tt + 1] as number } };
+    let def: DefaultExpr | undefined;
+    if (dt >= 0) {
+      const k = kinds[dt] as T;
+      def = k === T.Ident
+        ? new LiteralNode('ident', this.identText(dt), file, starts[dt] as number, ends[dt] as number)
+        : new LiteralNode(k === T.Integer ? 'int' : 'float', this.src.slice(starts[dt] as number, ends[dt] as number), file, starts[dt] as number, ends[dt] as number);
+    }
+    this.pos = q;
+    this.prevEnd = ends[q - 1] as number;
+    this.docsTaken = false;
+    const attributes = codes[q] === 40 /* ( */ ? this.parseMetadata() : NONE;
+    const t = this.pos;
+    if (codes[t] === 59 /* ; */ && this.plain(t)) {
+      this.pos = t + 1;
+      this.prevEnd = ends[t] as number;
+    } else this.expectPunct(';');
+    return new FieldNode(nameText, file, starts[p] as number, ends[p] as number, type, def, attributes, docs);
   }
 
   /** Skip to after the field's `;`, or stop before the body's `}`. */

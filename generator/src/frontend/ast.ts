@@ -125,61 +125,88 @@ export interface IncludeDecl {
 
 
 // Frequent nodes are their own span: one object instead of two (the front end is allocation-bound).
+// They are plain constructors assigning every property: no getters and no class-field initializers,
+// each of which is an extra call per node until V8 optimizes (a cold `hms-gen check` never gets there).
 
 /** A name, simple or dotted (`A.B.C` is one node: the resolver never needs the parts). */
 export class NameNode implements Name, QName {
-  constructor(
-    readonly text: string,
-    readonly file: SourceFile,
-    readonly start: number,
-    readonly end: number,
-  ) {}
-  /** The node itself (a plain field, not a getter: a getter is a call until V8 optimizes). */
-  readonly span: Span = this;
+  declare readonly text: string;
+  declare readonly file: SourceFile;
+  declare readonly start: number;
+  declare readonly end: number;
+  /** The node itself. */
+  declare readonly span: Span;
+  constructor(text: string, file: SourceFile, start: number, end: number) {
+    this.text = text;
+    this.file = file;
+    this.start = start;
+    this.end = end;
+    this.span = this;
+  }
 }
 
 export class ScalarTypeNode {
-  readonly kind = 'scalar';
-  constructor(
-    readonly scalar: ScalarName,
-    readonly file: SourceFile,
-    readonly start: number,
-    readonly end: number,
-  ) {}
-  /** The node itself (a plain field, not a getter: a getter is a call until V8 optimizes). */
-  readonly span: Span = this;
+  declare readonly kind: 'scalar';
+  declare readonly scalar: ScalarName;
+  declare readonly file: SourceFile;
+  declare readonly start: number;
+  declare readonly end: number;
+  declare readonly span: Span;
+  constructor(scalar: ScalarName, file: SourceFile, start: number, end: number) {
+    this.kind = 'scalar';
+    this.scalar = scalar;
+    this.file = file;
+    this.start = start;
+    this.end = end;
+    this.span = this;
+  }
 }
 
 /** Integer, float, identifier and string literals (defaults and attribute values). */
 export class LiteralNode<K extends 'int' | 'float' | 'ident' | 'string'> {
-  constructor(
-    readonly kind: K,
-    readonly text: string,
-    readonly file: SourceFile,
-    readonly start: number,
-    readonly end: number,
-    readonly trivial = true,
-  ) {}
-  /** The node itself (a plain field, not a getter: a getter is a call until V8 optimizes). */
-  readonly span: Span = this;
+  declare readonly kind: K;
+  declare readonly text: string;
+  declare readonly file: SourceFile;
+  declare readonly start: number;
+  declare readonly end: number;
+  declare readonly trivial: boolean;
+  declare readonly span: Span;
+  constructor(kind: K, text: string, file: SourceFile, start: number, end: number, trivial = true) {
+    this.kind = kind;
+    this.text = text;
+    this.file = file;
+    this.start = start;
+    this.end = end;
+    this.trivial = trivial;
+    this.span = this;
+  }
 }
 
 /** A field declaration that is also its own name node (the most numerous declaration). */
 export class FieldNode implements FieldDecl, Name {
-  readonly default: DefaultExpr | undefined;
+  declare readonly text: string;
+  declare readonly file: SourceFile;
+  declare readonly start: number;
+  declare readonly end: number;
+  declare readonly type: TypeExpr;
+  declare readonly default: DefaultExpr | undefined;
+  declare readonly attributes: readonly Attribute[];
+  declare readonly docs: readonly string[];
+  declare readonly name: Name;
+  declare readonly span: Span;
   constructor(
-    readonly text: string,
-    readonly file: SourceFile,
-    readonly start: number,
-    readonly end: number,
-    readonly type: TypeExpr,
-    defaultValue: DefaultExpr | undefined,
-    readonly attributes: readonly Attribute[],
-    readonly docs: readonly string[],
+    text: string, file: SourceFile, start: number, end: number, type: TypeExpr,
+    defaultValue: DefaultExpr | undefined, attributes: readonly Attribute[], docs: readonly string[],
   ) {
+    this.text = text;
+    this.file = file;
+    this.start = start;
+    this.end = end;
+    this.type = type;
     this.default = defaultValue;
+    this.attributes = attributes;
+    this.docs = docs;
+    this.name = this;
+    this.span = this;
   }
-  readonly name: Name = this;
-  /** The node itself (a plain field, not a getter: a getter is a call until V8 optimizes). */
-  readonly span: Span = this;
 }

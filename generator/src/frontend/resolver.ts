@@ -411,14 +411,16 @@ export class Resolver {
 
   private declareField(sd: SDef, d: FieldDecl): void {
     const name = d.name.text;
-    if (this.lookupCreateStruct(name, d.name.span, false)) {
+    // (a field name has no dots: the index of last name parts answers most names at once)
+    if (this.structs.hasLastPart(name) && this.lookupCreateStruct(name, d.name.span, false)) {
       this.err('E039', d.name.span, `field name can not be the same as table/struct name: ${name}`);
     }
     if (!isLowerSnakeCase(name) && /^[A-Za-z0-9_]+$/.test(name)) {
       // (names with illegal characters were already reported by the lexer)
       this.err('W001', d.name.span, `field names should be lowercase snake_case, got: ${name}`);
     }
-    const type = this.resolveType(d.type);
+    const te = d.type;
+    const type = te.kind === 'scalar' ? SCALAR_RTYPES[te.scalar] as RType : te.kind === 'string' ? STRING_RTYPE : this.resolveType(te);
     if (!type) return;
 
     if (sd.fixed) {
@@ -466,7 +468,7 @@ export class Resolver {
     if (d.default) this.fieldDefault(sd, field, d.default);
 
     field.docs = d.docs;
-    field.attrs = this.parseMetadata(d.attributes);
+    field.attrs = d.attributes.length === 0 ? NO_ATTRS : this.parseMetadata(d.attributes);
     // Most fields have no attributes: their checks are skipped as a whole (a cold start pays
     // for every Map lookup).
     if (field.attrs.size === 0) {

@@ -55,6 +55,10 @@ export class IndexedTable<V> {
       }
     }
   }
+  /** A key ends in `.name` or is `name` (`name` without dots). */
+  hasLastPart(name: string): boolean {
+    return this.byLast.has(name);
+  }
   mayHave(name: string): boolean {
     return this.byLast.has(lastPart(name));
   }

@@ -36,7 +36,13 @@ function load(withCache) {
 module.exports = { load };
 
 if (require.main === module) {
-  if (fs.existsSync(bundle)) {
+  if (process.argv[2] === 'generate') {
+    // Code generation is not part of the bundle (it would slow every `check`): it runs from the
+    // unbundled build, with its own dependencies (Handlebars).
+    import(pathToFileURL(path.join(dist, 'codegen', 'cli.js')).href).then((m) => {
+      process.exitCode = m.main(process.argv.slice(3));
+    });
+  } else if (fs.existsSync(bundle)) {
     process.exitCode = load(true).exports.run(process.argv.slice(2));
   } else {
     import(pathToFileURL(path.join(dist, 'cli', 'main.js')).href);

@@ -16,6 +16,7 @@ export const USAGE = `usage: hms-gen <command> [options] FILE...
 commands:
   check FILE...      validate schemas; exit 0 if valid, 1 on schema errors
   ir FILE            print the resolved IR as JSON (flatc reflection shape)
+  generate [FILE...] emit Rust and TypeScript code (see hms-gen generate --help)
 
 options:
   -I DIR             add an include search directory (repeatable; also -IDIR, --include DIR)
@@ -47,6 +48,7 @@ export function parseArgs(argv: readonly string[]): Args {
       if (command === undefined) {
         if (a === 'check' || a === 'ir') command = a;
         else if (a === 'help') command = 'help';
+        else if (a === 'generate') throw new UsageError('generate runs from the hms-gen command (bin/hms-gen.cjs), not through run()');
         else throw new UsageError(`unknown command: ${a} (expected check or ir)`);
       } else files.push(a);
       continue;

@@ -3,4 +3,10 @@
 // the bundled build with V8's code cache; both run the same `run`.
 import { run } from './run.js';
 
-process.exitCode = run(process.argv.slice(2));
+const argv = process.argv.slice(2);
+if (argv[0] === 'generate') {
+  const { main } = await import('../codegen/cli.js');
+  process.exitCode = main(argv.slice(1));
+} else {
+  process.exitCode = run(argv);
+}

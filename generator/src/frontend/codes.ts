@@ -93,6 +93,8 @@ const table = [
   ['E098', 'error', 'attribute only valid in another position'],
   // Limits
   ['E099', 'error', 'too many errors; stopped'],
+  // Code generation (hms-gen generate)
+  ['E200', 'error', 'construct not supported by the code generators'],
   // Warnings
   ['W001', 'warning', 'field name is not snake_case'],
   ['W002', 'warning', 'bit_flags on a signed underlying type'],

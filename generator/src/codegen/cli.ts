@@ -1,0 +1,122 @@
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { UsageError } from '../cli/args.js';
+import { BACKENDS } from './backends.js';
+import { generate } from './generate.js';
+import { LANGS, type Lang } from './output.js';
+import { defaultTemplatesDir } from './templates.js';
+
+export const GENERATE_USAGE = `usage: hms-gen generate [options] [FILE...]
+
+Emits Rust and TypeScript code for the contracts in FILE... (default: every idl/*.fbs, with -I idl)
+into the output directory, rewriting only files that changed.
+
+options:
+  --out DIR          output directory (default: generated)
+  -I DIR             add an include search directory (repeatable)
+  --lang LIST        comma-separated subset of rust,ts (default: all)
+  --check            write nothing; exit 1 and list the files that differ from what the schema produces
+  -h, --help         print this help
+
+exit codes: 0 ok (or up to date), 1 schema errors, unsupported constructs or stale output (--check), 2 usage errors`;
+
+interface GenerateArgs {
+  readonly files: string[];
+  readonly includePaths: string[];
+  readonly outDir: string;
+  readonly langs: Lang[];
+  readonly check: boolean;
+  readonly help: boolean;
+}
+
+export function parseGenerateArgs(argv: readonly string[]): GenerateArgs {
+  const files: string[] = [];
+  const includePaths: string[] = [];
+  let outDir = 'generated';
+  let langs: Lang[] = [...LANGS];
+  let check = false;
+  let help = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new UsageError(`option ${a} needs a value`);
+      return v;
+    };
+    if (!a.startsWith('-') || a === '-') files.push(a);
+    else if (a === '--out' || a === '-o') outDir = value();
+    else if (a.startsWith('--out=')) outDir = a.slice(6);
+    else if (a === '-I' || a === '--include') includePaths.push(value());
+    else if (a.startsWith('-I')) includePaths.push(a.slice(2));
+    else if (a === '--lang' || a.startsWith('--lang=')) {
+      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : value();
+      const parts = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+      for (const p of parts) {
+        if (!(LANGS as readonly string[]).includes(p)) throw new UsageError(`--lang: unknown language ${p} (expected rust or ts)`);
+      }
+      if (parts.length === 0) throw new UsageError('--lang needs at least one language');
+      langs = LANGS.filter((l) => parts.includes(l));
+    } else if (a === '--check') check = true;
+    else if (a === '--help' || a === '-h') help = true;
+    else throw new UsageError(`unknown option: ${a}`);
+  }
+  return { files, includePaths, outDir, langs, check, help };
+}
+
+/** `hms-gen generate ...`: returns the exit code. */
+export function main(argv: readonly string[]): number {
+  let args: GenerateArgs;
+  try {
+    args = parseGenerateArgs(argv);
+    if (args.help) {
+      process.stdout.write(`${GENERATE_USAGE}\n`);
+      return 0;
+    }
+    if (args.files.length === 0) {
+      // The contracts of this repository: every idl/*.fbs, included files resolved through idl/.
+      let names: string[];
+      try {
+        names = readdirSync('idl').filter((f) => f.endsWith('.fbs')).sort();
+      } catch {
+        throw new UsageError('no input files and no idl/ directory here');
+      }
+      args.files.push(...names.map((f) => `idl/${f}`));
+      if (args.includePaths.length === 0) args.includePaths.push('idl');
+    }
+    for (const f of args.files) {
+      if (!statSync(f, { throwIfNoEntry: false })?.isFile()) throw new UsageError(`cannot read file: ${f}`);
+    }
+    for (const d of args.includePaths) {
+      if (!statSync(d, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`include directory not found: ${d}`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`hms-gen: ${e.message}\nTry 'hms-gen generate --help'.\n`);
+      return 2;
+    }
+    throw e;
+  }
+  const r = generate({
+    files: args.files, includePaths: args.includePaths, outDir: args.outDir, langs: args.langs,
+    templatesDir: defaultTemplatesDir(), check: args.check, backends: BACKENDS,
+  });
+  if (r.rendered !== '') process.stderr.write(`${r.rendered}\n`);
+  if (r.kind !== 'done') {
+    process.stderr.write(`hms-gen: ${r.errorCount} error${r.errorCount === 1 ? '' : 's'}; nothing generated\n`);
+    return 1;
+  }
+  const { changed, missing, extra } = r.drift;
+  const stale = changed.length + missing.length + extra.length;
+  if (args.check) {
+    if (stale === 0) return 0;
+    const lines = [
+      ...changed.map((p) => `  changed  ${join(args.outDir, p)}`),
+      ...missing.map((p) => `  missing  ${join(args.outDir, p)}`),
+      ...extra.map((p) => `  extra    ${join(args.outDir, p)}`),
+    ];
+    process.stderr.write(`hms-gen: ${stale} generated file${stale === 1 ? ' is' : 's are'} stale (run \`hms-gen generate\`):\n${lines.join('\n')}\n`);
+    return 1;
+  }
+  process.stdout.write(`hms-gen: ${r.files} files in ${args.outDir}/, ${changed.length + missing.length} written, ${extra.length} removed\n`);
+  return 0;
+}

@@ -1,0 +1,64 @@
+import { readFileSync } from 'node:fs';
+import { renderDiagnostic, type Diagnostic } from '../frontend/diagnostics.js';
+import { VERSION } from '../version.js';
+import { UnsupportedError, type Backend, type EmitContext } from './backend.js';
+import { diff, OutputSet, write, type Drift, type Lang } from './output.js';
+import { planAll, PlanError } from './plan.js';
+import { loadSchemaSet } from './schema-set.js';
+import { Templates } from './templates.js';
+
+export interface GenerateOptions {
+  readonly files: readonly string[];
+  readonly includePaths: readonly string[];
+  readonly outDir: string;
+  readonly langs: readonly Lang[];
+  readonly templatesDir: string;
+  /** Compare with `outDir` instead of writing. */
+  readonly check: boolean;
+  readonly backends: readonly Backend[];
+}
+
+export type GenerateResult =
+  | { readonly kind: 'schema-errors'; readonly rendered: string; readonly errorCount: number }
+  | { readonly kind: 'unsupported'; readonly rendered: string; readonly errorCount: number }
+  | { readonly kind: 'done'; readonly drift: Drift; readonly files: number; readonly rendered: string; readonly out: OutputSet };
+
+/** Compiles the inputs, runs the selected backends and writes (or checks) the output directory. */
+export function generate(o: GenerateOptions): GenerateResult {
+  const loaded = loadSchemaSet(o.files, o.includePaths);
+  if (!loaded.set) return { kind: 'schema-errors', rendered: loaded.rendered, errorCount: loaded.errorCount };
+  const set = loaded.set;
+  const out = new OutputSet();
+  try {
+    const ctx: EmitContext = {
+      set, plans: planAll(set), out, templates: new Templates(o.templatesDir), version: VERSION, inputs: o.files,
+    };
+    for (const b of o.backends) if (o.langs.includes(b.lang)) b.emit(ctx);
+  } catch (e) {
+    const located = locate(e);
+    if (!located) throw e;
+    const d: Diagnostic = {
+      code: 'E200', severity: 'error', message: located.message, file: located.file, line: located.line,
+      column: located.column, length: 1,
+    };
+    const sources = new Map<string, string>();
+    try {
+      sources.set(d.file, readFileSync(d.file, 'utf8'));
+    } catch {
+      // rendered without the source line
+    }
+    const rendered = [loaded.rendered, renderDiagnostic(d, sources)].filter((s) => s !== '').join('\n');
+    return { kind: 'unsupported', rendered, errorCount: 1 };
+  }
+  const drift = o.check ? diff(out, o.outDir, o.langs) : write(out, o.outDir, o.langs);
+  return { kind: 'done', drift, files: out.size, rendered: loaded.rendered, out };
+}
+
+function locate(e: unknown): { file: string; line: number; column: number; message: string } | undefined {
+  if (e instanceof UnsupportedError) return { ...e.location, message: e.message };
+  if (e instanceof PlanError) {
+    const loc = e.field?.location ?? e.object.location;
+    return { ...loc, message: `${e.object.name}${e.field ? `.${e.field.name}` : ''}: ${e.message}` };
+  }
+  return undefined;
+}

@@ -1,0 +1,108 @@
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, sep } from 'node:path';
+
+/** Languages hms-gen emits, each into its own subdirectory of the output directory. */
+export type Lang = 'rust' | 'ts';
+export const LANGS: readonly Lang[] = ['rust', 'ts'];
+
+/**
+ * The files one `generate` run produces, by path relative to the output directory (always with
+ * `/`). Emitters add files; `write` and `check` compare them with what is on disk.
+ */
+export class OutputSet {
+  private readonly files = new Map<string, string>();
+
+  add(path: string, content: string): void {
+    if (this.files.has(path)) throw new Error(`two emitters produced ${path}`);
+    this.files.set(path, content);
+  }
+
+  get(path: string): string | undefined {
+    return this.files.get(path);
+  }
+
+  set(path: string, content: string): void {
+    this.files.set(path, content);
+  }
+
+  paths(): string[] {
+    return [...this.files.keys()].sort();
+  }
+
+  get size(): number {
+    return this.files.size;
+  }
+}
+
+export interface Drift {
+  /** Files whose content differs from what the schema produces. */
+  readonly changed: readonly string[];
+  /** Files the schema produces that do not exist. */
+  readonly missing: readonly string[];
+  /** Files under a generated language directory that the schema no longer produces. */
+  readonly extra: readonly string[];
+}
+
+function filesUnder(root: string, dir: string): string[] {
+  const out: string[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync(join(root, dir));
+  } catch {
+    return out;
+  }
+  for (const e of entries) {
+    const rel = `${dir}/${e}`;
+    const st = statSync(join(root, rel));
+    if (st.isDirectory()) out.push(...filesUnder(root, rel));
+    else out.push(rel);
+  }
+  return out;
+}
+
+function readOrUndefined(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Compares the set with `outDir`; `langs` are the language directories this run owns. */
+export function diff(out: OutputSet, outDir: string, langs: readonly Lang[]): Drift {
+  const changed: string[] = [];
+  const missing: string[] = [];
+  for (const p of out.paths()) {
+    const disk = readOrUndefined(join(outDir, p));
+    if (disk === undefined) missing.push(p);
+    else if (disk !== out.get(p)) changed.push(p);
+  }
+  const produced = new Set(out.paths());
+  const extra: string[] = [];
+  for (const lang of langs) for (const f of filesUnder(outDir, lang)) if (!produced.has(f)) extra.push(f);
+  return { changed, missing, extra: extra.sort() };
+}
+
+/**
+ * Writes what changed (and only that, so build tools watching `generated/` see no churn) and
+ * deletes leftovers of a previous schema in the owned language directories. Returns the drift
+ * that was repaired.
+ */
+export function write(out: OutputSet, outDir: string, langs: readonly Lang[]): Drift {
+  const d = diff(out, outDir, langs);
+  for (const p of [...d.changed, ...d.missing]) {
+    const target = join(outDir, p);
+    mkdirSync(dirname(target), { recursive: true });
+    // Write to a sibling and rename: a reader (or a crash) never sees half a file.
+    const tmp = `${target}.hms-gen-tmp`;
+    writeFileSync(tmp, out.get(p) as string);
+    renameSync(tmp, target);
+  }
+  for (const p of d.extra) rmSync(join(outDir, p), { force: true });
+  return d;
+}
+
+/** `a/b/c` for a relative path on any platform. */
+export function slashPath(from: string, to: string): string {
+  return relative(from, to).split(sep).join('/');
+}

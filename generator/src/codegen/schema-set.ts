@@ -1,0 +1,79 @@
+import { compileFile } from '../frontend/compile.js';
+import { renderDiagnostic, type Diagnostic } from '../frontend/diagnostics.js';
+import { toJson, toReflection } from '../ir/reflection.js';
+import type { EnumDef, ObjectDef, Schema, Service } from '../ir/model.js';
+import { fnv1a64Hex } from './hash.js';
+
+/**
+ * The contracts a `generate` run covers: several main files (each `.fbs` of `idl/` is compiled on
+ * its own, as flatc does), merged by qualified name. A declaration reached from several main files
+ * (hms/common.fbs is included by every agent schema) is the same declaration and appears once.
+ */
+export interface SchemaSet {
+  readonly objects: readonly ObjectDef[];
+  readonly enums: readonly EnumDef[];
+  readonly services: readonly Service[];
+  /** Every main file's schema, in input order. */
+  readonly schemas: readonly Schema[];
+  /** FNV-1a 64 (hex) of the canonical IR of every input: the stamp's schema hash. */
+  readonly hash: string;
+  readonly objectByName: ReadonlyMap<string, ObjectDef>;
+  readonly enumByName: ReadonlyMap<string, EnumDef>;
+}
+
+export interface LoadResult {
+  readonly set: SchemaSet | undefined;
+  readonly diagnostics: readonly Diagnostic[];
+  /** Rendered diagnostics (errors and warnings), ready to print. */
+  readonly rendered: string;
+  readonly errorCount: number;
+}
+
+/** Compiles every input and merges them; no set when any input has errors. */
+export function loadSchemaSet(files: readonly string[], includePaths: readonly string[]): LoadResult {
+  const diagnostics: Diagnostic[] = [];
+  const rendered: string[] = [];
+  const seen = new Set<string>();
+  const schemas: Schema[] = [];
+  let errorCount = 0;
+  for (const f of files) {
+    const r = compileFile(f, { includePaths });
+    for (const d of r.diagnostics) {
+      const key = `${d.file}:${d.line}:${d.column}:${d.code}:${d.message}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      diagnostics.push(d);
+      rendered.push(renderDiagnostic(d, r.sources));
+    }
+    errorCount += r.errorCount;
+    if (r.schema) schemas.push(r.schema);
+  }
+  const text = rendered.join('\n');
+  if (errorCount > 0) return { set: undefined, diagnostics, rendered: text, errorCount };
+  return { set: mergeSchemas(schemas), diagnostics, rendered: text, errorCount };
+}
+
+export function mergeSchemas(schemas: readonly Schema[]): SchemaSet {
+  const objectByName = new Map<string, ObjectDef>();
+  const enumByName = new Map<string, EnumDef>();
+  const serviceByName = new Map<string, Service>();
+  for (const s of schemas) {
+    for (const o of s.objects) if (!objectByName.has(o.name)) objectByName.set(o.name, o);
+    for (const e of s.enums) if (!enumByName.has(e.name)) enumByName.set(e.name, e);
+    for (const v of s.services) if (!serviceByName.has(v.name)) serviceByName.set(v.name, v);
+  }
+  const byName = <T extends { readonly name: string }>(m: ReadonlyMap<string, T>): T[] =>
+    [...m.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  // The hash covers what the generated code depends on: the reflection JSON of every input (types,
+  // layouts, ids, defaults, docs, services), in input order.
+  const hash = fnv1a64Hex(schemas.map((s) => toJson(toReflection(s))).join('\n'));
+  return {
+    objects: byName(objectByName),
+    enums: byName(enumByName),
+    services: byName(serviceByName),
+    schemas,
+    hash,
+    objectByName,
+    enumByName,
+  };
+}

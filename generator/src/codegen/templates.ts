@@ -1,0 +1,33 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Handlebars from 'handlebars';
+
+/**
+ * The Handlebars templates of `templates/` (file skeletons and repeated item shapes, named in their
+ * target language: `ts/module.ts.hbs`). Templates only lay out text the emitters computed from the
+ * IR: every value arrives already named and escaped for its language, and they are compiled with
+ * `noEscape` because the output is code, not HTML.
+ */
+export class Templates {
+  private readonly cache = new Map<string, Handlebars.TemplateDelegate>();
+  private readonly hb = Handlebars.create();
+
+  constructor(readonly dir: string) {}
+
+  render(name: string, context: object): string {
+    let t = this.cache.get(name);
+    if (!t) {
+      const source = readFileSync(join(this.dir, name), 'utf8');
+      t = this.hb.compile(source, { noEscape: true, strict: true });
+      this.cache.set(name, t);
+    }
+    return t(context);
+  }
+}
+
+/** `templates/` of this checkout or package: beside `generator/`, found from this module's location. */
+export function defaultTemplatesDir(): string {
+  // dist/codegen/templates.js or src/codegen/templates.ts → ../../../templates
+  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'templates');
+}

@@ -283,7 +283,8 @@ meta('at least 90 single-rule cases and 3 multi-error cases, well named', () => 
 
 meta('every code in the catalogue is exercised', () => {
   const covered = new Set(ALL.flatMap((c) => c.expects.map((e) => e.code)));
-  const missing = [...CODES.keys()].filter((code) => !covered.has(code));
+  // Code-generation errors (E2xx) come from `hms-gen generate`: tests/generate.test.ts covers them.
+  const missing = [...CODES.keys()].filter((code) => !code.startsWith('E2') && !covered.has(code));
   assert.equal(missing, [], `codes without a negative case: ${missing.join(', ')}`);
 });
 

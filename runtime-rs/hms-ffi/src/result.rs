@@ -114,10 +114,8 @@ mod tests {
         assert_eq!((len, place), (17, PLACE_ALLOCATED));
         let ptr = ptr as *mut u8;
         // SAFETY: `ptr` holds `len` initialised bytes delivered above.
-        assert_eq!(
-            unsafe { std::slice::from_raw_parts(ptr, len as usize) },
-            b"too long for four"
-        );
+        let delivered = unsafe { std::slice::from_raw_parts(ptr, len as usize) };
+        assert_eq!(delivered, b"too long for four");
         // SAFETY: delivered by `deliver` with PLACE_ALLOCATED, freed once.
         unsafe { free_buffer(ptr, len) };
         // SAFETY: null is documented as ignored.

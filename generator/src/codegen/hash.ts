@@ -15,12 +15,12 @@ export function fnv1a64(bytes: Uint8Array): bigint {
   let hi = 0xcbf29ce4;
   let lo = 0x84222325;
   for (let i = 0; i < bytes.length; i++) {
-    lo ^= bytes[i] as number;
-    // (hi:lo) * 0x100000001b3 = (hi:lo) * 0x1b3 + (lo << 32)
+    lo = (lo ^ (bytes[i] as number)) >>> 0;
+    // (hi:lo) * 0x100000001b3 = (hi:lo) * 0x1b3 + lo * 2^40 (mod 2^64); every term stays below 2^53.
     const loMul = lo * 0x1b3;
     const carry = Math.floor(loMul / 0x100000000);
     const newLo = loMul >>> 0;
-    hi = (hi * 0x1b3 + carry + lo) >>> 0;
+    hi = (hi * 0x1b3 + carry + lo * 256) >>> 0;
     lo = newLo;
   }
   return ((BigInt(hi) << 32n) | BigInt(lo)) & MASK;

@@ -1,0 +1,200 @@
+import type { EnumDef, ObjectDef, RpcCall, Service, TypeRef } from '../ir/model.js';
+import { fnv1a64 } from './hash.js';
+import type { SchemaSet } from './schema-set.js';
+
+/**
+ * The agent ABI of docs/ffi-abi.md, described once. The Rust emitter renders the `extern "C"`
+ * signatures from it and the TypeScript emitter the koffi prototypes, so the two sides cannot
+ * disagree about a parameter's type, order or ownership.
+ */
+
+/** Version of docs/ffi-abi.md; `hms_abi_version()` returns it. */
+export const ABI_VERSION = 1;
+
+/**
+ * Version of the generated contracts (`hms_contract_version()`): the IDL has no version syntax, so
+ * the generator stamps 1.0 and the per-service checksums carry everything schema-specific.
+ */
+export const CONTRACT_VERSION = { major: 1, minor: 0 } as const;
+
+/** Size of the result record (docs/ffi-abi.md, "The result area"). */
+export const RESULT_RECORD_SIZE = 16;
+
+/** A parameter's role; each role has one spelling per language. */
+export type ParamRole =
+  | 'handle' // uint64_t agent handle
+  | 'u32' // a plain uint32_t
+  | 'bytesPtr' // const uint8_t *: borrowed input bytes, valid during the call
+  | 'len' // uint32_t length of the preceding bytesPtr
+  | 'outPtr' // uint8_t *: caller-owned scratch buffer for the result
+  | 'outCap' // uint32_t capacity of outPtr
+  | 'resultRecord' // uint8_t *: caller-owned 16-byte result record
+  | 'outHandle' // uint64_t *: where a new handle is written
+  | 'freePtr'; // uint8_t *: a buffer this library handed out, to free
+
+export interface AbiParam {
+  readonly name: string;
+  readonly role: ParamRole;
+}
+
+export type AbiReturn = 'status' | 'u32' | 'u64' | 'void';
+
+export interface AbiFunction {
+  /** The exported symbol. */
+  readonly name: string;
+  readonly doc: string;
+  readonly params: readonly AbiParam[];
+  readonly ret: AbiReturn;
+}
+
+const RESULT_PARAMS: readonly AbiParam[] = [
+  { name: 'out', role: 'outPtr' },
+  { name: 'out_cap', role: 'outCap' },
+  { name: 'res', role: 'resultRecord' },
+];
+
+/** Exports every agent library has, whatever its contracts. */
+export const COMMON_EXPORTS: readonly AbiFunction[] = [
+  { name: 'hms_abi_version', doc: 'Version of the ABI (docs/ffi-abi.md).', params: [], ret: 'u32' },
+  {
+    name: 'hms_contract_version', doc: 'Version of the generated contracts: `major << 16 | minor`.', params: [],
+    ret: 'u32',
+  },
+  {
+    name: 'hms_service_checksum',
+    doc: 'Checksum of the named service\'s contract (FNV-1a 64 of its layout); 0 for an unknown service.',
+    params: [{ name: 'name', role: 'bytesPtr' }, { name: 'name_len', role: 'len' }],
+    ret: 'u64',
+  },
+  {
+    name: 'hms_agent_create',
+    doc: 'Creates an agent of the given type from its configuration bytes and writes its handle.',
+    params: [
+      { name: 'type_id', role: 'u32' }, { name: 'config', role: 'bytesPtr' }, { name: 'config_len', role: 'len' },
+      { name: 'out_handle', role: 'outHandle' }, ...RESULT_PARAMS,
+    ],
+    ret: 'status',
+  },
+  {
+    name: 'hms_agent_destroy', doc: 'Destroys an agent; its handle (and any copy of it) becomes invalid.',
+    params: [{ name: 'handle', role: 'handle' }], ret: 'status',
+  },
+  {
+    name: 'hms_agent_send_message', doc: 'Delivers an `hms.AgentMessage`; the result is the reply message.',
+    params: [{ name: 'handle', role: 'handle' }, { name: 'msg', role: 'bytesPtr' }, { name: 'msg_len', role: 'len' }, ...RESULT_PARAMS],
+    ret: 'status',
+  },
+  {
+    name: 'hms_agent_health', doc: 'The agent\'s `hms.AgentHealth`.',
+    params: [{ name: 'handle', role: 'handle' }, ...RESULT_PARAMS], ret: 'status',
+  },
+  {
+    name: 'hms_free_buffer', doc: 'Frees a result this library handed over (result record place 1).',
+    params: [{ name: 'ptr', role: 'freePtr' }, { name: 'len', role: 'len' }], ret: 'void',
+  },
+];
+
+/** The export of one rpc; `symbol` is the language-neutral snake_case name both emitters use. */
+export function rpcExport(symbol: string, call: RpcCall): AbiFunction {
+  return {
+    name: symbol,
+    doc: `\`${call.name}\`: \`${call.request}\` in, \`${call.response}\` out (or an \`hms.AgentError\`).`,
+    params: [{ name: 'handle', role: 'handle' }, { name: 'req', role: 'bytesPtr' }, { name: 'req_len', role: 'len' }, ...RESULT_PARAMS],
+    ret: 'status',
+  };
+}
+
+const C_TYPES: Readonly<Record<ParamRole, string>> = {
+  handle: 'uint64_t', u32: 'uint32_t', bytesPtr: 'const uint8_t *', len: 'uint32_t', outPtr: 'uint8_t *',
+  outCap: 'uint32_t', resultRecord: 'uint8_t *', outHandle: 'uint64_t *', freePtr: 'uint8_t *',
+};
+const C_RETURNS: Readonly<Record<AbiReturn, string>> = { status: 'int32_t', u32: 'uint32_t', u64: 'uint64_t', void: 'void' };
+
+/**
+ * The koffi prototype of a function (koffi parses C-like prototypes). Out-pointers are plain pointers:
+ * the binding passes preallocated typed arrays, the fastest form measured (ffi-koffi.md §4.1).
+ */
+export function koffiPrototype(f: AbiFunction): string {
+  const params = f.params.map((p) => `${C_TYPES[p.role]}${C_TYPES[p.role].endsWith('*') ? '' : ' '}${p.name}`);
+  return `${C_RETURNS[f.ret]} ${f.name}(${params.join(', ')})`;
+}
+
+const RUST_TYPES: Readonly<Record<ParamRole, string>> = {
+  handle: 'u64', u32: 'u32', bytesPtr: '*const u8', len: 'u32', outPtr: '*mut u8', outCap: 'u32',
+  resultRecord: '*mut u8', outHandle: '*mut u64', freePtr: '*mut u8',
+};
+const RUST_RETURNS: Readonly<Record<AbiReturn, string>> = { status: ' -> i32', u32: ' -> u32', u64: ' -> u64', void: '' };
+
+/** `name(a: T, ...) -> R` for a Rust `extern "C" fn`. */
+export function rustSignature(f: AbiFunction): string {
+  const params = f.params.map((p) => `${p.name}: ${RUST_TYPES[p.role]}`);
+  return `${f.name}(${params.join(', ')})${RUST_RETURNS[f.ret]}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Contract checksums
+
+function typeText(t: TypeRef): string {
+  return [t.base, t.element, t.object ?? '-', t.enum ?? '-', t.fixedLength].join('/');
+}
+
+function describeObject(o: ObjectDef): string[] {
+  const lines = [`${o.isStruct ? 'struct' : 'table'} ${o.name} size=${o.bytesize} align=${o.minalign}`];
+  for (const f of o.fields) {
+    const d = f.default;
+    const def = d.kind === 'integer' ? `int:${d.value}` : d.kind === 'float' ? `float:${d.value}` : d.kind === 'string' ? `str:${JSON.stringify(d.value)}` : d.kind;
+    lines.push(
+      `  field ${f.name} id=${f.id} offset=${f.offset} type=${typeText(f.type)} default=${def}` +
+        ` deprecated=${f.deprecated} required=${f.required} optional=${f.optional} key=${f.key}`,
+    );
+  }
+  return lines;
+}
+
+function describeEnum(e: EnumDef): string[] {
+  const lines = [`${e.isUnion ? 'union' : 'enum'} ${e.name} underlying=${typeText(e.underlying)} bit_flags=${e.bitFlags}`];
+  for (const v of e.values) lines.push(`  value ${v.name}=${v.value}${v.unionType ? ` type=${typeText(v.unionType)}` : ''}`);
+  return lines;
+}
+
+/**
+ * The canonical text a service checksum is computed from: its rpcs in order and the full layout of
+ * every type reachable from their requests and responses (docs excluded: they do not change bytes).
+ */
+export function serviceContractText(set: SchemaSet, service: Service): string {
+  const lines = [`service ${service.name}`];
+  for (const c of service.calls) lines.push(`  rpc ${c.name} ${c.request} -> ${c.response} streaming=${c.streaming}`);
+  const objects = new Set<string>();
+  const enums = new Set<string>();
+  const visitType = (t: TypeRef): void => {
+    if (t.object !== undefined) visitObject(t.object);
+    if (t.enum !== undefined && !enums.has(t.enum)) {
+      enums.add(t.enum);
+      const e = set.enumByName.get(t.enum);
+      for (const v of e?.values ?? []) if (v.unionType) visitType(v.unionType);
+    }
+  };
+  const visitObject = (name: string): void => {
+    if (objects.has(name)) return;
+    objects.add(name);
+    for (const f of set.objectByName.get(name)?.fields ?? []) visitType(f.type);
+  };
+  for (const c of service.calls) {
+    visitObject(c.request);
+    visitObject(c.response);
+  }
+  for (const n of [...objects].sort()) {
+    const o = set.objectByName.get(n);
+    if (o) lines.push(...describeObject(o));
+  }
+  for (const n of [...enums].sort()) {
+    const e = set.enumByName.get(n);
+    if (e) lines.push(...describeEnum(e));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** FNV-1a 64 of the service's canonical contract text. */
+export function serviceChecksum(set: SchemaSet, service: Service): bigint {
+  return fnv1a64(Buffer.from(serviceContractText(set, service), 'utf8'));
+}

@@ -1,0 +1,198 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { compileText } from '../generator/src/frontend/compile.js';
+import { COMMON_EXPORTS, koffiPrototype, rpcExport, rustSignature, serviceChecksum, serviceContractText } from '../generator/src/codegen/abi.js';
+import type { Backend } from '../generator/src/codegen/backend.js';
+import { stampText } from '../generator/src/codegen/backend.js';
+import { generate } from '../generator/src/codegen/generate.js';
+import { fnv1a64, fnv1a64Hex, fnv1a64Slow } from '../generator/src/codegen/hash.js';
+import { mergeSchemas } from '../generator/src/codegen/schema-set.js';
+import { CodeWriter, TsImports } from '../generator/src/codegen/writer.js';
+import { defaultTemplatesDir } from '../generator/src/codegen/templates.js';
+import type { Schema } from '../generator/src/ir/model.js';
+
+function schemaOf(text: string, file = 'mem.fbs'): Schema {
+  const r = compileText(file, text);
+  if (!r.schema) throw new Error(r.diagnostics.map((d) => `${d.line}:${d.column} ${d.message}`).join('\n'));
+  return r.schema;
+}
+
+const hash = suite('codegen: FNV-1a 64');
+hash('matches the published test vectors and the reference implementation', () => {
+  // Vectors from the FNV reference (and hms_ffi::fnv1a64's tests).
+  assert.is(fnv1a64Hex(''), 'cbf29ce484222325');
+  assert.is(fnv1a64Hex('a'), 'af63dc4c8601ec8c');
+  assert.is(fnv1a64Hex('foobar'), '85944171f73967e8');
+  for (let i = 0; i < 200; i++) {
+    const b = randomBytes(i * 7);
+    assert.is(fnv1a64(b), fnv1a64Slow(b));
+  }
+});
+hash.run();
+
+const abi = suite('codegen: ABI description');
+abi('renders the same function for koffi and for Rust', () => {
+  const create = COMMON_EXPORTS.find((f) => f.name === 'hms_agent_create');
+  assert.ok(create);
+  assert.is(
+    koffiPrototype(create),
+    'int32_t hms_agent_create(uint32_t type_id, const uint8_t *config, uint32_t config_len, uint64_t *out_handle, ' +
+      'uint8_t *out, uint32_t out_cap, uint8_t *res)',
+  );
+  assert.is(
+    rustSignature(create),
+    'hms_agent_create(type_id: u32, config: *const u8, config_len: u32, out_handle: *mut u64, out: *mut u8, ' +
+      'out_cap: u32, res: *mut u8) -> i32',
+  );
+  const free = COMMON_EXPORTS.find((f) => f.name === 'hms_free_buffer');
+  assert.ok(free);
+  assert.is(koffiPrototype(free), 'void hms_free_buffer(uint8_t *ptr, uint32_t len)');
+  assert.is(rustSignature(free), 'hms_free_buffer(ptr: *mut u8, len: u32)');
+});
+
+const SERVICE = `
+namespace t;
+/// docs do not count
+table Req { a: int; b: string; }
+table Resp { ok: bool = true; items: [Item]; }
+table Item { v: ushort; }
+rpc_service Svc { call(Req):Resp; }
+`;
+
+abi('service checksums cover the layout of every reachable type, not only names', () => {
+  const base = mergeSchemas([schemaOf(SERVICE)]);
+  const svc = base.services[0];
+  assert.ok(svc);
+  const sum = serviceChecksum(base, svc);
+  const text = serviceContractText(base, svc);
+  assert.match(text, 'table t.Item');
+  assert.match(text, 'rpc call t.Req -> t.Resp');
+  const variants: Record<string, string> = {
+    'nested field retyped': SERVICE.replace('v: ushort', 'v: uint'),
+    'field added': SERVICE.replace('a: int; b: string;', 'a: int; b: string; c: long;'),
+    'default changed': SERVICE.replace('= true', '= false'),
+    'rpc renamed': SERVICE.replace('call(Req)', 'invoke(Req)'),
+  };
+  for (const [what, text2] of Object.entries(variants)) {
+    const s2 = mergeSchemas([schemaOf(text2)]);
+    assert.is.not(serviceChecksum(s2, s2.services[0] as never), sum, what);
+  }
+  const docsOnly = mergeSchemas([schemaOf(SERVICE.replace('/// docs do not count', '/// other words'))]);
+  assert.is(serviceChecksum(docsOnly, docsOnly.services[0] as never), sum, 'documentation does not change bytes');
+  assert.is(rpcExport('hms_t_svc_call', svc.calls[0] as never).params.length, 6);
+});
+abi.run();
+
+const writer = suite('codegen: code writer');
+writer('indents blocks, trims trailing blank lines, renders imports sorted', () => {
+  const w = new CodeWriter('  ');
+  w.block('export function f() {', () => {
+    w.line('return 1;');
+  });
+  w.gap().gap().line('// end').line();
+  assert.is(w.toString(), 'export function f() {\n  return 1;\n}\n\n// end\n');
+  const imp = new TsImports();
+  imp.value('./b.js', 'B');
+  imp.type('./b.js', 'BType');
+  imp.namespace('flatbuffers', 'flatbuffers');
+  imp.type('./a.js', 'A');
+  assert.equal(imp.render(), [
+    "import * as flatbuffers from 'flatbuffers';",
+    "import type { A } from './a.js';",
+    "import { B, type BType } from './b.js';",
+  ]);
+});
+writer.run();
+
+/** A backend writing one file per table, for the output-set tests. */
+const fake: Backend = {
+  lang: 'ts',
+  emit(ctx) {
+    for (const o of ctx.set.objects) ctx.out.add(`ts/${o.shortName}.txt`, `// ${stampText(ctx)}\n${o.name}\n`);
+  },
+};
+
+const out = suite('codegen: output directory');
+function tempRepo(): { dir: string; schema: string; done: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'hms-generate-'));
+  const schema = join(dir, 'a.fbs');
+  writeFileSync(schema, 'namespace n;\ntable A { x: int; }\ntable B { y: string; }\n');
+  return { dir, schema, done: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+out('writes only what changed, reports drift, removes leftovers', () => {
+  const { dir, schema, done } = tempRepo();
+  try {
+    const outDir = join(dir, 'generated');
+    const opts = {
+      files: [schema], includePaths: [], outDir, langs: ['ts' as const], templatesDir: defaultTemplatesDir(),
+      backends: [fake],
+    };
+    const first = generate({ ...opts, check: true });
+    assert.is(first.kind, 'done');
+    if (first.kind !== 'done') return;
+    assert.equal(first.drift.missing, ['ts/A.txt', 'ts/B.txt']);
+    const written = generate({ ...opts, check: false });
+    assert.is(written.kind, 'done');
+    const a = join(outDir, 'ts', 'A.txt');
+    assert.match(readFileSync(a, 'utf8'), /^\/\/ Generated by hms-gen \d+\.\d+\.\d+ from .*a\.fbs \(schema fnv1a64 [0-9a-f]{16}\)\. Do not edit\.\n/);
+    const mtime = statSync(a).mtimeMs;
+    const again = generate({ ...opts, check: false });
+    if (again.kind !== 'done') throw new Error('expected done');
+    assert.equal([...again.drift.changed, ...again.drift.missing, ...again.drift.extra], [], 'nothing to do twice');
+    assert.is(statSync(a).mtimeMs, mtime, 'unchanged files are not rewritten');
+    writeFileSync(a, 'edited by hand\n');
+    mkdirSync(join(outDir, 'ts', 'old'), { recursive: true });
+    writeFileSync(join(outDir, 'ts', 'old', 'C.txt'), 'from an older schema\n');
+    const drift = generate({ ...opts, check: true });
+    if (drift.kind !== 'done') throw new Error('expected done');
+    assert.equal(drift.drift.changed, ['ts/A.txt']);
+    assert.equal(drift.drift.extra, ['ts/old/C.txt']);
+    generate({ ...opts, check: false });
+    const clean = generate({ ...opts, check: true });
+    if (clean.kind !== 'done') throw new Error('expected done');
+    assert.equal([...clean.drift.changed, ...clean.drift.missing, ...clean.drift.extra], []);
+  } finally {
+    done();
+  }
+});
+
+out('an unsupported construct is a located E200 and nothing is written', () => {
+  const { dir, done } = tempRepo();
+  try {
+    const schema = join(dir, 'v64.fbs');
+    writeFileSync(schema, 'namespace n;\ntable Big {\n  data: [ubyte] (vector64);\n}\n');
+    const r = generate({
+      files: [schema], includePaths: [], outDir: join(dir, 'generated'), langs: ['ts'], templatesDir: defaultTemplatesDir(),
+      backends: [fake], check: false,
+    });
+    assert.is(r.kind, 'unsupported');
+    if (r.kind !== 'unsupported') return;
+    assert.match(r.rendered, `${schema}:3:3: error[E200]: n.Big.data: 64-bit vectors (vector64) are not supported`);
+    assert.match(r.rendered, '3 |   data: [ubyte] (vector64);');
+    assert.not.ok(statSync(join(dir, 'generated'), { throwIfNoEntry: false }));
+  } finally {
+    done();
+  }
+});
+
+out('schema errors stop generation with the front end diagnostics', () => {
+  const { dir, done } = tempRepo();
+  try {
+    const schema = join(dir, 'bad.fbs');
+    writeFileSync(schema, 'table T { x: Missing; }\n');
+    const r = generate({
+      files: [schema], includePaths: [], outDir: join(dir, 'generated'), langs: ['ts'], templatesDir: defaultTemplatesDir(),
+      backends: [fake], check: false,
+    });
+    assert.is(r.kind, 'schema-errors');
+    if (r.kind === 'schema-errors') assert.match(r.rendered, 'error[E030]');
+  } finally {
+    done();
+  }
+});
+out.run();

@@ -1,8 +1,80 @@
-import type { Backend } from '../../codegen/backend.js';
+import { stampText, type Backend, type EmitContext } from '../../codegen/backend.js';
+import { emitEnumNewtype, emitUnionEnums } from './enums.js';
+import { rustfmt } from './format.js';
+import { RustNaming, modulePath } from './naming.js';
+import { StructEmitter } from './structs.js';
+import { TableEmitter } from './tables.js';
+import { checkSupported } from './unsupported.js';
 
-export const rustBackend: Backend = {
-  lang: 'rust',
-  emit() {
-    // filled in by the Rust emitter
-  },
-};
+/**
+ * The Rust types backend: a crate `rust/contracts/` (package `hms-contracts`, lib `hms_contracts`) with one
+ * module per namespace (`hms.health` → `src/hms/health.rs`, declared from `src/hms.rs`).
+ */
+
+/** One Rust module: its items and child modules. */
+interface Module {
+  readonly path: readonly string[];
+  readonly namespace: string;
+  readonly children: Set<string>;
+  readonly items: string[];
+}
+
+function cargoVersion(v: string): string {
+  return /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(v) ? v : '0.0.0';
+}
+
+function emit(ctx: EmitContext): void {
+  const { set, plans, templates } = ctx;
+  checkSupported(set);
+  const names = new RustNaming(set.objects, set.enums);
+  const rootIdents = new Map<string, string>();
+  for (const s of set.schemas) {
+    if (s.rootTable !== undefined && s.fileIdent !== '' && !rootIdents.has(s.rootTable)) rootIdents.set(s.rootTable, s.fileIdent);
+  }
+
+  const modules = new Map<string, Module>();
+  const moduleOf = (path: readonly string[], namespace: readonly string[]): Module => {
+    const key = path.join('::');
+    let m = modules.get(key);
+    if (!m) {
+      m = { path, namespace: namespace.join('.'), children: new Set(), items: [] };
+      modules.set(key, m);
+      if (path.length > 0) moduleOf(path.slice(0, -1), namespace.slice(0, -1)).children.add(path[path.length - 1] as string);
+    }
+    return m;
+  };
+  moduleOf([], []);
+  const stamp = stampText(ctx);
+
+  // Enums (and union discriminants) first, then structs, tables and union enums, each by name.
+  for (const e of set.enums) moduleOf(modulePath(e.namespace), e.namespace).items.push(emitEnumNewtype(templates, names, e));
+  for (const o of set.objects) {
+    if (!o.isStruct) continue;
+    const path = modulePath(o.namespace);
+    const plan = plans.get(o.name);
+    if (!plan) throw new Error(`no plan for ${o.name}`);
+    moduleOf(path, o.namespace).items.push(new StructEmitter(names, path.join('::')).emit(plan));
+  }
+  for (const o of set.objects) {
+    if (o.isStruct) continue;
+    const path = modulePath(o.namespace);
+    const plan = plans.get(o.name);
+    if (!plan) throw new Error(`no plan for ${o.name}`);
+    moduleOf(path, o.namespace).items.push(new TableEmitter(names, path.join('::'), rootIdents).emit(plan));
+  }
+  for (const e of set.enums) {
+    if (!e.isUnion) continue;
+    const path = modulePath(e.namespace);
+    moduleOf(path, e.namespace).items.push(emitUnionEnums(names, e, path.join('::')));
+  }
+
+  ctx.out.add('rust/contracts/Cargo.toml', templates.render('rust/Cargo.toml.hbs', { stamp, version: cargoVersion(ctx.version) }));
+  for (const m of [...modules.values()].sort((a, b) => (a.path.join('/') < b.path.join('/') ? -1 : 1))) {
+    const context = { stamp, namespace: m.namespace, modules: [...m.children].sort(), items: m.items.join('\n') };
+    const file = m.path.length === 0 ? 'rust/contracts/src/lib.rs' : `rust/contracts/src/${m.path.join('/')}.rs`;
+    const text = templates.render(m.path.length === 0 ? 'rust/lib.rs.hbs' : 'rust/module.rs.hbs', context);
+    ctx.out.add(file, rustfmt(text, templates.dir, file));
+  }
+}
+
+export const rustBackend: Backend = { lang: 'rust', emit };

@@ -1,8 +1,103 @@
-import type { Backend } from '../../codegen/backend.js';
+import { stampText, UnsupportedError, type Backend, type EmitContext } from '../../codegen/backend.js';
+import type { ObjectPlan } from '../../codegen/plan.js';
+import { emitEnum } from './enums.js';
+import { buildNameTable, importPath, indexAliases, type ModuleNames } from './naming.js';
+import { ModuleScope, RUNTIME_MODULE } from './scope.js';
+import { emitStruct } from './structs.js';
+import { emitTable } from './tables.js';
+import { emitUnion } from './unions.js';
 
+/**
+ * The TypeScript backend: one module per namespace (`ts/hms/health.ts`) with interfaces, enums
+ * and codecs over the `flatbuffers` runtime, a small shared runtime (`ts/_runtime.ts`: DecodeError,
+ * bounds-checked reads) and `ts/index.ts` re-exporting every namespace. Services are not emitted here.
+ */
 export const tsBackend: Backend = {
   lang: 'ts',
-  emit() {
-    // filled in by the TypeScript emitter
+  emit(ctx) {
+    rejectUnsupported(ctx);
+    const names = buildNameTable(ctx.set);
+    const stamp = stampText(ctx);
+    const identifiers = rootIdentifiers(ctx);
+    for (const m of names.modules) {
+      const scope = new ModuleScope(m, names);
+      const inModule = <T extends { readonly namespace: readonly string[] }>(d: T): boolean =>
+        names.moduleOf(d.namespace) === m;
+      const declarations: string[] = [];
+      for (const e of ctx.set.enums) if (!e.isUnion && inModule(e)) declarations.push(emitEnum(e, scope, ctx.templates));
+      for (const e of ctx.set.enums) if (e.isUnion && inModule(e)) declarations.push(emitUnion(e, scope, ctx.templates));
+      for (const o of ctx.set.objects) {
+        if (!o.isStruct || !inModule(o)) continue;
+        declarations.push(emitStruct(planOf(ctx, o.name), scope, ctx.templates));
+      }
+      for (const o of ctx.set.objects) {
+        if (o.isStruct || !inModule(o)) continue;
+        declarations.push(emitTable(planOf(ctx, o.name), scope, ctx.templates, identifiers.get(o.name)));
+      }
+      const content = ctx.templates.render('ts/module.ts.hbs', {
+        stamp,
+        imports: scope.imports.render(),
+        declarations: declarations.map((d) => d.trimEnd()),
+      });
+      ctx.out.add(`ts/${m.path}`, content);
+    }
+    ctx.out.add(`ts/${RUNTIME_MODULE}`, ctx.templates.render('ts/runtime.ts.hbs', { stamp }));
+    ctx.out.add('ts/index.ts', renderIndex(ctx, stamp, names.modules));
   },
 };
+
+function planOf(ctx: EmitContext, name: string): ObjectPlan {
+  const p = ctx.plans.get(name);
+  if (!p) throw new Error(`no codec plan for ${name}`);
+  return p;
+}
+
+/** `file_identifier` of each table that is the `root_type` of an input schema (first input wins). */
+function rootIdentifiers(ctx: EmitContext): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const s of ctx.set.schemas) {
+    if (s.rootTable !== undefined && s.fileIdent !== '' && !out.has(s.rootTable)) out.set(s.rootTable, s.fileIdent);
+  }
+  return out;
+}
+
+function renderIndex(ctx: EmitContext, stamp: string, modules: readonly ModuleNames[]): string {
+  const aliases = indexAliases(modules);
+  const exports = modules.map((m) => `export * as ${aliases.get(m) as string} from '${importPath('index.ts', m.path)}';`);
+  exports.push(`export { DecodeError, EncodeError } from '${importPath('index.ts', RUNTIME_MODULE)}';`);
+  return ctx.templates.render('ts/index.ts.hbs', { stamp, exports });
+}
+
+/** Constructs this backend cannot represent without losing data: reported as located E200 errors. */
+function rejectUnsupported(ctx: EmitContext): void {
+  for (const e of ctx.set.enums) {
+    if (!e.isUnion) continue;
+    if (e.underlying.base !== 'UType') {
+      // `union U : int` (flatc ≥ 23.5.26): the codec plan stores the discriminant as a ubyte.
+      throw new UnsupportedError(
+        e.location,
+        `${e.name}: unions with an underlying type are not supported by the TypeScript backend`,
+      );
+    }
+    for (const v of e.values) {
+      // flatc 2.0.8 cannot build such buffers, so there is no oracle to hold an implementation to.
+      if (v.unionType?.base === 'Obj' && v.unionType.object !== undefined && ctx.set.objectByName.get(v.unionType.object)?.isStruct) {
+        throw new UnsupportedError(
+          v.location,
+          `${e.name}.${v.name}: structs as union members are not supported by the TypeScript backend`,
+        );
+      }
+    }
+  }
+  for (const plan of ctx.plans.values()) {
+    for (const f of plan.fields) {
+      const v = f.value;
+      if (v.kind === 'vector' && v.element.kind === 'union') {
+        throw new UnsupportedError(
+          f.field.location,
+          `${plan.object.name}.${f.field.name}: vectors of unions are not supported by the TypeScript backend`,
+        );
+      }
+    }
+  }
+}

@@ -1,0 +1,126 @@
+import type { Templates } from '../../codegen/templates.js';
+import { SCALAR_OF, SCALAR_SIZE, type ScalarKind } from '../../codegen/plan.js';
+import type { EnumDef } from '../../ir/model.js';
+import { CodeWriter } from '../../codegen/writer.js';
+import { docLines } from './docs.js';
+import { scalarLiteral } from './literals.js';
+import { enumConstNames, unionVariantNames, type RustNaming } from './naming.js';
+
+/** Enums and bit_flags enums as newtypes; unions as a discriminant newtype plus two Rust enums. */
+
+export function enumScalar(e: EnumDef): ScalarKind {
+  const s = SCALAR_OF[e.underlying.base];
+  if (s === undefined || s === 'bool' || s === 'f32' || s === 'f64') throw new Error(`enum ${e.name}: bad underlying type`);
+  return s;
+}
+
+/** The value `Default` gives: zero when declared (or for flags), else the first declared value. */
+export function enumDefaultValue(e: EnumDef): bigint {
+  if (e.bitFlags || e.isUnion || e.values.some((v) => v.value === 0n)) return 0n;
+  return e.values[0]?.value ?? 0n;
+}
+
+/**
+ * An enum value as a Rust expression seen from `module`: the named const when the schema declares
+ * it, else the newtype around the number (bit_flags combinations, undeclared defaults).
+ */
+export function enumValueExpr(names: RustNaming, e: EnumDef, value: bigint, module: string, which: 'owned' | 'tag' = 'owned'): string {
+  const type = names.path(e.name, which, module);
+  const idents = enumConstNames(e.values);
+  const i = e.values.findIndex((v) => v.value === value);
+  return i >= 0 ? `${type}::${idents[i]}` : `${type}(${scalarLiteral(value, enumScalar(e))})`;
+}
+
+/** The newtype of an enum (or of a union's discriminant), from the `enum.rs.hbs` template. */
+export function emitEnumNewtype(templates: Templates, names: RustNaming, e: EnumDef): string {
+  const t = names.of(e.name);
+  const scalar = enumScalar(e);
+  const idents = enumConstNames(e.values);
+  const def = enumDefaultValue(e);
+  return templates.render('rust/enum.rs.hbs', {
+    docs: e.isUnion ? [` Discriminant of the union [\`${t.owned}\`].`] : docLines(e.documentation),
+    name: e.isUnion ? t.tag : t.owned,
+    repr: scalar,
+    size: SCALAR_SIZE[scalar],
+    bitFlags: e.bitFlags,
+    deriveDefault: def === 0n,
+    defaultLiteral: scalarLiteral(def, scalar),
+    values: e.values.map((v, i) => ({
+      ident: idents[i],
+      literal: scalarLiteral(v.value, scalar),
+      schemaName: v.name,
+      docs: docLines(v.documentation),
+    })),
+  });
+}
+
+/** The owned and reader Rust enums of a union whose members are all tables. */
+export function emitUnionEnums(names: RustNaming, e: EnumDef, module: string): string {
+  const t = names.of(e.name);
+  const variants = unionVariantNames(e.values);
+  const idents = enumConstNames(e.values);
+  const members = e.values
+    .map((v, i) => ({ v, variant: variants[i] as string, ident: idents[i] as string }))
+    .filter((m) => m.v.value !== 0n);
+  const objectOf = (m: (typeof members)[number]): string => m.v.unionType?.object ?? '';
+  const w = new CodeWriter('    ');
+  w.all(docLines(e.documentation).map((d) => `///${d}`));
+  w.line('///');
+  w.line(`/// Owned form; the discriminant is [\`${t.tag}\`].`);
+  w.line('#[derive(Debug, Clone, PartialEq, Default)]');
+  w.block(`pub enum ${t.owned} {`, () => {
+    w.line('/// No value (`NONE`).');
+    w.line('#[default]');
+    w.line('None,');
+    for (const m of members) {
+      w.all(docLines(m.v.documentation).map((d) => `///${d}`));
+      w.line(`${m.variant}(Box<${names.path(objectOf(m), 'owned', module)}>),`);
+    }
+    w.line('/// A member this code does not know (a newer schema). Its value cannot be re-encoded:');
+    w.line('/// `pack` writes neither the value nor the discriminant.');
+    w.line('Unknown(u8),');
+  });
+  w.gap();
+  w.block(`impl ${t.owned} {`, () => {
+    w.line('/// The discriminant of this value.');
+    w.block(`pub fn tag(&self) -> ${t.tag} {`, () => {
+      w.block('match self {', () => {
+        w.line(`Self::None => ${t.tag}::${idents[0]},`);
+        for (const m of members) w.line(`Self::${m.variant}(_) => ${t.tag}::${m.ident},`);
+        w.line(`Self::Unknown(tag) => ${t.tag}(*tag),`);
+      });
+    });
+    w.gap();
+    w.line('/// Builds the member table into `fbb`; `None` when there is nothing to write.');
+    w.block(
+      "pub fn pack(&self, fbb: &mut ::flatbuffers::FlatBufferBuilder<'_>) -> Option<::flatbuffers::WIPOffset<::flatbuffers::UnionWIPOffset>> {",
+      () => {
+        w.block('match self {', () => {
+          w.line('Self::None | Self::Unknown(_) => None,');
+          for (const m of members) w.line(`Self::${m.variant}(value) => Some(value.pack(fbb).as_union_value()),`);
+        });
+      },
+    );
+  });
+  w.gap();
+  w.line(`/// Reader form of [\`${t.owned}\`].`);
+  w.line('#[derive(Debug, Clone, Copy)]');
+  w.block(`pub enum ${t.reader}<'a> {`, () => {
+    w.line('/// No value (`NONE`).');
+    w.line('None,');
+    for (const m of members) w.line(`${m.variant}(${names.path(objectOf(m), 'reader', module)}<'a>),`);
+    w.line('/// A discriminant this code does not know.');
+    w.line('Unknown(u8),');
+  });
+  w.gap();
+  w.block(`impl From<${t.reader}<'_>> for ${t.owned} {`, () => {
+    w.block(`fn from(r: ${t.reader}<'_>) -> Self {`, () => {
+      w.block('match r {', () => {
+        w.line(`${t.reader}::None => Self::None,`);
+        for (const m of members) w.line(`${t.reader}::${m.variant}(t) => Self::${m.variant}(Box::new(t.into())),`);
+        w.line(`${t.reader}::Unknown(tag) => Self::Unknown(tag),`);
+      });
+    });
+  });
+  return w.toString();
+}

@@ -1,0 +1,175 @@
+import type { EnumDef, ObjectDef } from '../../ir/model.js';
+
+/**
+ * Every Rust name the backend prints comes from here: case conversion, keyword escaping and
+ * collision handling, so the emitters never build identifiers by hand.
+ */
+
+/** Strict and reserved keywords of Rust 2021 (and 2024's `gen`); `_` suffixed when they appear. */
+const KEYWORDS = new Set([
+  'as', 'async', 'await', 'break', 'const', 'continue', 'crate', 'dyn', 'else', 'enum', 'extern', 'false', 'fn',
+  'for', 'if', 'impl', 'in', 'let', 'loop', 'match', 'mod', 'move', 'mut', 'pub', 'ref', 'return', 'self', 'Self',
+  'static', 'struct', 'super', 'trait', 'true', 'type', 'unsafe', 'use', 'where', 'while', 'abstract', 'become',
+  'box', 'do', 'final', 'macro', 'override', 'priv', 'typeof', 'unsized', 'virtual', 'yield', 'try', 'gen', 'union',
+]);
+
+/**
+ * Prelude and derive names the generated code uses unqualified: a schema type with one of these
+ * names would shadow them inside its module, so it gets a `_` suffix instead.
+ */
+const RESERVED_TYPES = new Set([
+  'Option', 'Some', 'None', 'Result', 'Ok', 'Err', 'Vec', 'String', 'Box', 'Default', 'Clone', 'Copy', 'Debug',
+  'PartialEq', 'Eq', 'Send', 'Sync', 'Sized', 'From', 'Into', 'Iterator', 'ToOwned', 'ToString', 'Drop', 'Fn',
+]);
+
+function words(name: string): string[] {
+  // Split on `_`, on lower→upper and digit→upper changes, and before the last capital of an
+  // acronym run ("HTTPServer" → HTTP, Server).
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
+    .split('_')
+    .filter((w) => w !== '');
+}
+
+export function snakeCase(name: string): string {
+  const s = words(name).map((w) => w.toLowerCase()).join('_');
+  return s === '' ? '_' : s;
+}
+
+export function screamingCase(name: string): string {
+  return snakeCase(name).toUpperCase();
+}
+
+export function camelCase(name: string): string {
+  const s = words(name)
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('');
+  // A type name must not start with a digit.
+  return /^[0-9]/.test(s) ? `T${s}` : s === '' ? 'T' : s;
+}
+
+/** A value-level identifier (field, method, module): snake_case, keywords suffixed with `_`. */
+export function valueIdent(name: string): string {
+  const s = snakeCase(name);
+  const t = /^[0-9]/.test(s) ? `_${s}` : s;
+  return KEYWORDS.has(t) ? `${t}_` : t;
+}
+
+/** Hands out names within one scope, appending a number on collision (first come keeps the name). */
+export class Scope {
+  private readonly taken = new Set<string>();
+
+  constructor(reserved: Iterable<string> = []) {
+    for (const r of reserved) this.taken.add(r);
+  }
+
+  claim(wanted: string, separator = ''): string {
+    let name = wanted;
+    for (let n = 2; this.taken.has(name); n++) name = `${wanted}${separator}${n}`;
+    this.taken.add(name);
+    return name;
+  }
+}
+
+/** The Rust names of one table, struct, enum or union. */
+export interface TypeNames {
+  /** Module path of the declaring namespace (`hms::health`, `` for the root namespace). */
+  readonly module: string;
+  /** Owned type (tables, structs), newtype (enums) or owned Rust enum (unions). */
+  readonly owned: string;
+  /** Tables: zero-copy reader. Unions: reader-side Rust enum. */
+  readonly reader: string;
+  /** Structs: `[u8; N]` wire form. */
+  readonly wire: string;
+  /** Unions: the discriminant newtype. */
+  readonly tag: string;
+}
+
+/** Module path segments of a namespace (`hms.health` → `hms`, `health`). */
+export function modulePath(namespace: readonly string[]): string[] {
+  return namespace.map(valueIdent);
+}
+
+/** Names of every declaration of the schema set, collision-free within each module. */
+export class RustNaming {
+  private readonly types = new Map<string, TypeNames>();
+
+  constructor(objects: readonly ObjectDef[], enums: readonly EnumDef[]) {
+    const scopes = new Map<string, Scope>();
+    const scopeOf = (module: string): Scope => {
+      let s = scopes.get(module);
+      if (!s) {
+        // The crate root also holds DecodeError.
+        s = new Scope(module === '' ? [...RESERVED_TYPES, 'DecodeError'] : RESERVED_TYPES);
+        scopes.set(module, s);
+      }
+      return s;
+    };
+    interface Decl {
+      readonly name: string;
+      readonly namespace: readonly string[];
+      readonly shortName: string;
+      readonly kind: 'table' | 'struct' | 'enum' | 'union';
+    }
+    const decls: Decl[] = [
+      ...objects.map((o): Decl => ({ ...o, kind: o.isStruct ? 'struct' : 'table' })),
+      ...enums.map((e): Decl => ({ ...e, kind: e.isUnion ? 'union' : 'enum' })),
+    ].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    // Primary names first, so a schema's own type keeps its name and derived names yield.
+    const primary = new Map<string, string>();
+    for (const d of decls) {
+      const module = modulePath(d.namespace).join('::');
+      primary.set(d.name, scopeOf(module).claim(camelCase(d.shortName)));
+    }
+    for (const d of decls) {
+      const module = modulePath(d.namespace).join('::');
+      const scope = scopeOf(module);
+      const owned = primary.get(d.name) as string;
+      const reader = d.kind === 'table' || d.kind === 'union' ? scope.claim(`${owned}Ref`) : '';
+      const wire = d.kind === 'struct' ? scope.claim(`${owned}Wire`) : '';
+      const tag = d.kind === 'union' ? scope.claim(`${owned}Type`) : '';
+      this.types.set(d.name, { module, owned, reader, wire, tag });
+    }
+  }
+
+  of(qualifiedName: string): TypeNames {
+    const t = this.types.get(qualifiedName);
+    if (!t) throw new Error(`no Rust name for ${qualifiedName}`);
+    return t;
+  }
+
+  /** A type's name as seen from `fromModule`: bare in its own module, else `crate::path::Name`. */
+  path(qualifiedName: string, which: keyof Omit<TypeNames, 'module'>, fromModule: string): string {
+    const t = this.of(qualifiedName);
+    const name = t[which];
+    if (t.module === fromModule) return name;
+    return t.module === '' ? `crate::${name}` : `crate::${t.module}::${name}`;
+  }
+}
+
+/** Field names of one table or struct: snake_case, unique, with their `VT_` constants. */
+export function fieldNames(fields: readonly { readonly name: string }[]): Map<string, { ident: string; vt: string }> {
+  const scope = new Scope();
+  const out = new Map<string, { ident: string; vt: string }>();
+  for (const f of fields) {
+    const ident = scope.claim(valueIdent(f.name), '_');
+    out.set(f.name, { ident, vt: `VT_${ident.toUpperCase()}` });
+  }
+  return out;
+}
+
+/** Associated-const names of enum values (SCREAMING_CASE, unique). */
+export function enumConstNames(values: readonly { readonly name: string }[]): string[] {
+  const scope = new Scope();
+  return values.map((v) => {
+    const s = screamingCase(v.name);
+    return scope.claim(/^[0-9]/.test(s) ? `V${s}` : s, '_');
+  });
+}
+
+/** Variant names of a union's Rust enums (CamelCase, unique, never `None` or `Unknown`). */
+export function unionVariantNames(values: readonly { readonly name: string }[]): string[] {
+  const scope = new Scope(['None', 'Unknown', 'Self']);
+  return values.map((v) => scope.claim(camelCase(v.name)));
+}

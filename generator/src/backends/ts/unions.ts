@@ -1,0 +1,67 @@
+import type { EnumDef, EnumVal } from '../../ir/model.js';
+import type { Templates } from '../../codegen/templates.js';
+import { indented, jsdoc, objectLiteral, signature, unionAlias } from './format.js';
+import { stringLiteral } from './naming.js';
+import type { ModuleScope } from './scope.js';
+
+const nest = (line: string): string => `  ${line}`;
+
+/** How one union member is read and written: a table or a string (struct members are rejected up front). */
+function memberCode(v: EnumVal, scope: ModuleScope): { type: string; read: string; write: string } {
+  const t = v.unionType;
+  if (t?.base === 'String') return { type: 'string', read: 'r.string(at)', write: 'builder.createString(value.value)' };
+  if (t?.base !== 'Obj' || t.object === undefined) throw new Error(`union member ${v.name} has no type`);
+  const d = scope.decl(t.object);
+  return {
+    type: scope.ref(d, d.type),
+    read: `${scope.ref(d, d.read)}(r, at)`,
+    write: `${scope.ref(d, d.write)}(builder, value.value)`,
+  };
+}
+
+/**
+ * A union: a discriminated union type `{ type: 'Member'; value: Member }` (null stands for NONE),
+ * plus the reader and writer the tables holding it call.
+ */
+export function emitUnion(e: EnumDef, scope: ModuleScope, templates: Templates): string {
+  const d = scope.decl(e.name);
+  const rt = scope.rt();
+  const fb = scope.flatbuffers();
+  const members = e.values.filter((v) => v.value !== 0n);
+  const codes = members.map((v) => ({ v, tag: stringLiteral(v.name), ...memberCode(v, scope) }));
+  // A union without members (legal, if useless) only ever holds NONE.
+  const alias =
+    codes.length === 0
+      ? [`export type ${d.type} = never;`]
+      : unionAlias(
+          0,
+          `export type ${d.type} =`,
+          codes.map((c) => [`type: ${c.tag}`, `value: ${c.type}`]),
+        );
+  const memberDocs = members.flatMap((v) => (v.documentation.length > 0 ? [`- \`${v.name}\`:${v.documentation.join('')}`] : []));
+  const readCases = codes.map((c) =>
+    indented([`case ${c.v.value}:`, ...objectLiteral(6, 'return ', [`type: ${c.tag}`, `value: ${c.read}`], ';', true).map(nest)], 2),
+  );
+  const writeCases = codes.map((c) =>
+    indented([`case ${c.tag}:`, ...objectLiteral(6, 'return ', [`type: ${c.v.value}`, `offset: ${c.write}`], ';', true).map(nest)],
+      2,
+    ),
+  );
+  return templates.render('ts/union.ts.hbs', {
+    doc: indented(jsdoc(e.documentation, memberDocs), 0) + (e.documentation.length + memberDocs.length > 0 ? '\n' : ''),
+    alias: indented(alias, 0),
+    qualified: e.name,
+    empty: codes.length === 0,
+    rt,
+    readSignature: indented(
+      signature(0, `export function ${d.read}`, [`r: ${rt}.Reader`, 'type: number', 'pos: number | null'], `${d.type} | null`),
+      0,
+    ),
+    readCases,
+    writeSignature: indented(
+      signature(0, `export function ${d.write}`, [`builder: ${fb}.Builder`, `value: ${d.type}`], `${rt}.UnionRef`),
+      0,
+    ),
+    writeCases,
+  });
+}

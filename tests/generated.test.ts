@@ -1,0 +1,40 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { hmsGen, REPO } from './support/cli.js';
+
+// generated/ is committed: these tests keep it equal to what idl/ produces, and keep the
+// committed TypeScript compiling and formatted (the Rust crate is a workspace member, so
+// cargo test/clippy/fmt in scripts/test cover it).
+
+test('hms-gen generate --check: the committed generated/ is what idl/ produces', () => {
+  const r = hmsGen(['generate', '--check']);
+  assert.is(r.status, 0, `generated/ is stale:\n${r.stderr}`);
+  assert.is(r.stderr, '');
+});
+
+test('generate --check lists a stale file and exits 1', () => {
+  // A different output directory: nothing exists there, so every file is missing.
+  const r = hmsGen(['generate', '--check', '--lang', 'ts', '--out', join('target', 'hms-missing-out')]);
+  assert.is(r.status, 1);
+  assert.match(r.stderr, /generated files are stale/);
+  assert.match(r.stderr, /missing\s+target\/hms-missing-out\/ts\/hms\.ts/);
+});
+
+test('generated TypeScript passes tsc --strict', () => {
+  const tsc = join(REPO, 'node_modules', '.bin', 'tsc');
+  const r = spawnSync(tsc, [
+    '--noEmit', '--strict', '--target', 'ES2022', '--module', 'NodeNext', '--moduleResolution', 'NodeNext',
+    '--noUncheckedIndexedAccess', '--skipLibCheck', join('generated', 'ts', 'index.ts'),
+  ], { cwd: REPO, encoding: 'utf8' });
+  assert.is(r.status, 0, r.stdout + r.stderr);
+});
+
+test('generated TypeScript is prettier-formatted', () => {
+  const prettier = join(REPO, 'node_modules', '.bin', 'prettier');
+  const r = spawnSync(prettier, ['--check', join('generated', 'ts')], { cwd: REPO, encoding: 'utf8' });
+  assert.is(r.status, 0, r.stdout + r.stderr);
+});
+
+test.run();

@@ -196,3 +196,21 @@ out('schema errors stop generation with the front end diagnostics', () => {
   }
 });
 out.run();
+
+const config = suite('codegen: hms-gen.json');
+config('accepts the documented shape and rejects anything else with the key named', async () => {
+  const { parseConfig } = await import('../generator/src/codegen/config.js');
+  assert.equal(parseConfig('{}'), {});
+  assert.equal(parseConfig('{"rust":{"agents":{"crate":"hms-agents","path":"runtime-rs/hms-agents"}}}'), {
+    rust: { agents: { crate: 'hms-agents', path: 'runtime-rs/hms-agents' } },
+  });
+  const bad: Record<string, RegExp> = {
+    '[]': /expected an object/,
+    '{"rust":{"agent":{}}}': /unknown key rust\.agent/,
+    '{"rust":{"agents":{"crate":"a b","path":"x"}}}': /rust\.agents\.crate/,
+    '{"rust":{"agents":{"crate":"a"}}}': /rust\.agents\.path/,
+    '{oops': /not valid JSON/,
+  };
+  for (const [text, err] of Object.entries(bad)) assert.throws(() => parseConfig(text), err, text);
+});
+config.run();

@@ -1,4 +1,5 @@
 import type { VERSION } from '../version.js';
+import type { GeneratorConfig } from './config.js';
 import type { Lang, OutputSet } from './output.js';
 import type { ObjectPlan } from './plan.js';
 import type { SchemaSet } from './schema-set.js';
@@ -13,6 +14,10 @@ export interface EmitContext {
   readonly version: typeof VERSION;
   /** The input files as given (for the stamp), relative to the working directory. */
   readonly inputs: readonly string[];
+  /** `hms-gen.json` of the working directory. */
+  readonly config: GeneratorConfig;
+  /** The output directory (backends that reference files outside it compute relative paths from it). */
+  readonly outDir: string;
 }
 
 export interface Backend {

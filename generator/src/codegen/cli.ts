@@ -5,6 +5,7 @@ import { BACKENDS } from './backends.js';
 import { generate } from './generate.js';
 import { LANGS, type Lang } from './output.js';
 import { defaultTemplatesDir } from './templates.js';
+import { loadConfig, type GeneratorConfig } from './config.js';
 
 export const GENERATE_USAGE = `usage: hms-gen generate [options] [FILE...]
 
@@ -66,7 +67,9 @@ export function parseGenerateArgs(argv: readonly string[]): GenerateArgs {
 /** `hms-gen generate ...`: returns the exit code. */
 export function main(argv: readonly string[]): number {
   let args: GenerateArgs;
+  let config: GeneratorConfig;
   try {
+    config = loadConfig();
     args = parseGenerateArgs(argv);
     if (args.help) {
       process.stdout.write(`${GENERATE_USAGE}\n`);
@@ -98,7 +101,7 @@ export function main(argv: readonly string[]): number {
   }
   const r = generate({
     files: args.files, includePaths: args.includePaths, outDir: args.outDir, langs: args.langs,
-    templatesDir: defaultTemplatesDir(), check: args.check, backends: BACKENDS,
+    templatesDir: defaultTemplatesDir(), check: args.check, backends: BACKENDS, config,
   });
   if (r.rendered !== '') process.stderr.write(`${r.rendered}\n`);
   if (r.kind !== 'done') {

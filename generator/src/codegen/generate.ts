@@ -6,6 +6,7 @@ import { diff, OutputSet, write, type Drift, type Lang } from './output.js';
 import { planAll, PlanError } from './plan.js';
 import { loadSchemaSet } from './schema-set.js';
 import { Templates } from './templates.js';
+import type { GeneratorConfig } from './config.js';
 
 export interface GenerateOptions {
   readonly files: readonly string[];
@@ -16,6 +17,7 @@ export interface GenerateOptions {
   /** Compare with `outDir` instead of writing. */
   readonly check: boolean;
   readonly backends: readonly Backend[];
+  readonly config?: GeneratorConfig;
 }
 
 export type GenerateResult =
@@ -32,6 +34,7 @@ export function generate(o: GenerateOptions): GenerateResult {
   try {
     const ctx: EmitContext = {
       set, plans: planAll(set), out, templates: new Templates(o.templatesDir), version: VERSION, inputs: o.files,
+      config: o.config ?? {}, outDir: o.outDir,
     };
     for (const b of o.backends) if (o.langs.includes(b.lang)) b.emit(ctx);
   } catch (e) {

@@ -214,3 +214,16 @@ config('accepts the documented shape and rejects anything else with the key name
   for (const [text, err] of Object.entries(bad)) assert.throws(() => parseConfig(text), err, text);
 });
 config.run();
+
+const symbols = suite('codegen: rpc symbols');
+symbols('both emitters name an rpc export hms_<service>_<rpc> in snake_case', async () => {
+  const { rpcSymbol, snakeCase } = await import('../generator/src/codegen/abi.js');
+  assert.is(snakeCase('HealthMonitor'), 'health_monitor');
+  assert.is(snakeCase('getHTTPStatus'), 'get_http_status');
+  assert.is(snakeCase('register_agent'), 'register_agent');
+  const set = mergeSchemas([schemaOf(SERVICE)]);
+  const svc = set.services[0];
+  assert.ok(svc);
+  assert.is(rpcSymbol(svc, svc.calls[0] as never), 'hms_svc_call');
+});
+symbols.run();

@@ -67,6 +67,12 @@ export const COMMON_EXPORTS: readonly AbiFunction[] = [
     ret: 'u64',
   },
   {
+    name: 'hms_agent_type_id',
+    doc: 'The type id of the named agent type (as the agent library registers it); 0 for an unknown name.',
+    params: [{ name: 'name', role: 'bytesPtr' }, { name: 'name_len', role: 'len' }],
+    ret: 'u32',
+  },
+  {
     name: 'hms_agent_create',
     doc: 'Creates an agent of the given type from its configuration bytes and writes its handle.',
     params: [
@@ -93,6 +99,23 @@ export const COMMON_EXPORTS: readonly AbiFunction[] = [
     params: [{ name: 'ptr', role: 'freePtr' }, { name: 'len', role: 'len' }], ret: 'void',
   },
 ];
+
+/** `HealthMonitor` → `health_monitor`, `register_agent` → `register_agent`, `getHTTPStatus` → `get_http_status`. */
+export function snakeCase(name: string): string {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
+    .toLowerCase();
+}
+
+/**
+ * The exported symbol of an rpc: `hms_<service>_<rpc>` in snake_case (`hms_health_monitor_heartbeat`).
+ * Both emitters call this, so the Rust export and the koffi declaration always agree; two services
+ * whose symbols collide are rejected by the emitters.
+ */
+export function rpcSymbol(service: Service, call: RpcCall): string {
+  return `hms_${snakeCase(service.shortName)}_${snakeCase(call.name)}`;
+}
 
 /** The export of one rpc; `symbol` is the language-neutral snake_case name both emitters use. */
 export function rpcExport(symbol: string, call: RpcCall): AbiFunction {

@@ -8,3 +8,4 @@ export * as hms_health from './hms/health.js';
 export * as hms_metrics from './hms/metrics.js';
 export * as hms_recovery from './hms/recovery.js';
 export { DecodeError, EncodeError } from './_runtime.js';
+export { CONTRACT, DECLARATIONS, openAgentLibrary } from './_ffi.js';

@@ -6,11 +6,14 @@ import { ModuleScope, RUNTIME_MODULE } from './scope.js';
 import { emitStruct } from './structs.js';
 import { emitTable } from './tables.js';
 import { emitUnion } from './unions.js';
+import { boundServices, emitFfiModule, emitService, FFI_MODULE } from './services.js';
 
 /**
  * The TypeScript backend: one module per namespace (`ts/hms/health.ts`) with interfaces, enums
  * and codecs over the `flatbuffers` runtime, a small shared runtime (`ts/_runtime.ts`: DecodeError,
- * bounds-checked reads) and `ts/index.ts` re-exporting every namespace. Services are not emitted here.
+ * bounds-checked reads) and `ts/index.ts` re-exporting every namespace. Services (when the set
+ * includes hms/common.fbs) get an interface and an FFI client each, and `ts/_ffi.ts` the koffi
+ * declarations (services.ts).
  */
 export const tsBackend: Backend = {
   lang: 'ts',
@@ -19,6 +22,7 @@ export const tsBackend: Backend = {
     const names = buildNameTable(ctx.set);
     const stamp = stampText(ctx);
     const identifiers = rootIdentifiers(ctx);
+    const services = boundServices(ctx);
     for (const m of names.modules) {
       const scope = new ModuleScope(m, names);
       const inModule = <T extends { readonly namespace: readonly string[] }>(d: T): boolean =>
@@ -34,6 +38,7 @@ export const tsBackend: Backend = {
         if (o.isStruct || !inModule(o)) continue;
         declarations.push(emitTable(planOf(ctx, o.name), scope, ctx.templates, identifiers.get(o.name)));
       }
+      for (const sv of services) if (inModule(sv)) declarations.push(...emitService(sv, scope, names));
       const content = ctx.templates.render('ts/module.ts.hbs', {
         stamp,
         imports: scope.imports.render(),
@@ -42,7 +47,9 @@ export const tsBackend: Backend = {
       ctx.out.add(`ts/${m.path}`, content);
     }
     ctx.out.add(`ts/${RUNTIME_MODULE}`, ctx.templates.render('ts/runtime.ts.hbs', { stamp }));
-    ctx.out.add('ts/index.ts', renderIndex(ctx, stamp, names.modules));
+    const ffi = ctx.set.objectByName.has('hms.AgentError');
+    if (ffi) ctx.out.add(`ts/${FFI_MODULE}`, emitFfiModule(ctx, services, names, stamp));
+    ctx.out.add('ts/index.ts', renderIndex(ctx, stamp, names.modules, ffi));
   },
 };
 
@@ -61,10 +68,11 @@ function rootIdentifiers(ctx: EmitContext): Map<string, string> {
   return out;
 }
 
-function renderIndex(ctx: EmitContext, stamp: string, modules: readonly ModuleNames[]): string {
+function renderIndex(ctx: EmitContext, stamp: string, modules: readonly ModuleNames[], ffi: boolean): string {
   const aliases = indexAliases(modules);
   const exports = modules.map((m) => `export * as ${aliases.get(m) as string} from '${importPath('index.ts', m.path)}';`);
   exports.push(`export { DecodeError, EncodeError } from '${importPath('index.ts', RUNTIME_MODULE)}';`);
+  if (ffi) exports.push(`export { CONTRACT, DECLARATIONS, openAgentLibrary } from '${importPath('index.ts', FFI_MODULE)}';`);
   return ctx.templates.render('ts/index.ts.hbs', { stamp, exports });
 }
 

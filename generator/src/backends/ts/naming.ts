@@ -67,7 +67,7 @@ export function enumMemberName(name: string): string {
 }
 
 /** Files of the generated tree that are not namespace modules. */
-const RESERVED_MODULES = new Set(['index', '_runtime', '_global']);
+const RESERVED_MODULES = new Set(['index', '_runtime', '_global', '_ffi']);
 
 /** `hms.health` → `hms/health.ts` (relative to `ts/`); the global namespace → `_global.ts`. */
 function modulePathOf(namespace: readonly string[]): string {
@@ -99,10 +99,18 @@ export interface DeclNames {
   readonly decode: string;
 }
 
+/** The names of one `rpc_service`: its interface and the client class implementing it over FFI. */
+export interface ServiceNames {
+  readonly module: ModuleNames;
+  readonly iface: string;
+  readonly client: string;
+}
+
 export interface NameTable {
   readonly modules: readonly ModuleNames[];
   readonly moduleOf: (namespace: readonly string[]) => ModuleNames;
   readonly decl: (qualifiedName: string) => DeclNames;
+  readonly service: (qualifiedName: string) => ServiceNames;
 }
 
 function allocate(declared: Set<string>, wanted: string): string {
@@ -139,6 +147,12 @@ export function buildNameTable(set: SchemaSet): NameTable {
   for (const e of set.enums) if (e.isUnion) add(e, true);
   for (const o of set.objects) if (o.isStruct) add(o, true);
   for (const o of set.objects) if (!o.isStruct) add(o, true);
+  const services = new Map<string, ServiceNames>();
+  for (const sv of set.services) {
+    const module = moduleOf(sv.namespace);
+    const iface = allocate(module.declared, sv.shortName);
+    services.set(sv.name, { module, iface, client: allocate(module.declared, `${iface}Client`) });
+  }
   const sorted = [...modules.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return {
     modules: sorted,
@@ -148,12 +162,17 @@ export function buildNameTable(set: SchemaSet): NameTable {
       if (!d) throw new Error(`no TypeScript names for ${name}`);
       return d;
     },
+    service: (name) => {
+      const sv = services.get(name);
+      if (!sv) throw new Error(`no TypeScript names for service ${name}`);
+      return sv;
+    },
   };
 }
 
 /** Aliases of the namespace modules in `index.ts`, unique and safe. */
 export function indexAliases(modules: readonly ModuleNames[]): Map<ModuleNames, string> {
-  const used = new Set(['DecodeError', 'EncodeError']);
+  const used = new Set(['DecodeError', 'EncodeError', 'openAgentLibrary', 'CONTRACT', 'DECLARATIONS']);
   const out = new Map<ModuleNames, string>();
   for (const m of modules) out.set(m, allocate(used, m.alias));
   return out;

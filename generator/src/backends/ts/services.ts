@@ -1,0 +1,147 @@
+import {
+  ABI_VERSION, COMMON_EXPORTS, CONTRACT_VERSION, koffiPrototype, rpcExport, rpcSymbol, serviceChecksum,
+} from '../../codegen/abi.js';
+import { UnsupportedError, type EmitContext } from '../../codegen/backend.js';
+import type { Service } from '../../ir/model.js';
+import { call, jsdoc, signature } from './format.js';
+import { camelCase, importPath, stringLiteral, type NameTable } from './naming.js';
+import type { ModuleScope } from './scope.js';
+
+/**
+ * Services: per `rpc_service` a TypeScript interface and a `…Client` class that implements it by
+ * calling the Rust agent library, plus `ts/_ffi.ts` with the koffi declarations (rendered from
+ * generator/src/codegen/abi.ts, the same description the Rust exports come from) and the contract
+ * the bindings were generated from. The hand-written part (loading, result area, errors) is the
+ * `hms-runtime` package.
+ */
+
+/** The FFI module, relative to `ts/`. */
+export const FFI_MODULE = '_ffi.ts';
+/** The package with the hand-written FFI runtime. */
+export const RUNTIME_PACKAGE = 'hms-runtime';
+/** The ABI's error table: services are bound only in sets that include it (idl/hms/common.fbs). */
+export const AGENT_ERROR = 'hms.AgentError';
+
+/** Services the set can bind: all of them when the set has `hms.AgentError`, none otherwise. */
+export function boundServices(ctx: EmitContext): readonly Service[] {
+  if (!ctx.set.objectByName.has(AGENT_ERROR)) return [];
+  const symbols = new Map<string, string>();
+  for (const s of ctx.set.services) {
+    for (const c of s.calls) {
+      if (c.streaming !== 'none') {
+        throw new UnsupportedError(c.location, `${s.name}.${c.name}: streaming rpcs are not supported by the FFI bindings yet`);
+      }
+      const sym = rpcSymbol(s, c);
+      const other = symbols.get(sym);
+      if (other !== undefined) {
+        throw new UnsupportedError(c.location, `${s.name}.${c.name}: its export ${sym} collides with ${other}`);
+      }
+      symbols.set(sym, `${s.name}.${c.name}`);
+    }
+  }
+  return ctx.set.services;
+}
+
+/** Method names of one service's interface (camelCase; `library`/`handle` are the client's own). */
+function methodNames(s: Service): Map<string, string> {
+  const used = new Set(['library', 'handle', 'constructor']);
+  const out = new Map<string, string>();
+  for (const c of s.calls) {
+    let n = camelCase(c.name);
+    while (used.has(n)) n += '_';
+    used.add(n);
+    out.set(c.name, n);
+  }
+  return out;
+}
+
+/** The interface and client class of one service, as module-level declarations. */
+export function emitService(s: Service, scope: ModuleScope, names: NameTable): string[] {
+  const { iface, client } = names.service(s.name);
+  const methods = methodNames(s);
+  const library = scope.imports.type(RUNTIME_PACKAGE, 'AgentLibrary');
+  const handle = scope.imports.type(RUNTIME_PACKAGE, 'AgentHandle');
+  const out: string[] = [];
+
+  const lines: string[] = [...jsdoc(s.documentation), `export interface ${iface} {`];
+  for (const c of s.calls) {
+    const req = scope.ref(scope.decl(c.request), scope.decl(c.request).type);
+    const resp = scope.ref(scope.decl(c.response), scope.decl(c.response).type);
+    lines.push(...jsdoc(c.documentation).map((l) => `  ${l}`));
+    lines.push(`  ${methods.get(c.name) as string}(request: ${req}): ${resp};`);
+  }
+  lines.push('}');
+  out.push(lines.join('\n'));
+
+  const cls: string[] = [
+    ...jsdoc([
+      ` \`${iface}\` served by a Rust agent of an agent library (see \`openAgentLibrary\` in \`${FFI_MODULE.replace('.ts', '')}\`).`,
+      ' Failures throw `RustError` (from `hms-runtime`) with the `hms.ErrorCode` and message of the agent\'s `AgentError`.',
+    ]),
+    `export class ${client} implements ${iface} {`,
+    '  constructor(',
+    `    readonly library: ${library},`,
+    `    readonly handle: ${handle},`,
+    '  ) {}',
+  ];
+  for (const c of s.calls) {
+    const reqDecl = scope.decl(c.request);
+    const respDecl = scope.decl(c.response);
+    const req = scope.ref(reqDecl, reqDecl.type);
+    const resp = scope.ref(respDecl, respDecl.type);
+    cls.push('');
+    cls.push(...jsdoc(c.documentation).map((l) => `  ${l}`));
+    cls.push(...signature(2, methods.get(c.name) as string, [`request: ${req}`], resp).map((l) => `  ${l}`));
+    const args = [stringLiteral(rpcSymbol(s, c)), 'this.handle', `${scope.ref(reqDecl, reqDecl.encode)}(request)`];
+    cls.push(...call(4, 'const bytes = this.library.call', args, ';').map((l) => `    ${l}`));
+    cls.push(`    return ${scope.ref(respDecl, respDecl.decode)}(bytes);`);
+    cls.push('  }');
+  }
+  cls.push('}');
+  out.push(cls.join('\n'));
+  return out;
+}
+
+/** `ts/_ffi.ts`: koffi declarations, the contract, and `openAgentLibrary`. */
+export function emitFfiModule(ctx: EmitContext, services: readonly Service[], names: NameTable, stamp: string): string {
+  const errorDecl = names.decl(AGENT_ERROR);
+  const decodeError = errorDecl.decode;
+  const lines: string[] = [
+    `// ${stamp}`,
+    `import { AgentLibrary, type LibraryContract, type LibraryDeclarations } from '${RUNTIME_PACKAGE}';`,
+    `import { ${decodeError} } from '${importPath(FFI_MODULE, errorDecl.module.path)}';`,
+    '',
+    '/** What these bindings were generated from: a library built from other contracts is refused at load. */',
+    'export const CONTRACT: LibraryContract = {',
+    `  abiVersion: ${ABI_VERSION},`,
+    `  contractVersion: ${(CONTRACT_VERSION.major << 16) | CONTRACT_VERSION.minor},`,
+  ];
+  if (services.length === 0) lines.push('  services: {},');
+  else {
+    lines.push('  services: {');
+    for (const s of services) lines.push(`    ${stringLiteral(s.name)}: 0x${serviceChecksum(ctx.set, s).toString(16)}n,`);
+    lines.push('  },');
+  }
+  lines.push('};', '');
+  lines.push('/** koffi prototypes of the agent ABI (docs/ffi-abi.md), rendered from the same table as the Rust exports. */');
+  lines.push('export const DECLARATIONS: LibraryDeclarations = {');
+  const list = (key: string, protos: readonly string[]): void => {
+    if (protos.length === 0) {
+      lines.push(`  ${key}: [],`);
+      return;
+    }
+    lines.push(`  ${key}: [`);
+    for (const p of protos) lines.push(`    ${stringLiteral(p)},`);
+    lines.push('  ],');
+  };
+  list('common', COMMON_EXPORTS.map(koffiPrototype));
+  list('rpcs', services.flatMap((s) => s.calls.map((c) => koffiPrototype(rpcExport(rpcSymbol(s, c), c)))));
+  lines.push('};', '');
+  lines.push(
+    '/** Loads an agent library built from these contracts; throws `ContractMismatchError` if it was built from others. */',
+    'export function openAgentLibrary(path: string): AgentLibrary {',
+    `  return AgentLibrary.open(path, DECLARATIONS, CONTRACT, { decodeError: ${decodeError} });`,
+    '}',
+  );
+  return `${lines.join('\n')}\n`;
+}

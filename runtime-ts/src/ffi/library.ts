@@ -1,0 +1,200 @@
+import koffi, { type LibraryHandle } from 'koffi';
+import { ContractMismatchError, ErrorCodes, RustError, type AgentErrorInfo } from './errors.js';
+
+/**
+ * One loaded agent library (a Rust cdylib built from `generated/rust/agent-lib`), called through
+ * koffi as docs/ffi-abi.md describes. The generated bindings supply the declarations (from
+ * `generator/src/codegen/abi.ts`) and the contract they were generated from; this class does the
+ * parts that are the same for every library: loading, the contract check, the result area, the
+ * error channel and the guard that makes calls after `close()` fail cleanly.
+ */
+
+/** What the bindings were generated from; compared with the library at load. */
+export interface LibraryContract {
+  readonly abiVersion: number;
+  /** `major << 16 | minor`. */
+  readonly contractVersion: number;
+  /** Service checksums by qualified service name. */
+  readonly services: Readonly<Record<string, bigint>>;
+}
+
+/** koffi prototypes (`int32_t hms_x(uint64_t handle, ...)`): the common exports and one per rpc. */
+export interface LibraryDeclarations {
+  readonly common: readonly string[];
+  readonly rpcs: readonly string[];
+}
+
+/** A handle to an agent inside a library (a plain number below 2^53, docs/ffi-abi.md "Handles"). */
+export type AgentHandle = number & { readonly __brand: 'AgentHandle' };
+
+type Fn = (...args: unknown[]) => unknown;
+
+const RECORD_SIZE = 16;
+const PLACE_ALLOCATED = 1;
+
+export interface LibraryOptions {
+  /** Decodes an `hms.AgentError` buffer (generated code supplies it). */
+  readonly decodeError: (bytes: Uint8Array) => AgentErrorInfo;
+  /** Initial size of the scratch buffer results are written into (default 64 KiB). */
+  readonly scratchBytes?: number;
+}
+
+export class AgentLibrary {
+  readonly path: string;
+  private lib: LibraryHandle | undefined;
+  private readonly fns = new Map<string, Fn>();
+  private readonly decodeError: (bytes: Uint8Array) => AgentErrorInfo;
+  private scratch: Uint8Array;
+  // The result record: its own ArrayBuffer, so the views below are aligned.
+  private readonly record = new Uint8Array(RECORD_SIZE);
+  private readonly recordU32 = new Uint32Array(this.record.buffer);
+  private readonly recordU64 = new BigUint64Array(this.record.buffer);
+  private readonly handleOut = new BigUint64Array(1);
+
+  private constructor(path: string, decl: LibraryDeclarations, options: LibraryOptions) {
+    this.path = path;
+    this.decodeError = options.decodeError;
+    this.scratch = new Uint8Array(options.scratchBytes ?? 64 * 1024);
+    this.lib = koffi.load(path);
+    this.bind(decl.common);
+  }
+
+  private bind(prototypes: readonly string[]): void {
+    const lib = this.lib as LibraryHandle;
+    for (const proto of prototypes) {
+      const name = /([A-Za-z_][A-Za-z0-9_]*)\s*\(/.exec(proto)?.[1];
+      if (name === undefined) throw new Error(`not a prototype: ${proto}`);
+      this.fns.set(name, lib.func(proto) as Fn);
+    }
+  }
+
+  /** Loads the library and checks that it was built from `contract`; throws ContractMismatchError otherwise. */
+  static open(path: string, decl: LibraryDeclarations, contract: LibraryContract, options: LibraryOptions): AgentLibrary {
+    const lib = new AgentLibrary(path, decl, options);
+    try {
+      lib.checkContract(contract);
+      // Only after the check: a library from other contracts may lack some rpc exports.
+      lib.bind(decl.rpcs);
+    } catch (e) {
+      lib.close();
+      throw e;
+    }
+    return lib;
+  }
+
+  private fn(name: string): Fn {
+    if (this.lib === undefined) {
+      throw new RustError({ code: ErrorCodes.InvalidHandle, message: `agent library ${this.path} is closed` });
+    }
+    const f = this.fns.get(name);
+    if (f === undefined) throw new RustError({ code: ErrorCodes.Unimplemented, message: `${this.path} has no export ${name}` });
+    return f;
+  }
+
+  private checkContract(c: LibraryContract): void {
+    const abi = this.fn('hms_abi_version')() as number;
+    if (abi !== c.abiVersion) {
+      throw new ContractMismatchError(`${this.path}: ABI version ${abi}, the bindings expect ${c.abiVersion}`);
+    }
+    const version = this.fn('hms_contract_version')() as number;
+    if (version !== c.contractVersion) {
+      const v = (x: number): string => `${x >>> 16}.${x & 0xffff}`;
+      throw new ContractMismatchError(`${this.path}: contract version ${v(version)}, the bindings expect ${v(c.contractVersion)}`);
+    }
+    const checksum = this.fn('hms_service_checksum');
+    for (const [service, expected] of Object.entries(c.services)) {
+      const name = Buffer.from(service, 'utf8');
+      const actual = BigInt(checksum(name, name.length) as number | bigint);
+      if (actual !== expected) {
+        const hex = (x: bigint): string => x.toString(16).padStart(16, '0');
+        throw new ContractMismatchError(
+          actual === 0n
+            ? `${this.path}: service ${service} is missing from the library (bindings checksum ${hex(expected)})`
+            : `${this.path}: service ${service} differs: library checksum ${hex(actual)}, bindings checksum ${hex(expected)}`,
+        );
+      }
+    }
+  }
+
+  /** The result of the last call: its bytes from the scratch buffer or from a Rust allocation (freed here). */
+  private take(status: number): Uint8Array {
+    const len = this.recordU32[0] as number;
+    let bytes: Uint8Array;
+    if (this.recordU32[1] === PLACE_ALLOCATED) {
+      const ptr = this.recordU64[1] as bigint;
+      // Copy, then free through the library that allocated it (ffi-koffi.md §5).
+      bytes = new Uint8Array(koffi.decode(ptr, 'uint8_t', len) as number[]);
+      this.fn('hms_free_buffer')(ptr, len);
+      // Results this big will come again: grow the scratch buffer for the next call.
+      if (len > this.scratch.length && len <= 64 * 1024 * 1024) this.scratch = new Uint8Array(len * 2);
+    } else {
+      bytes = this.scratch.slice(0, len);
+    }
+    if (status !== 0) throw new RustError(this.decodeErrorSafely(status, bytes));
+    return bytes;
+  }
+
+  private decodeErrorSafely(status: number, bytes: Uint8Array): AgentErrorInfo {
+    try {
+      const info = this.decodeError(bytes);
+      return info.code === status ? info : { ...info, code: status };
+    } catch {
+      return { code: status, message: `${this.path}: error ${status} with an undecodable AgentError (${bytes.length} bytes)` };
+    }
+  }
+
+  /** Calls an rpc export: request bytes in, response bytes out; a failure throws RustError. */
+  call(symbol: string, handle: AgentHandle, request: Uint8Array): Uint8Array {
+    const status = this.fn(symbol)(handle, request, request.length, this.scratch, this.scratch.length, this.record) as number;
+    return this.take(status);
+  }
+
+  /** The type id of a named agent type; throws NotFound for a name the library does not know. */
+  typeId(name: string): number {
+    const n = Buffer.from(name, 'utf8');
+    const id = this.fn('hms_agent_type_id')(n, n.length) as number;
+    if (id === 0) throw new RustError({ code: ErrorCodes.NotFound, message: `${this.path} has no agent type ${JSON.stringify(name)}` });
+    return id;
+  }
+
+  /** Creates an agent (by type name or id) from its configuration bytes. */
+  create(type: string | number, config: Uint8Array = new Uint8Array(0)): AgentHandle {
+    const id = typeof type === 'number' ? type : this.typeId(type);
+    const status = this.fn('hms_agent_create')(id, config, config.length, this.handleOut, this.scratch, this.scratch.length, this.record) as number;
+    this.take(status);
+    return Number(this.handleOut[0]) as AgentHandle;
+  }
+
+  destroy(handle: AgentHandle): void {
+    const status = this.fn('hms_agent_destroy')(handle) as number;
+    if (status !== 0) {
+      throw new RustError({ code: status, message: `${this.path}: cannot destroy agent handle ${handle} (status ${status})` });
+    }
+  }
+
+  /** The agent's `hms.AgentHealth` bytes. */
+  health(handle: AgentHandle): Uint8Array {
+    const status = this.fn('hms_agent_health')(handle, this.scratch, this.scratch.length, this.record) as number;
+    return this.take(status);
+  }
+
+  /** Delivers an `hms.AgentMessage`; returns the reply message bytes. */
+  sendMessage(handle: AgentHandle, message: Uint8Array): Uint8Array {
+    const status = this.fn('hms_agent_send_message')(handle, message, message.length, this.scratch, this.scratch.length, this.record) as number;
+    return this.take(status);
+  }
+
+  /**
+   * Stops using the library: later calls throw RustError(InvalidHandle) without touching native
+   * code. The library stays mapped (docs/ffi-abi.md, "Library generations": never dlclose code that
+   * may still run).
+   */
+  close(): void {
+    this.lib = undefined;
+    this.fns.clear();
+  }
+
+  get closed(): boolean {
+    return this.lib === undefined;
+  }
+}

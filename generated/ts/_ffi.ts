@@ -28,6 +28,8 @@ export const DECLARATIONS: LibraryDeclarations = {
     'int32_t hms_agent_destroy(uint64_t handle)',
     'int32_t hms_agent_send_message(uint64_t handle, const uint8_t *msg, uint32_t msg_len, uint8_t *out, uint32_t out_cap, uint8_t *res)',
     'int32_t hms_agent_health(uint64_t handle, uint8_t *out, uint32_t out_cap, uint8_t *res)',
+    'uint64_t hms_submit(uint64_t handle, uint32_t method_id, const uint8_t *req, uint32_t req_len)',
+    'int32_t hms_wait_completions(uint32_t timeout_ms, uint8_t *out, uint32_t out_cap, uint8_t *res)',
     'void hms_free_buffer(uint8_t *ptr, uint32_t len)',
   ],
   rpcs: [

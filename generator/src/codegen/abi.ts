@@ -95,6 +95,21 @@ export const COMMON_EXPORTS: readonly AbiFunction[] = [
     params: [{ name: 'handle', role: 'handle' }, ...RESULT_PARAMS], ret: 'status',
   },
   {
+    name: 'hms_submit',
+    doc: 'Queues an rpc (by method id) on the library\'s worker pool; returns the request id its completion carries.',
+    params: [
+      { name: 'handle', role: 'handle' }, { name: 'method_id', role: 'u32' }, { name: 'req', role: 'bytesPtr' },
+      { name: 'req_len', role: 'len' },
+    ],
+    ret: 'u64',
+  },
+  {
+    name: 'hms_wait_completions',
+    doc: 'Blocks up to `timeout_ms` for finished async calls; the result is a batch of (id, status, bytes) records.',
+    params: [{ name: 'timeout_ms', role: 'u32' }, ...RESULT_PARAMS],
+    ret: 'status',
+  },
+  {
     name: 'hms_free_buffer', doc: 'Frees a result this library handed over (result record place 1).',
     params: [{ name: 'ptr', role: 'freePtr' }, { name: 'len', role: 'len' }], ret: 'void',
   },
@@ -115,6 +130,17 @@ export function snakeCase(name: string): string {
  */
 export function rpcSymbol(service: Service, call: RpcCall): string {
   return `hms_${snakeCase(service.shortName)}_${snakeCase(call.name)}`;
+}
+
+/**
+ * Method ids for `hms_submit`: 1-based, services in name order, rpcs in declaration order. Both
+ * emitters number rpcs with this function.
+ */
+export function methodIds(services: readonly Service[]): Map<string, number> {
+  const ids = new Map<string, number>();
+  const sorted = [...services].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const s of sorted) for (const c of s.calls) ids.set(rpcSymbol(s, c), ids.size + 1);
+  return ids;
 }
 
 /** The export of one rpc; `symbol` is the language-neutral snake_case name both emitters use. */

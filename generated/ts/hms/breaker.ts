@@ -494,11 +494,25 @@ export interface CircuitBreaker {
   reset(request: ResetRequest): hms.Ack;
 }
 
+/** `CircuitBreaker` with every rpc returning a Promise (run on the agent library's worker pool). */
+export interface CircuitBreakerAsync {
+  /** Create a breaker or replace its thresholds. */
+  configureAsync(request: ConfigureBreakerRequest): Promise<BreakerStatus>;
+  /** Ask whether a call may proceed; counts a trial call in HALF_OPEN. */
+  tryAcquireAsync(request: AcquireRequest): Promise<AcquireResponse>;
+  /** Record the outcome of a permitted call; may transition the state. */
+  recordOutcomeAsync(request: RecordOutcomeRequest): Promise<RecordOutcomeResponse>;
+  /** Current state and counters. */
+  getStateAsync(request: GetStateRequest): Promise<BreakerStatus>;
+  /** Reset to CLOSED (or force a state) and clear the window. */
+  resetAsync(request: ResetRequest): Promise<hms.Ack>;
+}
+
 /**
  * `CircuitBreaker` served by a Rust agent of an agent library (see `openAgentLibrary` in `_ffi`).
  * Failures throw `RustError` (from `hms-runtime`) with the `hms.ErrorCode` and message of the agent's `AgentError`.
  */
-export class CircuitBreakerClient implements CircuitBreaker {
+export class CircuitBreakerClient implements CircuitBreaker, CircuitBreakerAsync {
   constructor(
     readonly library: AgentLibrary,
     readonly handle: AgentHandle,
@@ -514,9 +528,21 @@ export class CircuitBreakerClient implements CircuitBreaker {
     return decodeBreakerStatus(bytes);
   }
 
+  /** Create a breaker or replace its thresholds. */
+  async configureAsync(request: ConfigureBreakerRequest): Promise<BreakerStatus> {
+    const bytes = await this.library.callAsync(1, this.handle, encodeConfigureBreakerRequest(request));
+    return decodeBreakerStatus(bytes);
+  }
+
   /** Ask whether a call may proceed; counts a trial call in HALF_OPEN. */
   tryAcquire(request: AcquireRequest): AcquireResponse {
     const bytes = this.library.call('hms_circuit_breaker_try_acquire', this.handle, encodeAcquireRequest(request));
+    return decodeAcquireResponse(bytes);
+  }
+
+  /** Ask whether a call may proceed; counts a trial call in HALF_OPEN. */
+  async tryAcquireAsync(request: AcquireRequest): Promise<AcquireResponse> {
+    const bytes = await this.library.callAsync(2, this.handle, encodeAcquireRequest(request));
     return decodeAcquireResponse(bytes);
   }
 
@@ -530,15 +556,33 @@ export class CircuitBreakerClient implements CircuitBreaker {
     return decodeRecordOutcomeResponse(bytes);
   }
 
+  /** Record the outcome of a permitted call; may transition the state. */
+  async recordOutcomeAsync(request: RecordOutcomeRequest): Promise<RecordOutcomeResponse> {
+    const bytes = await this.library.callAsync(3, this.handle, encodeRecordOutcomeRequest(request));
+    return decodeRecordOutcomeResponse(bytes);
+  }
+
   /** Current state and counters. */
   getState(request: GetStateRequest): BreakerStatus {
     const bytes = this.library.call('hms_circuit_breaker_get_state', this.handle, encodeGetStateRequest(request));
     return decodeBreakerStatus(bytes);
   }
 
+  /** Current state and counters. */
+  async getStateAsync(request: GetStateRequest): Promise<BreakerStatus> {
+    const bytes = await this.library.callAsync(4, this.handle, encodeGetStateRequest(request));
+    return decodeBreakerStatus(bytes);
+  }
+
   /** Reset to CLOSED (or force a state) and clear the window. */
   reset(request: ResetRequest): hms.Ack {
     const bytes = this.library.call('hms_circuit_breaker_reset', this.handle, encodeResetRequest(request));
+    return hms.decodeAck(bytes);
+  }
+
+  /** Reset to CLOSED (or force a state) and clear the window. */
+  async resetAsync(request: ResetRequest): Promise<hms.Ack> {
+    const bytes = await this.library.callAsync(5, this.handle, encodeResetRequest(request));
     return hms.decodeAck(bytes);
   }
 }

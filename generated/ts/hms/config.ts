@@ -692,11 +692,23 @@ export interface ConfigurationManager {
   watchConfig(request: WatchConfigRequest): WatchConfigResponse;
 }
 
+/** `ConfigurationManager` with every rpc returning a Promise (run on the agent library's worker pool). */
+export interface ConfigurationManagerAsync {
+  /** Read entries by key and/or prefix. */
+  getConfigAsync(request: GetConfigRequest): Promise<GetConfigResponse>;
+  /** Write an entry, optionally conditional on its current version. */
+  setConfigAsync(request: SetConfigRequest): Promise<SetConfigResponse>;
+  /** Delete an entry, optionally conditional on its current version. */
+  deleteConfigAsync(request: DeleteConfigRequest): Promise<DeleteConfigResponse>;
+  /** Wait (up to timeout_ms) for changes after a revision. */
+  watchConfigAsync(request: WatchConfigRequest): Promise<WatchConfigResponse>;
+}
+
 /**
  * `ConfigurationManager` served by a Rust agent of an agent library (see `openAgentLibrary` in `_ffi`).
  * Failures throw `RustError` (from `hms-runtime`) with the `hms.ErrorCode` and message of the agent's `AgentError`.
  */
-export class ConfigurationManagerClient implements ConfigurationManager {
+export class ConfigurationManagerClient implements ConfigurationManager, ConfigurationManagerAsync {
   constructor(
     readonly library: AgentLibrary,
     readonly handle: AgentHandle,
@@ -712,6 +724,12 @@ export class ConfigurationManagerClient implements ConfigurationManager {
     return decodeGetConfigResponse(bytes);
   }
 
+  /** Read entries by key and/or prefix. */
+  async getConfigAsync(request: GetConfigRequest): Promise<GetConfigResponse> {
+    const bytes = await this.library.callAsync(6, this.handle, encodeGetConfigRequest(request));
+    return decodeGetConfigResponse(bytes);
+  }
+
   /** Write an entry, optionally conditional on its current version. */
   setConfig(request: SetConfigRequest): SetConfigResponse {
     const bytes = this.library.call(
@@ -719,6 +737,12 @@ export class ConfigurationManagerClient implements ConfigurationManager {
       this.handle,
       encodeSetConfigRequest(request),
     );
+    return decodeSetConfigResponse(bytes);
+  }
+
+  /** Write an entry, optionally conditional on its current version. */
+  async setConfigAsync(request: SetConfigRequest): Promise<SetConfigResponse> {
+    const bytes = await this.library.callAsync(7, this.handle, encodeSetConfigRequest(request));
     return decodeSetConfigResponse(bytes);
   }
 
@@ -732,6 +756,12 @@ export class ConfigurationManagerClient implements ConfigurationManager {
     return decodeDeleteConfigResponse(bytes);
   }
 
+  /** Delete an entry, optionally conditional on its current version. */
+  async deleteConfigAsync(request: DeleteConfigRequest): Promise<DeleteConfigResponse> {
+    const bytes = await this.library.callAsync(8, this.handle, encodeDeleteConfigRequest(request));
+    return decodeDeleteConfigResponse(bytes);
+  }
+
   /** Wait (up to timeout_ms) for changes after a revision. */
   watchConfig(request: WatchConfigRequest): WatchConfigResponse {
     const bytes = this.library.call(
@@ -739,6 +769,12 @@ export class ConfigurationManagerClient implements ConfigurationManager {
       this.handle,
       encodeWatchConfigRequest(request),
     );
+    return decodeWatchConfigResponse(bytes);
+  }
+
+  /** Wait (up to timeout_ms) for changes after a revision. */
+  async watchConfigAsync(request: WatchConfigRequest): Promise<WatchConfigResponse> {
+    const bytes = await this.library.callAsync(9, this.handle, encodeWatchConfigRequest(request));
     return decodeWatchConfigResponse(bytes);
   }
 }

@@ -576,11 +576,23 @@ export interface Consensus {
   getStatus(request: hms.Empty): ConsensusStatus;
 }
 
+/** `Consensus` with every rpc returning a Promise (run on the agent library's worker pool). */
+export interface ConsensusAsync {
+  /** RequestVote RPC (also used for pre-vote). */
+  requestVoteAsync(request: RequestVoteRequest): Promise<RequestVoteResponse>;
+  /** AppendEntries RPC; an empty `entries` vector is a heartbeat. */
+  appendEntriesAsync(request: AppendEntriesRequest): Promise<AppendEntriesResponse>;
+  /** Propose a command; only the leader accepts (NotLeader otherwise). */
+  proposeAsync(request: ProposeRequest): Promise<ProposeResponse>;
+  /** Current role, term, indexes and peer progress. */
+  getStatusAsync(request: hms.Empty): Promise<ConsensusStatus>;
+}
+
 /**
  * `Consensus` served by a Rust agent of an agent library (see `openAgentLibrary` in `_ffi`).
  * Failures throw `RustError` (from `hms-runtime`) with the `hms.ErrorCode` and message of the agent's `AgentError`.
  */
-export class ConsensusClient implements Consensus {
+export class ConsensusClient implements Consensus, ConsensusAsync {
   constructor(
     readonly library: AgentLibrary,
     readonly handle: AgentHandle,
@@ -592,9 +604,21 @@ export class ConsensusClient implements Consensus {
     return decodeRequestVoteResponse(bytes);
   }
 
+  /** RequestVote RPC (also used for pre-vote). */
+  async requestVoteAsync(request: RequestVoteRequest): Promise<RequestVoteResponse> {
+    const bytes = await this.library.callAsync(10, this.handle, encodeRequestVoteRequest(request));
+    return decodeRequestVoteResponse(bytes);
+  }
+
   /** AppendEntries RPC; an empty `entries` vector is a heartbeat. */
   appendEntries(request: AppendEntriesRequest): AppendEntriesResponse {
     const bytes = this.library.call('hms_consensus_append_entries', this.handle, encodeAppendEntriesRequest(request));
+    return decodeAppendEntriesResponse(bytes);
+  }
+
+  /** AppendEntries RPC; an empty `entries` vector is a heartbeat. */
+  async appendEntriesAsync(request: AppendEntriesRequest): Promise<AppendEntriesResponse> {
+    const bytes = await this.library.callAsync(11, this.handle, encodeAppendEntriesRequest(request));
     return decodeAppendEntriesResponse(bytes);
   }
 
@@ -604,9 +628,21 @@ export class ConsensusClient implements Consensus {
     return decodeProposeResponse(bytes);
   }
 
+  /** Propose a command; only the leader accepts (NotLeader otherwise). */
+  async proposeAsync(request: ProposeRequest): Promise<ProposeResponse> {
+    const bytes = await this.library.callAsync(12, this.handle, encodeProposeRequest(request));
+    return decodeProposeResponse(bytes);
+  }
+
   /** Current role, term, indexes and peer progress. */
   getStatus(request: hms.Empty): ConsensusStatus {
     const bytes = this.library.call('hms_consensus_get_status', this.handle, hms.encodeEmpty(request));
+    return decodeConsensusStatus(bytes);
+  }
+
+  /** Current role, term, indexes and peer progress. */
+  async getStatusAsync(request: hms.Empty): Promise<ConsensusStatus> {
+    const bytes = await this.library.callAsync(13, this.handle, hms.encodeEmpty(request));
     return decodeConsensusStatus(bytes);
   }
 }

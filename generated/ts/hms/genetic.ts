@@ -690,11 +690,26 @@ export interface GeneticEngine {
   getHistory(request: GetHistoryRequest): GetHistoryResponse;
 }
 
+/** `GeneticEngine` with every rpc returning a Promise (run on the agent library's worker pool). */
+export interface GeneticEngineAsync {
+  /**
+   * Create or replace a run. Idempotent: the same request yields the same
+   * generation 0 (with an explicit seed).
+   */
+  configureAsync(request: ConfigureRequest): Promise<ConfigureResponse>;
+  /** Run up to `generations` generations, stopping early on the target or budget. */
+  evolveAsync(request: EvolveRequest): Promise<EvolveResponse>;
+  /** Return the best individuals found so far. */
+  getBestAsync(request: GetBestRequest): Promise<GetBestResponse>;
+  /** Return per-generation statistics. */
+  getHistoryAsync(request: GetHistoryRequest): Promise<GetHistoryResponse>;
+}
+
 /**
  * `GeneticEngine` served by a Rust agent of an agent library (see `openAgentLibrary` in `_ffi`).
  * Failures throw `RustError` (from `hms-runtime`) with the `hms.ErrorCode` and message of the agent's `AgentError`.
  */
-export class GeneticEngineClient implements GeneticEngine {
+export class GeneticEngineClient implements GeneticEngine, GeneticEngineAsync {
   constructor(
     readonly library: AgentLibrary,
     readonly handle: AgentHandle,
@@ -709,9 +724,24 @@ export class GeneticEngineClient implements GeneticEngine {
     return decodeConfigureResponse(bytes);
   }
 
+  /**
+   * Create or replace a run. Idempotent: the same request yields the same
+   * generation 0 (with an explicit seed).
+   */
+  async configureAsync(request: ConfigureRequest): Promise<ConfigureResponse> {
+    const bytes = await this.library.callAsync(14, this.handle, encodeConfigureRequest(request));
+    return decodeConfigureResponse(bytes);
+  }
+
   /** Run up to `generations` generations, stopping early on the target or budget. */
   evolve(request: EvolveRequest): EvolveResponse {
     const bytes = this.library.call('hms_genetic_engine_evolve', this.handle, encodeEvolveRequest(request));
+    return decodeEvolveResponse(bytes);
+  }
+
+  /** Run up to `generations` generations, stopping early on the target or budget. */
+  async evolveAsync(request: EvolveRequest): Promise<EvolveResponse> {
+    const bytes = await this.library.callAsync(15, this.handle, encodeEvolveRequest(request));
     return decodeEvolveResponse(bytes);
   }
 
@@ -721,9 +751,21 @@ export class GeneticEngineClient implements GeneticEngine {
     return decodeGetBestResponse(bytes);
   }
 
+  /** Return the best individuals found so far. */
+  async getBestAsync(request: GetBestRequest): Promise<GetBestResponse> {
+    const bytes = await this.library.callAsync(16, this.handle, encodeGetBestRequest(request));
+    return decodeGetBestResponse(bytes);
+  }
+
   /** Return per-generation statistics. */
   getHistory(request: GetHistoryRequest): GetHistoryResponse {
     const bytes = this.library.call('hms_genetic_engine_get_history', this.handle, encodeGetHistoryRequest(request));
+    return decodeGetHistoryResponse(bytes);
+  }
+
+  /** Return per-generation statistics. */
+  async getHistoryAsync(request: GetHistoryRequest): Promise<GetHistoryResponse> {
+    const bytes = await this.library.callAsync(17, this.handle, encodeGetHistoryRequest(request));
     return decodeGetHistoryResponse(bytes);
   }
 }

@@ -590,11 +590,28 @@ export interface HealthMonitor {
   deregisterAgent(request: DeregisterAgentRequest): hms.Ack;
 }
 
+/** `HealthMonitor` with every rpc returning a Promise (run on the agent library's worker pool). */
+export interface HealthMonitorAsync {
+  /** Register an agent; re-registering the same id refreshes its entry. */
+  registerAgentAsync(request: RegisterAgentRequest): Promise<RegisterAgentResponse>;
+  /**
+   * Report a heartbeat with self-checks and signals; returns the next deadline
+   * and any anomalies detected.
+   */
+  reportHeartbeatAsync(request: HeartbeatRequest): Promise<HeartbeatResponse>;
+  /** Get the current health of one agent. Fails with NotFound if unregistered. */
+  getHealthAsync(request: GetHealthRequest): Promise<GetHealthResponse>;
+  /** List agents whose status is at least `min_status`. */
+  listUnhealthyAsync(request: ListUnhealthyRequest): Promise<ListUnhealthyResponse>;
+  /** Stop monitoring an agent. `ok` is false if it was not registered. */
+  deregisterAgentAsync(request: DeregisterAgentRequest): Promise<hms.Ack>;
+}
+
 /**
  * `HealthMonitor` served by a Rust agent of an agent library (see `openAgentLibrary` in `_ffi`).
  * Failures throw `RustError` (from `hms-runtime`) with the `hms.ErrorCode` and message of the agent's `AgentError`.
  */
-export class HealthMonitorClient implements HealthMonitor {
+export class HealthMonitorClient implements HealthMonitor, HealthMonitorAsync {
   constructor(
     readonly library: AgentLibrary,
     readonly handle: AgentHandle,
@@ -607,6 +624,12 @@ export class HealthMonitorClient implements HealthMonitor {
       this.handle,
       encodeRegisterAgentRequest(request),
     );
+    return decodeRegisterAgentResponse(bytes);
+  }
+
+  /** Register an agent; re-registering the same id refreshes its entry. */
+  async registerAgentAsync(request: RegisterAgentRequest): Promise<RegisterAgentResponse> {
+    const bytes = await this.library.callAsync(18, this.handle, encodeRegisterAgentRequest(request));
     return decodeRegisterAgentResponse(bytes);
   }
 
@@ -623,9 +646,24 @@ export class HealthMonitorClient implements HealthMonitor {
     return decodeHeartbeatResponse(bytes);
   }
 
+  /**
+   * Report a heartbeat with self-checks and signals; returns the next deadline
+   * and any anomalies detected.
+   */
+  async reportHeartbeatAsync(request: HeartbeatRequest): Promise<HeartbeatResponse> {
+    const bytes = await this.library.callAsync(19, this.handle, encodeHeartbeatRequest(request));
+    return decodeHeartbeatResponse(bytes);
+  }
+
   /** Get the current health of one agent. Fails with NotFound if unregistered. */
   getHealth(request: GetHealthRequest): GetHealthResponse {
     const bytes = this.library.call('hms_health_monitor_get_health', this.handle, encodeGetHealthRequest(request));
+    return decodeGetHealthResponse(bytes);
+  }
+
+  /** Get the current health of one agent. Fails with NotFound if unregistered. */
+  async getHealthAsync(request: GetHealthRequest): Promise<GetHealthResponse> {
+    const bytes = await this.library.callAsync(20, this.handle, encodeGetHealthRequest(request));
     return decodeGetHealthResponse(bytes);
   }
 
@@ -639,6 +677,12 @@ export class HealthMonitorClient implements HealthMonitor {
     return decodeListUnhealthyResponse(bytes);
   }
 
+  /** List agents whose status is at least `min_status`. */
+  async listUnhealthyAsync(request: ListUnhealthyRequest): Promise<ListUnhealthyResponse> {
+    const bytes = await this.library.callAsync(21, this.handle, encodeListUnhealthyRequest(request));
+    return decodeListUnhealthyResponse(bytes);
+  }
+
   /** Stop monitoring an agent. `ok` is false if it was not registered. */
   deregisterAgent(request: DeregisterAgentRequest): hms.Ack {
     const bytes = this.library.call(
@@ -646,6 +690,12 @@ export class HealthMonitorClient implements HealthMonitor {
       this.handle,
       encodeDeregisterAgentRequest(request),
     );
+    return hms.decodeAck(bytes);
+  }
+
+  /** Stop monitoring an agent. `ok` is false if it was not registered. */
+  async deregisterAgentAsync(request: DeregisterAgentRequest): Promise<hms.Ack> {
+    const bytes = await this.library.callAsync(22, this.handle, encodeDeregisterAgentRequest(request));
     return hms.decodeAck(bytes);
   }
 }

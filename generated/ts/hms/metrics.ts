@@ -577,11 +577,25 @@ export interface MetricsCollector {
   exportText(request: ExportRequest): ExportResponse;
 }
 
+/** `MetricsCollector` with every rpc returning a Promise (run on the agent library's worker pool). */
+export interface MetricsCollectorAsync {
+  /** Record one sample. */
+  recordSampleAsync(request: RecordSampleRequest): Promise<hms.Ack>;
+  /** Record a batch of samples. */
+  recordBatchAsync(request: RecordBatchRequest): Promise<RecordBatchResponse>;
+  /** Summarise a metric (count, min, max, mean, p50, p95, p99) over a range. */
+  querySummaryAsync(request: QuerySummaryRequest): Promise<MetricSummary>;
+  /** List metric names. */
+  listMetricsAsync(request: ListMetricsRequest): Promise<ListMetricsResponse>;
+  /** Render the Prometheus / OpenMetrics text exposition. */
+  exportTextAsync(request: ExportRequest): Promise<ExportResponse>;
+}
+
 /**
  * `MetricsCollector` served by a Rust agent of an agent library (see `openAgentLibrary` in `_ffi`).
  * Failures throw `RustError` (from `hms-runtime`) with the `hms.ErrorCode` and message of the agent's `AgentError`.
  */
-export class MetricsCollectorClient implements MetricsCollector {
+export class MetricsCollectorClient implements MetricsCollector, MetricsCollectorAsync {
   constructor(
     readonly library: AgentLibrary,
     readonly handle: AgentHandle,
@@ -597,6 +611,12 @@ export class MetricsCollectorClient implements MetricsCollector {
     return hms.decodeAck(bytes);
   }
 
+  /** Record one sample. */
+  async recordSampleAsync(request: RecordSampleRequest): Promise<hms.Ack> {
+    const bytes = await this.library.callAsync(23, this.handle, encodeRecordSampleRequest(request));
+    return hms.decodeAck(bytes);
+  }
+
   /** Record a batch of samples. */
   recordBatch(request: RecordBatchRequest): RecordBatchResponse {
     const bytes = this.library.call(
@@ -604,6 +624,12 @@ export class MetricsCollectorClient implements MetricsCollector {
       this.handle,
       encodeRecordBatchRequest(request),
     );
+    return decodeRecordBatchResponse(bytes);
+  }
+
+  /** Record a batch of samples. */
+  async recordBatchAsync(request: RecordBatchRequest): Promise<RecordBatchResponse> {
+    const bytes = await this.library.callAsync(24, this.handle, encodeRecordBatchRequest(request));
     return decodeRecordBatchResponse(bytes);
   }
 
@@ -617,6 +643,12 @@ export class MetricsCollectorClient implements MetricsCollector {
     return decodeMetricSummary(bytes);
   }
 
+  /** Summarise a metric (count, min, max, mean, p50, p95, p99) over a range. */
+  async querySummaryAsync(request: QuerySummaryRequest): Promise<MetricSummary> {
+    const bytes = await this.library.callAsync(25, this.handle, encodeQuerySummaryRequest(request));
+    return decodeMetricSummary(bytes);
+  }
+
   /** List metric names. */
   listMetrics(request: ListMetricsRequest): ListMetricsResponse {
     const bytes = this.library.call(
@@ -627,9 +659,21 @@ export class MetricsCollectorClient implements MetricsCollector {
     return decodeListMetricsResponse(bytes);
   }
 
+  /** List metric names. */
+  async listMetricsAsync(request: ListMetricsRequest): Promise<ListMetricsResponse> {
+    const bytes = await this.library.callAsync(26, this.handle, encodeListMetricsRequest(request));
+    return decodeListMetricsResponse(bytes);
+  }
+
   /** Render the Prometheus / OpenMetrics text exposition. */
   exportText(request: ExportRequest): ExportResponse {
     const bytes = this.library.call('hms_metrics_collector_export_text', this.handle, encodeExportRequest(request));
+    return decodeExportResponse(bytes);
+  }
+
+  /** Render the Prometheus / OpenMetrics text exposition. */
+  async exportTextAsync(request: ExportRequest): Promise<ExportResponse> {
+    const bytes = await this.library.callAsync(27, this.handle, encodeExportRequest(request));
     return decodeExportResponse(bytes);
   }
 }

@@ -588,11 +588,23 @@ export interface Recovery {
   getPlan(request: GetPlanRequest): GetPlanResponse;
 }
 
+/** `Recovery` with every rpc returning a Promise (run on the agent library's worker pool). */
+export interface RecoveryAsync {
+  /** Install or replace the recovery policy of an agent. */
+  setPolicyAsync(request: SetPolicyRequest): Promise<hms.Ack>;
+  /** Build a recovery plan for a failure (restart, retry, failover, rollback, escalate). */
+  planRecoveryAsync(request: PlanRecoveryRequest): Promise<PlanRecoveryResponse>;
+  /** Report a step outcome; returns the next step or completes the plan. */
+  reportOutcomeAsync(request: ReportOutcomeRequest): Promise<ReportOutcomeResponse>;
+  /** Read a plan and its progress. */
+  getPlanAsync(request: GetPlanRequest): Promise<GetPlanResponse>;
+}
+
 /**
  * `Recovery` served by a Rust agent of an agent library (see `openAgentLibrary` in `_ffi`).
  * Failures throw `RustError` (from `hms-runtime`) with the `hms.ErrorCode` and message of the agent's `AgentError`.
  */
-export class RecoveryClient implements Recovery {
+export class RecoveryClient implements Recovery, RecoveryAsync {
   constructor(
     readonly library: AgentLibrary,
     readonly handle: AgentHandle,
@@ -604,9 +616,21 @@ export class RecoveryClient implements Recovery {
     return hms.decodeAck(bytes);
   }
 
+  /** Install or replace the recovery policy of an agent. */
+  async setPolicyAsync(request: SetPolicyRequest): Promise<hms.Ack> {
+    const bytes = await this.library.callAsync(28, this.handle, encodeSetPolicyRequest(request));
+    return hms.decodeAck(bytes);
+  }
+
   /** Build a recovery plan for a failure (restart, retry, failover, rollback, escalate). */
   planRecovery(request: PlanRecoveryRequest): PlanRecoveryResponse {
     const bytes = this.library.call('hms_recovery_plan_recovery', this.handle, encodePlanRecoveryRequest(request));
+    return decodePlanRecoveryResponse(bytes);
+  }
+
+  /** Build a recovery plan for a failure (restart, retry, failover, rollback, escalate). */
+  async planRecoveryAsync(request: PlanRecoveryRequest): Promise<PlanRecoveryResponse> {
+    const bytes = await this.library.callAsync(29, this.handle, encodePlanRecoveryRequest(request));
     return decodePlanRecoveryResponse(bytes);
   }
 
@@ -616,9 +640,21 @@ export class RecoveryClient implements Recovery {
     return decodeReportOutcomeResponse(bytes);
   }
 
+  /** Report a step outcome; returns the next step or completes the plan. */
+  async reportOutcomeAsync(request: ReportOutcomeRequest): Promise<ReportOutcomeResponse> {
+    const bytes = await this.library.callAsync(30, this.handle, encodeReportOutcomeRequest(request));
+    return decodeReportOutcomeResponse(bytes);
+  }
+
   /** Read a plan and its progress. */
   getPlan(request: GetPlanRequest): GetPlanResponse {
     const bytes = this.library.call('hms_recovery_get_plan', this.handle, encodeGetPlanRequest(request));
+    return decodeGetPlanResponse(bytes);
+  }
+
+  /** Read a plan and its progress. */
+  async getPlanAsync(request: GetPlanRequest): Promise<GetPlanResponse> {
+    const bytes = await this.library.callAsync(31, this.handle, encodeGetPlanRequest(request));
     return decodeGetPlanResponse(bytes);
   }
 }

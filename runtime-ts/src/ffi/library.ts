@@ -27,7 +27,19 @@ export interface LibraryDeclarations {
 /** A handle to an agent inside a library (a plain number below 2^53, docs/ffi-abi.md "Handles"). */
 export type AgentHandle = number & { readonly __brand: 'AgentHandle' };
 
-type Fn = (...args: unknown[]) => unknown;
+type Fn = ((...args: unknown[]) => unknown) & {
+  async?: (...args: unknown[]) => void;
+};
+
+interface Pending {
+  readonly resolve: (bytes: Uint8Array) => void;
+  readonly reject: (e: Error) => void;
+}
+
+/** How long one `hms_wait_completions` blocks before it returns empty and is re-issued. */
+const WAIT_MS = 1000;
+/** Room for one batch of async completions (a larger completion arrives as an allocation). */
+const ASYNC_BATCH_BYTES = 256 * 1024;
 
 const RECORD_SIZE = 16;
 const PLACE_ALLOCATED = 1;
@@ -47,9 +59,12 @@ export class AgentLibrary {
   private scratch: Uint8Array;
   // The result record: its own ArrayBuffer, so the views below are aligned.
   private readonly record = new Uint8Array(RECORD_SIZE);
-  private readonly recordU32 = new Uint32Array(this.record.buffer);
-  private readonly recordU64 = new BigUint64Array(this.record.buffer);
   private readonly handleOut = new BigUint64Array(1);
+  // Async calls: requests by id, and the buffers of the single wait in flight (never touched meanwhile).
+  private readonly pending = new Map<number, Pending>();
+  private waiting = false;
+  private readonly asyncOut = new Uint8Array(ASYNC_BATCH_BYTES);
+  private readonly asyncRecord = new Uint8Array(RECORD_SIZE);
 
   private constructor(path: string, decl: LibraryDeclarations, options: LibraryOptions) {
     this.path = path;
@@ -118,19 +133,22 @@ export class AgentLibrary {
 
   /** The result of the last call: its bytes from the scratch buffer or from a Rust allocation (freed here). */
   private take(status: number): Uint8Array {
-    const len = this.recordU32[0] as number;
-    let bytes: Uint8Array;
-    if (this.recordU32[1] === PLACE_ALLOCATED) {
-      const ptr = this.recordU64[1] as bigint;
-      // Copy, then free through the library that allocated it (ffi-koffi.md §5).
-      bytes = new Uint8Array(koffi.decode(ptr, 'uint8_t', len) as number[]);
-      this.fn('hms_free_buffer')(ptr, len);
-      // Results this big will come again: grow the scratch buffer for the next call.
-      if (len > this.scratch.length && len <= 64 * 1024 * 1024) this.scratch = new Uint8Array(len * 2);
-    } else {
-      bytes = this.scratch.slice(0, len);
-    }
+    const bytes = this.resultBytes(this.record, this.scratch);
+    // Results this big will come again: grow the scratch buffer for the next call.
+    if (bytes.length > this.scratch.length && bytes.length <= 64 * 1024 * 1024) this.scratch = new Uint8Array(bytes.length * 2);
     if (status !== 0) throw new RustError(this.decodeErrorSafely(status, bytes));
+    return bytes;
+  }
+
+  /** A result described by `record`: copied out of `out`, or out of a Rust allocation that is then freed. */
+  private resultBytes(record: Uint8Array, out: Uint8Array): Uint8Array {
+    const view = new DataView(record.buffer, record.byteOffset, RECORD_SIZE);
+    const len = view.getUint32(0, true);
+    if (view.getUint32(4, true) !== PLACE_ALLOCATED) return out.slice(0, len);
+    const ptr = view.getBigUint64(8, true);
+    // Copy, then free through the library that allocated it (ffi-koffi.md §5).
+    const bytes = new Uint8Array(koffi.decode(ptr, 'uint8_t', len) as number[]);
+    this.fn('hms_free_buffer')(ptr, len);
     return bytes;
   }
 
@@ -147,6 +165,67 @@ export class AgentLibrary {
   call(symbol: string, handle: AgentHandle, request: Uint8Array): Uint8Array {
     const status = this.fn(symbol)(handle, request, request.length, this.scratch, this.scratch.length, this.record) as number;
     return this.take(status);
+  }
+
+  /**
+   * The async variant of `call`: the request is queued on the library's worker pool (`hms_submit`)
+   * and the promise settles when its completion arrives. One `hms_wait_completions`, run on koffi's
+   * worker, collects completions while any call is pending (which keeps Node alive); no Rust thread
+   * ever calls into JavaScript (docs/ffi-abi.md, "Async calls").
+   */
+  callAsync(methodId: number, handle: AgentHandle, request: Uint8Array): Promise<Uint8Array> {
+    let id: number;
+    try {
+      id = Number(this.fn('hms_submit')(handle, methodId, request, request.length) as number | bigint);
+    } catch (e) {
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
+    return new Promise<Uint8Array>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.pump();
+    });
+  }
+
+  /** Number of async calls submitted and not yet settled. */
+  get pendingCalls(): number {
+    return this.pending.size;
+  }
+
+  private pump(): void {
+    if (this.waiting || this.pending.size === 0 || this.lib === undefined) return;
+    const wait = this.fn('hms_wait_completions').async;
+    if (wait === undefined) throw new Error('koffi function without .async');
+    this.waiting = true;
+    wait(WAIT_MS, this.asyncOut, this.asyncOut.length, this.asyncRecord, (err: unknown, status: number) => {
+      this.waiting = false;
+      if (this.lib === undefined) return; // closed meanwhile: close() rejected what was pending
+      if (err !== null && err !== undefined) {
+        const e = err instanceof Error ? err : new Error(String(err));
+        for (const p of this.pending.values()) p.reject(e);
+        this.pending.clear();
+        return;
+      }
+      if (status === 0) this.settle(this.resultBytes(this.asyncRecord, this.asyncOut));
+      this.pump();
+    });
+  }
+
+  /** Settles the calls of one batch: per completion `id: u64, status: i32, len: u32`, bytes, padding to 8. */
+  private settle(batch: Uint8Array): void {
+    const view = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
+    let at = 0;
+    while (at + 16 <= batch.length) {
+      const id = Number(view.getBigUint64(at, true));
+      const status = view.getInt32(at + 8, true);
+      const len = view.getUint32(at + 12, true);
+      const bytes = batch.slice(at + 16, at + 16 + len);
+      at += 16 + ((len + 7) & ~7);
+      const p = this.pending.get(id);
+      if (p === undefined) continue;
+      this.pending.delete(id);
+      if (status === 0) p.resolve(bytes);
+      else p.reject(new RustError(this.decodeErrorSafely(status, bytes)));
+    }
   }
 
   /** The type id of a named agent type; throws NotFound for a name the library does not know. */
@@ -192,6 +271,9 @@ export class AgentLibrary {
   close(): void {
     this.lib = undefined;
     this.fns.clear();
+    const closed = new RustError({ code: ErrorCodes.InvalidHandle, message: `agent library ${this.path} was closed with the call pending` });
+    for (const p of this.pending.values()) p.reject(closed);
+    this.pending.clear();
   }
 
   get closed(): boolean {

@@ -6,7 +6,7 @@ import { ModuleScope, RUNTIME_MODULE } from './scope.js';
 import { emitStruct } from './structs.js';
 import { emitTable } from './tables.js';
 import { emitUnion } from './unions.js';
-import { boundServices, emitFfiModule, emitService, FFI_MODULE } from './services.js';
+import { boundServices, emitFfiModule, emitService, FFI_MODULE, serviceMethodIds } from './services.js';
 
 /**
  * The TypeScript backend: one module per namespace (`ts/hms/health.ts`) with interfaces, enums
@@ -23,6 +23,7 @@ export const tsBackend: Backend = {
     const stamp = stampText(ctx);
     const identifiers = rootIdentifiers(ctx);
     const services = boundServices(ctx);
+    const ids = serviceMethodIds(services);
     for (const m of names.modules) {
       const scope = new ModuleScope(m, names);
       const inModule = <T extends { readonly namespace: readonly string[] }>(d: T): boolean =>
@@ -38,7 +39,7 @@ export const tsBackend: Backend = {
         if (o.isStruct || !inModule(o)) continue;
         declarations.push(emitTable(planOf(ctx, o.name), scope, ctx.templates, identifiers.get(o.name)));
       }
-      for (const sv of services) if (inModule(sv)) declarations.push(...emitService(sv, scope, names));
+      for (const sv of services) if (inModule(sv)) declarations.push(...emitService(sv, scope, names, ids));
       const content = ctx.templates.render('ts/module.ts.hbs', {
         stamp,
         imports: scope.imports.render(),

@@ -103,6 +103,8 @@ export interface DeclNames {
 export interface ServiceNames {
   readonly module: ModuleNames;
   readonly iface: string;
+  /** The same service with Promise-returning methods. */
+  readonly ifaceAsync: string;
   readonly client: string;
 }
 
@@ -151,7 +153,8 @@ export function buildNameTable(set: SchemaSet): NameTable {
   for (const sv of set.services) {
     const module = moduleOf(sv.namespace);
     const iface = allocate(module.declared, sv.shortName);
-    services.set(sv.name, { module, iface, client: allocate(module.declared, `${iface}Client`) });
+    const ifaceAsync = allocate(module.declared, `${iface}Async`);
+    services.set(sv.name, { module, iface, ifaceAsync, client: allocate(module.declared, `${iface}Client`) });
   }
   const sorted = [...modules.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return {

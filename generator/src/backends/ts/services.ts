@@ -1,5 +1,5 @@
 import {
-  ABI_VERSION, COMMON_EXPORTS, CONTRACT_VERSION, koffiPrototype, rpcExport, rpcSymbol, serviceChecksum,
+  ABI_VERSION, COMMON_EXPORTS, CONTRACT_VERSION, koffiPrototype, methodIds, rpcExport, rpcSymbol, serviceChecksum,
 } from '../../codegen/abi.js';
 import { UnsupportedError, type EmitContext } from '../../codegen/backend.js';
 import type { Service } from '../../ir/model.js';
@@ -22,6 +22,11 @@ export const RUNTIME_PACKAGE = 'hms-runtime';
 /** The ABI's error table: services are bound only in sets that include it (idl/hms/common.fbs). */
 export const AGENT_ERROR = 'hms.AgentError';
 
+/** Method ids of the bound services (shared numbering with the Rust exports, abi.ts). */
+export function serviceMethodIds(services: readonly Service[]): Map<string, number> {
+  return methodIds(services);
+}
+
 /** Services the set can bind: all of them when the set has `hms.AgentError`, none otherwise. */
 export function boundServices(ctx: EmitContext): readonly Service[] {
   if (!ctx.set.objectByName.has(AGENT_ERROR)) return [];
@@ -42,22 +47,27 @@ export function boundServices(ctx: EmitContext): readonly Service[] {
   return ctx.set.services;
 }
 
-/** Method names of one service's interface (camelCase; `library`/`handle` are the client's own). */
-function methodNames(s: Service): Map<string, string> {
+/**
+ * Method names of one service (camelCase; `library`/`handle` are the client's own): the sync name
+ * and the Promise-returning `…Async` name of each rpc, all distinct.
+ */
+function methodNames(s: Service): Map<string, { sync: string; async: string }> {
   const used = new Set(['library', 'handle', 'constructor']);
-  const out = new Map<string, string>();
-  for (const c of s.calls) {
-    let n = camelCase(c.name);
+  const take = (wanted: string): string => {
+    let n = wanted;
     while (used.has(n)) n += '_';
     used.add(n);
-    out.set(c.name, n);
-  }
+    return n;
+  };
+  const sync = s.calls.map((c) => take(camelCase(c.name)));
+  const out = new Map<string, { sync: string; async: string }>();
+  s.calls.forEach((c, i) => out.set(c.name, { sync: sync[i] as string, async: take(`${sync[i] as string}Async`) }));
   return out;
 }
 
 /** The interface and client class of one service, as module-level declarations. */
-export function emitService(s: Service, scope: ModuleScope, names: NameTable): string[] {
-  const { iface, client } = names.service(s.name);
+export function emitService(s: Service, scope: ModuleScope, names: NameTable, ids: ReadonlyMap<string, number>): string[] {
+  const { iface, ifaceAsync, client } = names.service(s.name);
   const methods = methodNames(s);
   const library = scope.imports.type(RUNTIME_PACKAGE, 'AgentLibrary');
   const handle = scope.imports.type(RUNTIME_PACKAGE, 'AgentHandle');
@@ -68,17 +78,30 @@ export function emitService(s: Service, scope: ModuleScope, names: NameTable): s
     const req = scope.ref(scope.decl(c.request), scope.decl(c.request).type);
     const resp = scope.ref(scope.decl(c.response), scope.decl(c.response).type);
     lines.push(...jsdoc(c.documentation).map((l) => `  ${l}`));
-    lines.push(`  ${methods.get(c.name) as string}(request: ${req}): ${resp};`);
+    lines.push(`  ${methods.get(c.name)?.sync as string}(request: ${req}): ${resp};`);
   }
   lines.push('}');
   out.push(lines.join('\n'));
+
+  const asyncLines: string[] = [
+    ...jsdoc([` \`${iface}\` with every rpc returning a Promise (run on the agent library's worker pool).`]),
+    `export interface ${ifaceAsync} {`,
+  ];
+  for (const c of s.calls) {
+    const req = scope.ref(scope.decl(c.request), scope.decl(c.request).type);
+    const resp = scope.ref(scope.decl(c.response), scope.decl(c.response).type);
+    asyncLines.push(...jsdoc(c.documentation).map((l) => `  ${l}`));
+    asyncLines.push(`  ${methods.get(c.name)?.async as string}(request: ${req}): Promise<${resp}>;`);
+  }
+  asyncLines.push('}');
+  out.push(asyncLines.join('\n'));
 
   const cls: string[] = [
     ...jsdoc([
       ` \`${iface}\` served by a Rust agent of an agent library (see \`openAgentLibrary\` in \`${FFI_MODULE.replace('.ts', '')}\`).`,
       ' Failures throw `RustError` (from `hms-runtime`) with the `hms.ErrorCode` and message of the agent\'s `AgentError`.',
     ]),
-    `export class ${client} implements ${iface} {`,
+    `export class ${client} implements ${iface}, ${ifaceAsync} {`,
     '  constructor(',
     `    readonly library: ${library},`,
     `    readonly handle: ${handle},`,
@@ -91,9 +114,19 @@ export function emitService(s: Service, scope: ModuleScope, names: NameTable): s
     const resp = scope.ref(respDecl, respDecl.type);
     cls.push('');
     cls.push(...jsdoc(c.documentation).map((l) => `  ${l}`));
-    cls.push(...signature(2, methods.get(c.name) as string, [`request: ${req}`], resp).map((l) => `  ${l}`));
-    const args = [stringLiteral(rpcSymbol(s, c)), 'this.handle', `${scope.ref(reqDecl, reqDecl.encode)}(request)`];
+    const m = methods.get(c.name) as { sync: string; async: string };
+    const encode = `${scope.ref(reqDecl, reqDecl.encode)}(request)`;
+    cls.push(...signature(2, m.sync, [`request: ${req}`], resp).map((l) => `  ${l}`));
+    const args = [stringLiteral(rpcSymbol(s, c)), 'this.handle', encode];
     cls.push(...call(4, 'const bytes = this.library.call', args, ';').map((l) => `    ${l}`));
+    cls.push(`    return ${scope.ref(respDecl, respDecl.decode)}(bytes);`);
+    cls.push('  }');
+    cls.push('');
+    cls.push(...jsdoc(c.documentation).map((l) => `  ${l}`));
+    cls.push(...signature(2, `async ${m.async}`, [`request: ${req}`], `Promise<${resp}>`).map((l) => `  ${l}`));
+    const id = ids.get(rpcSymbol(s, c));
+    if (id === undefined) throw new Error(`no method id for ${s.name}.${c.name}`);
+    cls.push(...call(4, 'const bytes = await this.library.callAsync', [String(id), 'this.handle', encode], ';').map((l) => `    ${l}`));
     cls.push(`    return ${scope.ref(respDecl, respDecl.decode)}(bytes);`);
     cls.push('  }');
   }

@@ -9,6 +9,7 @@
 //! - [`result::ResultArea`]: results copied into the caller's buffer, or handed
 //!   over as an allocation freed by [`result::free_buffer`];
 //! - [`guard::guarded`]: panic containment for every export;
+//! - [`input::borrow`]: an export's input bytes as a slice;
 //! - [`pool::Pool`]: the worker pool and completion queue behind async calls;
 //! - [`ContractVersion`], [`fnv1a64`] and [`Fnv1a64`]: contract versions and
 //!   the per-service checksums a loader compares.
@@ -24,6 +25,7 @@
 mod checksum;
 pub mod guard;
 pub mod handles;
+pub mod input;
 pub mod pool;
 pub mod result;
 pub mod status;

@@ -4,7 +4,8 @@
 //! Each table `X` has an owned type `X` (`encode`, `decode`, `pack`) and a zero-copy reader
 //! `XRef<'a>`; each struct `S` has an owned `S` and its wire form `SWire`; enums are newtypes
 //! that keep unknown values; each union `U` has an owned `U`, a reader `URef<'a>` and its
-//! discriminant `UType`.
+//! discriminant `UType`. With the ABI types of idl/hms/common.fbs, each `rpc_service` is a trait in
+//! its namespace module and `agent` holds the `Agent` trait, `AgentFactory` and the dispatch functions.
 
 // Reading through `flatbuffers::Table` needs `unsafe`; every block says why it holds.
 #![allow(unsafe_code)]
@@ -13,6 +14,7 @@
 // Documentation is copied from the schema as written.
 #![allow(clippy::doc_lazy_continuation, clippy::doc_overindented_list_items)]
 
+pub mod agent;
 pub mod hms;
 
 /// Why `decode` rejected a buffer: the FlatBuffers verifier's finding.

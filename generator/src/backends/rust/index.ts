@@ -2,6 +2,7 @@ import { stampText, type Backend, type EmitContext } from '../../codegen/backend
 import { emitEnumNewtype, emitUnionEnums } from './enums.js';
 import { rustfmt } from './format.js';
 import { RustNaming, modulePath } from './naming.js';
+import { AGENT_MODULE, boundServices, emitAgentLib, emitAgentModule, emitServiceTrait } from './services.js';
 import { StructEmitter } from './structs.js';
 import { TableEmitter } from './tables.js';
 import { checkSupported } from './unsupported.js';
@@ -26,7 +27,8 @@ function cargoVersion(v: string): string {
 function emit(ctx: EmitContext): void {
   const { set, plans, templates } = ctx;
   checkSupported(set);
-  const names = new RustNaming(set.objects, set.enums);
+  const services = boundServices(ctx);
+  const names = new RustNaming(set.objects, set.enums, services?.map((s) => s.service));
   const rootIdents = new Map<string, string>();
   for (const s of set.schemas) {
     if (s.rootTable !== undefined && s.fileIdent !== '' && !rootIdents.has(s.rootTable)) rootIdents.set(s.rootTable, s.fileIdent);
@@ -66,6 +68,19 @@ function emit(ctx: EmitContext): void {
     if (!e.isUnion) continue;
     const path = modulePath(e.namespace);
     moduleOf(path, e.namespace).items.push(emitUnionEnums(names, e, path.join('::')));
+  }
+
+  for (const s of services ?? []) {
+    const path = modulePath(s.service.namespace);
+    moduleOf(path, s.service.namespace).items.push(emitServiceTrait(names, s));
+  }
+  if (services) {
+    moduleOf([], []).children.add(AGENT_MODULE);
+    const file = `rust/contracts/src/${AGENT_MODULE}.rs`;
+    ctx.out.add(file, rustfmt(emitAgentModule(ctx, names, services, stamp), templates.dir, file));
+    for (const [file, text] of emitAgentLib(ctx, services, stamp, cargoVersion(ctx.version))) {
+      ctx.out.add(file, file.endsWith('.rs') ? rustfmt(text, templates.dir, file) : text);
+    }
   }
 
   ctx.out.add('rust/contracts/Cargo.toml', templates.render('rust/Cargo.toml.hbs', { stamp, version: cargoVersion(ctx.version) }));

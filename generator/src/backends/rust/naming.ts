@@ -1,4 +1,4 @@
-import type { EnumDef, ObjectDef } from '../../ir/model.js';
+import type { EnumDef, ObjectDef, Service } from '../../ir/model.js';
 
 /**
  * Every Rust name the backend prints comes from here: case conversion, keyword escaping and
@@ -94,8 +94,9 @@ export function modulePath(namespace: readonly string[]): string[] {
 /** Names of every declaration of the schema set, collision-free within each module. */
 export class RustNaming {
   private readonly types = new Map<string, TypeNames>();
+  private readonly services = new Map<string, { readonly module: string; readonly trait: string }>();
 
-  constructor(objects: readonly ObjectDef[], enums: readonly EnumDef[]) {
+  constructor(objects: readonly ObjectDef[], enums: readonly EnumDef[], services: readonly Service[] = []) {
     const scopes = new Map<string, Scope>();
     const scopeOf = (module: string): Scope => {
       let s = scopes.get(module);
@@ -131,6 +132,25 @@ export class RustNaming {
       const tag = d.kind === 'union' ? scope.claim(`${owned}Type`) : '';
       this.types.set(d.name, { module, owned, reader, wire, tag });
     }
+    // Service traits last: a schema type keeps its name, a trait that collides with one yields.
+    for (const s of [...services].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      const module = modulePath(s.namespace).join('::');
+      this.services.set(s.name, { module, trait: scopeOf(module).claim(camelCase(s.shortName)) });
+    }
+  }
+
+  /** The trait of an `rpc_service` (only for services given to the constructor). */
+  service(qualifiedName: string): { readonly module: string; readonly trait: string } {
+    const s = this.services.get(qualifiedName);
+    if (!s) throw new Error(`no Rust name for service ${qualifiedName}`);
+    return s;
+  }
+
+  /** A service trait's path as seen from `fromModule`. */
+  servicePath(qualifiedName: string, fromModule: string): string {
+    const s = this.service(qualifiedName);
+    if (s.module === fromModule) return s.trait;
+    return s.module === '' ? `crate::${s.trait}` : `crate::${s.module}::${s.trait}`;
   }
 
   of(qualifiedName: string): TypeNames {

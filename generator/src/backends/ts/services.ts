@@ -33,9 +33,6 @@ export function boundServices(ctx: EmitContext): readonly Service[] {
   const symbols = new Map<string, string>();
   for (const s of ctx.set.services) {
     for (const c of s.calls) {
-      if (c.streaming !== 'none') {
-        throw new UnsupportedError(c.location, `${s.name}.${c.name}: streaming rpcs are not supported by the FFI bindings yet`);
-      }
       const sym = rpcSymbol(s, c);
       const other = symbols.get(sym);
       if (other !== undefined) {
@@ -46,6 +43,9 @@ export function boundServices(ctx: EmitContext): readonly Service[] {
   }
   return ctx.set.services;
 }
+
+/** Unary rpcs get methods; streaming ones are not callable over the ABI yet (their Rust exports answer Unimplemented). */
+const unary = (s: Service): Service['calls'] => s.calls.filter((c) => c.streaming === 'none');
 
 /**
  * Method names of one service (camelCase; `library`/`handle` are the client's own): the sync name
@@ -59,9 +59,10 @@ function methodNames(s: Service): Map<string, { sync: string; async: string }> {
     used.add(n);
     return n;
   };
-  const sync = s.calls.map((c) => take(camelCase(c.name)));
+  const calls = unary(s);
+  const sync = calls.map((c) => take(camelCase(c.name)));
   const out = new Map<string, { sync: string; async: string }>();
-  s.calls.forEach((c, i) => out.set(c.name, { sync: sync[i] as string, async: take(`${sync[i] as string}Async`) }));
+  calls.forEach((c, i) => out.set(c.name, { sync: sync[i] as string, async: take(`${sync[i] as string}Async`) }));
   return out;
 }
 
@@ -73,8 +74,10 @@ export function emitService(s: Service, scope: ModuleScope, names: NameTable, id
   const handle = scope.imports.type(RUNTIME_PACKAGE, 'AgentHandle');
   const out: string[] = [];
 
-  const lines: string[] = [...jsdoc(s.documentation), `export interface ${iface} {`];
-  for (const c of s.calls) {
+  const streaming = s.calls.filter((c) => c.streaming !== 'none').map((c) => `\`${c.name}\` (${c.streaming})`);
+  const note = streaming.length === 0 ? [] : [`Streaming rpcs, not callable through the agent ABI yet: ${streaming.join(', ')}.`];
+  const lines: string[] = [...jsdoc(s.documentation, note), `export interface ${iface} {`];
+  for (const c of unary(s)) {
     const req = scope.ref(scope.decl(c.request), scope.decl(c.request).type);
     const resp = scope.ref(scope.decl(c.response), scope.decl(c.response).type);
     lines.push(...jsdoc(c.documentation).map((l) => `  ${l}`));
@@ -87,7 +90,7 @@ export function emitService(s: Service, scope: ModuleScope, names: NameTable, id
     ...jsdoc([` \`${iface}\` with every rpc returning a Promise (run on the agent library's worker pool).`]),
     `export interface ${ifaceAsync} {`,
   ];
-  for (const c of s.calls) {
+  for (const c of unary(s)) {
     const req = scope.ref(scope.decl(c.request), scope.decl(c.request).type);
     const resp = scope.ref(scope.decl(c.response), scope.decl(c.response).type);
     asyncLines.push(...jsdoc(c.documentation).map((l) => `  ${l}`));
@@ -107,7 +110,7 @@ export function emitService(s: Service, scope: ModuleScope, names: NameTable, id
     `    readonly handle: ${handle},`,
     '  ) {}',
   ];
-  for (const c of s.calls) {
+  for (const c of unary(s)) {
     const reqDecl = scope.decl(c.request);
     const respDecl = scope.decl(c.response);
     const req = scope.ref(reqDecl, reqDecl.type);

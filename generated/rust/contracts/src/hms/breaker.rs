@@ -1720,3 +1720,26 @@ impl From<ResetRequestRef<'_>> for ResetRequest {
         }
     }
 }
+
+/// Per-call circuit breaker with resilience4j semantics.
+///
+/// The `hms.breaker.CircuitBreaker` service. An agent serves it by returning `Some(self)` from
+/// `crate::agent::Agent::circuit_breaker`; calls arrive through `crate::agent::dispatch`.
+pub trait CircuitBreaker: Send + Sync {
+    /// Create a breaker or replace its thresholds.
+    fn configure(
+        &self,
+        req: ConfigureBreakerRequest,
+    ) -> Result<BreakerStatus, crate::hms::AgentError>;
+    /// Ask whether a call may proceed; counts a trial call in HALF_OPEN.
+    fn try_acquire(&self, req: AcquireRequest) -> Result<AcquireResponse, crate::hms::AgentError>;
+    /// Record the outcome of a permitted call; may transition the state.
+    fn record_outcome(
+        &self,
+        req: RecordOutcomeRequest,
+    ) -> Result<RecordOutcomeResponse, crate::hms::AgentError>;
+    /// Current state and counters.
+    fn get_state(&self, req: GetStateRequest) -> Result<BreakerStatus, crate::hms::AgentError>;
+    /// Reset to CLOSED (or force a state) and clear the window.
+    fn reset(&self, req: ResetRequest) -> Result<crate::hms::Ack, crate::hms::AgentError>;
+}

@@ -2384,3 +2384,30 @@ impl From<ConfigValueRef<'_>> for ConfigValue {
         }
     }
 }
+
+/// Versioned configuration store with compare-and-set writes and watches.
+///
+/// The `hms.config.ConfigurationManager` service. An agent serves it by returning `Some(self)` from
+/// `crate::agent::Agent::configuration_manager`; calls arrive through `crate::agent::dispatch`.
+pub trait ConfigurationManager: Send + Sync {
+    /// Read entries by key and/or prefix.
+    fn get_config(
+        &self,
+        req: GetConfigRequest,
+    ) -> Result<GetConfigResponse, crate::hms::AgentError>;
+    /// Write an entry, optionally conditional on its current version.
+    fn set_config(
+        &self,
+        req: SetConfigRequest,
+    ) -> Result<SetConfigResponse, crate::hms::AgentError>;
+    /// Delete an entry, optionally conditional on its current version.
+    fn delete_config(
+        &self,
+        req: DeleteConfigRequest,
+    ) -> Result<DeleteConfigResponse, crate::hms::AgentError>;
+    /// Wait (up to timeout_ms) for changes after a revision.
+    fn watch_config(
+        &self,
+        req: WatchConfigRequest,
+    ) -> Result<WatchConfigResponse, crate::hms::AgentError>;
+}

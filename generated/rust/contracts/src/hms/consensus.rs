@@ -1910,3 +1910,25 @@ impl From<RequestVoteResponseRef<'_>> for RequestVoteResponse {
         }
     }
 }
+
+/// Raft-style consensus node.
+///
+/// The `hms.consensus.Consensus` service. An agent serves it by returning `Some(self)` from
+/// `crate::agent::Agent::consensus`; calls arrive through `crate::agent::dispatch`.
+pub trait Consensus: Send + Sync {
+    /// RequestVote RPC (also used for pre-vote).
+    fn request_vote(
+        &self,
+        req: RequestVoteRequest,
+    ) -> Result<RequestVoteResponse, crate::hms::AgentError>;
+    /// AppendEntries RPC; an empty `entries` vector is a heartbeat.
+    fn append_entries(
+        &self,
+        req: AppendEntriesRequest,
+    ) -> Result<AppendEntriesResponse, crate::hms::AgentError>;
+    /// Propose a command; only the leader accepts (NotLeader otherwise).
+    fn propose(&self, req: ProposeRequest) -> Result<ProposeResponse, crate::hms::AgentError>;
+    /// Current role, term, indexes and peer progress.
+    fn get_status(&self, req: crate::hms::Empty)
+        -> Result<ConsensusStatus, crate::hms::AgentError>;
+}

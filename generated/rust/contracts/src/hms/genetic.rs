@@ -2343,3 +2343,23 @@ impl From<PopulationConfigRef<'_>> for PopulationConfig {
         }
     }
 }
+
+/// Seeded genetic-algorithm optimiser.
+///
+/// The `hms.genetic.GeneticEngine` service. An agent serves it by returning `Some(self)` from
+/// `crate::agent::Agent::genetic_engine`; calls arrive through `crate::agent::dispatch`.
+pub trait GeneticEngine: Send + Sync {
+    /// Create or replace a run. Idempotent: the same request yields the same
+    /// generation 0 (with an explicit seed).
+    fn configure(&self, req: ConfigureRequest)
+        -> Result<ConfigureResponse, crate::hms::AgentError>;
+    /// Run up to `generations` generations, stopping early on the target or budget.
+    fn evolve(&self, req: EvolveRequest) -> Result<EvolveResponse, crate::hms::AgentError>;
+    /// Return the best individuals found so far.
+    fn get_best(&self, req: GetBestRequest) -> Result<GetBestResponse, crate::hms::AgentError>;
+    /// Return per-generation statistics.
+    fn get_history(
+        &self,
+        req: GetHistoryRequest,
+    ) -> Result<GetHistoryResponse, crate::hms::AgentError>;
+}

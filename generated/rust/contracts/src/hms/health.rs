@@ -1956,3 +1956,36 @@ impl From<RegisterAgentResponseRef<'_>> for RegisterAgentResponse {
         }
     }
 }
+
+/// Tracks agent liveness from heartbeats and flags unhealthy or anomalous agents.
+///
+/// The `hms.health.HealthMonitor` service. An agent serves it by returning `Some(self)` from
+/// `crate::agent::Agent::health_monitor`; calls arrive through `crate::agent::dispatch`.
+pub trait HealthMonitor: Send + Sync {
+    /// Register an agent; re-registering the same id refreshes its entry.
+    fn register_agent(
+        &self,
+        req: RegisterAgentRequest,
+    ) -> Result<RegisterAgentResponse, crate::hms::AgentError>;
+    /// Report a heartbeat with self-checks and signals; returns the next deadline
+    /// and any anomalies detected.
+    fn report_heartbeat(
+        &self,
+        req: HeartbeatRequest,
+    ) -> Result<HeartbeatResponse, crate::hms::AgentError>;
+    /// Get the current health of one agent. Fails with NotFound if unregistered.
+    fn get_health(
+        &self,
+        req: GetHealthRequest,
+    ) -> Result<GetHealthResponse, crate::hms::AgentError>;
+    /// List agents whose status is at least `min_status`.
+    fn list_unhealthy(
+        &self,
+        req: ListUnhealthyRequest,
+    ) -> Result<ListUnhealthyResponse, crate::hms::AgentError>;
+    /// Stop monitoring an agent. `ok` is false if it was not registered.
+    fn deregister_agent(
+        &self,
+        req: DeregisterAgentRequest,
+    ) -> Result<crate::hms::Ack, crate::hms::AgentError>;
+}

@@ -1881,3 +1881,32 @@ impl From<RecordSampleRequestRef<'_>> for RecordSampleRequest {
         }
     }
 }
+
+/// Collects, aggregates and exposes agent metrics.
+///
+/// The `hms.metrics.MetricsCollector` service. An agent serves it by returning `Some(self)` from
+/// `crate::agent::Agent::metrics_collector`; calls arrive through `crate::agent::dispatch`.
+pub trait MetricsCollector: Send + Sync {
+    /// Record one sample.
+    fn record_sample(
+        &self,
+        req: RecordSampleRequest,
+    ) -> Result<crate::hms::Ack, crate::hms::AgentError>;
+    /// Record a batch of samples.
+    fn record_batch(
+        &self,
+        req: RecordBatchRequest,
+    ) -> Result<RecordBatchResponse, crate::hms::AgentError>;
+    /// Summarise a metric (count, min, max, mean, p50, p95, p99) over a range.
+    fn query_summary(
+        &self,
+        req: QuerySummaryRequest,
+    ) -> Result<MetricSummary, crate::hms::AgentError>;
+    /// List metric names.
+    fn list_metrics(
+        &self,
+        req: ListMetricsRequest,
+    ) -> Result<ListMetricsResponse, crate::hms::AgentError>;
+    /// Render the Prometheus / OpenMetrics text exposition.
+    fn export_text(&self, req: ExportRequest) -> Result<ExportResponse, crate::hms::AgentError>;
+}

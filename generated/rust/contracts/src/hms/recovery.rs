@@ -1871,3 +1871,24 @@ impl From<SetPolicyRequestRef<'_>> for SetPolicyRequest {
         }
     }
 }
+
+/// Plans and tracks recovery from agent failures.
+///
+/// The `hms.recovery.Recovery` service. An agent serves it by returning `Some(self)` from
+/// `crate::agent::Agent::recovery`; calls arrive through `crate::agent::dispatch`.
+pub trait Recovery: Send + Sync {
+    /// Install or replace the recovery policy of an agent.
+    fn set_policy(&self, req: SetPolicyRequest) -> Result<crate::hms::Ack, crate::hms::AgentError>;
+    /// Build a recovery plan for a failure (restart, retry, failover, rollback, escalate).
+    fn plan_recovery(
+        &self,
+        req: PlanRecoveryRequest,
+    ) -> Result<PlanRecoveryResponse, crate::hms::AgentError>;
+    /// Report a step outcome; returns the next step or completes the plan.
+    fn report_outcome(
+        &self,
+        req: ReportOutcomeRequest,
+    ) -> Result<ReportOutcomeResponse, crate::hms::AgentError>;
+    /// Read a plan and its progress.
+    fn get_plan(&self, req: GetPlanRequest) -> Result<GetPlanResponse, crate::hms::AgentError>;
+}

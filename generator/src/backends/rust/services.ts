@@ -1,0 +1,407 @@
+import { relative, resolve } from 'node:path';
+import {
+  ABI_VERSION, COMMON_EXPORTS, CONTRACT_VERSION, methodIds, rpcExport, rpcSymbol, rustSignature, serviceChecksum,
+  type AbiFunction,
+} from '../../codegen/abi.js';
+import { UnsupportedError, type EmitContext } from '../../codegen/backend.js';
+import type { RpcCall, Service } from '../../ir/model.js';
+import { docComments } from './docs.js';
+import { modulePath, Scope, valueIdent, type RustNaming } from './naming.js';
+
+/**
+ * Services (docs/ffi-abi.md, "Where the exports live"):
+ * - in the contracts crate, one trait per `rpc_service` (in its namespace module) and `src/agent.rs`
+ *   with the `Agent` trait, `AgentFactory`, the contract constants and one safe dispatch function
+ *   per rpc (bytes in → verified decode → trait call → encoded response or `AgentError`);
+ * - with `rust.agents` in hms-gen.json, the agent library `rust/agent-lib/` (package `hms-agent-lib`,
+ *   cdylib): only the `extern "C"` exports, rendered from generator/src/codegen/abi.ts.
+ *
+ * Streaming rpcs have no trait method; their export exists (the ABI names every rpc) and returns
+ * `Unimplemented` (the TypeScript bindings reject them at generate time).
+ */
+
+/** The ABI's types (idl/hms/common.fbs): a set binds services only when it has all of them. */
+export const ABI_TYPES = {
+  error: 'hms.AgentError',
+  errorCode: 'hms.ErrorCode',
+  health: 'hms.AgentHealth',
+  message: 'hms.AgentMessage',
+} as const;
+
+/** The module of the `Agent` trait and the dispatch functions (at the crate root). */
+export const AGENT_MODULE = 'agent';
+
+/** The Rust names of one service: its trait, its `Agent` accessor, per rpc the method and dispatch function. */
+export interface ServiceNames {
+  readonly service: Service;
+  readonly accessor: string;
+  readonly methods: ReadonlyMap<string, string>;
+  readonly dispatch: ReadonlyMap<string, string>;
+  readonly symbols: ReadonlyMap<string, string>;
+}
+
+/**
+ * The services the set binds (all of them when it has the ABI types, none otherwise), with their
+ * Rust names. Rejects what would collide: two rpcs with one export symbol, a namespace `agent`.
+ */
+export function boundServices(ctx: EmitContext): readonly ServiceNames[] | undefined {
+  const { set } = ctx;
+  if (!Object.values(ABI_TYPES).every((n) => set.objectByName.has(n) || set.enumByName.has(n))) return undefined;
+  for (const d of [...set.objects, ...set.enums, ...set.services]) {
+    if (modulePath(d.namespace)[0] === AGENT_MODULE) {
+      throw new UnsupportedError(d.location, `${d.name}: namespace ${d.namespace.join('.')} maps to the Rust module ${AGENT_MODULE}, which holds the Agent trait`);
+    }
+  }
+  const symbols = new Map<string, string>([['hms_agent_health', 'Agent.health'], ['hms_agent_send_message', 'Agent.send_message']]);
+  for (const f of COMMON_EXPORTS) symbols.set(f.name, f.name);
+  const accessors = new Scope(['health', 'send_message']);
+  return set.services.map((s) => {
+    const methodScope = new Scope();
+    const methods = new Map<string, string>();
+    const dispatch = new Map<string, string>();
+    const syms = new Map<string, string>();
+    for (const c of s.calls) {
+      const sym = rpcSymbol(s, c);
+      const other = symbols.get(sym);
+      if (other !== undefined) throw new UnsupportedError(c.location, `${s.name}.${c.name}: its export ${sym} collides with ${other}`);
+      symbols.set(sym, `${s.name}.${c.name}`);
+      syms.set(c.name, sym);
+      dispatch.set(c.name, sym.slice('hms_'.length));
+      methods.set(c.name, methodScope.claim(valueIdent(c.name), '_'));
+    }
+    return { service: s, accessor: accessors.claim(valueIdent(s.shortName), '_'), methods, dispatch, symbols: syms };
+  });
+}
+
+function rustString(s: string): string {
+  return JSON.stringify(s);
+}
+
+function callDocs(c: RpcCall): string[] {
+  return docComments(c.documentation);
+}
+
+/** The trait of one service, as an item of its namespace module. */
+export function emitServiceTrait(names: RustNaming, sn: ServiceNames): string {
+  const s = sn.service;
+  const module = modulePath(s.namespace).join('::');
+  const error = names.path(ABI_TYPES.error, 'owned', module);
+  const streaming = s.calls.filter((c) => c.streaming !== 'none');
+  const lines = [...docComments(s.documentation)];
+  if (s.documentation.length > 0) lines.push('///');
+  lines.push(
+    `/// The \`${s.name}\` service. An agent serves it by returning \`Some(self)\` from`,
+    `/// \`crate::${AGENT_MODULE}::Agent::${sn.accessor}\`; calls arrive through \`crate::${AGENT_MODULE}::dispatch\`.`,
+  );
+  if (streaming.length > 0) {
+    lines.push('///', `/// Streaming rpcs are not supported over the agent ABI yet and have no method: ${streaming.map((c) => `\`${c.name}\``).join(', ')}.`);
+  }
+  lines.push(`pub trait ${names.service(s.name).trait}: Send + Sync {`);
+  for (const c of s.calls) {
+    if (c.streaming !== 'none') continue;
+    const req = names.path(c.request, 'owned', module);
+    const resp = names.path(c.response, 'owned', module);
+    lines.push(...callDocs(c), `fn ${sn.methods.get(c.name) as string}(&self, req: ${req}) -> Result<${resp}, ${error}>;`);
+  }
+  lines.push('}');
+  return lines.join('\n');
+}
+
+/** `src/agent.rs` of the contracts crate. */
+export function emitAgentModule(ctx: EmitContext, names: RustNaming, services: readonly ServiceNames[], stamp: string): string {
+  const at = AGENT_MODULE;
+  const error = names.path(ABI_TYPES.error, 'owned', at);
+  const code = names.path(ABI_TYPES.errorCode, 'owned', at);
+  const health = names.path(ABI_TYPES.health, 'owned', at);
+  const message = names.path(ABI_TYPES.message, 'owned', at);
+  const version = (CONTRACT_VERSION.major << 16) | CONTRACT_VERSION.minor;
+  const out: string[] = [
+    `// @generated ${stamp}`,
+    '//! The agent side of the ABI (docs/ffi-abi.md): the [`Agent`] trait agents implement, the',
+    '//! [`AgentFactory`] an agent crate lists them with, the contract constants a loader compares,',
+    '//! and the safe [`dispatch`] functions the generated agent library calls (bytes in, bytes out).',
+    '',
+    '/// Version of the agent ABI (docs/ffi-abi.md); `hms_abi_version` returns it.',
+    `pub const ABI_VERSION: u32 = ${ABI_VERSION};`,
+    '/// Version of the generated contracts, `major << 16 | minor`; `hms_contract_version` returns it.',
+    `pub const CONTRACT_VERSION: u32 = ${version};`,
+    '',
+    '/// Every service\'s contract checksum (FNV-1a 64 of its canonical layout), by fully qualified name.',
+    'pub const SERVICE_CHECKSUMS: &[(&str, u64)] = &[',
+    ...services.map((s) => `(${rustString(s.service.name)}, 0x${serviceChecksum(ctx.set, s.service).toString(16).padStart(16, '0')}),`),
+    '];',
+    '',
+    '/// The checksum of the service named `name` (UTF-8, fully qualified); 0 for an unknown service.',
+    'pub fn service_checksum(name: &[u8]) -> u64 {',
+    '    SERVICE_CHECKSUMS.iter().find(|(n, _)| n.as_bytes() == name).map_or(0, |&(_, c)| c)',
+    '}',
+    '',
+    '/// An agent: its health, its bus messages, and the services it serves (each accessor returns',
+    '/// `Some(self)` for a service the agent implements; the default is `None`, so calls of that',
+    '/// service fail with `Unimplemented`).',
+    'pub trait Agent: Send + Sync {',
+    '    /// The agent\'s health snapshot.',
+    `    fn health(&self) -> ${health};`,
+    '',
+    '    /// Handles a bus message and returns the reply. The default refuses it with `Unimplemented`.',
+    `    fn send_message(&self, msg: ${message}) -> Result<${message}, ${error}> {`,
+    '        let _ = msg;',
+    `        Err(error(${code}::UNIMPLEMENTED, "this agent does not handle messages"))`,
+    '    }',
+  ];
+  for (const s of services) {
+    out.push(
+      '',
+      `    /// The agent's \`${s.service.name}\` service, if it serves it.`,
+      `    fn ${s.accessor}(&self) -> Option<&dyn ${names.servicePath(s.service.name, at)}> {`,
+      '        None',
+      '    }',
+    );
+  }
+  out.push(
+    '}',
+    '',
+    '/// Creates an agent from its configuration bytes (their format is the agent type\'s own).',
+    `pub type CreateAgent = fn(&[u8]) -> Result<Box<dyn Agent>, ${error}>;`,
+    '',
+    '/// How an agent library creates the agents of one type. An agent crate lists its types in',
+    '/// `pub fn agent_factories() -> &\'static [AgentFactory]`, which the generated agent library calls.',
+    '#[derive(Debug, Clone, Copy)]',
+    'pub struct AgentFactory {',
+    '    /// The type id callers create agents with; non-zero and unique within a library.',
+    '    pub type_id: u32,',
+    '    /// The type\'s name (`hms_agent_type_id` maps it to `type_id`).',
+    '    pub name: &\'static str,',
+    '    /// Creates an agent from its configuration bytes.',
+    '    pub create: CreateAgent,',
+    '}',
+    '',
+    '/// An error with `code` and `message` (the other fields at their defaults).',
+    `pub fn error(code: ${code}, message: impl Into<String>) -> ${error} {`,
+    `    ${error} { code, message: message.into(), ..Default::default() }`,
+    '}',
+    '',
+    '/// The type id of the agent type named `name` (UTF-8); 0 for an unknown name.',
+    'pub fn agent_type_id(factories: &[AgentFactory], name: &[u8]) -> u32 {',
+    '    factories.iter().find(|f| f.type_id != 0 && f.name.as_bytes() == name).map_or(0, |f| f.type_id)',
+    '}',
+    '',
+    '/// Creates an agent of type `type_id` from its configuration; `NotFound` for an unknown type id.',
+    `pub fn create_agent(factories: &[AgentFactory], type_id: u32, config: &[u8]) -> Result<Box<dyn Agent>, ${error}> {`,
+    '    let factory = factories',
+    '        .iter()',
+    '        .find(|f| type_id != 0 && f.type_id == type_id)',
+    `        .ok_or_else(|| error(${code}::NOT_FOUND, format!("no agent type with id {type_id}")))?;`,
+    '    (factory.create)(config)',
+    '}',
+    '',
+    '/// One function per call of the ABI: verified decode of the request (`DecodeFailed` when the',
+    '/// verifier rejects it), the agent\'s service (`Unimplemented` when it does not serve it), the',
+    '/// call, and the encoded response; any failure is the `AgentError` to send back.',
+    'pub mod dispatch {',
+    '    use super::{error, Agent};',
+    '',
+    '    fn decode<T>(',
+    '        bytes: &[u8],',
+    '        decode: fn(&[u8]) -> Result<T, crate::DecodeError>,',
+    '        what: &str,',
+    `    ) -> Result<T, ${error}> {`,
+    `        decode(bytes).map_err(|e| error(${code}::DECODE_FAILED, format!("{what}: {e}")))`,
+    '    }',
+    '',
+    `    fn unimplemented(what: &str) -> ${error} {`,
+    `        error(${code}::UNIMPLEMENTED, format!("this agent does not serve {what}"))`,
+    '    }',
+    '',
+    '    /// `hms_agent_health`: the agent\'s encoded `hms.AgentHealth`.',
+    `    pub fn health(agent: &dyn Agent) -> Result<Vec<u8>, ${error}> {`,
+    '        Ok(agent.health().encode())',
+    '    }',
+    '',
+    '    /// `hms_agent_send_message`: an `hms.AgentMessage` in, the reply out.',
+    `    pub fn send_message(agent: &dyn Agent, msg: &[u8]) -> Result<Vec<u8>, ${error}> {`,
+    `        let msg = decode(msg, ${message}::decode, "hms.AgentMessage")?;`,
+    '        Ok(agent.send_message(msg)?.encode())',
+    '    }',
+  );
+  for (const s of services) {
+    for (const c of s.service.calls) {
+      const fn = s.dispatch.get(c.name) as string;
+      const what = `${s.service.name}.${c.name}`;
+      out.push('', `    /// \`${s.symbols.get(c.name) as string}\`: \`${what}\`, \`${c.request}\` in, \`${c.response}\` out.`);
+      if (c.streaming !== 'none') {
+        out.push(
+          `    pub fn ${fn}(agent: &dyn Agent, req: &[u8]) -> Result<Vec<u8>, ${error}> {`,
+          '        let _ = (agent, req);',
+          `        Err(error(${code}::UNIMPLEMENTED, ${rustString(`${what} is a ${c.streaming}-streaming rpc, not supported over the agent ABI yet`)}))`,
+          '    }',
+        );
+        continue;
+      }
+      out.push(
+        `    pub fn ${fn}(agent: &dyn Agent, req: &[u8]) -> Result<Vec<u8>, ${error}> {`,
+        `        let req = decode(req, ${names.path(c.request, 'owned', at)}::decode, ${rustString(c.request)})?;`,
+        `        let service = agent.${s.accessor}().ok_or_else(|| unimplemented(${rustString(s.service.name)}))?;`,
+        `        Ok(service.${s.methods.get(c.name) as string}(req)?.encode())`,
+        '    }',
+      );
+    }
+  }
+  const ids = methodIds(services.map((s) => s.service));
+  const dispatchBySymbol = new Map<string, string>();
+  for (const s of services) for (const c of s.service.calls) dispatchBySymbol.set(s.symbols.get(c.name) as string, s.dispatch.get(c.name) as string);
+  out.push(
+    '',
+    '    /// `hms_submit`: the rpc with method id `method_id` (1-based over the services in name order and',
+    '    /// their rpcs in declaration order); `InvalidArgument` for an unknown id.',
+    `    pub fn by_method_id(agent: &dyn Agent, method_id: u32, req: &[u8]) -> Result<Vec<u8>, ${error}> {`,
+    '        match method_id {',
+    ...[...ids].map(([sym, id]) => `            ${id} => ${dispatchBySymbol.get(sym) as string}(agent, req),`),
+    `            _ => Err(error(${code}::INVALID_ARGUMENT, format!("unknown method id {method_id}"))),`,
+    '        }',
+    '    }',
+    '}',
+    '',
+  );
+  return out.join('\n');
+}
+
+// ---------------------------------------------------------------------------------------------
+// The agent library
+
+const POINTER_ROLES = new Set(['bytesPtr', 'outPtr', 'resultRecord', 'outHandle', 'freePtr']);
+
+function exportHeader(f: AbiFunction): string[] {
+  const unsafe = f.params.some((p) => POINTER_ROLES.has(p.role));
+  const lines = [`/// ${f.doc}`];
+  if (unsafe) {
+    lines.push(
+      '///',
+      '/// # Safety',
+      '/// Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads',
+      '/// of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.',
+    );
+  }
+  lines.push('#[no_mangle]', `pub ${unsafe ? 'unsafe ' : ''}extern "C" fn ${rustSignature(f)} {`);
+  return lines;
+}
+
+const AREA = [
+  '    // SAFETY: `out`/`out_cap` and `res` are the caller\'s result area (this function\'s contract).',
+  '    let area = unsafe { ResultArea::new(out, out_cap, res) };',
+];
+
+function input(ptr: string, len: string): string[] {
+  return [
+    `    // SAFETY: \`${ptr}\` is null or valid for reads of \`${len}\` bytes during the call (this function's contract).`,
+    `    let ${ptr} = unsafe { input(${ptr}, ${len}) };`,
+  ];
+}
+
+/** Bodies of the common exports (their signatures come from abi.ts). */
+const BODIES: Readonly<Record<string, readonly string[]>> = {
+  hms_abi_version: ['    agent::ABI_VERSION'],
+  hms_contract_version: ['    agent::CONTRACT_VERSION'],
+  hms_service_checksum: [
+    ...input('name', 'name_len'),
+    '    guarded(move || name.map_or(0, agent::service_checksum)).unwrap_or(0)',
+  ],
+  hms_agent_type_id: [
+    ...input('name', 'name_len'),
+    '    guarded(move || name.map_or(0, |n| agent::agent_type_id(factories(), n))).unwrap_or(0)',
+  ],
+  hms_agent_create: [
+    ...AREA,
+    ...input('config', 'config_len'),
+    '    respond(area, move || {',
+    '        let config = bytes(config, "config")?;',
+    '        if out_handle.is_null() {',
+    '            return Err(agent::error(ErrorCode::INVALID_ARGUMENT, "out_handle is null"));',
+    '        }',
+    '        let created = agent::create_agent(factories(), type_id, config)?;',
+    '        let handle = AGENTS',
+    '            .insert(created)',
+    '            .map_err(|_| agent::error(ErrorCode::RESOURCE_EXHAUSTED, "too many live agents"))?;',
+    '        // SAFETY: `out_handle` is not null (checked above) and valid for an 8-byte write (this',
+    '        // function\'s contract); unaligned because the caller\'s buffer may sit at any offset.',
+    '        unsafe { out_handle.write_unaligned(handle) };',
+    '        Ok(Vec::new())',
+    '    })',
+  ],
+  hms_agent_destroy: [
+    '    match guarded(move || AGENTS.remove(handle).map(drop)) {',
+    '        Ok(Some(())) => status::OK,',
+    '        Ok(None) => status::INVALID_HANDLE,',
+    '        Err(_) => status::PANIC,',
+    '    }',
+  ],
+  hms_agent_send_message: [
+    ...AREA,
+    ...input('msg', 'msg_len'),
+    '    respond(area, move || dispatch::send_message(&**agent_of(handle)?, bytes(msg, "msg")?))',
+  ],
+  hms_agent_health: [...AREA, '    respond(area, move || dispatch::health(&**agent_of(handle)?))'],
+  hms_submit: [
+    ...input('req', 'req_len'),
+    '    // The request is copied: the job runs after this call returns.',
+    '    let req = req.map(<[u8]>::to_vec);',
+    '    let job = move || {',
+    '        outcome(move || {',
+    '            let req = bytes(req.as_deref(), "req")?;',
+    '            dispatch::by_method_id(&**agent_of(handle)?, method_id, req)',
+    '        })',
+    '    };',
+    '    guarded(move || POOL.submit(Box::new(job))).unwrap_or(0)',
+  ],
+  hms_wait_completions: [
+    ...AREA,
+    '    respond(area, move || {',
+    '        let batch = POOL.wait(out_cap as usize, Duration::from_millis(u64::from(timeout_ms)));',
+    '        Ok(encode_batch(&batch))',
+    '    })',
+  ],
+  hms_free_buffer: [
+    '    // SAFETY: the caller hands back a buffer this library delivered with place 1, with its',
+    '    // delivered length, once (this function\'s contract); null is ignored.',
+    '    let _ = guarded(move || unsafe { free_buffer(ptr, len) });',
+  ],
+};
+
+/** The agent library's files (`rust/agent-lib/`), or none without `rust.agents` in hms-gen.json. */
+export function emitAgentLib(ctx: EmitContext, services: readonly ServiceNames[], stamp: string, version: string): Map<string, string> {
+  const files = new Map<string, string>();
+  const agents = ctx.config.rust?.agents;
+  if (!agents) return files;
+  const dir = resolve(ctx.outDir, 'rust', 'agent-lib');
+  const rel = (p: string): string => relative(dir, p).split('\\').join('/');
+  const ffi = resolve(ctx.templates.dir, '..', 'runtime-rs', 'hms-ffi');
+  const agentsIdent = agents.crate.replace(/-/g, '_');
+  files.set(
+    'rust/agent-lib/Cargo.toml',
+    ctx.templates.render('rust/agent-lib.Cargo.toml.hbs', {
+      stamp, version, agentsCrate: agents.crate, agentsPath: rel(resolve(agents.path)), ffiPath: rel(ffi),
+    }),
+  );
+  const exports: string[] = [];
+  for (const f of COMMON_EXPORTS) {
+    const body = BODIES[f.name];
+    if (!body) throw new Error(`no Rust body for the export ${f.name}`);
+    exports.push([...exportHeader(f), ...body, '}'].join('\n'));
+  }
+  for (const s of services) {
+    for (const c of s.service.calls) {
+      const f = rpcExport(s.symbols.get(c.name) as string, c);
+      exports.push(
+        [
+          ...exportHeader(f),
+          ...AREA,
+          ...input('req', 'req_len'),
+          `    respond(area, move || dispatch::${s.dispatch.get(c.name) as string}(&**agent_of(handle)?, bytes(req, "req")?))`,
+          '}',
+        ].join('\n'),
+      );
+    }
+  }
+  files.set('rust/agent-lib/src/lib.rs', ctx.templates.render('rust/agent-lib.rs.hbs', { stamp, agentsCrate: agents.crate, agentsIdent, exports: exports.join('\n\n') }));
+  return files;
+}

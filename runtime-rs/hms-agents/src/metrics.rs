@@ -1,0 +1,768 @@
+//! An in-memory `hms.metrics.MetricsCollector` (idl/metrics_collector.fbs): stores every sample
+//! per series (metric name + sorted labels, the sender as label `agent`), summarises them over a
+//! time range and renders the Prometheus / OpenMetrics text exposition.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use hms_contracts::agent::{error, Agent};
+use hms_contracts::hms::metrics::{
+    ExportRequest, ExportResponse, ExpositionFormat, HistogramBucket, ListMetricsRequest,
+    ListMetricsResponse, MetricKind, MetricSample, MetricSummary, MetricsCollector,
+    QuerySummaryRequest, RecordBatchRequest, RecordBatchResponse, RecordSampleRequest,
+};
+use hms_contracts::hms::{Ack, AgentError, AgentHealth, ErrorCode, HealthStatus};
+
+/// Type id of this agent in [`crate::agent_factories`].
+pub const TYPE_ID: u32 = 1;
+/// Type name of this agent.
+pub const TYPE_NAME: &str = "metrics-collector";
+
+/// Histogram bucket bounds (Prometheus' defaults); `+Inf` follows.
+pub const BUCKETS: [f64; 11] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// The label carrying the sending agent's id.
+const AGENT_LABEL: &str = "agent";
+
+type Labels = Vec<(String, String)>;
+
+#[derive(Debug)]
+struct Family {
+    kind: MetricKind,
+    /// Per series (sorted labels): `(timestamp_ms, value)` in order of receipt.
+    series: BTreeMap<Labels, Vec<(u64, f64)>>,
+}
+
+/// The collector agent; its configuration bytes are ignored.
+#[derive(Debug)]
+pub struct MetricsCollectorAgent {
+    started: Instant,
+    families: Mutex<BTreeMap<String, Family>>,
+}
+
+/// Creates a collector (the factory of [`TYPE_ID`]).
+pub fn create(_config: &[u8]) -> Result<Box<dyn Agent>, AgentError> {
+    Ok(Box::new(MetricsCollectorAgent::new()))
+}
+
+impl Default for MetricsCollectorAgent {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+fn valid_name(name: &str, extra: &[u8]) -> bool {
+    let mut bytes = name.bytes();
+    bytes
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_' || extra.contains(&b))
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_' || extra.contains(&b))
+}
+
+/// Why a sample was refused: its error code and reason.
+type Refusal = (ErrorCode, String);
+
+fn invalid(reason: String) -> Refusal {
+    (ErrorCode::INVALID_ARGUMENT, reason)
+}
+
+impl MetricsCollectorAgent {
+    /// An empty collector.
+    #[must_use]
+    pub fn new() -> Self {
+        Self {
+            started: Instant::now(),
+            families: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, BTreeMap<String, Family>> {
+        // Every mutation is a single push/insert, so a poisoned map is still consistent.
+        self.families.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Validates and stores one sample.
+    fn record(
+        families: &mut BTreeMap<String, Family>,
+        agent_id: &str,
+        sample: &MetricSample,
+    ) -> Result<(), Refusal> {
+        let name = sample.name.as_str();
+        if !valid_name(name, b":") {
+            return Err(invalid(format!("invalid metric name {name:?}")));
+        }
+        if sample.kind.name().is_none() {
+            return Err(invalid(format!("unknown metric kind {}", sample.kind.0)));
+        }
+        if sample.value.is_nan() {
+            return Err(invalid(format!("{name}: value is NaN")));
+        }
+        if sample.kind == MetricKind::COUNTER && !(sample.value >= 0.0 && sample.value.is_finite())
+        {
+            return Err(invalid(format!(
+                "{name}: counter increment {} is not a finite value >= 0",
+                sample.value
+            )));
+        }
+        let mut labels: Labels = Vec::new();
+        for l in sample.labels.iter().flatten() {
+            if !valid_name(&l.key, b"") || l.key.starts_with("__") {
+                return Err(invalid(format!("{name}: invalid label name {:?}", l.key)));
+            }
+            if l.key == AGENT_LABEL || (sample.kind == MetricKind::HISTOGRAM && l.key == "le") {
+                return Err(invalid(format!("{name}: label {:?} is reserved", l.key)));
+            }
+            if labels.iter().any(|(k, _)| *k == l.key) {
+                return Err(invalid(format!("{name}: duplicate label {:?}", l.key)));
+            }
+            labels.push((l.key.clone(), l.value.clone()));
+        }
+        labels.push((AGENT_LABEL.to_owned(), agent_id.to_owned()));
+        labels.sort();
+        if let Some(f) = families.get(name) {
+            if f.kind != sample.kind {
+                return Err((
+                    ErrorCode::FAILED_PRECONDITION,
+                    format!(
+                        "{name}: kind {:?} differs from its recorded kind {:?}",
+                        sample.kind, f.kind
+                    ),
+                ));
+            }
+        }
+        let ts = if sample.timestamp_ms == 0 {
+            now_ms()
+        } else {
+            sample.timestamp_ms
+        };
+        families
+            .entry(name.to_owned())
+            .or_insert_with(|| Family {
+                kind: sample.kind,
+                series: BTreeMap::new(),
+            })
+            .series
+            .entry(labels)
+            .or_default()
+            .push((ts, sample.value));
+        Ok(())
+    }
+}
+
+/// Nearest-rank percentile of sorted, non-empty `values`.
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    let rank = (p * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+/// Cumulative counts per bound of [`BUCKETS`], then `+Inf`.
+fn bucket_counts(values: impl Iterator<Item = f64> + Clone) -> Vec<(f64, u64)> {
+    BUCKETS
+        .iter()
+        .copied()
+        .chain([f64::INFINITY])
+        .map(|bound| (bound, values.clone().filter(|v| *v <= bound).count() as u64))
+        .collect()
+}
+
+fn format_value(v: f64) -> String {
+    if v.is_nan() {
+        "NaN".to_owned()
+    } else if v == f64::INFINITY {
+        "+Inf".to_owned()
+    } else if v == f64::NEG_INFINITY {
+        "-Inf".to_owned()
+    } else {
+        v.to_string()
+    }
+}
+
+fn escape_label(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+/// `{a="x",b="y"}` (with `extra` appended), or nothing without labels.
+fn label_text(labels: &Labels, extra: Option<(&str, String)>) -> String {
+    let parts: Vec<String> = labels
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.clone()))
+        .chain(extra)
+        .map(|(k, v)| format!("{k}=\"{}\"", escape_label(&v)))
+        .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("{{{}}}", parts.join(","))
+    }
+}
+
+impl MetricsCollector for MetricsCollectorAgent {
+    fn record_sample(&self, req: RecordSampleRequest) -> Result<Ack, AgentError> {
+        Self::record(&mut self.lock(), &req.agent_id, &req.sample)
+            .map_err(|(code, reason)| error(code, reason))?;
+        Ok(Ack {
+            ok: true,
+            message: None,
+        })
+    }
+
+    fn record_batch(&self, req: RecordBatchRequest) -> Result<RecordBatchResponse, AgentError> {
+        let mut families = self.lock();
+        let mut out = RecordBatchResponse::default();
+        let mut rejections = Vec::new();
+        for (i, sample) in req.batch.samples.iter().flatten().enumerate() {
+            match Self::record(&mut families, &req.batch.agent_id, sample) {
+                Ok(()) => out.accepted += 1,
+                Err((_, reason)) => {
+                    out.rejected += 1;
+                    rejections.push(format!("{i}: {reason}"));
+                }
+            }
+        }
+        out.rejections = Some(rejections);
+        Ok(out)
+    }
+
+    fn query_summary(&self, req: QuerySummaryRequest) -> Result<MetricSummary, AgentError> {
+        let families = self.lock();
+        let family = families
+            .get(&req.name)
+            .ok_or_else(|| error(ErrorCode::NOT_FOUND, format!("no metric {:?}", req.name)))?;
+        let to = req.to_ms.unwrap_or(u64::MAX);
+        let matchers = req.matchers.unwrap_or_default();
+        let mut values: Vec<f64> = family
+            .series
+            .iter()
+            .filter(|(labels, _)| {
+                matchers
+                    .iter()
+                    .all(|m| labels.iter().any(|(k, v)| *k == m.key && *v == m.value))
+            })
+            .flat_map(|(_, points)| points.iter())
+            .filter(|(ts, _)| *ts >= req.from_ms && *ts < to)
+            .map(|&(_, v)| v)
+            .collect();
+        values.sort_by(f64::total_cmp);
+        let buckets = (family.kind == MetricKind::HISTOGRAM).then(|| {
+            bucket_counts(values.iter().copied())
+                .into_iter()
+                .map(|(upper_bound, count)| HistogramBucket { upper_bound, count })
+                .collect()
+        });
+        let mut summary = MetricSummary {
+            name: Some(req.name.clone()),
+            kind: family.kind,
+            count: values.len() as u64,
+            buckets,
+            ..MetricSummary::default()
+        };
+        if let (Some(&min), Some(&max)) = (values.first(), values.last()) {
+            let n = values.len() as f64;
+            let sum: f64 = values.iter().sum();
+            let mean = sum / n;
+            let variance = values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n;
+            summary.sum = sum;
+            summary.min = min;
+            summary.max = max;
+            summary.mean = mean;
+            summary.stddev = variance.sqrt();
+            summary.p50 = percentile(&values, 0.50);
+            summary.p95 = percentile(&values, 0.95);
+            summary.p99 = percentile(&values, 0.99);
+        }
+        Ok(summary)
+    }
+
+    fn list_metrics(&self, req: ListMetricsRequest) -> Result<ListMetricsResponse, AgentError> {
+        let prefix = req.prefix.unwrap_or_default();
+        let names = self
+            .lock()
+            .keys()
+            .filter(|n| n.starts_with(&prefix))
+            .cloned()
+            .collect();
+        Ok(ListMetricsResponse { names: Some(names) })
+    }
+
+    fn export_text(&self, req: ExportRequest) -> Result<ExportResponse, AgentError> {
+        let open_metrics = match req.format {
+            ExpositionFormat::PROMETHEUS_TEXT => false,
+            ExpositionFormat::OPEN_METRICS => true,
+            other => {
+                return Err(error(
+                    ErrorCode::INVALID_ARGUMENT,
+                    format!("unknown exposition format {}", other.0),
+                ))
+            }
+        };
+        let mut body = String::new();
+        for (name, family) in self.lock().iter() {
+            let (family_name, sample_name, kind) = match family.kind {
+                MetricKind::COUNTER => {
+                    let base = name.strip_suffix("_total").unwrap_or(name);
+                    let total = format!("{base}_total");
+                    let fam = if open_metrics {
+                        base.to_owned()
+                    } else {
+                        total.clone()
+                    };
+                    (fam, total, "counter")
+                }
+                MetricKind::HISTOGRAM => (name.clone(), name.clone(), "histogram"),
+                _ => (name.clone(), name.clone(), "gauge"),
+            };
+            // Writing to a String cannot fail.
+            let _ = writeln!(
+                body,
+                "# HELP {family_name} Collected by the HMS MetricsCollector."
+            );
+            let _ = writeln!(body, "# TYPE {family_name} {kind}");
+            for (labels, points) in &family.series {
+                match family.kind {
+                    MetricKind::COUNTER => {
+                        let total: f64 = points.iter().map(|&(_, v)| v).sum();
+                        let _ = writeln!(
+                            body,
+                            "{sample_name}{} {}",
+                            label_text(labels, None),
+                            format_value(total)
+                        );
+                    }
+                    MetricKind::HISTOGRAM => {
+                        let values = points.iter().map(|&(_, v)| v);
+                        for (bound, count) in bucket_counts(values.clone()) {
+                            let le = Some(("le", format_value(bound)));
+                            let _ = writeln!(
+                                body,
+                                "{sample_name}_bucket{} {count}",
+                                label_text(labels, le)
+                            );
+                        }
+                        let l = label_text(labels, None);
+                        let _ =
+                            writeln!(body, "{sample_name}_sum{l} {}", format_value(values.sum()));
+                        let _ = writeln!(body, "{sample_name}_count{l} {}", points.len());
+                    }
+                    _ => {
+                        // The latest observation (by timestamp, then by receipt).
+                        let latest =
+                            points
+                                .iter()
+                                .fold(None, |best: Option<(u64, f64)>, &p| match best {
+                                    Some(b) if b.0 > p.0 => Some(b),
+                                    _ => Some(p),
+                                });
+                        if let Some((_, v)) = latest {
+                            let _ = writeln!(
+                                body,
+                                "{sample_name}{} {}",
+                                label_text(labels, None),
+                                format_value(v)
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        let content_type = if open_metrics {
+            body.push_str("# EOF\n");
+            "application/openmetrics-text; version=1.0.0; charset=utf-8"
+        } else {
+            "text/plain; version=0.0.4; charset=utf-8"
+        };
+        Ok(ExportResponse {
+            content_type: content_type.to_owned(),
+            body,
+        })
+    }
+}
+
+impl Agent for MetricsCollectorAgent {
+    fn health(&self) -> AgentHealth {
+        let families = self.lock();
+        let samples: usize = families
+            .values()
+            .flat_map(|f| f.series.values())
+            .map(Vec::len)
+            .sum();
+        AgentHealth {
+            agent_id: TYPE_NAME.to_owned(),
+            status: HealthStatus::HEALTHY,
+            last_heartbeat_ms: now_ms(),
+            uptime_ms: u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            error_rate: 0.0,
+            message: Some(format!("{samples} samples in {} metrics", families.len())),
+            checks: None,
+        }
+    }
+
+    fn metrics_collector(&self) -> Option<&dyn MetricsCollector> {
+        Some(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The collector through the generated dispatch functions: encoded requests in, encoded
+    //! responses or `AgentError`s out, as the agent library calls it.
+
+    use super::*;
+    use hms_contracts::agent::dispatch;
+    use hms_contracts::hms::metrics::{Label, MetricBatch};
+
+    fn agent() -> Box<dyn Agent> {
+        let f = crate::agent_factories()
+            .iter()
+            .find(|f| f.name == TYPE_NAME)
+            .unwrap();
+        assert_eq!(f.type_id, TYPE_ID);
+        (f.create)(b"").unwrap()
+    }
+
+    fn sample(
+        name: &str,
+        kind: MetricKind,
+        value: f64,
+        ts: u64,
+        labels: &[(&str, &str)],
+    ) -> MetricSample {
+        MetricSample {
+            name: name.to_owned(),
+            value,
+            kind,
+            labels: Some(
+                labels
+                    .iter()
+                    .map(|&(k, v)| Label {
+                        key: k.to_owned(),
+                        value: v.to_owned(),
+                    })
+                    .collect(),
+            ),
+            timestamp_ms: ts,
+        }
+    }
+
+    fn record(a: &dyn Agent, s: MetricSample) -> Result<Ack, AgentError> {
+        let req = RecordSampleRequest {
+            agent_id: "a1".to_owned(),
+            sample: Box::new(s),
+        };
+        dispatch::metrics_collector_record_sample(a, &req.encode())
+            .map(|bytes| Ack::decode(&bytes).unwrap())
+    }
+
+    fn summary(a: &dyn Agent, req: QuerySummaryRequest) -> Result<MetricSummary, AgentError> {
+        dispatch::metrics_collector_query_summary(a, &req.encode())
+            .map(|bytes| MetricSummary::decode(&bytes).unwrap())
+    }
+
+    fn export(a: &dyn Agent, format: ExpositionFormat) -> ExportResponse {
+        let bytes =
+            dispatch::metrics_collector_export_text(a, &ExportRequest { format }.encode()).unwrap();
+        ExportResponse::decode(&bytes).unwrap()
+    }
+
+    #[test]
+    fn summaries_come_from_the_recorded_samples() {
+        let a = agent();
+        for (i, v) in [5.0, 1.0, 3.0, 2.0, 4.0].into_iter().enumerate() {
+            let ack = record(
+                &*a,
+                sample(
+                    "latency",
+                    MetricKind::GAUGE,
+                    v,
+                    1000 + i as u64,
+                    &[("op", "get")],
+                ),
+            )
+            .unwrap();
+            assert!(ack.ok);
+        }
+        record(
+            &*a,
+            sample("latency", MetricKind::GAUGE, 100.0, 1000, &[("op", "put")]),
+        )
+        .unwrap();
+        let get = summary(
+            &*a,
+            QuerySummaryRequest {
+                name: "latency".to_owned(),
+                matchers: Some(vec![Label {
+                    key: "op".to_owned(),
+                    value: "get".to_owned(),
+                }]),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(get.name.as_deref(), Some("latency"));
+        assert_eq!(
+            (get.count, get.sum, get.min, get.max, get.mean),
+            (5, 15.0, 1.0, 5.0, 3.0)
+        );
+        assert_eq!((get.p50, get.p95, get.p99), (3.0, 5.0, 5.0));
+        assert!((get.stddev - 2f64.sqrt()).abs() < 1e-12);
+        assert_eq!(get.buckets, None);
+        // Time range: [1001, 1003) holds 1.0 and 3.0 of op=get; all series without matchers.
+        let ranged = summary(
+            &*a,
+            QuerySummaryRequest {
+                name: "latency".to_owned(),
+                from_ms: 1000,
+                to_ms: Some(1003),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!((ranged.count, ranged.max), (4, 100.0));
+        let missing = summary(
+            &*a,
+            QuerySummaryRequest {
+                name: "nope".to_owned(),
+                ..Default::default()
+            },
+        )
+        .unwrap_err();
+        assert_eq!(missing.code, ErrorCode::NOT_FOUND);
+    }
+
+    #[test]
+    fn histogram_summaries_have_cumulative_buckets() {
+        let a = agent();
+        for v in [0.003, 0.2, 0.2, 7.0, 50.0] {
+            record(&*a, sample("req_seconds", MetricKind::HISTOGRAM, v, 1, &[])).unwrap();
+        }
+        let s = summary(
+            &*a,
+            QuerySummaryRequest {
+                name: "req_seconds".to_owned(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let buckets = s.buckets.unwrap();
+        assert_eq!(buckets.len(), BUCKETS.len() + 1);
+        assert_eq!(
+            buckets[0],
+            HistogramBucket {
+                upper_bound: 0.005,
+                count: 1
+            }
+        );
+        assert_eq!(
+            buckets[5],
+            HistogramBucket {
+                upper_bound: 0.25,
+                count: 3
+            }
+        );
+        assert_eq!(
+            buckets[10],
+            HistogramBucket {
+                upper_bound: 10.0,
+                count: 4
+            }
+        );
+        let last = buckets.last().unwrap();
+        assert_eq!((last.upper_bound, last.count), (f64::INFINITY, s.count));
+    }
+
+    #[test]
+    fn batches_skip_invalid_samples() {
+        let a = agent();
+        let batch = RecordBatchRequest {
+            batch: Box::new(MetricBatch {
+                agent_id: "a2".to_owned(),
+                samples: Some(vec![
+                    sample("jobs_total", MetricKind::COUNTER, 2.0, 1, &[]),
+                    sample("9bad", MetricKind::GAUGE, 1.0, 1, &[]),
+                    sample("jobs_total", MetricKind::GAUGE, 1.0, 1, &[]),
+                    sample("jobs_total", MetricKind::COUNTER, -1.0, 1, &[]),
+                    sample("temp", MetricKind::GAUGE, 1.0, 1, &[("__x", "y")]),
+                    sample("temp", MetricKind::GAUGE, 21.5, 1, &[("room", "b")]),
+                ]),
+                collected_at_ms: 1,
+            }),
+        };
+        let bytes = dispatch::metrics_collector_record_batch(&*a, &batch.encode()).unwrap();
+        let r = RecordBatchResponse::decode(&bytes).unwrap();
+        assert_eq!((r.accepted, r.rejected), (2, 4));
+        let rejections = r.rejections.unwrap();
+        assert!(
+            rejections[0].starts_with("1: invalid metric name"),
+            "{rejections:?}"
+        );
+        assert!(
+            rejections[1].starts_with("2: jobs_total: kind"),
+            "{rejections:?}"
+        );
+        assert!(rejections[2].starts_with("3: "), "{rejections:?}");
+        assert!(
+            rejections[3].starts_with("4: temp: invalid label name"),
+            "{rejections:?}"
+        );
+
+        let list = |prefix: Option<&str>| {
+            let req = ListMetricsRequest {
+                prefix: prefix.map(str::to_owned),
+            };
+            let bytes = dispatch::metrics_collector_list_metrics(&*a, &req.encode()).unwrap();
+            ListMetricsResponse::decode(&bytes).unwrap().names.unwrap()
+        };
+        assert_eq!(list(None), ["jobs_total", "temp"]);
+        assert_eq!(list(Some("te")), ["temp"]);
+        assert!(list(Some("x")).is_empty());
+    }
+
+    #[test]
+    fn single_samples_report_their_error_code() {
+        let a = agent();
+        record(&*a, sample("up", MetricKind::GAUGE, 1.0, 0, &[])).unwrap();
+        let e = record(&*a, sample("up", MetricKind::COUNTER, 1.0, 0, &[])).unwrap_err();
+        assert_eq!(e.code, ErrorCode::FAILED_PRECONDITION);
+        let e = record(&*a, sample("a-b", MetricKind::GAUGE, 1.0, 0, &[])).unwrap_err();
+        assert_eq!(e.code, ErrorCode::INVALID_ARGUMENT);
+        assert!(e.message.contains("\"a-b\""), "{}", e.message);
+        let e = record(&*a, sample("x", MetricKind(9), 1.0, 0, &[])).unwrap_err();
+        assert_eq!(e.code, ErrorCode::INVALID_ARGUMENT);
+    }
+
+    #[test]
+    fn exposition_renders_every_family() {
+        let a = agent();
+        record(
+            &*a,
+            sample(
+                "http_requests_total",
+                MetricKind::COUNTER,
+                2.0,
+                5,
+                &[("code", "200")],
+            ),
+        )
+        .unwrap();
+        record(
+            &*a,
+            sample(
+                "http_requests_total",
+                MetricKind::COUNTER,
+                3.0,
+                6,
+                &[("code", "200")],
+            ),
+        )
+        .unwrap();
+        record(
+            &*a,
+            sample(
+                "temp",
+                MetricKind::GAUGE,
+                30.0,
+                9,
+                &[("room", "a\"b\\c\nd")],
+            ),
+        )
+        .unwrap();
+        record(
+            &*a,
+            sample(
+                "temp",
+                MetricKind::GAUGE,
+                20.0,
+                8,
+                &[("room", "a\"b\\c\nd")],
+            ),
+        )
+        .unwrap();
+        record(&*a, sample("size", MetricKind::HISTOGRAM, 0.3, 1, &[])).unwrap();
+        let prom = export(&*a, ExpositionFormat::PROMETHEUS_TEXT);
+        assert_eq!(
+            prom.content_type,
+            "text/plain; version=0.0.4; charset=utf-8"
+        );
+        let expected = "\
+# HELP http_requests_total Collected by the HMS MetricsCollector.
+# TYPE http_requests_total counter
+http_requests_total{agent=\"a1\",code=\"200\"} 5
+# HELP size Collected by the HMS MetricsCollector.
+# TYPE size histogram
+size_bucket{agent=\"a1\",le=\"0.005\"} 0
+";
+        assert!(prom.body.starts_with(expected), "{}", prom.body);
+        for line in [
+            "size_bucket{agent=\"a1\",le=\"0.25\"} 0\n",
+            "size_bucket{agent=\"a1\",le=\"0.5\"} 1\n",
+            "size_bucket{agent=\"a1\",le=\"+Inf\"} 1\nsize_sum{agent=\"a1\"} 0.3\nsize_count{agent=\"a1\"} 1\n",
+            "# TYPE temp gauge\ntemp{agent=\"a1\",room=\"a\\\"b\\\\c\\nd\"} 30\n",
+        ] {
+            assert!(prom.body.contains(line), "{line:?} in\n{}", prom.body);
+        }
+        assert!(!prom.body.contains("# EOF"));
+
+        let om = export(&*a, ExpositionFormat::OPEN_METRICS);
+        assert_eq!(
+            om.content_type,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8"
+        );
+        assert!(om.body.contains(
+            "# TYPE http_requests counter\nhttp_requests_total{agent=\"a1\",code=\"200\"} 5\n"
+        ));
+        assert!(om.body.ends_with("\n# EOF\n"));
+
+        let bad = dispatch::metrics_collector_export_text(
+            &*a,
+            &ExportRequest {
+                format: ExpositionFormat(7),
+            }
+            .encode(),
+        );
+        assert_eq!(bad.unwrap_err().code, ErrorCode::INVALID_ARGUMENT);
+    }
+
+    #[test]
+    fn bad_bytes_and_other_services_are_errors() {
+        let a = agent();
+        let e = dispatch::metrics_collector_record_sample(&*a, &[1, 2, 3]).unwrap_err();
+        assert_eq!(e.code, ErrorCode::DECODE_FAILED);
+        assert!(
+            e.message.starts_with("hms.metrics.RecordSampleRequest: "),
+            "{}",
+            e.message
+        );
+        // A service this agent does not serve, with a valid request.
+        let req = hms_contracts::hms::breaker::GetStateRequest::default().encode();
+        let e = dispatch::circuit_breaker_get_state(&*a, &req).unwrap_err();
+        assert_eq!(e.code, ErrorCode::UNIMPLEMENTED);
+        // By method id, as hms_submit dispatches.
+        let e = dispatch::by_method_id(&*a, 0, &[]).unwrap_err();
+        assert_eq!(e.code, ErrorCode::INVALID_ARGUMENT);
+        let e = dispatch::send_message(&*a, &hms_contracts::hms::AgentMessage::default().encode())
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::UNIMPLEMENTED);
+    }
+
+    #[test]
+    fn health_reports_what_was_recorded() {
+        let a = agent();
+        record(&*a, sample("up", MetricKind::GAUGE, 1.0, 0, &[])).unwrap();
+        let h = AgentHealth::decode(&dispatch::health(&*a).unwrap()).unwrap();
+        assert_eq!(h.agent_id, TYPE_NAME);
+        assert_eq!(h.status, HealthStatus::HEALTHY);
+        assert_eq!(h.message.as_deref(), Some("1 samples in 1 metrics"));
+    }
+}

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -35,6 +36,35 @@ test('generated TypeScript is prettier-formatted', () => {
   const prettier = join(REPO, 'node_modules', '.bin', 'prettier');
   const r = spawnSync(prettier, ['--check', join('generated', 'ts')], { cwd: REPO, encoding: 'utf8' });
   assert.is(r.status, 0, r.stdout + r.stderr);
+});
+
+test('a warm run of an unchanged schema answers from the cache; any change regenerates', () => {
+  const dir = mkdtempSync(join(REPO, 'target', 'hms-cache-'));
+  try {
+    const schema = join(dir, 'a.fbs');
+    writeFileSync(schema, 'namespace c;\ntable T { x: int; }\n');
+    const out = join(dir, 'out');
+    const gen = (): { status: number; stdout: string } => hmsGen(['generate', '--lang', 'ts', '--out', out, schema], dir);
+    assert.match(gen().stdout, /written/);
+    const file = join(out, 'ts', 'c.ts');
+    const mtime = statSync(file).mtimeMs;
+    assert.match(gen().stdout, /is up to date/);
+    assert.is(statSync(file).mtimeMs, mtime);
+    // An edited output is regenerated (and restored).
+    const original = readFileSync(file, 'utf8');
+    writeFileSync(file, `${original}// hand edit\n`);
+    assert.match(gen().stdout, /1 written/);
+    assert.is(readFileSync(file, 'utf8'), original);
+    // A changed schema is regenerated.
+    writeFileSync(schema, 'namespace c;\ntable T { x: int; y: long; }\n');
+    assert.match(gen().stdout, /[1-9]\d* written/, 'every file carries the new schema hash');
+    assert.match(readFileSync(file, 'utf8'), /y: bigint/);
+    assert.match(gen().stdout, /is up to date/);
+    // Other options are another key.
+    assert.match(hmsGen(['generate', '--lang', 'ts,rust', '--out', out, schema], dir).stdout, /written/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test.run();

@@ -39,9 +39,11 @@ if (require.main === module) {
   if (process.argv[2] === 'generate') {
     // Code generation is not part of the bundle (it would slow every `check`): it runs from the
     // unbundled build, with its own dependencies (Handlebars).
-    import(pathToFileURL(path.join(dist, 'codegen', 'cli.js')).href).then((m) => {
-      process.exitCode = m.main(process.argv.slice(3));
-    });
+    import(pathToFileURL(path.join(dist, 'codegen', 'cli.js')).href)
+      .then((m) => m.main(process.argv.slice(3)))
+      .then((code) => {
+        process.exitCode = code;
+      });
   } else if (fs.existsSync(bundle)) {
     process.exitCode = load(true).exports.run(process.argv.slice(2));
   } else {

@@ -6,7 +6,7 @@ import { run } from './run.js';
 const argv = process.argv.slice(2);
 if (argv[0] === 'generate') {
   const { main } = await import('../codegen/cli.js');
-  process.exitCode = main(argv.slice(1));
+  process.exitCode = await main(argv.slice(1));
 } else {
   process.exitCode = run(argv);
 }

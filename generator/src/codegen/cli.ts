@@ -1,11 +1,17 @@
 import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { UsageError } from '../cli/args.js';
-import { BACKENDS } from './backends.js';
-import { generate } from './generate.js';
-import { LANGS, type Lang } from './output.js';
-import { defaultTemplatesDir } from './templates.js';
+import { generatorFingerprint, record, treeHash, upToDate, type CacheKey } from './cache.js';
 import { loadConfig, type GeneratorConfig } from './config.js';
+// Only light modules are imported statically: a warm run (nothing changed) answers from the cache
+// without loading the compiler, the emitters or Handlebars.
+import { LANGS, type Lang } from './output.js';
+
+function templatesDir(): string {
+  // dist/codegen/cli.js or src/codegen/cli.ts → ../../../templates (as templates.ts finds it)
+  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'templates');
+}
 
 export const GENERATE_USAGE = `usage: hms-gen generate [options] [FILE...]
 
@@ -64,8 +70,8 @@ export function parseGenerateArgs(argv: readonly string[]): GenerateArgs {
   return { files, includePaths, outDir, langs, check, help };
 }
 
-/** `hms-gen generate ...`: returns the exit code. */
-export function main(argv: readonly string[]): number {
+/** `hms-gen generate ...`: resolves to the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
   let args: GenerateArgs;
   let config: GeneratorConfig;
   try {
@@ -99,9 +105,20 @@ export function main(argv: readonly string[]): number {
     }
     throw e;
   }
+  const key: CacheKey = {
+    generator: generatorFingerprint(),
+    templates: treeHash(templatesDir()),
+    config: JSON.stringify(config),
+    options: JSON.stringify({ files: args.files, includePaths: args.includePaths, langs: args.langs }),
+  };
+  if (!args.check && upToDate(args.outDir, key)) {
+    process.stdout.write(`hms-gen: ${args.outDir}/ is up to date\n`);
+    return 0;
+  }
+  const [{ generate }, { BACKENDS }] = await Promise.all([import('./generate.js'), import('./backends.js')]);
   const r = generate({
     files: args.files, includePaths: args.includePaths, outDir: args.outDir, langs: args.langs,
-    templatesDir: defaultTemplatesDir(), check: args.check, backends: BACKENDS, config,
+    templatesDir: templatesDir(), check: args.check, backends: BACKENDS, config,
   });
   if (r.rendered !== '') process.stderr.write(`${r.rendered}\n`);
   if (r.kind !== 'done') {
@@ -120,6 +137,7 @@ export function main(argv: readonly string[]): number {
     process.stderr.write(`hms-gen: ${stale} generated file${stale === 1 ? ' is' : 's are'} stale (run \`hms-gen generate\`):\n${lines.join('\n')}\n`);
     return 1;
   }
+  record(args.outDir, key, r.sources, r.out.entries());
   process.stdout.write(`hms-gen: ${r.files} files in ${args.outDir}/, ${changed.length + missing.length} written, ${extra.length} removed\n`);
   return 0;
 }

@@ -23,7 +23,15 @@ export interface GenerateOptions {
 export type GenerateResult =
   | { readonly kind: 'schema-errors'; readonly rendered: string; readonly errorCount: number }
   | { readonly kind: 'unsupported'; readonly rendered: string; readonly errorCount: number }
-  | { readonly kind: 'done'; readonly drift: Drift; readonly files: number; readonly rendered: string; readonly out: OutputSet };
+  | {
+      readonly kind: 'done';
+      readonly drift: Drift;
+      readonly files: number;
+      readonly rendered: string;
+      readonly out: OutputSet;
+      /** Every .fbs file read, by displayed path (for the warm-run cache). */
+      readonly sources: ReadonlyMap<string, string>;
+    };
 
 /** Compiles the inputs, runs the selected backends and writes (or checks) the output directory. */
 export function generate(o: GenerateOptions): GenerateResult {
@@ -54,7 +62,7 @@ export function generate(o: GenerateOptions): GenerateResult {
     return { kind: 'unsupported', rendered, errorCount: 1 };
   }
   const drift = o.check ? diff(out, o.outDir, o.langs) : write(out, o.outDir, o.langs);
-  return { kind: 'done', drift, files: out.size, rendered: loaded.rendered, out };
+  return { kind: 'done', drift, files: out.size, rendered: loaded.rendered, out, sources: loaded.sources };
 }
 
 function locate(e: unknown): { file: string; line: number; column: number; message: string } | undefined {

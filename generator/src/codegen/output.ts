@@ -32,6 +32,11 @@ export class OutputSet {
   get size(): number {
     return this.files.size;
   }
+
+  /** Every file, by path. */
+  entries(): ReadonlyMap<string, string> {
+    return this.files;
+  }
 }
 
 export interface Drift {

@@ -27,6 +27,8 @@ export interface LoadResult {
   /** Rendered diagnostics (errors and warnings), ready to print. */
   readonly rendered: string;
   readonly errorCount: number;
+  /** Text of every .fbs file read (inputs and includes), by displayed path. */
+  readonly sources: ReadonlyMap<string, string>;
 }
 
 /** Compiles every input and merges them; no set when any input has errors. */
@@ -35,9 +37,11 @@ export function loadSchemaSet(files: readonly string[], includePaths: readonly s
   const rendered: string[] = [];
   const seen = new Set<string>();
   const schemas: Schema[] = [];
+  const sources = new Map<string, string>();
   let errorCount = 0;
   for (const f of files) {
     const r = compileFile(f, { includePaths });
+    for (const [p, t] of r.sources) sources.set(p, t);
     for (const d of r.diagnostics) {
       const key = `${d.file}:${d.line}:${d.column}:${d.code}:${d.message}`;
       if (seen.has(key)) continue;
@@ -49,8 +53,8 @@ export function loadSchemaSet(files: readonly string[], includePaths: readonly s
     if (r.schema) schemas.push(r.schema);
   }
   const text = rendered.join('\n');
-  if (errorCount > 0) return { set: undefined, diagnostics, rendered: text, errorCount };
-  return { set: mergeSchemas(schemas), diagnostics, rendered: text, errorCount };
+  if (errorCount > 0) return { set: undefined, diagnostics, rendered: text, errorCount, sources };
+  return { set: mergeSchemas(schemas), diagnostics, rendered: text, errorCount, sources };
 }
 
 export function mergeSchemas(schemas: readonly Schema[]): SchemaSet {

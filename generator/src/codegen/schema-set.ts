@@ -1,8 +1,7 @@
 import { compileFile } from '../frontend/compile.js';
 import { renderDiagnostic, type Diagnostic } from '../frontend/diagnostics.js';
-import { toJson, toReflection } from '../ir/reflection.js';
+import { createHash } from 'node:crypto';
 import type { EnumDef, ObjectDef, Schema, Service } from '../ir/model.js';
-import { fnv1a64Hex } from './hash.js';
 
 /**
  * The contracts a `generate` run covers: several main files (each `.fbs` of `idl/` is compiled on
@@ -15,7 +14,11 @@ export interface SchemaSet {
   readonly services: readonly Service[];
   /** Every main file's schema, in input order. */
   readonly schemas: readonly Schema[];
-  /** FNV-1a 64 (hex) of the canonical IR of every input: the stamp's schema hash. */
+  /**
+   * The stamp's schema hash: SHA-256 (first 16 hex digits) of every .fbs file read (inputs and
+   * includes, by path, in path order). Any edit of a contract changes it; hashing the sources is
+   * a few milliseconds, where hashing a canonical IR rendering cost hundreds on large schemas.
+   */
   readonly hash: string;
   readonly objectByName: ReadonlyMap<string, ObjectDef>;
   readonly enumByName: ReadonlyMap<string, EnumDef>;
@@ -54,10 +57,18 @@ export function loadSchemaSet(files: readonly string[], includePaths: readonly s
   }
   const text = rendered.join('\n');
   if (errorCount > 0) return { set: undefined, diagnostics, rendered: text, errorCount, sources };
-  return { set: mergeSchemas(schemas), diagnostics, rendered: text, errorCount, sources };
+  return { set: mergeSchemas(schemas, sourcesHash(sources)), diagnostics, rendered: text, errorCount, sources };
 }
 
-export function mergeSchemas(schemas: readonly Schema[]): SchemaSet {
+/** SHA-256 (16 hex digits) of the sources, by path in path order. */
+export function sourcesHash(sources: ReadonlyMap<string, string>): string {
+  const h = createHash('sha256');
+  for (const p of [...sources.keys()].sort()) h.update(p).update('\0').update(sources.get(p) as string).update('\0');
+  return h.digest('hex').slice(0, 16);
+}
+
+/** `hash`: the schema hash to stamp (see SchemaSet.hash); in-memory schemas may pass their own. */
+export function mergeSchemas(schemas: readonly Schema[], hash = ''): SchemaSet {
   const objectByName = new Map<string, ObjectDef>();
   const enumByName = new Map<string, EnumDef>();
   const serviceByName = new Map<string, Service>();
@@ -68,9 +79,6 @@ export function mergeSchemas(schemas: readonly Schema[]): SchemaSet {
   }
   const byName = <T extends { readonly name: string }>(m: ReadonlyMap<string, T>): T[] =>
     [...m.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  // The hash covers what the generated code depends on: the reflection JSON of every input (types,
-  // layouts, ids, defaults, docs, services), in input order.
-  const hash = fnv1a64Hex(schemas.map((s) => toJson(toReflection(s))).join('\n'));
   return {
     objects: byName(objectByName),
     enums: byName(enumByName),

@@ -1,5 +1,6 @@
 import { stampText, UnsupportedError, type Backend, type EmitContext } from '../../codegen/backend.js';
 import type { ObjectPlan } from '../../codegen/plan.js';
+import type { EnumDef, ObjectDef, Service } from '../../ir/model.js';
 import { emitEnum } from './enums.js';
 import { buildNameTable, importPath, indexAliases, type ModuleNames } from './naming.js';
 import { ModuleScope, RUNTIME_MODULE } from './scope.js';
@@ -24,22 +25,27 @@ export const tsBackend: Backend = {
     const identifiers = rootIdentifiers(ctx);
     const services = boundServices(ctx);
     const ids = serviceMethodIds(services);
+    // Declarations grouped by module once (a module loop over every declaration is quadratic in
+    // the number of namespaces).
+    const byModule = new Map<ModuleNames, { enums: EnumDef[]; unions: EnumDef[]; structs: ObjectDef[]; tables: ObjectDef[]; services: Service[] }>();
+    const group = (ns: readonly string[]) => {
+      const m = names.moduleOf(ns);
+      let g = byModule.get(m);
+      if (!g) byModule.set(m, (g = { enums: [], unions: [], structs: [], tables: [], services: [] }));
+      return g;
+    };
+    for (const e of ctx.set.enums) (e.isUnion ? group(e.namespace).unions : group(e.namespace).enums).push(e);
+    for (const o of ctx.set.objects) (o.isStruct ? group(o.namespace).structs : group(o.namespace).tables).push(o);
+    for (const sv of services) group(sv.namespace).services.push(sv);
     for (const m of names.modules) {
       const scope = new ModuleScope(m, names);
-      const inModule = <T extends { readonly namespace: readonly string[] }>(d: T): boolean =>
-        names.moduleOf(d.namespace) === m;
+      const g = byModule.get(m) ?? { enums: [], unions: [], structs: [], tables: [], services: [] };
       const declarations: string[] = [];
-      for (const e of ctx.set.enums) if (!e.isUnion && inModule(e)) declarations.push(emitEnum(e, scope, ctx.templates));
-      for (const e of ctx.set.enums) if (e.isUnion && inModule(e)) declarations.push(emitUnion(e, scope, ctx.templates));
-      for (const o of ctx.set.objects) {
-        if (!o.isStruct || !inModule(o)) continue;
-        declarations.push(emitStruct(planOf(ctx, o.name), scope, ctx.templates));
-      }
-      for (const o of ctx.set.objects) {
-        if (o.isStruct || !inModule(o)) continue;
-        declarations.push(emitTable(planOf(ctx, o.name), scope, ctx.templates, identifiers.get(o.name)));
-      }
-      for (const sv of services) if (inModule(sv)) declarations.push(...emitService(sv, scope, names, ids));
+      for (const e of g.enums) declarations.push(emitEnum(e, scope, ctx.templates));
+      for (const e of g.unions) declarations.push(emitUnion(e, scope, ctx.templates));
+      for (const o of g.structs) declarations.push(emitStruct(planOf(ctx, o.name), scope, ctx.templates));
+      for (const o of g.tables) declarations.push(emitTable(planOf(ctx, o.name), scope, ctx.templates, identifiers.get(o.name)));
+      for (const sv of g.services) declarations.push(...emitService(sv, scope, names, ids));
       const content = ctx.templates.render('ts/module.ts.hbs', {
         stamp,
         imports: scope.imports.render(),

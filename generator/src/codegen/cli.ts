@@ -15,13 +15,14 @@ function templatesDir(): string {
 
 export const GENERATE_USAGE = `usage: hms-gen generate [options] [FILE...]
 
-Emits Rust and TypeScript code for the contracts in FILE... (default: every idl/*.fbs, with -I idl)
+Emits Rust, TypeScript and C code for the contracts in FILE... (default: every idl/*.fbs, with -I idl)
 into the output directory, rewriting only files that changed.
 
 options:
   --out DIR          output directory (default: generated)
   -I DIR             add an include search directory (repeatable)
-  --lang LIST        comma-separated subset of rust,ts (default: all)
+  --lang LIST        comma-separated subset of rust,ts,c (default: all; c, the agent library's header,
+                     needs cbindgen and exists only with rust.agents in hms-gen.json)
   --check            write nothing; exit 1 and list the files that differ from what the schema produces
   -h, --help         print this help
 
@@ -59,7 +60,7 @@ export function parseGenerateArgs(argv: readonly string[]): GenerateArgs {
       const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : value();
       const parts = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
       for (const p of parts) {
-        if (!(LANGS as readonly string[]).includes(p)) throw new UsageError(`--lang: unknown language ${p} (expected rust or ts)`);
+        if (!(LANGS as readonly string[]).includes(p)) throw new UsageError(`--lang: unknown language ${p} (expected rust, ts or c)`);
       }
       if (parts.length === 0) throw new UsageError('--lang needs at least one language');
       langs = LANGS.filter((l) => parts.includes(l));
@@ -116,10 +117,17 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const [{ generate }, { BACKENDS }] = await Promise.all([import('./generate.js'), import('./backends.js')]);
-  const r = generate({
-    files: args.files, includePaths: args.includePaths, outDir: args.outDir, langs: args.langs,
-    templatesDir: templatesDir(), check: args.check, backends: BACKENDS, config,
-  });
+  let r: ReturnType<typeof generate>;
+  try {
+    r = generate({
+      files: args.files, includePaths: args.includePaths, outDir: args.outDir, langs: args.langs,
+      templatesDir: templatesDir(), check: args.check, backends: BACKENDS, config,
+    });
+  } catch (e) {
+    // A missing tool (cbindgen) or a bug: one line, never a stack trace (as `check` does).
+    process.stderr.write(`hms-gen: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 3;
+  }
   if (r.rendered !== '') process.stderr.write(`${r.rendered}\n`);
   if (r.kind !== 'done') {
     process.stderr.write(`hms-gen: ${r.errorCount} error${r.errorCount === 1 ? '' : 's'}; nothing generated\n`);

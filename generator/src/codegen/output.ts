@@ -2,8 +2,8 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, wri
 import { dirname, join, relative, sep } from 'node:path';
 
 /** Languages hms-gen emits, each into its own subdirectory of the output directory. */
-export type Lang = 'rust' | 'ts';
-export const LANGS: readonly Lang[] = ['rust', 'ts'];
+export type Lang = 'rust' | 'ts' | 'c';
+export const LANGS: readonly Lang[] = ['rust', 'ts', 'c'];
 
 /**
  * The files one `generate` run produces, by path relative to the output directory (always with

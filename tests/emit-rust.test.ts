@@ -200,7 +200,8 @@ test('generating twice gives identical bytes', () => {
 test('clippy -D warnings and rustfmt --check pass on the generated crate', () => {
   const clippy = run('cargo', ['clippy', '--offline', '--quiet', '--lib', '--', '-D', 'warnings'], crateDir, { CARGO_TARGET_DIR: WIRE_TARGET });
   assert.is(clippy.status, 0, clippy.stderr);
-  const fmt = run('rustfmt', ['--check', '--edition', '2021', 'src/lib.rs'], crateDir);
+  const rs = [...firstFiles.keys()].filter((p) => p.startsWith('rust/contracts/src/') && p.endsWith('.rs')).map((p) => p.slice('rust/contracts/'.length));
+  const fmt = run('rustfmt', ['--check', '--edition', '2021', ...rs], crateDir);
   assert.is(fmt.status, 0, fmt.stdout + fmt.stderr);
 });
 

@@ -6,6 +6,7 @@ import {
 import { UnsupportedError, type EmitContext } from '../../codegen/backend.js';
 import type { RpcCall, Service } from '../../ir/model.js';
 import { docComments } from './docs.js';
+import { signature } from './layout.js';
 import { modulePath, Scope, valueIdent, type RustNaming } from './naming.js';
 
 /**
@@ -101,7 +102,8 @@ export function emitServiceTrait(names: RustNaming, sn: ServiceNames): string {
     if (c.streaming !== 'none') continue;
     const req = names.path(c.request, 'owned', module);
     const resp = names.path(c.response, 'owned', module);
-    lines.push(...callDocs(c), `fn ${sn.methods.get(c.name) as string}(&self, req: ${req}) -> Result<${resp}, ${error}>;`);
+    const sig = signature(4, `fn ${sn.methods.get(c.name) as string}`, ['&self', `req: ${req}`], ` -> Result<${resp}, ${error}>`, ';');
+    lines.push(...callDocs(c), ...sig.map((l) => `    ${l}`));
   }
   lines.push('}');
   return lines.join('\n');

@@ -3,6 +3,8 @@ import { SCALAR_SIZE } from '../../codegen/plan.js';
 import { CodeWriter } from '../../codegen/writer.js';
 import { docComments } from './docs.js';
 import { fieldNames, type RustNaming } from './naming.js';
+import { structLit } from './layout.js';
+import { openBlock, RUN_VERIFIER } from './tables.js';
 import { RustTypes } from './types.js';
 
 /**
@@ -156,7 +158,7 @@ export class StructEmitter {
     w.gap();
     w.block(`impl ::flatbuffers::Verifiable for ${t.wire} {`, () => {
       w.line('#[inline]');
-      w.block('fn run_verifier(v: &mut ::flatbuffers::Verifier, pos: usize) -> Result<(), ::flatbuffers::InvalidFlatbuffer> {', () => {
+      openBlock(w, RUN_VERIFIER, () => {
         w.line('v.in_buffer::<Self>(pos)');
       });
     });

@@ -4,6 +4,7 @@ import { docComments } from './docs.js';
 import { enumDefaultValue, enumValueExpr } from './enums.js';
 import { isZero, scalarLiteral } from './literals.js';
 import { fieldNames, unionVariantNames, enumConstNames, type RustNaming } from './naming.js';
+import { call, chain, genericCall, signature, structLit } from './layout.js';
 import { RustTypes } from './types.js';
 
 /**
@@ -18,6 +19,31 @@ interface Member {
   readonly plan: FieldPlan;
   readonly ident: string;
   readonly vt: string;
+}
+
+/** `open` (its last line opens the block), the body one level deeper, then `close`. */
+export function openBlock(w: CodeWriter, open: readonly string[], body: () => void, close = '}'): void {
+  w.all(open.slice(0, -1));
+  w.block(open[open.length - 1] as string, body, close);
+}
+
+/** The `run_verifier` signature at impl level (always wider than max_width on one line). */
+export const RUN_VERIFIER = signature(4, 'fn run_verifier', ['v: &mut ::flatbuffers::Verifier', 'pos: usize'], ' -> Result<(), ::flatbuffers::InvalidFlatbuffer>');
+
+/** `prefix unsafe { self.table.get::<type>(args) }` as rustfmt prints it at `indent`. */
+function slotRead(indent: number, prefix: string, type: string, args: readonly string[], suffix: string): string[] {
+  const e = `self.table.get::<${type}>(${args.join(', ')})`;
+  const one = `${prefix}unsafe { ${e} }${suffix}`;
+  if (e.length <= 60 && indent + one.length <= 100) return [one];
+  const inner = indent + 4;
+  let body: string[];
+  if (e.length <= 60 && inner + e.length <= 100) body = [e];
+  else {
+    const get = genericCall(inner + 4, '.get', type, args, '');
+    if (get.length === 1 || !get[0]?.endsWith('<')) body = ['self.table', ...get.map((l) => `    ${l}`)];
+    else body = genericCall(inner, 'self.table.get', type, args, '');
+  }
+  return [`${prefix}unsafe {`, ...body.map((l) => `    ${l}`), `}${suffix}`];
 }
 
 const SAFETY_SLOT = (table: string): string =>
@@ -119,7 +145,7 @@ export class TableEmitter {
     w.gap();
     w.block(`impl ::flatbuffers::Verifiable for ${t.reader}<'_> {`, () => {
       w.line('#[inline]');
-      w.block('fn run_verifier(v: &mut ::flatbuffers::Verifier, pos: usize) -> Result<(), ::flatbuffers::InvalidFlatbuffer> {', () => {
+      openBlock(w, RUN_VERIFIER, () => {
         w.line('v.visit_table(pos)?');
         w.indent(() => {
           for (const m of members) this.emitVerify(w, m, byName);
@@ -152,9 +178,7 @@ export class TableEmitter {
       w.block(`impl Default for ${t.owned} {`, () => {
         w.line('/// The schema defaults.');
         w.block('fn default() -> Self {', () => {
-          w.block('Self {', () => {
-            for (const m of ownedMembers) w.line(`${m.ident}: ${this.ownedDefault(m.plan)},`);
-          });
+          w.all(structLit(12, 'Self ', ownedMembers.map((m) => `${m.ident}: ${this.ownedDefault(m.plan)}`), ''));
         });
       });
       w.gap();
@@ -179,9 +203,7 @@ export class TableEmitter {
     w.gap();
     w.block(`impl From<${t.reader}<'_>> for ${t.owned} {`, () => {
       w.block(`fn from(${ownedMembers.length === 0 ? '_r' : 'r'}: ${t.reader}<'_>) -> Self {`, () => {
-        w.block('Self {', () => {
-          for (const m of ownedMembers) w.line(`${m.ident}: ${this.fromReader(m)},`);
-        });
+        w.all(structLit(8, 'Self ', ownedMembers.map((m) => this.fromReader(m).join('\n')), ''));
       });
     });
     return w.toString();
@@ -200,7 +222,7 @@ export class TableEmitter {
       if (!partner) throw new Error(`${p.field.name}: union without its _type field`);
       const variants = unionVariantNames(e.values);
       const consts = enumConstNames(e.values);
-      w.block(`pub fn ${m.ident}(&self) -> ${reader}<'a> {`, () => {
+      openBlock(w, signature(4, `pub fn ${m.ident}`, ['&self'], ` -> ${reader}<'a>`), () => {
         w.block(`match self.${partner.ident}() {`, () => {
           w.line(`${tag}::${consts[0]} => ${reader}::None,`);
           e.values.forEach((val, i) => {
@@ -208,9 +230,8 @@ export class TableEmitter {
             const object = val.unionType?.object ?? '';
             w.block(`${tag}::${consts[i]} => {`, () => {
               w.line(SAFETY_SLOT(table));
-              w.line(
-                `let value = unsafe { self.table.get::<::flatbuffers::ForwardsUOffset<${this.names.path(object, 'reader', this.module)}<'a>>>(Self::${m.vt}, None) };`,
-              );
+              const type = `::flatbuffers::ForwardsUOffset<${this.names.path(object, 'reader', this.module)}<'a>>`;
+              w.all(slotRead(16, 'let value = ', type, [`Self::${m.vt}`, 'None'], ';'));
               w.line(`value.map_or(${reader}::None, ${reader}::${variants[i]})`);
             });
           });
@@ -222,23 +243,27 @@ export class TableEmitter {
     if (v.kind === 'scalar' || v.kind === 'enum') {
       const type = this.types.owned(v);
       if (p.optionalScalar) {
-        w.block(`pub fn ${m.ident}(&self) -> Option<${type}> {`, () => {
+        openBlock(w, signature(4, `pub fn ${m.ident}`, ['&self'], ` -> Option<${type}>`), () => {
           w.line(SAFETY_SLOT(table));
-          w.line(`unsafe { self.table.get::<${type}>(Self::${m.vt}, None) }`);
+          w.all(slotRead(8, '', type, [`Self::${m.vt}`, 'None'], ''));
         });
       } else {
         const d = this.defaultExpr(p);
-        w.block(`pub fn ${m.ident}(&self) -> ${type} {`, () => {
+        openBlock(w, signature(4, `pub fn ${m.ident}`, ['&self'], ` -> ${type}`), () => {
           w.line(SAFETY_SLOT(table));
-          w.line(`unsafe { self.table.get::<${type}>(Self::${m.vt}, Some(${d})) }.unwrap_or(${d})`);
+          const read = slotRead(8, '', type, [`Self::${m.vt}`, `Some(${d})`], '');
+          const unwrap = `.unwrap_or(${d})`;
+          if (read.length > 1) w.all([...read, unwrap]);
+          else if (8 + (read[0] as string).length + unwrap.length <= 100) w.line(`${read[0] as string}${unwrap}`);
+          else w.all([read[0] as string, `    ${unwrap}`]);
         });
       }
       return;
     }
     // Offsets and structs: Option even when required (the verifier guarantees Some).
-    w.block(`pub fn ${m.ident}(&self) -> Option<${this.types.read(v)}> {`, () => {
+    openBlock(w, signature(4, `pub fn ${m.ident}`, ['&self'], ` -> Option<${this.types.read(v)}>`), () => {
       w.line(SAFETY_SLOT(table));
-      w.line(`unsafe { self.table.get::<${this.types.follow(v)}>(Self::${m.vt}, None) }`);
+      w.all(slotRead(8, '', this.types.follow(v), [`Self::${m.vt}`, 'None'], ''));
     });
   }
 
@@ -251,43 +276,50 @@ export class TableEmitter {
       const partner = byName.get(p.partner ?? '') as Member;
       const tag = this.names.path(v.enumDef.name, 'tag', this.module);
       const consts = enumConstNames(v.enumDef.values);
-      w.line(
-        `.visit_union::<${tag}, _>(${JSON.stringify(partner.plan.field.name)}, Self::${partner.vt}, ${name}, Self::${m.vt}, ${p.required}, |key, v, pos| match key {`,
-      );
+      w.line(`.visit_union::<${tag}, _>(`);
       w.indent(() => {
-        v.enumDef.values.forEach((val, i) => {
-          if (val.value === 0n) return;
-          const reader = this.names.path(val.unionType?.object ?? '', 'reader', this.module);
-          w.line(
-            `${tag}::${consts[i]} => v.verify_union_variant::<::flatbuffers::ForwardsUOffset<${reader}<'_>>>(${JSON.stringify(`${v.enumDef.shortName}::${val.name}`)}, pos),`,
-          );
+        w.all([JSON.stringify(partner.plan.field.name), `Self::${partner.vt}`, name, `Self::${m.vt}`, String(p.required)].map((a) => `${a},`));
+        w.line('|key, v, pos| match key {');
+        w.indent(() => {
+          v.enumDef.values.forEach((val, i) => {
+            if (val.value === 0n) return;
+            const reader = this.names.path(val.unionType?.object ?? '', 'reader', this.module);
+            const type = `::flatbuffers::ForwardsUOffset<${reader}<'_>>`;
+            const args = [JSON.stringify(`${v.enumDef.shortName}::${val.name}`), 'pos'];
+            const arm = `${tag}::${consts[i]} => `;
+            const body = `v.verify_union_variant::<${type}>(${args.join(', ')})`;
+            if (body.length <= 60 && 20 + arm.length + body.length + 1 <= 100) w.line(`${arm}${body},`);
+            else w.all([`${arm}v`, ...genericCall(24, '.verify_union_variant', type, args, ',').map((l) => `    ${l}`)]);
+          });
+          w.line('_ => Ok(()),');
         });
-        w.line('_ => Ok(()),');
+        w.line('},');
       });
-      w.line('})?');
+      w.line(')?');
       return;
     }
     const type = v.kind === 'scalar' || v.kind === 'enum' ? this.types.owned(v) : this.types.verify(v);
-    w.line(`.visit_field::<${type}>(${name}, Self::${m.vt}, ${p.required})?`);
+    w.all(genericCall(12, '.visit_field', type, [name, `Self::${m.vt}`, String(p.required)], '?'));
   }
 
-  /** Expression turning reader field `r.<ident>()` into the owned field. */
-  private fromReader(m: Member): string {
+  /** The struct literal field `<ident>: <expr>` turning reader field `r.<ident>()` into the owned field (lines). */
+  private fromReader(m: Member): string[] {
     const p = m.plan;
     const v = p.value;
-    const get = `r.${m.ident}()`;
+    const get = `.${m.ident}()`;
+    const field = (...elems: string[]): string[] => chain(12, `${m.ident}: `, 'r', [get, ...elems], '');
     switch (v.kind) {
       case 'scalar':
       case 'enum':
-        return get;
+        return field();
       case 'union':
-        return `${get}.into()`;
+        return field('.into()');
       case 'string':
-        return p.required ? `${get}.unwrap_or_default().to_owned()` : `${get}.map(str::to_owned)`;
+        return p.required ? field('.unwrap_or_default()', '.to_owned()') : field('.map(str::to_owned)');
       case 'struct':
-        return p.required ? `${get}.unwrap_or_default()` : get;
+        return p.required ? field('.unwrap_or_default()') : field();
       case 'table':
-        return p.required ? `Box::new(${get}.map(Into::into).unwrap_or_default())` : `${get}.map(|t| Box::new(t.into()))`;
+        return p.required ? field('.map(|t| Box::new(t.into()))', '.unwrap_or_default()') : field('.map(|t| Box::new(t.into()))');
       case 'vector': {
         const e = v.element;
         const collect =
@@ -296,7 +328,7 @@ export class TableEmitter {
             : e.kind === 'table'
               ? `v.iter().map(${this.types.owned(e)}::from).collect()`
               : 'v.iter().collect()';
-        return p.required ? `${get}.map(|v| ${collect}).unwrap_or_default()` : `${get}.map(|v| ${collect})`;
+        return p.required ? field(`.map(|v| ${collect})`, '.unwrap_or_default()') : field(`.map(|v| ${collect})`);
       }
       case 'array':
         throw new Error('arrays are struct-only');
@@ -306,34 +338,43 @@ export class TableEmitter {
   /** `pack`: children first (strings, vectors, tables, unions), then the table, widest fields first. */
   private emitPack(w: CodeWriter, reader: string, members: readonly Member[], byName: ReadonlyMap<string, Member>): void {
     w.line('/// Builds this table (children first) into `fbb` and returns its offset.');
-    w.block(`pub fn pack<'b>(&self, fbb: &mut ::flatbuffers::FlatBufferBuilder<'b>) -> ::flatbuffers::WIPOffset<${reader}<'b>> {`, () => {
+    const sig = signature(4, "pub fn pack<'b>", ['&self', "fbb: &mut ::flatbuffers::FlatBufferBuilder<'b>"], ` -> ::flatbuffers::WIPOffset<${reader}<'b>>`);
+    openBlock(w, sig, () => {
       const children = members.filter((m) => isOffset(m.plan.value));
       for (const m of children) {
         const p = m.plan;
         const v = p.value;
         const self = `self.${m.ident}`;
-        // `ref` is a reference to the owned value, `place` the value itself (for method calls).
-        const build = (ref: string, place: string, vv: ValuePlan): string => {
+        // A vector of strings or tables: its items first, then the vector (lines of a block body).
+        const items = (place: string, vv: ValuePlan): string[] | undefined => {
+          if (vv.kind !== 'vector' || (vv.element.kind !== 'string' && vv.element.kind !== 'table')) return undefined;
+          const item = vv.element.kind === 'string' ? 'fbb.create_string(x)' : 'x.pack(fbb)';
+          return [`let items: Vec<_> = ${place}.iter().map(|x| ${item}).collect();`, 'fbb.create_vector(&items)'];
+        };
+        const simple = (ref: string, place: string, vv: ValuePlan): string => {
           switch (vv.kind) {
             case 'string':
               return `fbb.create_string(${ref})`;
             case 'table':
               return `${place}.pack(fbb)`;
-            case 'vector': {
-              const e = vv.element;
-              if (e.kind === 'string' || e.kind === 'table') {
-                const item = e.kind === 'string' ? 'fbb.create_string(x)' : 'x.pack(fbb)';
-                return `{ let items: Vec<_> = ${place}.iter().map(|x| ${item}).collect(); fbb.create_vector(&items) }`;
-              }
+            case 'vector':
               return `fbb.create_vector(${ref})`;
-            }
             default:
               throw new Error(`not an offset: ${vv.kind}`);
           }
         };
-        if (v.kind === 'union') w.line(`let ${m.ident} = ${self}.pack(fbb);`);
-        else if (p.required) w.line(`let ${m.ident} = ${build(`&${self}`, self, v)};`);
-        else w.line(`let ${m.ident} = ${self}.as_ref().map(|x| ${build('x', 'x', v)});`);
+        if (v.kind === 'union') {
+          w.all(chain(8, `let ${m.ident} = `, 'self', [`.${m.ident}`, '.pack(fbb)'], ';'));
+        } else if (p.required) {
+          const block = items(self, v);
+          if (block) w.block(`let ${m.ident} = {`, () => w.all(block), '};');
+          else if (v.kind === 'table') w.all(chain(8, `let ${m.ident} = `, 'self', [`.${m.ident}`, '.pack(fbb)'], ';'));
+          else w.line(`let ${m.ident} = ${simple(`&${self}`, self, v)};`);
+        } else {
+          const block = items('x', v);
+          if (block) w.block(`let ${m.ident} = ${self}.as_ref().map(|x| {`, () => w.all(block), '});');
+          else w.all(chain(8, `let ${m.ident} = `, 'self', [`.${m.ident}`, '.as_ref()', `.map(|x| ${simple('x', 'x', v)})`], ';'));
+        }
       }
       w.line('let start = fbb.start_table();');
       const ordered = [...members].sort((a, b) => b.plan.inlineSize - a.plan.inlineSize);
@@ -343,13 +384,13 @@ export class TableEmitter {
         const vt = `${reader}::${m.vt}`;
         if (v.kind === 'union') continue; // written below with its discriminant
         if (isOffset(v)) {
-          if (p.required) w.line(`fbb.push_slot_always(${vt}, ${m.ident});`);
-          else w.block(`if let Some(x) = ${m.ident} {`, () => w.line(`fbb.push_slot_always(${vt}, x);`));
+          if (p.required) w.all(call(8, 'fbb.push_slot_always', [vt, m.ident], ';'));
+          else w.block(`if let Some(x) = ${m.ident} {`, () => w.all(call(12, 'fbb.push_slot_always', [vt, 'x'], ';')));
         } else if (v.kind === 'struct') {
-          if (p.required) w.line(`fbb.push_slot_always(${vt}, self.${m.ident});`);
-          else w.block(`if let Some(x) = self.${m.ident} {`, () => w.line(`fbb.push_slot_always(${vt}, x);`));
+          if (p.required) w.all(call(8, 'fbb.push_slot_always', [vt, `self.${m.ident}`], ';'));
+          else w.block(`if let Some(x) = self.${m.ident} {`, () => w.all(call(12, 'fbb.push_slot_always', [vt, 'x'], ';')));
         } else if (p.optionalScalar) {
-          w.block(`if let Some(x) = self.${m.ident} {`, () => w.line(`fbb.push_slot_always::<${this.types.owned(v)}>(${vt}, x);`));
+          w.block(`if let Some(x) = self.${m.ident} {`, () => w.all(call(12, `fbb.push_slot_always::<${this.types.owned(v)}>`, [vt, 'x'], ';')));
         } else {
           const d = this.defaultExpr(p);
           const isFloat = v.kind === 'scalar' && (v.scalar === 'f32' || v.scalar === 'f64');
@@ -359,7 +400,7 @@ export class TableEmitter {
             v.kind === 'scalar' && v.scalar === 'bool'
               ? (d === 'true' ? `!self.${m.ident}` : `self.${m.ident}`)
               : isFloat ? `self.${m.ident}.to_bits() != ${receiver}.to_bits()` : `self.${m.ident} != ${d}`;
-          w.block(`if ${differs} {`, () => w.line(`fbb.push_slot_always::<${this.types.owned(v)}>(${vt}, self.${m.ident});`));
+          w.block(`if ${differs} {`, () => w.all(call(12, `fbb.push_slot_always::<${this.types.owned(v)}>`, [vt, `self.${m.ident}`], ';')));
         }
       }
       for (const m of members) {
@@ -367,8 +408,8 @@ export class TableEmitter {
         const partner = byName.get(m.plan.partner ?? '');
         if (!partner) throw new Error(`${m.plan.field.name}: union without its _type field`);
         w.block(`if let Some(x) = ${m.ident} {`, () => {
-          w.line(`fbb.push_slot_always(${reader}::${m.vt}, x);`);
-          w.line(`fbb.push_slot_always(${reader}::${partner.vt}, self.${m.ident}.tag());`);
+          w.all(call(12, 'fbb.push_slot_always', [`${reader}::${m.vt}`, 'x'], ';'));
+          w.all(call(12, 'fbb.push_slot_always', [`${reader}::${partner.vt}`, `self.${m.ident}.tag()`], ';'));
         });
       }
       w.line('let end = fbb.end_table(start);');

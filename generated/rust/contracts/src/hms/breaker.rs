@@ -1163,7 +1163,7 @@ impl From<ConfigureBreakerRequestRef<'_>> for ConfigureBreakerRequest {
     fn from(r: ConfigureBreakerRequestRef<'_>) -> Self {
         Self {
             name: r.name().unwrap_or_default().to_owned(),
-            config: Box::new(r.config().map(Into::into).unwrap_or_default()),
+            config: r.config().map(|t| Box::new(t.into())).unwrap_or_default(),
         }
     }
 }

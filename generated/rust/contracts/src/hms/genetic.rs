@@ -683,7 +683,10 @@ impl From<ConfigureRequestRef<'_>> for ConfigureRequest {
     fn from(r: ConfigureRequestRef<'_>) -> Self {
         Self {
             run_id: r.run_id().unwrap_or_default().to_owned(),
-            population: Box::new(r.population().map(Into::into).unwrap_or_default()),
+            population: r
+                .population()
+                .map(|t| Box::new(t.into()))
+                .unwrap_or_default(),
         }
     }
 }
@@ -1880,7 +1883,9 @@ impl<'a> GetHistoryResponseRef<'a> {
     pub fn history(&self) -> Option<::flatbuffers::Vector<'a, GenerationStatsWire>> {
         // SAFETY: `self.table` is a verified `GetHistoryResponse` (see `Follow`); the slot has the schema's type.
         unsafe {
-            self.table.get::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'a, GenerationStatsWire>>>(Self::VT_HISTORY, None)
+            self.table.get::<::flatbuffers::ForwardsUOffset<
+                ::flatbuffers::Vector<'a, GenerationStatsWire>,
+            >>(Self::VT_HISTORY, None)
         }
     }
 }
@@ -1903,7 +1908,9 @@ impl ::flatbuffers::Verifiable for GetHistoryResponseRef<'_> {
         pos: usize,
     ) -> Result<(), ::flatbuffers::InvalidFlatbuffer> {
         v.visit_table(pos)?
-            .visit_field::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'_, GenerationStatsWire>>>("history", Self::VT_HISTORY, false)?
+            .visit_field::<::flatbuffers::ForwardsUOffset<
+                ::flatbuffers::Vector<'_, GenerationStatsWire>,
+            >>("history", Self::VT_HISTORY, false)?
             .finish();
         Ok(())
     }
@@ -2162,8 +2169,14 @@ impl ::flatbuffers::Verifiable for PopulationConfigRef<'_> {
             .visit_field::<u64>("seed", Self::VT_SEED, false)?
             .visit_field::<FitnessFunction>("fitness_function", Self::VT_FITNESS_FUNCTION, false)?
             .visit_field::<Objective>("objective", Self::VT_OBJECTIVE, false)?
-            .visit_field::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'_, GeneBoundsWire>>>("bounds", Self::VT_BOUNDS, false)?
-            .visit_field::<::flatbuffers::ForwardsUOffset<&str>>("evaluator_agent_id", Self::VT_EVALUATOR_AGENT_ID, false)?
+            .visit_field::<::flatbuffers::ForwardsUOffset<
+                ::flatbuffers::Vector<'_, GeneBoundsWire>,
+            >>("bounds", Self::VT_BOUNDS, false)?
+            .visit_field::<::flatbuffers::ForwardsUOffset<&str>>(
+                "evaluator_agent_id",
+                Self::VT_EVALUATOR_AGENT_ID,
+                false,
+            )?
             .finish();
         Ok(())
     }

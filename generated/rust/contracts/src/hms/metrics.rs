@@ -1186,7 +1186,9 @@ impl<'a> MetricSummaryRef<'a> {
     pub fn buckets(&self) -> Option<::flatbuffers::Vector<'a, HistogramBucketWire>> {
         // SAFETY: `self.table` is a verified `MetricSummary` (see `Follow`); the slot has the schema's type.
         unsafe {
-            self.table.get::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'a, HistogramBucketWire>>>(Self::VT_BUCKETS, None)
+            self.table.get::<::flatbuffers::ForwardsUOffset<
+                ::flatbuffers::Vector<'a, HistogramBucketWire>,
+            >>(Self::VT_BUCKETS, None)
         }
     }
 }
@@ -1220,7 +1222,9 @@ impl ::flatbuffers::Verifiable for MetricSummaryRef<'_> {
             .visit_field::<f64>("p50", Self::VT_P50, false)?
             .visit_field::<f64>("p95", Self::VT_P95, false)?
             .visit_field::<f64>("p99", Self::VT_P99, false)?
-            .visit_field::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'_, HistogramBucketWire>>>("buckets", Self::VT_BUCKETS, false)?
+            .visit_field::<::flatbuffers::ForwardsUOffset<
+                ::flatbuffers::Vector<'_, HistogramBucketWire>,
+            >>("buckets", Self::VT_BUCKETS, false)?
             .finish();
         Ok(())
     }
@@ -1615,7 +1619,7 @@ impl RecordBatchRequest {
 impl From<RecordBatchRequestRef<'_>> for RecordBatchRequest {
     fn from(r: RecordBatchRequestRef<'_>) -> Self {
         Self {
-            batch: Box::new(r.batch().map(Into::into).unwrap_or_default()),
+            batch: r.batch().map(|t| Box::new(t.into())).unwrap_or_default(),
         }
     }
 }
@@ -1877,7 +1881,7 @@ impl From<RecordSampleRequestRef<'_>> for RecordSampleRequest {
     fn from(r: RecordSampleRequestRef<'_>) -> Self {
         Self {
             agent_id: r.agent_id().unwrap_or_default().to_owned(),
-            sample: Box::new(r.sample().map(Into::into).unwrap_or_default()),
+            sample: r.sample().map(|t| Box::new(t.into())).unwrap_or_default(),
         }
     }
 }

@@ -415,7 +415,7 @@ impl From<FailureReportRef<'_>> for FailureReport {
     fn from(r: FailureReportRef<'_>) -> Self {
         Self {
             agent_id: r.agent_id().unwrap_or_default().to_owned(),
-            error: Box::new(r.error().map(Into::into).unwrap_or_default()),
+            error: r.error().map(|t| Box::new(t.into())).unwrap_or_default(),
             occurred_at_ms: r.occurred_at_ms(),
             health: r.health(),
             breaker_open: r.breaker_open(),
@@ -767,7 +767,7 @@ impl PlanRecoveryRequest {
 impl From<PlanRecoveryRequestRef<'_>> for PlanRecoveryRequest {
     fn from(r: PlanRecoveryRequestRef<'_>) -> Self {
         Self {
-            failure: Box::new(r.failure().map(Into::into).unwrap_or_default()),
+            failure: r.failure().map(|t| Box::new(t.into())).unwrap_or_default(),
             jitter_seed: r.jitter_seed(),
         }
     }
@@ -1155,11 +1155,15 @@ impl ::flatbuffers::Verifiable for RecoveryPolicyRef<'_> {
         pos: usize,
     ) -> Result<(), ::flatbuffers::InvalidFlatbuffer> {
         v.visit_table(pos)?
-            .visit_field::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'_, RecoveryStrategy>>>("strategies", Self::VT_STRATEGIES, false)?
+            .visit_field::<::flatbuffers::ForwardsUOffset<
+                ::flatbuffers::Vector<'_, RecoveryStrategy>,
+            >>("strategies", Self::VT_STRATEGIES, false)?
             .visit_field::<BackoffPolicyWire>("backoff", Self::VT_BACKOFF, false)?
             .visit_field::<u32>("max_attempts", Self::VT_MAX_ATTEMPTS, false)?
             .visit_field::<u32>("step_timeout_ms", Self::VT_STEP_TIMEOUT_MS, false)?
-            .visit_field::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'_, ::flatbuffers::ForwardsUOffset<&str>>>>("failover_targets", Self::VT_FAILOVER_TARGETS, false)?
+            .visit_field::<::flatbuffers::ForwardsUOffset<
+                ::flatbuffers::Vector<'_, ::flatbuffers::ForwardsUOffset<&str>>,
+            >>("failover_targets", Self::VT_FAILOVER_TARGETS, false)?
             .finish();
         Ok(())
     }
@@ -1867,7 +1871,7 @@ impl From<SetPolicyRequestRef<'_>> for SetPolicyRequest {
     fn from(r: SetPolicyRequestRef<'_>) -> Self {
         Self {
             agent_id: r.agent_id().unwrap_or_default().to_owned(),
-            policy: Box::new(r.policy().map(Into::into).unwrap_or_default()),
+            policy: r.policy().map(|t| Box::new(t.into())).unwrap_or_default(),
         }
     }
 }

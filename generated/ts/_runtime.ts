@@ -317,15 +317,40 @@ export interface UnionRef {
 
 type Write<T> = (builder: flatbuffers.Builder, value: T) => flatbuffers.Offset;
 
+/**
+ * One builder reused by every encode: allocating a fresh builder (and its backing store) per call
+ * cost more than the encoding itself. Encoding is synchronous, so it is never used by two at once.
+ */
+const shared = new flatbuffers.Builder(1024);
+
 /** Encodes `value` as the root of a finished buffer (with `identifier` when given). */
 export function encode<T>(value: T, write: Write<T>, identifier: string | undefined): Uint8Array {
-  const builder = new flatbuffers.Builder(256);
-  builder.finish(write(builder, value), identifier);
-  return builder.asUint8Array().slice();
+  return encodeTransient(value, write, identifier).slice();
 }
 
+/**
+ * `encode` without the copy: a view of the shared builder, valid only until the next encode.
+ * For the FFI bindings, which hand the bytes to Rust (which copies what it keeps) right away.
+ */
+export function encodeTransient<T>(value: T, write: Write<T>, identifier: string | undefined): Uint8Array {
+  shared.clear();
+  shared.finish(write(shared, value), identifier);
+  return shared.asUint8Array();
+}
+
+const utf8Encoder = new TextEncoder();
+/** Scratch for UTF-8 encoding strings: encodeInto a reused buffer instead of a new array per string. */
+let utf8Scratch = new Uint8Array(4096);
+
 export function string(builder: flatbuffers.Builder, value: string | null): flatbuffers.Offset {
-  return value === null ? 0 : builder.createString(value);
+  if (value === null) return 0;
+  // At most 3 bytes per UTF-16 unit; longer strings than the scratch holds take the allocating path.
+  if (value.length * 3 > utf8Scratch.length) {
+    if (value.length * 3 > 1 << 20) return builder.createString(value);
+    utf8Scratch = new Uint8Array(value.length * 3);
+  }
+  const { written } = utf8Encoder.encodeInto(value, utf8Scratch);
+  return builder.createString(utf8Scratch.subarray(0, written));
 }
 
 export function table<T>(builder: flatbuffers.Builder, value: T | null, write: Write<T>): flatbuffers.Offset {
@@ -409,7 +434,7 @@ export function strings(builder: flatbuffers.Builder, value: readonly string[] |
   if (value === null) return 0;
   return offsets(
     builder,
-    value.map((s) => builder.createString(s)),
+    value.map((s) => string(builder, s)),
   );
 }
 

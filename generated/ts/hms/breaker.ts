@@ -520,69 +520,101 @@ export class CircuitBreakerClient implements CircuitBreaker, CircuitBreakerAsync
 
   /** Create a breaker or replace its thresholds. */
   configure(request: ConfigureBreakerRequest): BreakerStatus {
-    const bytes = this.library.call(
+    const bytes = this.library.callView(
       'hms_circuit_breaker_configure',
       this.handle,
-      encodeConfigureBreakerRequest(request),
+      $rt.encodeTransient(request, writeConfigureBreakerRequest, undefined),
     );
     return decodeBreakerStatus(bytes);
   }
 
   /** Create a breaker or replace its thresholds. */
   async configureAsync(request: ConfigureBreakerRequest): Promise<BreakerStatus> {
-    const bytes = await this.library.callAsync(1, this.handle, encodeConfigureBreakerRequest(request));
+    const bytes = await this.library.callAsync(
+      1,
+      this.handle,
+      $rt.encodeTransient(request, writeConfigureBreakerRequest, undefined),
+    );
     return decodeBreakerStatus(bytes);
   }
 
   /** Ask whether a call may proceed; counts a trial call in HALF_OPEN. */
   tryAcquire(request: AcquireRequest): AcquireResponse {
-    const bytes = this.library.call('hms_circuit_breaker_try_acquire', this.handle, encodeAcquireRequest(request));
+    const bytes = this.library.callView(
+      'hms_circuit_breaker_try_acquire',
+      this.handle,
+      $rt.encodeTransient(request, writeAcquireRequest, undefined),
+    );
     return decodeAcquireResponse(bytes);
   }
 
   /** Ask whether a call may proceed; counts a trial call in HALF_OPEN. */
   async tryAcquireAsync(request: AcquireRequest): Promise<AcquireResponse> {
-    const bytes = await this.library.callAsync(2, this.handle, encodeAcquireRequest(request));
+    const bytes = await this.library.callAsync(
+      2,
+      this.handle,
+      $rt.encodeTransient(request, writeAcquireRequest, undefined),
+    );
     return decodeAcquireResponse(bytes);
   }
 
   /** Record the outcome of a permitted call; may transition the state. */
   recordOutcome(request: RecordOutcomeRequest): RecordOutcomeResponse {
-    const bytes = this.library.call(
+    const bytes = this.library.callView(
       'hms_circuit_breaker_record_outcome',
       this.handle,
-      encodeRecordOutcomeRequest(request),
+      $rt.encodeTransient(request, writeRecordOutcomeRequest, undefined),
     );
     return decodeRecordOutcomeResponse(bytes);
   }
 
   /** Record the outcome of a permitted call; may transition the state. */
   async recordOutcomeAsync(request: RecordOutcomeRequest): Promise<RecordOutcomeResponse> {
-    const bytes = await this.library.callAsync(3, this.handle, encodeRecordOutcomeRequest(request));
+    const bytes = await this.library.callAsync(
+      3,
+      this.handle,
+      $rt.encodeTransient(request, writeRecordOutcomeRequest, undefined),
+    );
     return decodeRecordOutcomeResponse(bytes);
   }
 
   /** Current state and counters. */
   getState(request: GetStateRequest): BreakerStatus {
-    const bytes = this.library.call('hms_circuit_breaker_get_state', this.handle, encodeGetStateRequest(request));
+    const bytes = this.library.callView(
+      'hms_circuit_breaker_get_state',
+      this.handle,
+      $rt.encodeTransient(request, writeGetStateRequest, undefined),
+    );
     return decodeBreakerStatus(bytes);
   }
 
   /** Current state and counters. */
   async getStateAsync(request: GetStateRequest): Promise<BreakerStatus> {
-    const bytes = await this.library.callAsync(4, this.handle, encodeGetStateRequest(request));
+    const bytes = await this.library.callAsync(
+      4,
+      this.handle,
+      $rt.encodeTransient(request, writeGetStateRequest, undefined),
+    );
     return decodeBreakerStatus(bytes);
   }
 
   /** Reset to CLOSED (or force a state) and clear the window. */
   reset(request: ResetRequest): hms.Ack {
-    const bytes = this.library.call('hms_circuit_breaker_reset', this.handle, encodeResetRequest(request));
+    const bytes = this.library.callView(
+      'hms_circuit_breaker_reset',
+      this.handle,
+      $rt.encodeTransient(request, writeResetRequest, undefined),
+    );
     return hms.decodeAck(bytes);
   }
 
   /** Reset to CLOSED (or force a state) and clear the window. */
   async resetAsync(request: ResetRequest): Promise<hms.Ack> {
-    const bytes = await this.library.callAsync(5, this.handle, encodeResetRequest(request));
+    const bytes = await this.library.callAsync(
+      5,
+      this.handle,
+      $rt.encodeTransient(request, writeResetRequest, undefined),
+    );
     return hms.decodeAck(bytes);
   }
 }

@@ -716,65 +716,81 @@ export class ConfigurationManagerClient implements ConfigurationManager, Configu
 
   /** Read entries by key and/or prefix. */
   getConfig(request: GetConfigRequest): GetConfigResponse {
-    const bytes = this.library.call(
+    const bytes = this.library.callView(
       'hms_configuration_manager_get_config',
       this.handle,
-      encodeGetConfigRequest(request),
+      $rt.encodeTransient(request, writeGetConfigRequest, undefined),
     );
     return decodeGetConfigResponse(bytes);
   }
 
   /** Read entries by key and/or prefix. */
   async getConfigAsync(request: GetConfigRequest): Promise<GetConfigResponse> {
-    const bytes = await this.library.callAsync(6, this.handle, encodeGetConfigRequest(request));
+    const bytes = await this.library.callAsync(
+      6,
+      this.handle,
+      $rt.encodeTransient(request, writeGetConfigRequest, undefined),
+    );
     return decodeGetConfigResponse(bytes);
   }
 
   /** Write an entry, optionally conditional on its current version. */
   setConfig(request: SetConfigRequest): SetConfigResponse {
-    const bytes = this.library.call(
+    const bytes = this.library.callView(
       'hms_configuration_manager_set_config',
       this.handle,
-      encodeSetConfigRequest(request),
+      $rt.encodeTransient(request, writeSetConfigRequest, undefined),
     );
     return decodeSetConfigResponse(bytes);
   }
 
   /** Write an entry, optionally conditional on its current version. */
   async setConfigAsync(request: SetConfigRequest): Promise<SetConfigResponse> {
-    const bytes = await this.library.callAsync(7, this.handle, encodeSetConfigRequest(request));
+    const bytes = await this.library.callAsync(
+      7,
+      this.handle,
+      $rt.encodeTransient(request, writeSetConfigRequest, undefined),
+    );
     return decodeSetConfigResponse(bytes);
   }
 
   /** Delete an entry, optionally conditional on its current version. */
   deleteConfig(request: DeleteConfigRequest): DeleteConfigResponse {
-    const bytes = this.library.call(
+    const bytes = this.library.callView(
       'hms_configuration_manager_delete_config',
       this.handle,
-      encodeDeleteConfigRequest(request),
+      $rt.encodeTransient(request, writeDeleteConfigRequest, undefined),
     );
     return decodeDeleteConfigResponse(bytes);
   }
 
   /** Delete an entry, optionally conditional on its current version. */
   async deleteConfigAsync(request: DeleteConfigRequest): Promise<DeleteConfigResponse> {
-    const bytes = await this.library.callAsync(8, this.handle, encodeDeleteConfigRequest(request));
+    const bytes = await this.library.callAsync(
+      8,
+      this.handle,
+      $rt.encodeTransient(request, writeDeleteConfigRequest, undefined),
+    );
     return decodeDeleteConfigResponse(bytes);
   }
 
   /** Wait (up to timeout_ms) for changes after a revision. */
   watchConfig(request: WatchConfigRequest): WatchConfigResponse {
-    const bytes = this.library.call(
+    const bytes = this.library.callView(
       'hms_configuration_manager_watch_config',
       this.handle,
-      encodeWatchConfigRequest(request),
+      $rt.encodeTransient(request, writeWatchConfigRequest, undefined),
     );
     return decodeWatchConfigResponse(bytes);
   }
 
   /** Wait (up to timeout_ms) for changes after a revision. */
   async watchConfigAsync(request: WatchConfigRequest): Promise<WatchConfigResponse> {
-    const bytes = await this.library.callAsync(9, this.handle, encodeWatchConfigRequest(request));
+    const bytes = await this.library.callAsync(
+      9,
+      this.handle,
+      $rt.encodeTransient(request, writeWatchConfigRequest, undefined),
+    );
     return decodeWatchConfigResponse(bytes);
   }
 }

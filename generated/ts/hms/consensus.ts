@@ -600,49 +600,81 @@ export class ConsensusClient implements Consensus, ConsensusAsync {
 
   /** RequestVote RPC (also used for pre-vote). */
   requestVote(request: RequestVoteRequest): RequestVoteResponse {
-    const bytes = this.library.call('hms_consensus_request_vote', this.handle, encodeRequestVoteRequest(request));
+    const bytes = this.library.callView(
+      'hms_consensus_request_vote',
+      this.handle,
+      $rt.encodeTransient(request, writeRequestVoteRequest, undefined),
+    );
     return decodeRequestVoteResponse(bytes);
   }
 
   /** RequestVote RPC (also used for pre-vote). */
   async requestVoteAsync(request: RequestVoteRequest): Promise<RequestVoteResponse> {
-    const bytes = await this.library.callAsync(10, this.handle, encodeRequestVoteRequest(request));
+    const bytes = await this.library.callAsync(
+      10,
+      this.handle,
+      $rt.encodeTransient(request, writeRequestVoteRequest, undefined),
+    );
     return decodeRequestVoteResponse(bytes);
   }
 
   /** AppendEntries RPC; an empty `entries` vector is a heartbeat. */
   appendEntries(request: AppendEntriesRequest): AppendEntriesResponse {
-    const bytes = this.library.call('hms_consensus_append_entries', this.handle, encodeAppendEntriesRequest(request));
+    const bytes = this.library.callView(
+      'hms_consensus_append_entries',
+      this.handle,
+      $rt.encodeTransient(request, writeAppendEntriesRequest, undefined),
+    );
     return decodeAppendEntriesResponse(bytes);
   }
 
   /** AppendEntries RPC; an empty `entries` vector is a heartbeat. */
   async appendEntriesAsync(request: AppendEntriesRequest): Promise<AppendEntriesResponse> {
-    const bytes = await this.library.callAsync(11, this.handle, encodeAppendEntriesRequest(request));
+    const bytes = await this.library.callAsync(
+      11,
+      this.handle,
+      $rt.encodeTransient(request, writeAppendEntriesRequest, undefined),
+    );
     return decodeAppendEntriesResponse(bytes);
   }
 
   /** Propose a command; only the leader accepts (NotLeader otherwise). */
   propose(request: ProposeRequest): ProposeResponse {
-    const bytes = this.library.call('hms_consensus_propose', this.handle, encodeProposeRequest(request));
+    const bytes = this.library.callView(
+      'hms_consensus_propose',
+      this.handle,
+      $rt.encodeTransient(request, writeProposeRequest, undefined),
+    );
     return decodeProposeResponse(bytes);
   }
 
   /** Propose a command; only the leader accepts (NotLeader otherwise). */
   async proposeAsync(request: ProposeRequest): Promise<ProposeResponse> {
-    const bytes = await this.library.callAsync(12, this.handle, encodeProposeRequest(request));
+    const bytes = await this.library.callAsync(
+      12,
+      this.handle,
+      $rt.encodeTransient(request, writeProposeRequest, undefined),
+    );
     return decodeProposeResponse(bytes);
   }
 
   /** Current role, term, indexes and peer progress. */
   getStatus(request: hms.Empty): ConsensusStatus {
-    const bytes = this.library.call('hms_consensus_get_status', this.handle, hms.encodeEmpty(request));
+    const bytes = this.library.callView(
+      'hms_consensus_get_status',
+      this.handle,
+      $rt.encodeTransient(request, hms.writeEmpty, undefined),
+    );
     return decodeConsensusStatus(bytes);
   }
 
   /** Current role, term, indexes and peer progress. */
   async getStatusAsync(request: hms.Empty): Promise<ConsensusStatus> {
-    const bytes = await this.library.callAsync(13, this.handle, hms.encodeEmpty(request));
+    const bytes = await this.library.callAsync(
+      13,
+      this.handle,
+      $rt.encodeTransient(request, hms.writeEmpty, undefined),
+    );
     return decodeConsensusStatus(bytes);
   }
 }

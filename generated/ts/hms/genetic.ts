@@ -720,7 +720,11 @@ export class GeneticEngineClient implements GeneticEngine, GeneticEngineAsync {
    * generation 0 (with an explicit seed).
    */
   configure(request: ConfigureRequest): ConfigureResponse {
-    const bytes = this.library.call('hms_genetic_engine_configure', this.handle, encodeConfigureRequest(request));
+    const bytes = this.library.callView(
+      'hms_genetic_engine_configure',
+      this.handle,
+      $rt.encodeTransient(request, writeConfigureRequest, undefined),
+    );
     return decodeConfigureResponse(bytes);
   }
 
@@ -729,43 +733,71 @@ export class GeneticEngineClient implements GeneticEngine, GeneticEngineAsync {
    * generation 0 (with an explicit seed).
    */
   async configureAsync(request: ConfigureRequest): Promise<ConfigureResponse> {
-    const bytes = await this.library.callAsync(14, this.handle, encodeConfigureRequest(request));
+    const bytes = await this.library.callAsync(
+      14,
+      this.handle,
+      $rt.encodeTransient(request, writeConfigureRequest, undefined),
+    );
     return decodeConfigureResponse(bytes);
   }
 
   /** Run up to `generations` generations, stopping early on the target or budget. */
   evolve(request: EvolveRequest): EvolveResponse {
-    const bytes = this.library.call('hms_genetic_engine_evolve', this.handle, encodeEvolveRequest(request));
+    const bytes = this.library.callView(
+      'hms_genetic_engine_evolve',
+      this.handle,
+      $rt.encodeTransient(request, writeEvolveRequest, undefined),
+    );
     return decodeEvolveResponse(bytes);
   }
 
   /** Run up to `generations` generations, stopping early on the target or budget. */
   async evolveAsync(request: EvolveRequest): Promise<EvolveResponse> {
-    const bytes = await this.library.callAsync(15, this.handle, encodeEvolveRequest(request));
+    const bytes = await this.library.callAsync(
+      15,
+      this.handle,
+      $rt.encodeTransient(request, writeEvolveRequest, undefined),
+    );
     return decodeEvolveResponse(bytes);
   }
 
   /** Return the best individuals found so far. */
   getBest(request: GetBestRequest): GetBestResponse {
-    const bytes = this.library.call('hms_genetic_engine_get_best', this.handle, encodeGetBestRequest(request));
+    const bytes = this.library.callView(
+      'hms_genetic_engine_get_best',
+      this.handle,
+      $rt.encodeTransient(request, writeGetBestRequest, undefined),
+    );
     return decodeGetBestResponse(bytes);
   }
 
   /** Return the best individuals found so far. */
   async getBestAsync(request: GetBestRequest): Promise<GetBestResponse> {
-    const bytes = await this.library.callAsync(16, this.handle, encodeGetBestRequest(request));
+    const bytes = await this.library.callAsync(
+      16,
+      this.handle,
+      $rt.encodeTransient(request, writeGetBestRequest, undefined),
+    );
     return decodeGetBestResponse(bytes);
   }
 
   /** Return per-generation statistics. */
   getHistory(request: GetHistoryRequest): GetHistoryResponse {
-    const bytes = this.library.call('hms_genetic_engine_get_history', this.handle, encodeGetHistoryRequest(request));
+    const bytes = this.library.callView(
+      'hms_genetic_engine_get_history',
+      this.handle,
+      $rt.encodeTransient(request, writeGetHistoryRequest, undefined),
+    );
     return decodeGetHistoryResponse(bytes);
   }
 
   /** Return per-generation statistics. */
   async getHistoryAsync(request: GetHistoryRequest): Promise<GetHistoryResponse> {
-    const bytes = await this.library.callAsync(17, this.handle, encodeGetHistoryRequest(request));
+    const bytes = await this.library.callAsync(
+      17,
+      this.handle,
+      $rt.encodeTransient(request, writeGetHistoryRequest, undefined),
+    );
     return decodeGetHistoryResponse(bytes);
   }
 }

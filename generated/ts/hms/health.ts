@@ -619,17 +619,21 @@ export class HealthMonitorClient implements HealthMonitor, HealthMonitorAsync {
 
   /** Register an agent; re-registering the same id refreshes its entry. */
   registerAgent(request: RegisterAgentRequest): RegisterAgentResponse {
-    const bytes = this.library.call(
+    const bytes = this.library.callView(
       'hms_health_monitor_register_agent',
       this.handle,
-      encodeRegisterAgentRequest(request),
+      $rt.encodeTransient(request, writeRegisterAgentRequest, undefined),
     );
     return decodeRegisterAgentResponse(bytes);
   }
 
   /** Register an agent; re-registering the same id refreshes its entry. */
   async registerAgentAsync(request: RegisterAgentRequest): Promise<RegisterAgentResponse> {
-    const bytes = await this.library.callAsync(18, this.handle, encodeRegisterAgentRequest(request));
+    const bytes = await this.library.callAsync(
+      18,
+      this.handle,
+      $rt.encodeTransient(request, writeRegisterAgentRequest, undefined),
+    );
     return decodeRegisterAgentResponse(bytes);
   }
 
@@ -638,10 +642,10 @@ export class HealthMonitorClient implements HealthMonitor, HealthMonitorAsync {
    * and any anomalies detected.
    */
   reportHeartbeat(request: HeartbeatRequest): HeartbeatResponse {
-    const bytes = this.library.call(
+    const bytes = this.library.callView(
       'hms_health_monitor_report_heartbeat',
       this.handle,
-      encodeHeartbeatRequest(request),
+      $rt.encodeTransient(request, writeHeartbeatRequest, undefined),
     );
     return decodeHeartbeatResponse(bytes);
   }
@@ -651,51 +655,71 @@ export class HealthMonitorClient implements HealthMonitor, HealthMonitorAsync {
    * and any anomalies detected.
    */
   async reportHeartbeatAsync(request: HeartbeatRequest): Promise<HeartbeatResponse> {
-    const bytes = await this.library.callAsync(19, this.handle, encodeHeartbeatRequest(request));
+    const bytes = await this.library.callAsync(
+      19,
+      this.handle,
+      $rt.encodeTransient(request, writeHeartbeatRequest, undefined),
+    );
     return decodeHeartbeatResponse(bytes);
   }
 
   /** Get the current health of one agent. Fails with NotFound if unregistered. */
   getHealth(request: GetHealthRequest): GetHealthResponse {
-    const bytes = this.library.call('hms_health_monitor_get_health', this.handle, encodeGetHealthRequest(request));
+    const bytes = this.library.callView(
+      'hms_health_monitor_get_health',
+      this.handle,
+      $rt.encodeTransient(request, writeGetHealthRequest, undefined),
+    );
     return decodeGetHealthResponse(bytes);
   }
 
   /** Get the current health of one agent. Fails with NotFound if unregistered. */
   async getHealthAsync(request: GetHealthRequest): Promise<GetHealthResponse> {
-    const bytes = await this.library.callAsync(20, this.handle, encodeGetHealthRequest(request));
+    const bytes = await this.library.callAsync(
+      20,
+      this.handle,
+      $rt.encodeTransient(request, writeGetHealthRequest, undefined),
+    );
     return decodeGetHealthResponse(bytes);
   }
 
   /** List agents whose status is at least `min_status`. */
   listUnhealthy(request: ListUnhealthyRequest): ListUnhealthyResponse {
-    const bytes = this.library.call(
+    const bytes = this.library.callView(
       'hms_health_monitor_list_unhealthy',
       this.handle,
-      encodeListUnhealthyRequest(request),
+      $rt.encodeTransient(request, writeListUnhealthyRequest, undefined),
     );
     return decodeListUnhealthyResponse(bytes);
   }
 
   /** List agents whose status is at least `min_status`. */
   async listUnhealthyAsync(request: ListUnhealthyRequest): Promise<ListUnhealthyResponse> {
-    const bytes = await this.library.callAsync(21, this.handle, encodeListUnhealthyRequest(request));
+    const bytes = await this.library.callAsync(
+      21,
+      this.handle,
+      $rt.encodeTransient(request, writeListUnhealthyRequest, undefined),
+    );
     return decodeListUnhealthyResponse(bytes);
   }
 
   /** Stop monitoring an agent. `ok` is false if it was not registered. */
   deregisterAgent(request: DeregisterAgentRequest): hms.Ack {
-    const bytes = this.library.call(
+    const bytes = this.library.callView(
       'hms_health_monitor_deregister_agent',
       this.handle,
-      encodeDeregisterAgentRequest(request),
+      $rt.encodeTransient(request, writeDeregisterAgentRequest, undefined),
     );
     return hms.decodeAck(bytes);
   }
 
   /** Stop monitoring an agent. `ok` is false if it was not registered. */
   async deregisterAgentAsync(request: DeregisterAgentRequest): Promise<hms.Ack> {
-    const bytes = await this.library.callAsync(22, this.handle, encodeDeregisterAgentRequest(request));
+    const bytes = await this.library.callAsync(
+      22,
+      this.handle,
+      $rt.encodeTransient(request, writeDeregisterAgentRequest, undefined),
+    );
     return hms.decodeAck(bytes);
   }
 }

@@ -603,77 +603,101 @@ export class MetricsCollectorClient implements MetricsCollector, MetricsCollecto
 
   /** Record one sample. */
   recordSample(request: RecordSampleRequest): hms.Ack {
-    const bytes = this.library.call(
+    const bytes = this.library.callView(
       'hms_metrics_collector_record_sample',
       this.handle,
-      encodeRecordSampleRequest(request),
+      $rt.encodeTransient(request, writeRecordSampleRequest, undefined),
     );
     return hms.decodeAck(bytes);
   }
 
   /** Record one sample. */
   async recordSampleAsync(request: RecordSampleRequest): Promise<hms.Ack> {
-    const bytes = await this.library.callAsync(23, this.handle, encodeRecordSampleRequest(request));
+    const bytes = await this.library.callAsync(
+      23,
+      this.handle,
+      $rt.encodeTransient(request, writeRecordSampleRequest, undefined),
+    );
     return hms.decodeAck(bytes);
   }
 
   /** Record a batch of samples. */
   recordBatch(request: RecordBatchRequest): RecordBatchResponse {
-    const bytes = this.library.call(
+    const bytes = this.library.callView(
       'hms_metrics_collector_record_batch',
       this.handle,
-      encodeRecordBatchRequest(request),
+      $rt.encodeTransient(request, writeRecordBatchRequest, undefined),
     );
     return decodeRecordBatchResponse(bytes);
   }
 
   /** Record a batch of samples. */
   async recordBatchAsync(request: RecordBatchRequest): Promise<RecordBatchResponse> {
-    const bytes = await this.library.callAsync(24, this.handle, encodeRecordBatchRequest(request));
+    const bytes = await this.library.callAsync(
+      24,
+      this.handle,
+      $rt.encodeTransient(request, writeRecordBatchRequest, undefined),
+    );
     return decodeRecordBatchResponse(bytes);
   }
 
   /** Summarise a metric (count, min, max, mean, p50, p95, p99) over a range. */
   querySummary(request: QuerySummaryRequest): MetricSummary {
-    const bytes = this.library.call(
+    const bytes = this.library.callView(
       'hms_metrics_collector_query_summary',
       this.handle,
-      encodeQuerySummaryRequest(request),
+      $rt.encodeTransient(request, writeQuerySummaryRequest, undefined),
     );
     return decodeMetricSummary(bytes);
   }
 
   /** Summarise a metric (count, min, max, mean, p50, p95, p99) over a range. */
   async querySummaryAsync(request: QuerySummaryRequest): Promise<MetricSummary> {
-    const bytes = await this.library.callAsync(25, this.handle, encodeQuerySummaryRequest(request));
+    const bytes = await this.library.callAsync(
+      25,
+      this.handle,
+      $rt.encodeTransient(request, writeQuerySummaryRequest, undefined),
+    );
     return decodeMetricSummary(bytes);
   }
 
   /** List metric names. */
   listMetrics(request: ListMetricsRequest): ListMetricsResponse {
-    const bytes = this.library.call(
+    const bytes = this.library.callView(
       'hms_metrics_collector_list_metrics',
       this.handle,
-      encodeListMetricsRequest(request),
+      $rt.encodeTransient(request, writeListMetricsRequest, undefined),
     );
     return decodeListMetricsResponse(bytes);
   }
 
   /** List metric names. */
   async listMetricsAsync(request: ListMetricsRequest): Promise<ListMetricsResponse> {
-    const bytes = await this.library.callAsync(26, this.handle, encodeListMetricsRequest(request));
+    const bytes = await this.library.callAsync(
+      26,
+      this.handle,
+      $rt.encodeTransient(request, writeListMetricsRequest, undefined),
+    );
     return decodeListMetricsResponse(bytes);
   }
 
   /** Render the Prometheus / OpenMetrics text exposition. */
   exportText(request: ExportRequest): ExportResponse {
-    const bytes = this.library.call('hms_metrics_collector_export_text', this.handle, encodeExportRequest(request));
+    const bytes = this.library.callView(
+      'hms_metrics_collector_export_text',
+      this.handle,
+      $rt.encodeTransient(request, writeExportRequest, undefined),
+    );
     return decodeExportResponse(bytes);
   }
 
   /** Render the Prometheus / OpenMetrics text exposition. */
   async exportTextAsync(request: ExportRequest): Promise<ExportResponse> {
-    const bytes = await this.library.callAsync(27, this.handle, encodeExportRequest(request));
+    const bytes = await this.library.callAsync(
+      27,
+      this.handle,
+      $rt.encodeTransient(request, writeExportRequest, undefined),
+    );
     return decodeExportResponse(bytes);
   }
 }

@@ -612,49 +612,81 @@ export class RecoveryClient implements Recovery, RecoveryAsync {
 
   /** Install or replace the recovery policy of an agent. */
   setPolicy(request: SetPolicyRequest): hms.Ack {
-    const bytes = this.library.call('hms_recovery_set_policy', this.handle, encodeSetPolicyRequest(request));
+    const bytes = this.library.callView(
+      'hms_recovery_set_policy',
+      this.handle,
+      $rt.encodeTransient(request, writeSetPolicyRequest, undefined),
+    );
     return hms.decodeAck(bytes);
   }
 
   /** Install or replace the recovery policy of an agent. */
   async setPolicyAsync(request: SetPolicyRequest): Promise<hms.Ack> {
-    const bytes = await this.library.callAsync(28, this.handle, encodeSetPolicyRequest(request));
+    const bytes = await this.library.callAsync(
+      28,
+      this.handle,
+      $rt.encodeTransient(request, writeSetPolicyRequest, undefined),
+    );
     return hms.decodeAck(bytes);
   }
 
   /** Build a recovery plan for a failure (restart, retry, failover, rollback, escalate). */
   planRecovery(request: PlanRecoveryRequest): PlanRecoveryResponse {
-    const bytes = this.library.call('hms_recovery_plan_recovery', this.handle, encodePlanRecoveryRequest(request));
+    const bytes = this.library.callView(
+      'hms_recovery_plan_recovery',
+      this.handle,
+      $rt.encodeTransient(request, writePlanRecoveryRequest, undefined),
+    );
     return decodePlanRecoveryResponse(bytes);
   }
 
   /** Build a recovery plan for a failure (restart, retry, failover, rollback, escalate). */
   async planRecoveryAsync(request: PlanRecoveryRequest): Promise<PlanRecoveryResponse> {
-    const bytes = await this.library.callAsync(29, this.handle, encodePlanRecoveryRequest(request));
+    const bytes = await this.library.callAsync(
+      29,
+      this.handle,
+      $rt.encodeTransient(request, writePlanRecoveryRequest, undefined),
+    );
     return decodePlanRecoveryResponse(bytes);
   }
 
   /** Report a step outcome; returns the next step or completes the plan. */
   reportOutcome(request: ReportOutcomeRequest): ReportOutcomeResponse {
-    const bytes = this.library.call('hms_recovery_report_outcome', this.handle, encodeReportOutcomeRequest(request));
+    const bytes = this.library.callView(
+      'hms_recovery_report_outcome',
+      this.handle,
+      $rt.encodeTransient(request, writeReportOutcomeRequest, undefined),
+    );
     return decodeReportOutcomeResponse(bytes);
   }
 
   /** Report a step outcome; returns the next step or completes the plan. */
   async reportOutcomeAsync(request: ReportOutcomeRequest): Promise<ReportOutcomeResponse> {
-    const bytes = await this.library.callAsync(30, this.handle, encodeReportOutcomeRequest(request));
+    const bytes = await this.library.callAsync(
+      30,
+      this.handle,
+      $rt.encodeTransient(request, writeReportOutcomeRequest, undefined),
+    );
     return decodeReportOutcomeResponse(bytes);
   }
 
   /** Read a plan and its progress. */
   getPlan(request: GetPlanRequest): GetPlanResponse {
-    const bytes = this.library.call('hms_recovery_get_plan', this.handle, encodeGetPlanRequest(request));
+    const bytes = this.library.callView(
+      'hms_recovery_get_plan',
+      this.handle,
+      $rt.encodeTransient(request, writeGetPlanRequest, undefined),
+    );
     return decodeGetPlanResponse(bytes);
   }
 
   /** Read a plan and its progress. */
   async getPlanAsync(request: GetPlanRequest): Promise<GetPlanResponse> {
-    const bytes = await this.library.callAsync(31, this.handle, encodeGetPlanRequest(request));
+    const bytes = await this.library.callAsync(
+      31,
+      this.handle,
+      $rt.encodeTransient(request, writeGetPlanRequest, undefined),
+    );
     return decodeGetPlanResponse(bytes);
   }
 }

@@ -45,7 +45,7 @@ export const tsBackend: Backend = {
       for (const e of g.unions) declarations.push(emitUnion(e, scope, ctx.templates));
       for (const o of g.structs) declarations.push(emitStruct(planOf(ctx, o.name), scope, ctx.templates));
       for (const o of g.tables) declarations.push(emitTable(planOf(ctx, o.name), scope, ctx.templates, identifiers.get(o.name)));
-      for (const sv of g.services) declarations.push(...emitService(sv, scope, names, ids));
+      for (const sv of g.services) declarations.push(...emitService(sv, scope, names, ids, identifiers));
       const content = ctx.templates.render('ts/module.ts.hbs', {
         stamp,
         imports: scope.imports.render(),

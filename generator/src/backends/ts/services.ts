@@ -67,7 +67,13 @@ function methodNames(s: Service): Map<string, { sync: string; async: string }> {
 }
 
 /** The interface and client class of one service, as module-level declarations. */
-export function emitService(s: Service, scope: ModuleScope, names: NameTable, ids: ReadonlyMap<string, number>): string[] {
+export function emitService(
+  s: Service,
+  scope: ModuleScope,
+  names: NameTable,
+  ids: ReadonlyMap<string, number>,
+  identifiers: ReadonlyMap<string, string>,
+): string[] {
   const { iface, ifaceAsync, client } = names.service(s.name);
   const methods = methodNames(s);
   const library = scope.imports.type(RUNTIME_PACKAGE, 'AgentLibrary');
@@ -118,10 +124,13 @@ export function emitService(s: Service, scope: ModuleScope, names: NameTable, id
     cls.push('');
     cls.push(...jsdoc(c.documentation).map((l) => `  ${l}`));
     const m = methods.get(c.name) as { sync: string; async: string };
-    const encode = `${scope.ref(reqDecl, reqDecl.encode)}(request)`;
+    // The request is encoded into the shared builder and the response decoded straight from the
+    // library's scratch buffer: both are consumed at once, so neither is copied (docs/ffi-abi.md).
+    const ident = identifiers.get(c.request);
+    const encode = `${scope.rt()}.encodeTransient(request, ${scope.ref(reqDecl, reqDecl.write)}, ${ident === undefined ? 'undefined' : stringLiteral(ident)})`;
     cls.push(...signature(2, m.sync, [`request: ${req}`], resp).map((l) => `  ${l}`));
     const args = [stringLiteral(rpcSymbol(s, c)), 'this.handle', encode];
-    cls.push(...call(4, 'const bytes = this.library.call', args, ';').map((l) => `    ${l}`));
+    cls.push(...call(4, 'const bytes = this.library.callView', args, ';').map((l) => `    ${l}`));
     cls.push(`    return ${scope.ref(respDecl, respDecl.decode)}(bytes);`);
     cls.push('  }');
     cls.push('');

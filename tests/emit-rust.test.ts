@@ -2,11 +2,12 @@
 // monster_test.fbs, optional_scalars.fbs and arrays_test.fbs, built once; every wire case runs
 // through its roundtrip binary (flatc -b → Rust decode → Debug → Rust encode → flatc --json).
 
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { parseConfig } from '../generator/src/codegen/config.js';
 import { REPO } from './support/cli.js';
 import { corpusRoot } from './support/corpus.js';
 import { generatedFiles, generateRust, roundtripBin, roundtripSource, run, WIRE_TARGET, writeAndBuild } from './support/emit-rust-crate.js';
@@ -197,12 +198,39 @@ test('generating twice gives identical bytes', () => {
   for (const [p, text] of firstFiles) assert.ok(again.get(p) === text, `${p} differs between runs`);
 });
 
-test('clippy -D warnings and rustfmt --check pass on the generated crate', () => {
+test('clippy -D warnings passes on the generated crate', () => {
   const clippy = run('cargo', ['clippy', '--offline', '--quiet', '--lib', '--', '-D', 'warnings'], crateDir, { CARGO_TARGET_DIR: WIRE_TARGET });
   assert.is(clippy.status, 0, clippy.stderr);
-  const rs = [...firstFiles.keys()].filter((p) => p.startsWith('rust/contracts/src/') && p.endsWith('.rs')).map((p) => p.slice('rust/contracts/'.length));
-  const fmt = run('rustfmt', ['--check', '--edition', '2021', ...rs], crateDir);
-  assert.is(fmt.status, 0, fmt.stdout + fmt.stderr);
+});
+
+/**
+ * generate runs no rustfmt: the backend prints rustfmt's layout itself (backends/rust/layout.ts).
+ * Its raw output must be exactly what `rustfmt --check` accepts, file by file.
+ */
+function assertRustfmtLayout(files: ReadonlyMap<string, string>, what: string): void {
+  const dir = mkdtempSync(join(tmpdir(), 'hms-rust-fmt-'));
+  const rs: string[] = [];
+  for (const [p, text] of files) {
+    if (!p.endsWith('.rs')) continue;
+    mkdirSync(dirname(join(dir, p)), { recursive: true });
+    writeFileSync(join(dir, p), text);
+    rs.push(p);
+  }
+  assert.ok(rs.length > 0, `${what}: no .rs files`);
+  const config = join(REPO, 'templates', 'rust', 'rustfmt.toml');
+  const fmt = run('rustfmt', ['--check', '--edition', '2021', '--config-path', config, ...rs], dir);
+  assert.is(fmt.status, 0, `${what}: the generated Rust is not rustfmt's layout:\n${fmt.stdout.slice(0, 4000)}${fmt.stderr}`);
+}
+
+test("raw generator output is rustfmt's layout: corpus set", () => {
+  assertRustfmtLayout(firstFiles, 'corpus set');
+});
+
+test("raw generator output is rustfmt's layout: idl/ with hms-gen.json (contracts and agent library)", () => {
+  const config = parseConfig(readFileSync(join(REPO, 'hms-gen.json'), 'utf8'));
+  const files = generatedFiles(generateRust(idlFiles, [IDL], config));
+  assert.ok(files.has('rust/agent-lib/src/lib.rs'), 'idl/ with hms-gen.json generates the agent library');
+  assertRustfmtLayout(files, 'idl/');
 });
 
 for (const c of CASES) {

@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { BACKENDS } from '../../generator/src/codegen/backends.js';
+import type { GeneratorConfig } from '../../generator/src/codegen/config.js';
 import { generate, type GenerateResult } from '../../generator/src/codegen/generate.js';
 import { defaultTemplatesDir } from '../../generator/src/codegen/templates.js';
 import { REPO } from './cli.js';
@@ -16,8 +17,9 @@ export const WIRE_DIR = join(REPO, 'target', 'hms-wire');
 export const WIRE_TARGET = join(REPO, 'target', 'hms-wire-target');
 
 /** Runs `generate --lang rust` in-process without writing (the files are in `result.out`). */
-export function generateRust(files: readonly string[], includePaths: readonly string[]): GenerateResult {
+export function generateRust(files: readonly string[], includePaths: readonly string[], config?: GeneratorConfig): GenerateResult {
   return generate({
+    config,
     files,
     includePaths,
     outDir: join(WIRE_DIR, '.never-written'),

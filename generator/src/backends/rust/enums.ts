@@ -3,6 +3,7 @@ import { SCALAR_OF, SCALAR_SIZE, type ScalarKind } from '../../codegen/plan.js';
 import type { EnumDef } from '../../ir/model.js';
 import { CodeWriter } from '../../codegen/writer.js';
 import { docLines } from './docs.js';
+import { fits, signature } from './layout.js';
 import { scalarLiteral } from './literals.js';
 import { enumConstNames, unionVariantNames, type RustNaming } from './naming.js';
 
@@ -37,7 +38,15 @@ export function emitEnumNewtype(templates: Templates, names: RustNaming, e: Enum
   const scalar = enumScalar(e);
   const idents = enumConstNames(e.values);
   const def = enumDefaultValue(e);
+  // The bit_flags `Debug` loop header, its array as rustfmt lays it out (array_width 60).
+  const flags = e.values.map((v) => `(${scalarLiteral(v.value, scalar)}, "${v.name}")`);
+  const head = '        for (bit, name) in ';
+  const flagsLoop =
+    flags.join(', ').length <= 60 && fits(0, `${head}[${flags.join(', ')}] {`)
+      ? `${head}[${flags.join(', ')}] {`
+      : [`${head}[`, ...flags.map((f) => `            ${f},`), '        ] {'].join('\n');
   return templates.render('rust/enum.rs.hbs', {
+    flagsLoop,
     docs: e.isUnion ? [` Discriminant of the union [\`${t.owned}\`].`] : docLines(e.documentation),
     name: e.isUnion ? t.tag : t.owned,
     repr: scalar,
@@ -92,15 +101,19 @@ export function emitUnionEnums(names: RustNaming, e: EnumDef, module: string): s
     });
     w.gap();
     w.line('/// Builds the member table into `fbb`; `None` when there is nothing to write.');
-    w.block(
-      "pub fn pack(&self, fbb: &mut ::flatbuffers::FlatBufferBuilder<'_>) -> Option<::flatbuffers::WIPOffset<::flatbuffers::UnionWIPOffset>> {",
-      () => {
-        w.block('match self {', () => {
-          w.line('Self::None | Self::Unknown(_) => None,');
-          for (const m of members) w.line(`Self::${m.variant}(value) => Some(value.pack(fbb).as_union_value()),`);
-        });
-      },
+    const pack = signature(
+      4,
+      'pub fn pack',
+      ['&self', "fbb: &mut ::flatbuffers::FlatBufferBuilder<'_>"],
+      ' -> Option<::flatbuffers::WIPOffset<::flatbuffers::UnionWIPOffset>>',
     );
+    w.all(pack.slice(0, -1));
+    w.block(pack[pack.length - 1] as string, () => {
+      w.block('match self {', () => {
+        w.line('Self::None | Self::Unknown(_) => None,');
+        for (const m of members) w.line(`Self::${m.variant}(value) => Some(value.pack(fbb).as_union_value()),`);
+      });
+    });
   });
   w.gap();
   w.line(`/// Reader form of [\`${t.owned}\`].`);

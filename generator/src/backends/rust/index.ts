@@ -1,6 +1,5 @@
 import { stampText, type Backend, type EmitContext } from '../../codegen/backend.js';
 import { emitEnumNewtype, emitUnionEnums } from './enums.js';
-import { rustfmt } from './format.js';
 import { RustNaming, modulePath } from './naming.js';
 import { AGENT_MODULE, boundServices, emitAgentLib, emitAgentModule, emitServiceTrait } from './services.js';
 import { StructEmitter } from './structs.js';
@@ -85,10 +84,9 @@ function emit(ctx: EmitContext): void {
   if (services) {
     moduleOf([], []).children.add(AGENT_MODULE);
     const file = `rust/contracts/src/${AGENT_MODULE}.rs`;
-    // TODO(layout): agent.rs and the agent library are not printed in rustfmt's layout yet.
-    ctx.out.add(file, rustfmt(emitAgentModule(ctx, names, services, stamp), templates.dir, file));
+    ctx.out.add(file, finish(emitAgentModule(ctx, names, services, stamp)));
     for (const [file, text] of emitAgentLib(ctx, services, stamp, cargoVersion(ctx.version))) {
-      ctx.out.add(file, file.endsWith('.rs') ? rustfmt(text, templates.dir, file) : text);
+      ctx.out.add(file, file.endsWith('.rs') ? finish(text) : text);
     }
   }
 
@@ -97,8 +95,7 @@ function emit(ctx: EmitContext): void {
     const context = { stamp, namespace: m.namespace, modules: [...m.children].sort(), items: m.items.join('\n') };
     const file = m.path.length === 0 ? 'rust/contracts/src/lib.rs' : `rust/contracts/src/${m.path.join('/')}.rs`;
     const text = templates.render(m.path.length === 0 ? 'rust/lib.rs.hbs' : 'rust/module.rs.hbs', context);
-    // TODO(layout): module files are not yet exactly rustfmt's layout (see ./layout.ts); rustfmt stays until they are.
-    ctx.out.add(file, rustfmt(finish(text), templates.dir, file));
+    ctx.out.add(file, finish(text));
   }
 }
 

@@ -16,34 +16,134 @@ const IND = '    ';
 
 export const fits = (indent: number, text: string): boolean => indent + text.length <= MAX_WIDTH;
 
-/** `head(params)ret {` (ret with its leading ` -> `), or one parameter per line with a trailing comma. */
-export function signature(indent: number, head: string, params: readonly string[], ret: string, end = ' {'): string[] {
-  const one = `${head}(${params.join(', ')})${ret}${end}`;
-  if (fits(indent, one)) return [one];
-  return [`${head}(`, ...params.map((p) => `${IND}${p},`), `)${ret}${end}`];
+/**
+ * The outer name and top-level generic arguments of `Outer<A, B<C>>`, or undefined when the type
+ * does not end with its outermost argument list.
+ */
+export function splitGeneric(type: string): { outer: string; args: string[] } | undefined {
+  const lt = type.indexOf('<');
+  if (lt < 0 || !type.endsWith('>')) return undefined;
+  const args: string[] = [];
+  let depth = 0;
+  let start = lt + 1;
+  for (let i = lt; i < type.length; i++) {
+    const c = type[i];
+    if (c === '<') depth++;
+    else if (c === '>' && type[i - 1] !== '-') {
+      depth--;
+      if (depth === 0) {
+        if (i !== type.length - 1) return undefined;
+        args.push(type.slice(start, i).trim());
+      }
+    } else if (c === ',' && depth === 1) {
+      args.push(type.slice(start, i).trim());
+      start = i + 1;
+    }
+  }
+  return { outer: type.slice(0, lt), args };
 }
 
-/** `head(args)tail` for simple arguments (no closures or blocks), or one argument per line. */
+/**
+ * A type as rustfmt prints it: on one line when `used` (what precedes it on its first line, past
+ * `indent`), the type and `reserve` (what must follow it) fit, else its outermost generic argument
+ * list broken open, one argument per line (each laid out the same way) with a trailing comma.
+ */
+export function typeLines(indent: number, used: number, type: string, reserve: number): string[] {
+  if (indent + used + type.length + reserve <= MAX_WIDTH) return [type];
+  const g = splitGeneric(type);
+  if (!g) return [type];
+  return [`${g.outer}<`, ...g.args.flatMap((a) => withLast(typeLines(indent + 4, 0, a, 1), ',').map((l) => IND + l)), '>'];
+}
+
+function withLast(lines: string[], tail: string): string[] {
+  lines[lines.length - 1] += tail;
+  return lines;
+}
+
+/**
+ * `head(params)ret {` (ret with its leading ` -> `) as rustfmt's fn signature: on one line when it
+ * fits; for `;` items exactly max_width wide, the return type on the next line; else one parameter
+ * per line with a trailing comma, then `) -> ret` (its generic arguments broken open when the
+ * return type alone does not fit), the brace on its own line when `) -> ret {` is too wide.
+ */
+export function signature(indent: number, head: string, params: readonly string[], ret: string, end = ' {'): string[] {
+  const retText = ret === '' ? '' : ret.slice(1); // `-> T`
+  const retMulti = retText !== '' && indent + retText.length > MAX_WIDTH;
+  const joined = params.join(', ');
+  if (!retMulti) {
+    const used = indent + head.length + retText.length + (retText === '' ? 2 : 3) + (end === ';' ? 1 : 2);
+    const budget = MAX_WIDTH - used;
+    if (budget > 0 && joined.length <= budget) {
+      const first = `${head}(${joined})`;
+      if (params.length > 0 && retText !== '' && first.length + indent + retText.length + 3 > MAX_WIDTH) return [first, `${IND}${retText}${end}`];
+      return [`${first}${ret}${end}`];
+    }
+  }
+  const lines = [`${head}(`, ...params.map((p) => `${IND}${p},`)];
+  if (!retMulti) {
+    const last = `)${ret}`;
+    if (end === ' {' && 2 * indent + last.length + 2 > MAX_WIDTH) return [...lines, last, '{'];
+    return [...lines, last + end];
+  }
+  const type = retText.slice(3);
+  const g = splitGeneric(type);
+  if (!g) return [...lines, `)${ret}${end}`];
+  return [
+    ...lines,
+    `) -> ${g.outer}<`,
+    ...g.args.flatMap((a) => withLast(typeLines(indent + 4, 0, a, 1), ',').map((l) => IND + l)),
+    `>${end}`,
+  ];
+}
+
+/** rustfmt's is_simple_expr (literals, single-segment paths, field accesses, references). */
+const SIMPLE_ARG = /^&?(?:[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*|"(?:[^"\\]|\\.)*"|-?[0-9][0-9A-Za-z_.]*)$/;
+/** rustfmt's `short_array_element_width_threshold`. */
+const SHORT_ITEM = 10;
+
+/**
+ * `head(args)tail` for simple arguments (no closures or blocks), or one argument per line (as
+ * many per line as fit when every argument is simple and short: rustfmt's mixed layout).
+ */
 export function call(indent: number, head: string, args: readonly string[], tail: string): string[] {
   const joined = args.join(', ');
   const one = `${head}(${joined})${tail}`;
   if (args.length === 0 || (fits(indent, one) && joined.length <= FN_CALL_WIDTH)) return [one];
+  if (args.every((a) => a.length <= SHORT_ITEM && SIMPLE_ARG.test(a))) {
+    const rows: string[] = [];
+    let row = '';
+    for (const a of args) {
+      const next = row === '' ? `${a},` : `${row} ${a},`;
+      if (row === '' || fits(indent + 4, next)) row = next;
+      else {
+        rows.push(row);
+        row = `${a},`;
+      }
+    }
+    rows.push(row);
+    return [`${head}(`, ...rows.map((r) => IND + r), `)${tail}`];
+  }
   return [`${head}(`, ...args.map((a) => `${IND}${a},`), `)${tail}`];
 }
 
 /**
  * A generic method call `head::<T>(args)tail` as a chain element: one line, else one argument per
- * line, else (when even `head::<T>(` is too wide) `T`'s last generic argument list broken open.
+ * line, else `T`'s outermost generic argument list broken open. rustfmt lays `T` out in the
+ * element's shape: it breaks when longer than `typeWidth` (by default: when even `head::<T>(` is
+ * too wide).
  */
-export function genericCall(indent: number, head: string, type: string, args: readonly string[], tail: string): string[] {
+export function genericCall(indent: number, head: string, type: string, args: readonly string[], tail: string, typeWidth?: number): string[] {
   const open = `${head}::<${type}>`;
   const one = call(indent, open, args, tail);
-  if (one.length === 1 || fits(indent, `${open}(`)) return one;
-  // `Outer<Inner>`: break inside the outermost type's argument list.
-  const lt = type.indexOf('<');
-  const outer = type.slice(0, lt);
-  const inner = type.slice(lt + 1, -1);
-  return [`${head}::<${outer}<`, `${IND}${inner},`, ...call(indent, '>>', args, tail)];
+  if (typeWidth !== undefined ? type.length <= typeWidth : one.length === 1 || fits(indent, `${open}(`)) return one;
+  // `Outer<A, B>`: break inside the outermost type's argument list.
+  const g = splitGeneric(type);
+  if (!g) return one;
+  return [
+    `${head}::<${g.outer}<`,
+    ...g.args.flatMap((a) => withLast(typeLines(indent + 4, 0, a, 1), ',').map((l) => IND + l)),
+    ...call(indent, '>>', args, tail),
+  ];
 }
 
 /**

@@ -6,7 +6,7 @@ import {
 import { UnsupportedError, type EmitContext } from '../../codegen/backend.js';
 import type { RpcCall, Service } from '../../ir/model.js';
 import { docComments } from './docs.js';
-import { signature } from './layout.js';
+import { call, chain, signature } from './layout.js';
 import { modulePath, Scope, valueIdent, type RustNaming } from './naming.js';
 
 /**
@@ -103,10 +103,18 @@ export function emitServiceTrait(names: RustNaming, sn: ServiceNames): string {
     const req = names.path(c.request, 'owned', module);
     const resp = names.path(c.response, 'owned', module);
     const sig = signature(4, `fn ${sn.methods.get(c.name) as string}`, ['&self', `req: ${req}`], ` -> Result<${resp}, ${error}>`, ';');
-    lines.push(...callDocs(c), ...sig.map((l) => `    ${l}`));
+    lines.push(...[...callDocs(c), ...sig].map((l) => `    ${l}`));
   }
   lines.push('}');
   return lines.join('\n');
+}
+
+/** `SERVICE_CHECKSUMS` with its entries as rustfmt lays out the array (array_width 60). */
+function checksumTable(entries: readonly string[]): string[] {
+  const head = 'pub const SERVICE_CHECKSUMS: &[(&str, u64)] = &[';
+  const joined = entries.join(', ');
+  if (joined.length <= 60 && head.length + joined.length + 2 <= 100) return [`${head}${joined}];`];
+  return [head, ...entries.map((e) => `    ${e},`), '];'];
 }
 
 /** `src/agent.rs` of the contracts crate. */
@@ -129,13 +137,14 @@ export function emitAgentModule(ctx: EmitContext, names: RustNaming, services: r
     `pub const CONTRACT_VERSION: u32 = ${version};`,
     '',
     '/// Every service\'s contract checksum (FNV-1a 64 of its canonical layout), by fully qualified name.',
-    'pub const SERVICE_CHECKSUMS: &[(&str, u64)] = &[',
-    ...services.map((s) => `(${rustString(s.service.name)}, 0x${serviceChecksum(ctx.set, s.service).toString(16).padStart(16, '0')}),`),
-    '];',
+    ...checksumTable(services.map((s) => `(${rustString(s.service.name)}, 0x${serviceChecksum(ctx.set, s.service).toString(16).padStart(16, '0')})`)),
     '',
     '/// The checksum of the service named `name` (UTF-8, fully qualified); 0 for an unknown service.',
     'pub fn service_checksum(name: &[u8]) -> u64 {',
-    '    SERVICE_CHECKSUMS.iter().find(|(n, _)| n.as_bytes() == name).map_or(0, |&(_, c)| c)',
+    '    SERVICE_CHECKSUMS',
+    '        .iter()',
+    '        .find(|(n, _)| n.as_bytes() == name)',
+    '        .map_or(0, |&(_, c)| c)',
     '}',
     '',
     '/// An agent: its health, its bus messages, and the services it serves (each accessor returns',
@@ -146,16 +155,16 @@ export function emitAgentModule(ctx: EmitContext, names: RustNaming, services: r
     `    fn health(&self) -> ${health};`,
     '',
     '    /// Handles a bus message and returns the reply. The default refuses it with `Unimplemented`.',
-    `    fn send_message(&self, msg: ${message}) -> Result<${message}, ${error}> {`,
+    ...signature(4, 'fn send_message', ['&self', `msg: ${message}`], ` -> Result<${message}, ${error}>`).map((l) => `    ${l}`),
     '        let _ = msg;',
-    `        Err(error(${code}::UNIMPLEMENTED, "this agent does not handle messages"))`,
+    ...call(8, 'Err(error', [`${code}::UNIMPLEMENTED`, '"this agent does not handle messages"'], ')').map((l) => `        ${l}`),
     '    }',
   ];
   for (const s of services) {
     out.push(
       '',
       `    /// The agent's \`${s.service.name}\` service, if it serves it.`,
-      `    fn ${s.accessor}(&self) -> Option<&dyn ${names.servicePath(s.service.name, at)}> {`,
+      ...signature(4, `fn ${s.accessor}`, ['&self'], ` -> Option<&dyn ${names.servicePath(s.service.name, at)}>`).map((l) => `    ${l}`),
       '        None',
       '    }',
     );
@@ -179,21 +188,33 @@ export function emitAgentModule(ctx: EmitContext, names: RustNaming, services: r
     '}',
     '',
     '/// An error with `code` and `message` (the other fields at their defaults).',
-    `pub fn error(code: ${code}, message: impl Into<String>) -> ${error} {`,
-    `    ${error} { code, message: message.into(), ..Default::default() }`,
+    ...signature(0, 'pub fn error', [`code: ${code}`, 'message: impl Into<String>'], ` -> ${error}`),
+    `    ${error} {`,
+    '        code,',
+    '        message: message.into(),',
+    '        ..Default::default()',
+    '    }',
     '}',
     '',
     '/// The type id of the agent type named `name` (UTF-8); 0 for an unknown name.',
     'pub fn agent_type_id(factories: &[AgentFactory], name: &[u8]) -> u32 {',
-    '    factories.iter().find(|f| f.type_id != 0 && f.name.as_bytes() == name).map_or(0, |f| f.type_id)',
+    '    factories',
+    '        .iter()',
+    '        .find(|f| f.type_id != 0 && f.name.as_bytes() == name)',
+    '        .map_or(0, |f| f.type_id)',
     '}',
     '',
     '/// Creates an agent of type `type_id` from its configuration; `NotFound` for an unknown type id.',
-    `pub fn create_agent(factories: &[AgentFactory], type_id: u32, config: &[u8]) -> Result<Box<dyn Agent>, ${error}> {`,
+    ...signature(0, 'pub fn create_agent', ['factories: &[AgentFactory]', 'type_id: u32', 'config: &[u8]'], ` -> Result<Box<dyn Agent>, ${error}>`),
     '    let factory = factories',
     '        .iter()',
     '        .find(|f| type_id != 0 && f.type_id == type_id)',
-    `        .ok_or_else(|| error(${code}::NOT_FOUND, format!("no agent type with id {type_id}")))?;`,
+    '        .ok_or_else(|| {',
+    '            error(',
+    `                ${code}::NOT_FOUND,`,
+    '                format!("no agent type with id {type_id}"),',
+    '            )',
+    '        })?;',
     '    (factory.create)(config)',
     '}',
     '',
@@ -208,11 +229,15 @@ export function emitAgentModule(ctx: EmitContext, names: RustNaming, services: r
     '        decode: fn(&[u8]) -> Result<T, crate::DecodeError>,',
     '        what: &str,',
     `    ) -> Result<T, ${error}> {`,
-    `        decode(bytes).map_err(|e| error(${code}::DECODE_FAILED, format!("{what}: {e}")))`,
+    '        decode(bytes)',
+    `            .map_err(|e| error(${code}::DECODE_FAILED, format!("{what}: {e}")))`,
     '    }',
     '',
     `    fn unimplemented(what: &str) -> ${error} {`,
-    `        error(${code}::UNIMPLEMENTED, format!("this agent does not serve {what}"))`,
+    '        error(',
+    `            ${code}::UNIMPLEMENTED,`,
+    '            format!("this agent does not serve {what}"),',
+    '        )',
     '    }',
     '',
     '    /// `hms_agent_health`: the agent\'s encoded `hms.AgentHealth`.',
@@ -231,22 +256,19 @@ export function emitAgentModule(ctx: EmitContext, names: RustNaming, services: r
       const fn = s.dispatch.get(c.name) as string;
       const what = `${s.service.name}.${c.name}`;
       out.push('', `    /// \`${s.symbols.get(c.name) as string}\`: \`${what}\`, \`${c.request}\` in, \`${c.response}\` out.`);
+      const sig = signature(4, `pub fn ${fn}`, ['agent: &dyn Agent', 'req: &[u8]'], ` -> Result<Vec<u8>, ${error}>`);
+      const body: string[] = [];
       if (c.streaming !== 'none') {
-        out.push(
-          `    pub fn ${fn}(agent: &dyn Agent, req: &[u8]) -> Result<Vec<u8>, ${error}> {`,
-          '        let _ = (agent, req);',
-          `        Err(error(${code}::UNIMPLEMENTED, ${rustString(`${what} is a ${c.streaming}-streaming rpc, not supported over the agent ABI yet`)}))`,
-          '    }',
+        const msg = rustString(`${what} is a ${c.streaming}-streaming rpc, not supported over the agent ABI yet`);
+        body.push('let _ = (agent, req);', ...call(8, 'Err(error', [`${code}::UNIMPLEMENTED`, msg], ')'));
+      } else {
+        body.push(
+          ...call(8, 'let req = decode', ['req', `${names.path(c.request, 'owned', at)}::decode`, rustString(c.request)], '?;'),
+          ...chain(8, 'let service = ', 'agent', [`.${s.accessor}()`, `.ok_or_else(|| unimplemented(${rustString(s.service.name)}))?`], ';'),
+          `Ok(service.${s.methods.get(c.name) as string}(req)?.encode())`,
         );
-        continue;
       }
-      out.push(
-        `    pub fn ${fn}(agent: &dyn Agent, req: &[u8]) -> Result<Vec<u8>, ${error}> {`,
-        `        let req = decode(req, ${names.path(c.request, 'owned', at)}::decode, ${rustString(c.request)})?;`,
-        `        let service = agent.${s.accessor}().ok_or_else(|| unimplemented(${rustString(s.service.name)}))?;`,
-        `        Ok(service.${s.methods.get(c.name) as string}(req)?.encode())`,
-        '    }',
-      );
+      out.push(...sig.map((l) => `    ${l}`), ...body.map((l) => `        ${l}`), '    }');
     }
   }
   const ids = methodIds(services.map((s) => s.service));
@@ -256,10 +278,13 @@ export function emitAgentModule(ctx: EmitContext, names: RustNaming, services: r
     '',
     '    /// `hms_submit`: the rpc with method id `method_id` (1-based over the services in name order and',
     '    /// their rpcs in declaration order); `InvalidArgument` for an unknown id.',
-    `    pub fn by_method_id(agent: &dyn Agent, method_id: u32, req: &[u8]) -> Result<Vec<u8>, ${error}> {`,
+    ...signature(4, 'pub fn by_method_id', ['agent: &dyn Agent', 'method_id: u32', 'req: &[u8]'], ` -> Result<Vec<u8>, ${error}>`).map((l) => `    ${l}`),
     '        match method_id {',
     ...[...ids].map(([sym, id]) => `            ${id} => ${dispatchBySymbol.get(sym) as string}(agent, req),`),
-    `            _ => Err(error(${code}::INVALID_ARGUMENT, format!("unknown method id {method_id}"))),`,
+    '            _ => Err(error(',
+    `                ${code}::INVALID_ARGUMENT,`,
+    '                format!("unknown method id {method_id}"),',
+    '            )),',
     '        }',
     '    }',
     '}',
@@ -284,7 +309,12 @@ function exportHeader(f: AbiFunction): string[] {
       '/// of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.',
     );
   }
-  lines.push('#[no_mangle]', `pub ${unsafe ? 'unsafe ' : ''}extern "C" fn ${rustSignature(f)} {`);
+  // rustSignature gives `name(a: A, b: B) -> R`; its parameters never contain `(` or `,`.
+  const m = /^(\w+)\((.*)\)(.*)$/.exec(rustSignature(f));
+  if (!m) throw new Error(`unexpected Rust signature of ${f.name}`);
+  const [, name, params, ret] = m as unknown as [string, string, string, string];
+  const head = `pub ${unsafe ? 'unsafe ' : ''}extern "C" fn ${name}`;
+  lines.push('#[no_mangle]', ...signature(0, head, params === '' ? [] : params.split(', '), ret));
   return lines;
 }
 
@@ -298,6 +328,17 @@ function input(ptr: string, len: string): string[] {
     `    // SAFETY: \`${ptr}\` is null or valid for reads of \`${len}\` bytes during the call (this function's contract).`,
     `    let ${ptr} = unsafe { input(${ptr}, ${len}) };`,
   ];
+}
+
+/**
+ * `respond(area, move || f(args))` at fn-body level: rustfmt keeps the closure on the line when it
+ * fits the last argument's budget (fn_call_width less `area, `), else gives it a block.
+ */
+function respond(f: string, args: readonly string[]): string[] {
+  const body = call(8, f, args, '');
+  const one = `respond(area, move || ${body[0] as string})`;
+  if (body.length === 1 && `move || ${body[0] as string}`.length <= 60 - 'area, '.length && 4 + one.length <= 100) return [`    ${one}`];
+  return ['    respond(area, move || {', ...body.map((l) => `        ${l}`), '    })'];
 }
 
 /** Bodies of the common exports (their signatures come from abi.ts). */
@@ -318,7 +359,10 @@ const BODIES: Readonly<Record<string, readonly string[]>> = {
     '    respond(area, move || {',
     '        let config = bytes(config, "config")?;',
     '        if out_handle.is_null() {',
-    '            return Err(agent::error(ErrorCode::INVALID_ARGUMENT, "out_handle is null"));',
+    '            return Err(agent::error(',
+    '                ErrorCode::INVALID_ARGUMENT,',
+    '                "out_handle is null",',
+    '            ));',
     '        }',
     '        let created = agent::create_agent(factories(), type_id, config)?;',
     '        let handle = AGENTS',
@@ -340,9 +384,9 @@ const BODIES: Readonly<Record<string, readonly string[]>> = {
   hms_agent_send_message: [
     ...AREA,
     ...input('msg', 'msg_len'),
-    '    respond(area, move || dispatch::send_message(&**agent_of(handle)?, bytes(msg, "msg")?))',
+    ...respond('dispatch::send_message', ['&**agent_of(handle)?', 'bytes(msg, "msg")?']),
   ],
-  hms_agent_health: [...AREA, '    respond(area, move || dispatch::health(&**agent_of(handle)?))'],
+  hms_agent_health: [...AREA, ...respond('dispatch::health', ['&**agent_of(handle)?'])],
   hms_submit: [
     ...input('req', 'req_len'),
     '    // The request is copied: the job runs after this call returns.',
@@ -358,7 +402,10 @@ const BODIES: Readonly<Record<string, readonly string[]>> = {
   hms_wait_completions: [
     ...AREA,
     '    respond(area, move || {',
-    '        let batch = POOL.wait(out_cap as usize, Duration::from_millis(u64::from(timeout_ms)));',
+    '        let batch = POOL.wait(',
+    '            out_cap as usize,',
+    '            Duration::from_millis(u64::from(timeout_ms)),',
+    '        );',
     '        Ok(encode_batch(&batch))',
     '    })',
   ],
@@ -398,7 +445,7 @@ export function emitAgentLib(ctx: EmitContext, services: readonly ServiceNames[]
           ...exportHeader(f),
           ...AREA,
           ...input('req', 'req_len'),
-          `    respond(area, move || dispatch::${s.dispatch.get(c.name) as string}(&**agent_of(handle)?, bytes(req, "req")?))`,
+          ...respond(`dispatch::${s.dispatch.get(c.name) as string}`, ['&**agent_of(handle)?', 'bytes(req, "req")?']),
           '}',
         ].join('\n'),
       );

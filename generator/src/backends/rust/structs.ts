@@ -3,7 +3,7 @@ import { SCALAR_SIZE } from '../../codegen/plan.js';
 import { CodeWriter } from '../../codegen/writer.js';
 import { docComments } from './docs.js';
 import { fieldNames, type RustNaming } from './naming.js';
-import { structLit } from './layout.js';
+import { fits, structLit } from './layout.js';
 import { openBlock, RUN_VERIFIER } from './tables.js';
 import { RustTypes } from './types.js';
 
@@ -119,11 +119,14 @@ export class StructEmitter {
         w.block('Self {', () => {
           for (const f of fields) {
             const v = f.value;
-            const expr =
-              v.kind === 'array'
-                ? `::core::array::from_fn(|i| ${this.read(v.element, indexExpr(f.offset, elementSize(v.element)))})`
-                : this.read(v, String(f.offset));
-            w.line(`${ident(f.field.name)}: ${expr},`);
+            const body = v.kind === 'array' ? this.read(v.element, indexExpr(f.offset, elementSize(v.element))) : '';
+            const expr = v.kind === 'array' ? `::core::array::from_fn(|i| ${body})` : this.read(v, String(f.offset));
+            const name = ident(f.field.name);
+            // rustfmt: the field on one line, else its value alone on the next line, else the closure as a block.
+            if (fits(12, `${name}: ${expr},`)) w.line(`${name}: ${expr},`);
+            else if (fits(16, `${expr},`)) w.all([`${name}:`, `    ${expr},`]);
+            else if (v.kind === 'array') w.all([`${name}: ::core::array::from_fn(|i| {`, `    ${body}`, '}),']);
+            else w.line(`${name}: ${expr},`);
           }
         });
       });

@@ -4,7 +4,7 @@ import { docComments } from './docs.js';
 import { enumDefaultValue, enumValueExpr } from './enums.js';
 import { isZero, scalarLiteral } from './literals.js';
 import { fieldNames, unionVariantNames, enumConstNames, type RustNaming } from './naming.js';
-import { call, chain, genericCall, signature, structLit } from './layout.js';
+import { call, chain, fits, genericCall, signature, structLit } from './layout.js';
 import { RustTypes } from './types.js';
 
 /**
@@ -30,19 +30,32 @@ export function openBlock(w: CodeWriter, open: readonly string[], body: () => vo
 /** The `run_verifier` signature at impl level (always wider than max_width on one line). */
 export const RUN_VERIFIER = signature(4, 'fn run_verifier', ['v: &mut ::flatbuffers::Verifier', 'pos: usize'], ' -> Result<(), ::flatbuffers::InvalidFlatbuffer>');
 
-/** `prefix unsafe { self.table.get::<type>(args) }` as rustfmt prints it at `indent`. */
+/**
+ * `prefix unsafe { self.table.get::<type>(args) }` as rustfmt prints it at `indent`. In the block,
+ * the chain `self.table.get::<T>(args)` (root `self.table`, last child `.get`) stays on one line
+ * within chain_width; else rustfmt compares the last child overflowed after `self.table` with it
+ * on its own line and keeps the overflowed one unless its own line needs fewer lines.
+ */
 function slotRead(indent: number, prefix: string, type: string, args: readonly string[], suffix: string): string[] {
   const e = `self.table.get::<${type}>(${args.join(', ')})`;
   const one = `${prefix}unsafe { ${e} }${suffix}`;
   if (e.length <= 60 && indent + one.length <= 100) return [one];
   const inner = indent + 4;
+  const root = 'self.table';
+  const budget = Math.min(100 - inner, 60) - root.length;
+  // The type is laid out in the last child's shape: after `self.table`, or alone at its indent.
+  const over = genericCall(inner, `${root}.get`, type, args, '', 100 - inner - root.length);
+  const own = genericCall(inner + 4, '.get', type, args, '', 100 - inner - 4);
+  const vertical = [root, ...own.map((l) => `    ${l}`)];
+  const fitsLine = (over[0] as string).length - root.length <= budget;
   let body: string[];
-  if (e.length <= 60 && inner + e.length <= 100) body = [e];
-  else {
-    const get = genericCall(inner + 4, '.get', type, args, '');
-    if (get.length === 1 || !get[0]?.endsWith('<')) body = ['self.table', ...get.map((l) => `    ${l}`)];
-    else body = genericCall(inner, 'self.table.get', type, args, '');
-  }
+  if (over.length === 1) body = fitsLine ? over : vertical;
+  else if (fitsLine && over.length >= 5) body = over;
+  else if (!fitsLine) body = vertical;
+  else body = own.length >= over.length ? over : vertical;
+  // `.get::<T>(` too wide on its own line: rustfmt gives up on the chain and keeps it as written;
+  // write it with the type broken open, within max_width.
+  if (body === vertical && !fits(inner + 4, own[0] as string)) body = genericCall(inner, `${root}.get`, type, args, '');
   return [`${prefix}unsafe {`, ...body.map((l) => `    ${l}`), `}${suffix}`];
 }
 
@@ -121,7 +134,8 @@ export class TableEmitter {
       w.line("table: ::flatbuffers::Table<'a>,");
     });
     w.gap();
-    w.block(`impl<'a> ${t.reader}<'a> {`, () => {
+    if (members.length === 0) w.line(`impl<'a> ${t.reader}<'a> {}`);
+    else w.block(`impl<'a> ${t.reader}<'a> {`, () => {
       for (const m of members) {
         w.line(`/// vtable offset of \`${m.plan.field.name}\`.`);
         w.line(`pub const ${m.vt}: ::flatbuffers::VOffsetT = ${m.plan.offset};`);
@@ -146,11 +160,14 @@ export class TableEmitter {
     w.block(`impl ::flatbuffers::Verifiable for ${t.reader}<'_> {`, () => {
       w.line('#[inline]');
       openBlock(w, RUN_VERIFIER, () => {
-        w.line('v.visit_table(pos)?');
-        w.indent(() => {
-          for (const m of members) this.emitVerify(w, m, byName);
-          w.line('.finish();');
-        });
+        if (members.length === 0) w.line('v.visit_table(pos)?.finish();');
+        else {
+          w.line('v.visit_table(pos)?');
+          w.indent(() => {
+            for (const m of members) this.emitVerify(w, m, byName);
+            w.line('.finish();');
+          });
+        }
         w.line('Ok(())');
       });
     });
@@ -167,7 +184,8 @@ export class TableEmitter {
     const deriveDefault = ownedMembers.every((m) => this.defaultIsDerivable(m.plan));
     w.all(docComments(o.documentation));
     w.line(`#[derive(Debug, Clone, PartialEq${deriveDefault ? ', Default' : ''})]`);
-    w.block(`pub struct ${t.owned} {`, () => {
+    if (ownedMembers.length === 0) w.line(`pub struct ${t.owned} {}`);
+    else w.block(`pub struct ${t.owned} {`, () => {
       for (const m of ownedMembers) {
         w.all(docComments(m.plan.field.documentation));
         w.line(`pub ${m.ident}: ${this.ownedType(m.plan)},`);

@@ -66,6 +66,10 @@ try {
       const [name, run] = round[(i + k) % round.length] as (typeof round)[number];
       times[name].push(run());
     }
+    // Outside the timed region: drop this round's output so that dirty pages of earlier rounds
+    // (10 MB per run) do not pile up and stall later writes of either tool.
+    rmSync(join(work, `flatc-${i}`), { recursive: true, force: true });
+    rmSync(join(work, `cold-${i}`), { recursive: true, force: true });
   }
   const m = { flatc: median(times.flatc), cold: median(times.cold), warm: median(times.warm), node: median(times.node) };
   console.log('hms-gen code-generation benchmark');

@@ -95,13 +95,29 @@ export function diff(out: OutputSet, outDir: string, langs: readonly Lang[]): Dr
  */
 export function write(out: OutputSet, outDir: string, langs: readonly Lang[]): Drift {
   const d = diff(out, outDir, langs);
-  for (const p of [...d.changed, ...d.missing]) {
+  const dirs = new Set<string>();
+  const ensureDir = (target: string): void => {
+    const dir = dirname(target);
+    if (!dirs.has(dir)) {
+      mkdirSync(dir, { recursive: true });
+      dirs.add(dir);
+    }
+  };
+  for (const p of d.changed) {
     const target = join(outDir, p);
-    mkdirSync(dirname(target), { recursive: true });
-    // Write to a sibling and rename: a reader (or a crash) never sees half a file.
+    ensureDir(target);
+    // An existing file is replaced through a sibling and a rename: a reader (a watching build
+    // tool) never sees half a file.
     const tmp = `${target}.hms-gen-tmp`;
     writeFileSync(tmp, out.get(p) as string);
     renameSync(tmp, target);
+  }
+  // New files are written in place: nobody reads them yet, and an interrupted run leaves a file
+  // the next run (or --check) finds different and rewrites.
+  for (const p of d.missing) {
+    const target = join(outDir, p);
+    ensureDir(target);
+    writeFileSync(target, out.get(p) as string);
   }
   for (const p of d.extra) rmSync(join(outDir, p), { force: true });
   return d;

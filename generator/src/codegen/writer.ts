@@ -7,12 +7,22 @@
 export class CodeWriter {
   private readonly lines: string[] = [];
   private depth = 0;
+  /** Indentation strings by depth, built once (not one `repeat` per line). */
+  private readonly pads: string[] = [''];
 
   constructor(private readonly indentUnit: string) {}
 
   /** One line at the current indentation (an empty string gives an empty line). */
   line(text = ''): this {
-    this.lines.push(text === '' ? '' : this.indentUnit.repeat(this.depth) + text);
+    if (text === '') this.lines.push('');
+    else {
+      let pad = this.pads[this.depth];
+      if (pad === undefined) {
+        pad = this.indentUnit.repeat(this.depth);
+        this.pads[this.depth] = pad;
+      }
+      this.lines.push(pad + text);
+    }
     return this;
   }
 
@@ -46,9 +56,10 @@ export class CodeWriter {
   }
 
   toString(): string {
-    const out = [...this.lines];
-    while (out.length > 0 && out[out.length - 1] === '') out.pop();
-    return out.length === 0 ? '' : `${out.join('\n')}\n`;
+    let end = this.lines.length;
+    while (end > 0 && this.lines[end - 1] === '') end--;
+    if (end === 0) return '';
+    return `${(end === this.lines.length ? this.lines : this.lines.slice(0, end)).join('\n')}\n`;
   }
 }
 

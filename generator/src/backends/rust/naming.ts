@@ -32,9 +32,20 @@ function words(name: string): string[] {
     .filter((w) => w !== '');
 }
 
+// Schemas repeat the same few names thousands of times (field names across tables, type names at
+// each use): the case conversions are memoised.
+const snakeMemo = new Map<string, string>();
+const camelMemo = new Map<string, string>();
+const valueMemo = new Map<string, string>();
+
 export function snakeCase(name: string): string {
-  const s = words(name).map((w) => w.toLowerCase()).join('_');
-  return s === '' ? '_' : s;
+  let s = snakeMemo.get(name);
+  if (s === undefined) {
+    s = words(name).map((w) => w.toLowerCase()).join('_');
+    if (s === '') s = '_';
+    snakeMemo.set(name, s);
+  }
+  return s;
 }
 
 export function screamingCase(name: string): string {
@@ -42,18 +53,28 @@ export function screamingCase(name: string): string {
 }
 
 export function camelCase(name: string): string {
-  const s = words(name)
-    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
-    .join('');
-  // A type name must not start with a digit.
-  return /^[0-9]/.test(s) ? `T${s}` : s === '' ? 'T' : s;
+  let c = camelMemo.get(name);
+  if (c === undefined) {
+    const s = words(name)
+      .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+      .join('');
+    // A type name must not start with a digit.
+    c = /^[0-9]/.test(s) ? `T${s}` : s === '' ? 'T' : s;
+    camelMemo.set(name, c);
+  }
+  return c;
 }
 
 /** A value-level identifier (field, method, module): snake_case, keywords suffixed with `_`. */
 export function valueIdent(name: string): string {
-  const s = snakeCase(name);
-  const t = /^[0-9]/.test(s) ? `_${s}` : s;
-  return KEYWORDS.has(t) ? `${t}_` : t;
+  let v = valueMemo.get(name);
+  if (v === undefined) {
+    const s = snakeCase(name);
+    const t = /^[0-9]/.test(s) ? `_${s}` : s;
+    v = KEYWORDS.has(t) ? `${t}_` : t;
+    valueMemo.set(name, v);
+  }
+  return v;
 }
 
 /** Hands out names within one scope, appending a number on collision (first come keeps the name). */

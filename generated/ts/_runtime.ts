@@ -104,6 +104,19 @@ export class Reader {
     const length = this.num(pos, 'u32');
     // The verifier also requires the terminating zero byte to be inside the buffer.
     this.check(pos + 4, length + 1, 'string');
+    // Short ASCII strings (names, ids, tags) are built directly: TextDecoder's call costs more than
+    // the bytes. Anything else goes through the validating decoder.
+    if (length <= 32) {
+      const b = this.bytes;
+      let s = '';
+      let i = 0;
+      for (; i < length; i++) {
+        const c = b[pos + 4 + i] as number;
+        if (c >= 0x80) break;
+        s += String.fromCharCode(c);
+      }
+      if (i === length) return s;
+    }
     try {
       return utf8.decode(this.bytes.subarray(pos + 4, pos + 4 + length));
     } catch {

@@ -48,7 +48,8 @@ type ReadAt<T> = (r: Reader, pos: number) => T;
 
 /** Little-endian reads over one buffer; every read is checked against the buffer's bounds. */
 export class Reader {
-  private readonly view: DataView;
+  /** Little-endian view of `bytes` (the generated fast paths read through it after their own checks). */
+  readonly view: DataView;
   private depth = 0;
   private tables = 0;
 
@@ -187,8 +188,66 @@ export class Table {
   /** Position of the field at vtable offset `slot`, or null when it is absent. */
   field(slot: number): number | null {
     if (slot >= this.vtableSize) return null;
-    const rel = this.r.num(this.vtable + slot, 'u16');
+    // The whole vtable was bounds-checked when the table was entered.
+    const rel = this.r.view.getUint16(this.vtable + slot, true);
     return rel === 0 ? null : this.pos + rel;
+  }
+
+  // One method per scalar kind (the generated readers call these): no switch on the kind per read.
+  i8<T extends number = number>(slot: number, dflt: T): T {
+    const p = this.field(slot);
+    if (p === null) return dflt;
+    this.r.check(p, 1, 'i8');
+    return this.r.view.getInt8(p) as T;
+  }
+
+  u8<T extends number = number>(slot: number, dflt: T): T {
+    const p = this.field(slot);
+    if (p === null) return dflt;
+    this.r.check(p, 1, 'u8');
+    return this.r.view.getUint8(p) as T;
+  }
+
+  i16<T extends number = number>(slot: number, dflt: T): T {
+    const p = this.field(slot);
+    if (p === null) return dflt;
+    this.r.check(p, 2, 'i16');
+    return this.r.view.getInt16(p, true) as T;
+  }
+
+  u16<T extends number = number>(slot: number, dflt: T): T {
+    const p = this.field(slot);
+    if (p === null) return dflt;
+    this.r.check(p, 2, 'u16');
+    return this.r.view.getUint16(p, true) as T;
+  }
+
+  i32<T extends number = number>(slot: number, dflt: T): T {
+    const p = this.field(slot);
+    if (p === null) return dflt;
+    this.r.check(p, 4, 'i32');
+    return this.r.view.getInt32(p, true) as T;
+  }
+
+  u32<T extends number = number>(slot: number, dflt: T): T {
+    const p = this.field(slot);
+    if (p === null) return dflt;
+    this.r.check(p, 4, 'u32');
+    return this.r.view.getUint32(p, true) as T;
+  }
+
+  f32(slot: number, dflt: number): number {
+    const p = this.field(slot);
+    if (p === null) return dflt;
+    this.r.check(p, 4, 'f32');
+    return this.r.view.getFloat32(p, true);
+  }
+
+  f64(slot: number, dflt: number): number {
+    const p = this.field(slot);
+    if (p === null) return dflt;
+    this.r.check(p, 8, 'f64');
+    return this.r.view.getFloat64(p, true);
   }
 
   /** The position an offset field points to, or null when it is absent. */

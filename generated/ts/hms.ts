@@ -195,7 +195,7 @@ export interface AgentError {
 export function readAgentError(r: $rt.Reader, pos: number): AgentError {
   const t = r.table(pos, 'hms.AgentError');
   const value: AgentError = {
-    code: t.num<ErrorCode>(4, 'u16', ErrorCode.Internal),
+    code: t.u16<ErrorCode>(4, ErrorCode.Internal),
     message: $rt.need(t.string(6), 'hms.AgentError.message'),
     details: t.string(8),
     retryable: t.bool(10, false),
@@ -256,10 +256,10 @@ export function readAgentHealth(r: $rt.Reader, pos: number): AgentHealth {
   const t = r.table(pos, 'hms.AgentHealth');
   const value: AgentHealth = {
     agentId: $rt.need(t.string(4), 'hms.AgentHealth.agent_id'),
-    status: t.num<HealthStatus>(6, 'u8', HealthStatus.Unknown),
+    status: t.u8<HealthStatus>(6, HealthStatus.Unknown),
     lastHeartbeatMs: t.big(8, 'u64', 0n),
     uptimeMs: t.big(10, 'u64', 0n),
-    errorRate: t.num(12, 'f64', 0),
+    errorRate: t.f64(12, 0),
     message: t.string(14),
     checks: t.tables(16, readHealthCheck),
   };
@@ -389,9 +389,9 @@ export function readHealthCheck(r: $rt.Reader, pos: number): HealthCheck {
   const t = r.table(pos, 'hms.HealthCheck');
   const value: HealthCheck = {
     name: $rt.need(t.string(4), 'hms.HealthCheck.name'),
-    status: t.num<HealthStatus>(6, 'u8', HealthStatus.Unknown),
+    status: t.u8<HealthStatus>(6, HealthStatus.Unknown),
     detail: t.string(8),
-    latencyUs: t.num(10, 'u32', 0),
+    latencyUs: t.u32(10, 0),
   };
   r.leave();
   return value;
@@ -439,8 +439,8 @@ export function readMessageMetadata(r: $rt.Reader, pos: number): MessageMetadata
   const value: MessageMetadata = {
     timestamp: t.big(4, 'u64', 0n),
     sender: t.string(6),
-    priority: t.num<Priority>(8, 'i8', Priority.Normal),
-    ttlMs: t.num(10, 'u32', 0),
+    priority: t.i8<Priority>(8, Priority.Normal),
+    ttlMs: t.u32(10, 0),
     correlationId: t.string(12),
   };
   r.leave();

@@ -91,7 +91,7 @@ export function readAcquireResponse(r: $rt.Reader, pos: number): AcquireResponse
   const t = r.table(pos, 'hms.breaker.AcquireResponse');
   const value: AcquireResponse = {
     permitted: t.bool(4, false),
-    state: t.num<BreakerState>(6, 'u8', BreakerState.Closed),
+    state: t.u8<BreakerState>(6, BreakerState.Closed),
     retryAfterMs: t.numOrNull(8, 'u32'),
   };
   r.leave();
@@ -150,15 +150,15 @@ export interface BreakerConfig {
 export function readBreakerConfig(r: $rt.Reader, pos: number): BreakerConfig {
   const t = r.table(pos, 'hms.breaker.BreakerConfig');
   const value: BreakerConfig = {
-    failureThreshold: t.num(4, 'f32', 50),
-    successThreshold: t.num(6, 'u32', 0),
-    windowType: t.num<SlidingWindowType>(8, 'u8', SlidingWindowType.CountBased),
-    slidingWindowSize: t.num(10, 'u32', 100),
-    minimumCalls: t.num(12, 'u32', 100),
-    openTimeoutMs: t.num(16, 'u32', 60000),
-    halfOpenMaxCalls: t.num(18, 'u32', 10),
-    slowCallDurationMs: t.num(20, 'u32', 60000),
-    slowCallRateThreshold: t.num(22, 'f32', 100),
+    failureThreshold: t.f32(4, 50),
+    successThreshold: t.u32(6, 0),
+    windowType: t.u8<SlidingWindowType>(8, SlidingWindowType.CountBased),
+    slidingWindowSize: t.u32(10, 100),
+    minimumCalls: t.u32(12, 100),
+    openTimeoutMs: t.u32(16, 60000),
+    halfOpenMaxCalls: t.u32(18, 10),
+    slowCallDurationMs: t.u32(20, 60000),
+    slowCallRateThreshold: t.f32(22, 100),
     automaticHalfOpen: t.bool(24, false),
   };
   r.leave();
@@ -220,12 +220,12 @@ export function readBreakerStatus(r: $rt.Reader, pos: number): BreakerStatus {
   const t = r.table(pos, 'hms.breaker.BreakerStatus');
   const value: BreakerStatus = {
     name: $rt.need(t.string(4), 'hms.breaker.BreakerStatus.name'),
-    state: t.num<BreakerState>(6, 'u8', BreakerState.Closed),
-    failureRate: t.num(8, 'f32', -1),
-    slowCallRate: t.num(10, 'f32', -1),
-    bufferedCalls: t.num(12, 'u32', 0),
-    failedCalls: t.num(14, 'u32', 0),
-    slowCalls: t.num(16, 'u32', 0),
+    state: t.u8<BreakerState>(6, BreakerState.Closed),
+    failureRate: t.f32(8, -1),
+    slowCallRate: t.f32(10, -1),
+    bufferedCalls: t.u32(12, 0),
+    failedCalls: t.u32(14, 0),
+    slowCalls: t.u32(16, 0),
     notPermittedCalls: t.big(18, 'u64', 0n),
     stateSinceMs: t.big(20, 'u64', 0n),
     config: t.table(22, readBreakerConfig),
@@ -357,10 +357,10 @@ export function readRecordOutcomeRequest(r: $rt.Reader, pos: number): RecordOutc
   const t = r.table(pos, 'hms.breaker.RecordOutcomeRequest');
   const value: RecordOutcomeRequest = {
     name: $rt.need(t.string(4), 'hms.breaker.RecordOutcomeRequest.name'),
-    outcome: t.num<CallOutcome>(6, 'u8', CallOutcome.Success),
+    outcome: t.u8<CallOutcome>(6, CallOutcome.Success),
     durationUs: t.big(8, 'u64', 0n),
     timestampMs: t.big(10, 'u64', 0n),
-    errorCode: t.num<hms.ErrorCode>(12, 'u16', hms.ErrorCode.Ok),
+    errorCode: t.u16<hms.ErrorCode>(12, hms.ErrorCode.Ok),
   };
   r.leave();
   return value;
@@ -405,9 +405,9 @@ export interface RecordOutcomeResponse {
 export function readRecordOutcomeResponse(r: $rt.Reader, pos: number): RecordOutcomeResponse {
   const t = r.table(pos, 'hms.breaker.RecordOutcomeResponse');
   const value: RecordOutcomeResponse = {
-    previousState: t.num<BreakerState>(4, 'u8', BreakerState.Closed),
-    state: t.num<BreakerState>(6, 'u8', BreakerState.Closed),
-    failureRate: t.num(8, 'f32', -1),
+    previousState: t.u8<BreakerState>(4, BreakerState.Closed),
+    state: t.u8<BreakerState>(6, BreakerState.Closed),
+    failureRate: t.f32(8, -1),
   };
   r.leave();
   return value;

@@ -118,7 +118,7 @@ export interface ConfigChange {
 export function readConfigChange(r: $rt.Reader, pos: number): ConfigChange {
   const t = r.table(pos, 'hms.config.ConfigChange');
   const value: ConfigChange = {
-    kind: t.num<ChangeKind>(4, 'u8', ChangeKind.Put),
+    kind: t.u8<ChangeKind>(4, ChangeKind.Put),
     entry: t.table(6, readConfigEntry),
     revision: t.big(8, 'u64', 0n),
   };
@@ -332,7 +332,7 @@ export interface DoubleValue {
 export function readDoubleValue(r: $rt.Reader, pos: number): DoubleValue {
   const t = r.table(pos, 'hms.config.DoubleValue');
   const value: DoubleValue = {
-    value: t.num(4, 'f64', 0),
+    value: t.f64(4, 0),
   };
   r.leave();
   return value;
@@ -612,9 +612,9 @@ export function readWatchConfigRequest(r: $rt.Reader, pos: number): WatchConfigR
   const value: WatchConfigRequest = {
     prefix: t.string(4),
     afterRevision: t.big(6, 'u64', 0n),
-    events: t.num<WatchEvents>(8, 'u8', 3 as WatchEvents),
-    timeoutMs: t.num(10, 'u32', 30000),
-    maxChanges: t.num(12, 'u32', 256),
+    events: t.u8<WatchEvents>(8, 3 as WatchEvents),
+    timeoutMs: t.u32(10, 30000),
+    maxChanges: t.u32(12, 256),
   };
   r.leave();
   return value;

@@ -190,7 +190,7 @@ export function readConsensusStatus(r: $rt.Reader, pos: number): ConsensusStatus
   const t = r.table(pos, 'hms.consensus.ConsensusStatus');
   const value: ConsensusStatus = {
     nodeId: $rt.need(t.string(4), 'hms.consensus.ConsensusStatus.node_id'),
-    role: t.num<Role>(6, 'u8', Role.Follower),
+    role: t.u8<Role>(6, Role.Follower),
     term: t.big(8, 'u64', 0n),
     leaderId: t.string(10),
     votedFor: t.string(12),
@@ -260,7 +260,7 @@ export function readLogEntry(r: $rt.Reader, pos: number): LogEntry {
     term: t.big(4, 'u64', 0n),
     index: t.big(6, 'u64', 0n),
     command: t.bytes(8),
-    kind: t.num<EntryKind>(10, 'u8', EntryKind.Command),
+    kind: t.u8<EntryKind>(10, EntryKind.Command),
     clientId: t.string(12),
     requestSerial: t.big(14, 'u64', 0n),
   };

@@ -249,7 +249,7 @@ export function readEvolutionCheckpoint(r: $rt.Reader, pos: number): EvolutionCh
   const value: EvolutionCheckpoint = {
     runId: $rt.need(t.string(4), 'hms.genetic.EvolutionCheckpoint.run_id'),
     config: t.table(6, readPopulationConfig),
-    generation: t.num(8, 'u32', 0),
+    generation: t.u32(8, 0),
     evaluations: t.big(10, 'u64', 0n),
     population: t.tables(12, readGenome),
     rngState: t.bigints(14, 'u64'),
@@ -301,7 +301,7 @@ export function readEvolveRequest(r: $rt.Reader, pos: number): EvolveRequest {
   const t = r.table(pos, 'hms.genetic.EvolveRequest');
   const value: EvolveRequest = {
     runId: $rt.need(t.string(4), 'hms.genetic.EvolveRequest.run_id'),
-    generations: t.num(6, 'u32', 1),
+    generations: t.u32(6, 1),
     targetFitness: t.numOrNull(8, 'f64'),
     maxEvaluations: t.bigOrNull(10, 'u64'),
   };
@@ -354,9 +354,9 @@ export interface EvolveResponse {
 export function readEvolveResponse(r: $rt.Reader, pos: number): EvolveResponse {
   const t = r.table(pos, 'hms.genetic.EvolveResponse');
   const value: EvolveResponse = {
-    generation: t.num(4, 'u32', 0),
+    generation: t.u32(4, 0),
     evaluations: t.big(6, 'u64', 0n),
-    stopReason: t.num<StopReason>(8, 'u8', StopReason.GenerationsDone),
+    stopReason: t.u8<StopReason>(8, StopReason.GenerationsDone),
     stats: t.struct(10, readGenerationStats),
     best: t.table(12, readGenome),
     elapsedUs: t.big(14, 'u64', 0n),
@@ -405,8 +405,8 @@ export function readGenome(r: $rt.Reader, pos: number): Genome {
   const t = r.table(pos, 'hms.genetic.Genome');
   const value: Genome = {
     genes: t.numbers(4, 'f64'),
-    fitness: t.num(6, 'f64', 0),
-    generation: t.num(8, 'u32', 0),
+    fitness: t.f64(6, 0),
+    generation: t.u32(8, 0),
   };
   r.leave();
   return value;
@@ -445,7 +445,7 @@ export function readGetBestRequest(r: $rt.Reader, pos: number): GetBestRequest {
   const t = r.table(pos, 'hms.genetic.GetBestRequest');
   const value: GetBestRequest = {
     runId: $rt.need(t.string(4), 'hms.genetic.GetBestRequest.run_id'),
-    topK: t.num(6, 'u32', 1),
+    topK: t.u32(6, 1),
   };
   r.leave();
   return value;
@@ -519,8 +519,8 @@ export function readGetHistoryRequest(r: $rt.Reader, pos: number): GetHistoryReq
   const t = r.table(pos, 'hms.genetic.GetHistoryRequest');
   const value: GetHistoryRequest = {
     runId: $rt.need(t.string(4), 'hms.genetic.GetHistoryRequest.run_id'),
-    fromGeneration: t.num(6, 'u32', 0),
-    limit: t.num(8, 'u32', 1000),
+    fromGeneration: t.u32(6, 0),
+    limit: t.u32(8, 1000),
   };
   r.leave();
   return value;
@@ -622,18 +622,18 @@ export interface PopulationConfig {
 export function readPopulationConfig(r: $rt.Reader, pos: number): PopulationConfig {
   const t = r.table(pos, 'hms.genetic.PopulationConfig');
   const value: PopulationConfig = {
-    populationSize: t.num(4, 'u32', 100),
-    genomeLength: t.num(6, 'u32', 100),
-    mutationRate: t.num(8, 'f64', 0.01),
-    crossoverRate: t.num(10, 'f64', 0.9),
-    elitism: t.num(12, 'u32', 1),
-    selection: t.num<SelectionMethod>(14, 'u8', SelectionMethod.Tournament),
-    tournamentSize: t.num(16, 'u8', 2),
-    crossover: t.num<CrossoverMethod>(18, 'u8', CrossoverMethod.Uniform),
-    mutation: t.num<MutationMethod>(20, 'u8', MutationMethod.BitFlip),
+    populationSize: t.u32(4, 100),
+    genomeLength: t.u32(6, 100),
+    mutationRate: t.f64(8, 0.01),
+    crossoverRate: t.f64(10, 0.9),
+    elitism: t.u32(12, 1),
+    selection: t.u8<SelectionMethod>(14, SelectionMethod.Tournament),
+    tournamentSize: t.u8(16, 2),
+    crossover: t.u8<CrossoverMethod>(18, CrossoverMethod.Uniform),
+    mutation: t.u8<MutationMethod>(20, MutationMethod.BitFlip),
     seed: t.bigOrNull(22, 'u64'),
-    fitnessFunction: t.num<FitnessFunction>(24, 'u8', FitnessFunction.OneMax),
-    objective: t.num<Objective>(26, 'i8', Objective.Maximize),
+    fitnessFunction: t.u8<FitnessFunction>(24, FitnessFunction.OneMax),
+    objective: t.i8<Objective>(26, Objective.Maximize),
     bounds: t.structs(28, 16, readGeneBounds),
     evaluatorAgentId: t.string(30),
   };

@@ -25,10 +25,10 @@ export function readAnomaly(r: $rt.Reader, pos: number): Anomaly {
   const t = r.table(pos, 'hms.health.Anomaly');
   const value: Anomaly = {
     signal: $rt.need(t.string(4), 'hms.health.Anomaly.signal'),
-    value: t.num(6, 'f64', 0),
-    baselineMean: t.num(8, 'f64', 0),
-    baselineStddev: t.num(10, 'f64', 0),
-    zScore: t.num(12, 'f64', 0),
+    value: t.f64(6, 0),
+    baselineMean: t.f64(8, 0),
+    baselineStddev: t.f64(10, 0),
+    zScore: t.f64(12, 0),
     observedAtMs: t.big(14, 'u64', 0n),
   };
   r.leave();
@@ -76,9 +76,9 @@ export interface AnomalyDetectorConfig {
 export function readAnomalyDetectorConfig(r: $rt.Reader, pos: number): AnomalyDetectorConfig {
   const t = r.table(pos, 'hms.health.AnomalyDetectorConfig');
   const value: AnomalyDetectorConfig = {
-    ewmaAlpha: t.num(4, 'f32', 0.3),
-    zThreshold: t.num(6, 'f32', 3),
-    warmupSamples: t.num(8, 'u32', 20),
+    ewmaAlpha: t.f32(4, 0.3),
+    zThreshold: t.f32(6, 3),
+    warmupSamples: t.u32(8, 20),
   };
   r.leave();
   return value;
@@ -295,9 +295,9 @@ export function readHeartbeatRequest(r: $rt.Reader, pos: number): HeartbeatReque
     agentId: $rt.need(t.string(4), 'hms.health.HeartbeatRequest.agent_id'),
     sequence: t.big(6, 'u64', 0n),
     timestampMs: t.big(8, 'u64', 0n),
-    status: t.num<hms.HealthStatus>(10, 'u8', hms.HealthStatus.Healthy),
+    status: t.u8<hms.HealthStatus>(10, hms.HealthStatus.Healthy),
     uptimeMs: t.big(12, 'u64', 0n),
-    errorRate: t.num(14, 'f64', 0),
+    errorRate: t.f64(14, 0),
     cpuUtilization: t.numOrNull(18, 'f32'),
     memoryBytes: t.bigOrNull(20, 'u64'),
     checks: t.tables(22, hms.readHealthCheck),
@@ -352,7 +352,7 @@ export function readHeartbeatResponse(r: $rt.Reader, pos: number): HeartbeatResp
   const t = r.table(pos, 'hms.health.HeartbeatResponse');
   const value: HeartbeatResponse = {
     nextDeadlineMs: t.big(4, 'u64', 0n),
-    assignedStatus: t.num<hms.HealthStatus>(6, 'u8', hms.HealthStatus.Unknown),
+    assignedStatus: t.u8<hms.HealthStatus>(6, hms.HealthStatus.Unknown),
     anomalies: t.tables(8, readAnomaly),
   };
   r.leave();
@@ -393,9 +393,9 @@ export interface ListUnhealthyRequest {
 export function readListUnhealthyRequest(r: $rt.Reader, pos: number): ListUnhealthyRequest {
   const t = r.table(pos, 'hms.health.ListUnhealthyRequest');
   const value: ListUnhealthyRequest = {
-    minStatus: t.num<hms.HealthStatus>(4, 'u8', hms.HealthStatus.Degraded),
+    minStatus: t.u8<hms.HealthStatus>(4, hms.HealthStatus.Degraded),
     includeUnknown: t.bool(6, false),
-    limit: t.num(8, 'u32', 100),
+    limit: t.u32(8, 100),
   };
   r.leave();
   return value;
@@ -436,7 +436,7 @@ export function readListUnhealthyResponse(r: $rt.Reader, pos: number): ListUnhea
   const t = r.table(pos, 'hms.health.ListUnhealthyResponse');
   const value: ListUnhealthyResponse = {
     agents: t.tables(4, hms.readAgentHealth),
-    total: t.num(6, 'u32', 0),
+    total: t.u32(6, 0),
   };
   r.leave();
   return value;
@@ -489,9 +489,9 @@ export function readRegisterAgentRequest(r: $rt.Reader, pos: number): RegisterAg
     agentId: $rt.need(t.string(4), 'hms.health.RegisterAgentRequest.agent_id'),
     kind: $rt.need(t.string(6), 'hms.health.RegisterAgentRequest.kind'),
     version: t.struct(8, hms.readSemVer),
-    capabilities: t.num<hms.AgentCapabilities>(10, 'u32', 0 as hms.AgentCapabilities),
-    heartbeatIntervalMs: t.num(12, 'u32', 5000),
-    missThreshold: t.num(14, 'u8', 3),
+    capabilities: t.u32<hms.AgentCapabilities>(10, 0 as hms.AgentCapabilities),
+    heartbeatIntervalMs: t.u32(12, 5000),
+    missThreshold: t.u8(14, 3),
     detector: t.table(16, readAnomalyDetectorConfig),
   };
   r.leave();
@@ -543,7 +543,7 @@ export interface RegisterAgentResponse {
 export function readRegisterAgentResponse(r: $rt.Reader, pos: number): RegisterAgentResponse {
   const t = r.table(pos, 'hms.health.RegisterAgentResponse');
   const value: RegisterAgentResponse = {
-    heartbeatIntervalMs: t.num(4, 'u32', 0),
+    heartbeatIntervalMs: t.u32(4, 0),
     registeredAtMs: t.big(6, 'u64', 0n),
     reregistered: t.bool(8, false),
   };

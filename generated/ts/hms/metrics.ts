@@ -57,7 +57,7 @@ export interface ExportRequest {
 export function readExportRequest(r: $rt.Reader, pos: number): ExportRequest {
   const t = r.table(pos, 'hms.metrics.ExportRequest');
   const value: ExportRequest = {
-    format: t.num<ExpositionFormat>(4, 'u8', ExpositionFormat.PrometheusText),
+    format: t.u8<ExpositionFormat>(4, ExpositionFormat.PrometheusText),
   };
   r.leave();
   return value;
@@ -288,8 +288,8 @@ export function readMetricSample(r: $rt.Reader, pos: number): MetricSample {
   const t = r.table(pos, 'hms.metrics.MetricSample');
   const value: MetricSample = {
     name: $rt.need(t.string(4), 'hms.metrics.MetricSample.name'),
-    value: t.num(6, 'f64', 0),
-    kind: t.num<MetricKind>(8, 'u8', MetricKind.Gauge),
+    value: t.f64(6, 0),
+    kind: t.u8<MetricKind>(8, MetricKind.Gauge),
     labels: t.tables(10, readLabel),
     timestampMs: t.big(12, 'u64', 0n),
   };
@@ -353,16 +353,16 @@ export function readMetricSummary(r: $rt.Reader, pos: number): MetricSummary {
   const t = r.table(pos, 'hms.metrics.MetricSummary');
   const value: MetricSummary = {
     name: t.string(4),
-    kind: t.num<MetricKind>(6, 'u8', MetricKind.Gauge),
+    kind: t.u8<MetricKind>(6, MetricKind.Gauge),
     count: t.big(8, 'u64', 0n),
-    sum: t.num(10, 'f64', 0),
-    min: t.num(12, 'f64', 0),
-    max: t.num(14, 'f64', 0),
-    mean: t.num(16, 'f64', 0),
-    stddev: t.num(18, 'f64', 0),
-    p50: t.num(20, 'f64', 0),
-    p95: t.num(22, 'f64', 0),
-    p99: t.num(24, 'f64', 0),
+    sum: t.f64(10, 0),
+    min: t.f64(12, 0),
+    max: t.f64(14, 0),
+    mean: t.f64(16, 0),
+    stddev: t.f64(18, 0),
+    p50: t.f64(20, 0),
+    p95: t.f64(22, 0),
+    p99: t.f64(24, 0),
     buckets: t.structs(26, 16, readHistogramBucket),
   };
   r.leave();
@@ -496,8 +496,8 @@ export interface RecordBatchResponse {
 export function readRecordBatchResponse(r: $rt.Reader, pos: number): RecordBatchResponse {
   const t = r.table(pos, 'hms.metrics.RecordBatchResponse');
   const value: RecordBatchResponse = {
-    accepted: t.num(4, 'u32', 0),
-    rejected: t.num(6, 'u32', 0),
+    accepted: t.u32(4, 0),
+    rejected: t.u32(6, 0),
     rejections: t.strings(8),
   };
   r.leave();

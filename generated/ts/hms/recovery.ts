@@ -91,7 +91,7 @@ export function readFailureReport(r: $rt.Reader, pos: number): FailureReport {
     agentId: $rt.need(t.string(4), 'hms.recovery.FailureReport.agent_id'),
     error: $rt.need(t.table(6, hms.readAgentError), 'hms.recovery.FailureReport.error'),
     occurredAtMs: t.big(8, 'u64', 0n),
-    health: t.num<hms.HealthStatus>(10, 'u8', hms.HealthStatus.Unknown),
+    health: t.u8<hms.HealthStatus>(10, hms.HealthStatus.Unknown),
     breakerOpen: t.bool(12, false),
     reportedBy: t.string(14),
   };
@@ -173,7 +173,7 @@ export function readGetPlanResponse(r: $rt.Reader, pos: number): GetPlanResponse
   const t = r.table(pos, 'hms.recovery.GetPlanResponse');
   const value: GetPlanResponse = {
     plan: t.table(4, readRecoveryPlan),
-    completedSteps: t.num(6, 'u32', 0),
+    completedSteps: t.u32(6, 0),
     lastOutcome: t.numOrNull<StepOutcome>(8, 'u8'),
   };
   r.leave();
@@ -355,8 +355,8 @@ export function readRecoveryPolicy(r: $rt.Reader, pos: number): RecoveryPolicy {
   const value: RecoveryPolicy = {
     strategies: t.numbers<RecoveryStrategy>(4, 'u8'),
     backoff: t.struct(6, readBackoffPolicy),
-    maxAttempts: t.num(8, 'u32', 5),
-    stepTimeoutMs: t.num(10, 'u32', 30000),
+    maxAttempts: t.u32(8, 5),
+    stepTimeoutMs: t.u32(10, 30000),
     failoverTargets: t.strings(12),
   };
   r.leave();
@@ -406,10 +406,10 @@ export interface RecoveryStep {
 export function readRecoveryStep(r: $rt.Reader, pos: number): RecoveryStep {
   const t = r.table(pos, 'hms.recovery.RecoveryStep');
   const value: RecoveryStep = {
-    index: t.num(4, 'u32', 0),
-    strategy: t.num<RecoveryStrategy>(6, 'u8', RecoveryStrategy.Restart),
-    delayMs: t.num(8, 'u32', 0),
-    timeoutMs: t.num(10, 'u32', 0),
+    index: t.u32(4, 0),
+    strategy: t.u8<RecoveryStrategy>(6, RecoveryStrategy.Restart),
+    delayMs: t.u32(8, 0),
+    timeoutMs: t.u32(10, 0),
     target: t.string(12),
   };
   r.leave();
@@ -457,9 +457,9 @@ export function readReportOutcomeRequest(r: $rt.Reader, pos: number): ReportOutc
   const t = r.table(pos, 'hms.recovery.ReportOutcomeRequest');
   const value: ReportOutcomeRequest = {
     planId: $rt.need(t.string(4), 'hms.recovery.ReportOutcomeRequest.plan_id'),
-    stepIndex: t.num(6, 'u32', 0),
-    outcome: t.num<StepOutcome>(8, 'u8', StepOutcome.Failed),
-    durationMs: t.num(10, 'u32', 0),
+    stepIndex: t.u32(6, 0),
+    outcome: t.u8<StepOutcome>(8, StepOutcome.Failed),
+    durationMs: t.u32(10, 0),
     detail: t.string(12),
   };
   r.leave();

@@ -54,7 +54,10 @@ function readCall(f: FieldPlan, slot: number, unionTypeSlot: number, scope: Modu
       }
       const fn = isBig(v.scalar) ? 'big' : 'num';
       if (f.optionalScalar) return { head: `t.${fn}OrNull${typeArg(v, scope)}`, args: [`${slot}`, kind] };
-      return { head: `t.${fn}${typeArg(v, scope)}`, args: [`${slot}`, kind, scalarDefault(f, scope)] };
+      if (fn === 'big') return { head: `t.big${typeArg(v, scope)}`, args: [`${slot}`, kind, scalarDefault(f, scope)] };
+      // The per-kind reader (`t.f64(slot, dflt)`): no switch on the kind per read.
+      const floating = kind === "'f32'" || kind === "'f64'";
+      return { head: `t.${kind.slice(1, -1)}${floating ? '' : typeArg(v, scope)}`, args: [`${slot}`, scalarDefault(f, scope)] };
     }
     case 'string':
       return { head: 't.string', args: [`${slot}`] };

@@ -290,7 +290,7 @@ impl AcquireRequest {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::new();
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -419,7 +419,7 @@ impl AcquireResponse {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::new();
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -740,7 +740,7 @@ impl BreakerConfig {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::new();
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -1021,7 +1021,7 @@ impl BreakerStatus {
 
     /// A finished buffer with this table as root (file identifier `HMCB`).
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::new();
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
         let root = self.pack(&mut fbb);
         fbb.finish(root, Some("HMCB"));
         fbb.finished_data().to_vec()
@@ -1147,7 +1147,7 @@ impl ConfigureBreakerRequest {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::new();
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -1244,7 +1244,7 @@ impl GetStateRequest {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::new();
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -1414,7 +1414,7 @@ impl RecordOutcomeRequest {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::new();
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -1567,7 +1567,7 @@ impl RecordOutcomeResponse {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::new();
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -1699,7 +1699,7 @@ impl ResetRequest {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::new();
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()

@@ -374,7 +374,7 @@ impl AppendEntriesRequest {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::new();
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -533,7 +533,7 @@ impl AppendEntriesResponse {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::new();
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -782,7 +782,7 @@ impl ConsensusStatus {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::new();
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -984,7 +984,7 @@ impl LogEntry {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::new();
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -1158,7 +1158,7 @@ impl PeerStatus {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::new();
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -1321,7 +1321,7 @@ impl PersistentState {
 
     /// A finished buffer with this table as root (file identifier `HMCS`).
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::new();
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
         let root = self.pack(&mut fbb);
         fbb.finish(root, Some("HMCS"));
         fbb.finished_data().to_vec()
@@ -1495,7 +1495,7 @@ impl ProposeRequest {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::new();
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -1607,7 +1607,7 @@ impl ProposeResponse {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::new();
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -1774,7 +1774,7 @@ impl RequestVoteRequest {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::new();
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -1890,7 +1890,7 @@ impl RequestVoteResponse {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::new();
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()

@@ -156,7 +156,7 @@ impl Anomaly {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::new();
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -303,7 +303,7 @@ impl AnomalyDetectorConfig {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::new();
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -424,7 +424,7 @@ impl DeregisterAgentRequest {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::new();
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -557,7 +557,7 @@ impl GetHealthRequest {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::new();
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -690,7 +690,7 @@ impl GetHealthResponse {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::new();
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -820,7 +820,7 @@ impl HealthSnapshot {
 
     /// A finished buffer with this table as root (file identifier `HMSH`).
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::new();
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
         let root = self.pack(&mut fbb);
         fbb.finish(root, Some("HMSH"));
         fbb.finished_data().to_vec()
@@ -1091,7 +1091,7 @@ impl HeartbeatRequest {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::new();
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -1253,7 +1253,7 @@ impl HeartbeatResponse {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::new();
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -1406,7 +1406,7 @@ impl ListUnhealthyRequest {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::new();
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -1537,7 +1537,7 @@ impl ListUnhealthyResponse {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::new();
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -1788,7 +1788,7 @@ impl RegisterAgentRequest {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::new();
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -1935,7 +1935,7 @@ impl RegisterAgentResponse {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::new();
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()

@@ -273,7 +273,7 @@ impl ExportRequest {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::new();
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -388,7 +388,7 @@ impl ExportResponse {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::new();
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -502,7 +502,7 @@ impl Label {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::new();
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -601,7 +601,7 @@ impl ListMetricsRequest {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::new();
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -707,7 +707,7 @@ impl ListMetricsResponse {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::new();
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -850,7 +850,7 @@ impl MetricBatch {
 
     /// A finished buffer with this table as root (file identifier `HMMC`).
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::new();
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
         let root = self.pack(&mut fbb);
         fbb.finish(root, Some("HMMC"));
         fbb.finished_data().to_vec()
@@ -1039,7 +1039,7 @@ impl MetricSample {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::new();
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -1337,7 +1337,7 @@ impl MetricSummary {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::new();
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -1501,7 +1501,7 @@ impl QuerySummaryRequest {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::new();
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -1604,7 +1604,7 @@ impl RecordBatchRequest {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::new();
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -1740,7 +1740,7 @@ impl RecordBatchResponse {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::new();
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -1865,7 +1865,7 @@ impl RecordSampleRequest {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::new();
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()

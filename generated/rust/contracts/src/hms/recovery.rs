@@ -399,7 +399,7 @@ impl FailureReport {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::new();
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -500,7 +500,7 @@ impl GetPlanRequest {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::new();
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -635,7 +635,7 @@ impl GetPlanResponse {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::new();
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -752,7 +752,7 @@ impl PlanRecoveryRequest {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::new();
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -855,7 +855,7 @@ impl PlanRecoveryResponse {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::new();
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -1038,7 +1038,7 @@ impl RecoveryPlan {
 
     /// A finished buffer with this table as root (file identifier `HMRC`).
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::new();
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
         let root = self.pack(&mut fbb);
         fbb.finish(root, Some("HMRC"));
         fbb.finished_data().to_vec()
@@ -1241,7 +1241,7 @@ impl RecoveryPolicy {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::new();
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -1409,7 +1409,7 @@ impl RecoveryStep {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::new();
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -1590,7 +1590,7 @@ impl ReportOutcomeRequest {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::new();
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -1732,7 +1732,7 @@ impl ReportOutcomeResponse {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::new();
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -1855,7 +1855,7 @@ impl SetPolicyRequest {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::new();
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()

@@ -46,6 +46,26 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 type ReadAt<T> = (r: Reader, pos: number) => T;
 
+// Decoding from the same memory again and again (an FFI binding's scratch buffer) reuses one
+// DataView instead of creating one per decode. Reads are still bounded by `bytes.length`.
+let lastBuffer: ArrayBufferLike | undefined;
+let lastView: DataView | undefined;
+
+function viewOf(bytes: Uint8Array): DataView {
+  if (bytes.byteOffset === 0 && bytes.buffer === lastBuffer && lastView !== undefined) return lastView;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) {
+    lastBuffer = bytes.buffer;
+    lastView = view;
+  } else if (bytes.byteOffset === 0) {
+    // A prefix of a larger buffer (a result in a scratch buffer): cache a view of the whole buffer.
+    lastBuffer = bytes.buffer;
+    lastView = new DataView(bytes.buffer);
+    return lastView;
+  }
+  return view;
+}
+
 /** Little-endian reads over one buffer; every read is checked against the buffer's bounds. */
 export class Reader {
   /** Little-endian view of `bytes` (the generated fast paths read through it after their own checks). */
@@ -54,7 +74,7 @@ export class Reader {
   private tables = 0;
 
   constructor(readonly bytes: Uint8Array) {
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.view = viewOf(bytes);
   }
 
   check(pos: number, length: number, what: string): void {

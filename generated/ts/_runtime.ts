@@ -438,8 +438,26 @@ const utf8Encoder = new TextEncoder();
 /** Scratch for UTF-8 encoding strings: encodeInto a reused buffer instead of a new array per string. */
 let utf8Scratch = new Uint8Array(4096);
 
+/** Short ASCII strings are copied byte by byte into this scratch, through views cached per length. */
+const asciiScratch = new Uint8Array(64);
+const asciiViews: Uint8Array[] = [];
+
 export function string(builder: flatbuffers.Builder, value: string | null): flatbuffers.Offset {
   if (value === null) return 0;
+  const n = value.length;
+  if (n <= 64) {
+    let i = 0;
+    for (; i < n; i++) {
+      const c = value.charCodeAt(i);
+      if (c > 0x7f) break;
+      asciiScratch[i] = c;
+    }
+    if (i === n) {
+      let view = asciiViews[n];
+      if (view === undefined) asciiViews[n] = view = asciiScratch.subarray(0, n);
+      return builder.createString(view);
+    }
+  }
   // At most 3 bytes per UTF-16 unit; longer strings than the scratch holds take the allocating path.
   if (value.length * 3 > utf8Scratch.length) {
     if (value.length * 3 > 1 << 20) return builder.createString(value);

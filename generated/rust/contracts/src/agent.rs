@@ -170,6 +170,7 @@ pub mod dispatch {
         agent: &dyn Agent,
         req: &[u8],
     ) -> Result<Vec<u8>, crate::hms::AgentError> {
+        let hint = req.len().max(256);
         let req = decode(
             req,
             crate::hms::breaker::ConfigureBreakerRequest::decode,
@@ -178,7 +179,7 @@ pub mod dispatch {
         let service = agent
             .circuit_breaker()
             .ok_or_else(|| unimplemented("hms.breaker.CircuitBreaker"))?;
-        Ok(service.configure(req)?.encode())
+        Ok(service.configure(req)?.encode_with_capacity(hint))
     }
 
     /// `hms_circuit_breaker_try_acquire`: `hms.breaker.CircuitBreaker.try_acquire`, `hms.breaker.AcquireRequest` in, `hms.breaker.AcquireResponse` out.
@@ -186,6 +187,7 @@ pub mod dispatch {
         agent: &dyn Agent,
         req: &[u8],
     ) -> Result<Vec<u8>, crate::hms::AgentError> {
+        let hint = req.len().max(256);
         let req = decode(
             req,
             crate::hms::breaker::AcquireRequest::decode,
@@ -194,7 +196,7 @@ pub mod dispatch {
         let service = agent
             .circuit_breaker()
             .ok_or_else(|| unimplemented("hms.breaker.CircuitBreaker"))?;
-        Ok(service.try_acquire(req)?.encode())
+        Ok(service.try_acquire(req)?.encode_with_capacity(hint))
     }
 
     /// `hms_circuit_breaker_record_outcome`: `hms.breaker.CircuitBreaker.record_outcome`, `hms.breaker.RecordOutcomeRequest` in, `hms.breaker.RecordOutcomeResponse` out.
@@ -202,6 +204,7 @@ pub mod dispatch {
         agent: &dyn Agent,
         req: &[u8],
     ) -> Result<Vec<u8>, crate::hms::AgentError> {
+        let hint = req.len().max(256);
         let req = decode(
             req,
             crate::hms::breaker::RecordOutcomeRequest::decode,
@@ -210,7 +213,7 @@ pub mod dispatch {
         let service = agent
             .circuit_breaker()
             .ok_or_else(|| unimplemented("hms.breaker.CircuitBreaker"))?;
-        Ok(service.record_outcome(req)?.encode())
+        Ok(service.record_outcome(req)?.encode_with_capacity(hint))
     }
 
     /// `hms_circuit_breaker_get_state`: `hms.breaker.CircuitBreaker.get_state`, `hms.breaker.GetStateRequest` in, `hms.breaker.BreakerStatus` out.
@@ -218,6 +221,7 @@ pub mod dispatch {
         agent: &dyn Agent,
         req: &[u8],
     ) -> Result<Vec<u8>, crate::hms::AgentError> {
+        let hint = req.len().max(256);
         let req = decode(
             req,
             crate::hms::breaker::GetStateRequest::decode,
@@ -226,7 +230,7 @@ pub mod dispatch {
         let service = agent
             .circuit_breaker()
             .ok_or_else(|| unimplemented("hms.breaker.CircuitBreaker"))?;
-        Ok(service.get_state(req)?.encode())
+        Ok(service.get_state(req)?.encode_with_capacity(hint))
     }
 
     /// `hms_circuit_breaker_reset`: `hms.breaker.CircuitBreaker.reset`, `hms.breaker.ResetRequest` in, `hms.Ack` out.
@@ -234,6 +238,7 @@ pub mod dispatch {
         agent: &dyn Agent,
         req: &[u8],
     ) -> Result<Vec<u8>, crate::hms::AgentError> {
+        let hint = req.len().max(256);
         let req = decode(
             req,
             crate::hms::breaker::ResetRequest::decode,
@@ -242,7 +247,7 @@ pub mod dispatch {
         let service = agent
             .circuit_breaker()
             .ok_or_else(|| unimplemented("hms.breaker.CircuitBreaker"))?;
-        Ok(service.reset(req)?.encode())
+        Ok(service.reset(req)?.encode_with_capacity(hint))
     }
 
     /// `hms_configuration_manager_get_config`: `hms.config.ConfigurationManager.get_config`, `hms.config.GetConfigRequest` in, `hms.config.GetConfigResponse` out.
@@ -250,6 +255,7 @@ pub mod dispatch {
         agent: &dyn Agent,
         req: &[u8],
     ) -> Result<Vec<u8>, crate::hms::AgentError> {
+        let hint = req.len().max(256);
         let req = decode(
             req,
             crate::hms::config::GetConfigRequest::decode,
@@ -258,7 +264,7 @@ pub mod dispatch {
         let service = agent
             .configuration_manager()
             .ok_or_else(|| unimplemented("hms.config.ConfigurationManager"))?;
-        Ok(service.get_config(req)?.encode())
+        Ok(service.get_config(req)?.encode_with_capacity(hint))
     }
 
     /// `hms_configuration_manager_set_config`: `hms.config.ConfigurationManager.set_config`, `hms.config.SetConfigRequest` in, `hms.config.SetConfigResponse` out.
@@ -266,6 +272,7 @@ pub mod dispatch {
         agent: &dyn Agent,
         req: &[u8],
     ) -> Result<Vec<u8>, crate::hms::AgentError> {
+        let hint = req.len().max(256);
         let req = decode(
             req,
             crate::hms::config::SetConfigRequest::decode,
@@ -274,7 +281,7 @@ pub mod dispatch {
         let service = agent
             .configuration_manager()
             .ok_or_else(|| unimplemented("hms.config.ConfigurationManager"))?;
-        Ok(service.set_config(req)?.encode())
+        Ok(service.set_config(req)?.encode_with_capacity(hint))
     }
 
     /// `hms_configuration_manager_delete_config`: `hms.config.ConfigurationManager.delete_config`, `hms.config.DeleteConfigRequest` in, `hms.config.DeleteConfigResponse` out.
@@ -282,6 +289,7 @@ pub mod dispatch {
         agent: &dyn Agent,
         req: &[u8],
     ) -> Result<Vec<u8>, crate::hms::AgentError> {
+        let hint = req.len().max(256);
         let req = decode(
             req,
             crate::hms::config::DeleteConfigRequest::decode,
@@ -290,7 +298,7 @@ pub mod dispatch {
         let service = agent
             .configuration_manager()
             .ok_or_else(|| unimplemented("hms.config.ConfigurationManager"))?;
-        Ok(service.delete_config(req)?.encode())
+        Ok(service.delete_config(req)?.encode_with_capacity(hint))
     }
 
     /// `hms_configuration_manager_watch_config`: `hms.config.ConfigurationManager.watch_config`, `hms.config.WatchConfigRequest` in, `hms.config.WatchConfigResponse` out.
@@ -298,6 +306,7 @@ pub mod dispatch {
         agent: &dyn Agent,
         req: &[u8],
     ) -> Result<Vec<u8>, crate::hms::AgentError> {
+        let hint = req.len().max(256);
         let req = decode(
             req,
             crate::hms::config::WatchConfigRequest::decode,
@@ -306,7 +315,7 @@ pub mod dispatch {
         let service = agent
             .configuration_manager()
             .ok_or_else(|| unimplemented("hms.config.ConfigurationManager"))?;
-        Ok(service.watch_config(req)?.encode())
+        Ok(service.watch_config(req)?.encode_with_capacity(hint))
     }
 
     /// `hms_consensus_request_vote`: `hms.consensus.Consensus.request_vote`, `hms.consensus.RequestVoteRequest` in, `hms.consensus.RequestVoteResponse` out.
@@ -314,6 +323,7 @@ pub mod dispatch {
         agent: &dyn Agent,
         req: &[u8],
     ) -> Result<Vec<u8>, crate::hms::AgentError> {
+        let hint = req.len().max(256);
         let req = decode(
             req,
             crate::hms::consensus::RequestVoteRequest::decode,
@@ -322,7 +332,7 @@ pub mod dispatch {
         let service = agent
             .consensus()
             .ok_or_else(|| unimplemented("hms.consensus.Consensus"))?;
-        Ok(service.request_vote(req)?.encode())
+        Ok(service.request_vote(req)?.encode_with_capacity(hint))
     }
 
     /// `hms_consensus_append_entries`: `hms.consensus.Consensus.append_entries`, `hms.consensus.AppendEntriesRequest` in, `hms.consensus.AppendEntriesResponse` out.
@@ -330,6 +340,7 @@ pub mod dispatch {
         agent: &dyn Agent,
         req: &[u8],
     ) -> Result<Vec<u8>, crate::hms::AgentError> {
+        let hint = req.len().max(256);
         let req = decode(
             req,
             crate::hms::consensus::AppendEntriesRequest::decode,
@@ -338,7 +349,7 @@ pub mod dispatch {
         let service = agent
             .consensus()
             .ok_or_else(|| unimplemented("hms.consensus.Consensus"))?;
-        Ok(service.append_entries(req)?.encode())
+        Ok(service.append_entries(req)?.encode_with_capacity(hint))
     }
 
     /// `hms_consensus_propose`: `hms.consensus.Consensus.propose`, `hms.consensus.ProposeRequest` in, `hms.consensus.ProposeResponse` out.
@@ -346,6 +357,7 @@ pub mod dispatch {
         agent: &dyn Agent,
         req: &[u8],
     ) -> Result<Vec<u8>, crate::hms::AgentError> {
+        let hint = req.len().max(256);
         let req = decode(
             req,
             crate::hms::consensus::ProposeRequest::decode,
@@ -354,7 +366,7 @@ pub mod dispatch {
         let service = agent
             .consensus()
             .ok_or_else(|| unimplemented("hms.consensus.Consensus"))?;
-        Ok(service.propose(req)?.encode())
+        Ok(service.propose(req)?.encode_with_capacity(hint))
     }
 
     /// `hms_consensus_get_status`: `hms.consensus.Consensus.get_status`, `hms.Empty` in, `hms.consensus.ConsensusStatus` out.
@@ -362,11 +374,12 @@ pub mod dispatch {
         agent: &dyn Agent,
         req: &[u8],
     ) -> Result<Vec<u8>, crate::hms::AgentError> {
+        let hint = req.len().max(256);
         let req = decode(req, crate::hms::Empty::decode, "hms.Empty")?;
         let service = agent
             .consensus()
             .ok_or_else(|| unimplemented("hms.consensus.Consensus"))?;
-        Ok(service.get_status(req)?.encode())
+        Ok(service.get_status(req)?.encode_with_capacity(hint))
     }
 
     /// `hms_genetic_engine_configure`: `hms.genetic.GeneticEngine.configure`, `hms.genetic.ConfigureRequest` in, `hms.genetic.ConfigureResponse` out.
@@ -374,6 +387,7 @@ pub mod dispatch {
         agent: &dyn Agent,
         req: &[u8],
     ) -> Result<Vec<u8>, crate::hms::AgentError> {
+        let hint = req.len().max(256);
         let req = decode(
             req,
             crate::hms::genetic::ConfigureRequest::decode,
@@ -382,7 +396,7 @@ pub mod dispatch {
         let service = agent
             .genetic_engine()
             .ok_or_else(|| unimplemented("hms.genetic.GeneticEngine"))?;
-        Ok(service.configure(req)?.encode())
+        Ok(service.configure(req)?.encode_with_capacity(hint))
     }
 
     /// `hms_genetic_engine_evolve`: `hms.genetic.GeneticEngine.evolve`, `hms.genetic.EvolveRequest` in, `hms.genetic.EvolveResponse` out.
@@ -390,6 +404,7 @@ pub mod dispatch {
         agent: &dyn Agent,
         req: &[u8],
     ) -> Result<Vec<u8>, crate::hms::AgentError> {
+        let hint = req.len().max(256);
         let req = decode(
             req,
             crate::hms::genetic::EvolveRequest::decode,
@@ -398,7 +413,7 @@ pub mod dispatch {
         let service = agent
             .genetic_engine()
             .ok_or_else(|| unimplemented("hms.genetic.GeneticEngine"))?;
-        Ok(service.evolve(req)?.encode())
+        Ok(service.evolve(req)?.encode_with_capacity(hint))
     }
 
     /// `hms_genetic_engine_get_best`: `hms.genetic.GeneticEngine.get_best`, `hms.genetic.GetBestRequest` in, `hms.genetic.GetBestResponse` out.
@@ -406,6 +421,7 @@ pub mod dispatch {
         agent: &dyn Agent,
         req: &[u8],
     ) -> Result<Vec<u8>, crate::hms::AgentError> {
+        let hint = req.len().max(256);
         let req = decode(
             req,
             crate::hms::genetic::GetBestRequest::decode,
@@ -414,7 +430,7 @@ pub mod dispatch {
         let service = agent
             .genetic_engine()
             .ok_or_else(|| unimplemented("hms.genetic.GeneticEngine"))?;
-        Ok(service.get_best(req)?.encode())
+        Ok(service.get_best(req)?.encode_with_capacity(hint))
     }
 
     /// `hms_genetic_engine_get_history`: `hms.genetic.GeneticEngine.get_history`, `hms.genetic.GetHistoryRequest` in, `hms.genetic.GetHistoryResponse` out.
@@ -422,6 +438,7 @@ pub mod dispatch {
         agent: &dyn Agent,
         req: &[u8],
     ) -> Result<Vec<u8>, crate::hms::AgentError> {
+        let hint = req.len().max(256);
         let req = decode(
             req,
             crate::hms::genetic::GetHistoryRequest::decode,
@@ -430,7 +447,7 @@ pub mod dispatch {
         let service = agent
             .genetic_engine()
             .ok_or_else(|| unimplemented("hms.genetic.GeneticEngine"))?;
-        Ok(service.get_history(req)?.encode())
+        Ok(service.get_history(req)?.encode_with_capacity(hint))
     }
 
     /// `hms_health_monitor_register_agent`: `hms.health.HealthMonitor.register_agent`, `hms.health.RegisterAgentRequest` in, `hms.health.RegisterAgentResponse` out.
@@ -438,6 +455,7 @@ pub mod dispatch {
         agent: &dyn Agent,
         req: &[u8],
     ) -> Result<Vec<u8>, crate::hms::AgentError> {
+        let hint = req.len().max(256);
         let req = decode(
             req,
             crate::hms::health::RegisterAgentRequest::decode,
@@ -446,7 +464,7 @@ pub mod dispatch {
         let service = agent
             .health_monitor()
             .ok_or_else(|| unimplemented("hms.health.HealthMonitor"))?;
-        Ok(service.register_agent(req)?.encode())
+        Ok(service.register_agent(req)?.encode_with_capacity(hint))
     }
 
     /// `hms_health_monitor_report_heartbeat`: `hms.health.HealthMonitor.report_heartbeat`, `hms.health.HeartbeatRequest` in, `hms.health.HeartbeatResponse` out.
@@ -454,6 +472,7 @@ pub mod dispatch {
         agent: &dyn Agent,
         req: &[u8],
     ) -> Result<Vec<u8>, crate::hms::AgentError> {
+        let hint = req.len().max(256);
         let req = decode(
             req,
             crate::hms::health::HeartbeatRequest::decode,
@@ -462,7 +481,7 @@ pub mod dispatch {
         let service = agent
             .health_monitor()
             .ok_or_else(|| unimplemented("hms.health.HealthMonitor"))?;
-        Ok(service.report_heartbeat(req)?.encode())
+        Ok(service.report_heartbeat(req)?.encode_with_capacity(hint))
     }
 
     /// `hms_health_monitor_get_health`: `hms.health.HealthMonitor.get_health`, `hms.health.GetHealthRequest` in, `hms.health.GetHealthResponse` out.
@@ -470,6 +489,7 @@ pub mod dispatch {
         agent: &dyn Agent,
         req: &[u8],
     ) -> Result<Vec<u8>, crate::hms::AgentError> {
+        let hint = req.len().max(256);
         let req = decode(
             req,
             crate::hms::health::GetHealthRequest::decode,
@@ -478,7 +498,7 @@ pub mod dispatch {
         let service = agent
             .health_monitor()
             .ok_or_else(|| unimplemented("hms.health.HealthMonitor"))?;
-        Ok(service.get_health(req)?.encode())
+        Ok(service.get_health(req)?.encode_with_capacity(hint))
     }
 
     /// `hms_health_monitor_list_unhealthy`: `hms.health.HealthMonitor.list_unhealthy`, `hms.health.ListUnhealthyRequest` in, `hms.health.ListUnhealthyResponse` out.
@@ -486,6 +506,7 @@ pub mod dispatch {
         agent: &dyn Agent,
         req: &[u8],
     ) -> Result<Vec<u8>, crate::hms::AgentError> {
+        let hint = req.len().max(256);
         let req = decode(
             req,
             crate::hms::health::ListUnhealthyRequest::decode,
@@ -494,7 +515,7 @@ pub mod dispatch {
         let service = agent
             .health_monitor()
             .ok_or_else(|| unimplemented("hms.health.HealthMonitor"))?;
-        Ok(service.list_unhealthy(req)?.encode())
+        Ok(service.list_unhealthy(req)?.encode_with_capacity(hint))
     }
 
     /// `hms_health_monitor_deregister_agent`: `hms.health.HealthMonitor.deregister_agent`, `hms.health.DeregisterAgentRequest` in, `hms.Ack` out.
@@ -502,6 +523,7 @@ pub mod dispatch {
         agent: &dyn Agent,
         req: &[u8],
     ) -> Result<Vec<u8>, crate::hms::AgentError> {
+        let hint = req.len().max(256);
         let req = decode(
             req,
             crate::hms::health::DeregisterAgentRequest::decode,
@@ -510,7 +532,7 @@ pub mod dispatch {
         let service = agent
             .health_monitor()
             .ok_or_else(|| unimplemented("hms.health.HealthMonitor"))?;
-        Ok(service.deregister_agent(req)?.encode())
+        Ok(service.deregister_agent(req)?.encode_with_capacity(hint))
     }
 
     /// `hms_metrics_collector_record_sample`: `hms.metrics.MetricsCollector.record_sample`, `hms.metrics.RecordSampleRequest` in, `hms.Ack` out.
@@ -518,6 +540,7 @@ pub mod dispatch {
         agent: &dyn Agent,
         req: &[u8],
     ) -> Result<Vec<u8>, crate::hms::AgentError> {
+        let hint = req.len().max(256);
         let req = decode(
             req,
             crate::hms::metrics::RecordSampleRequest::decode,
@@ -526,7 +549,7 @@ pub mod dispatch {
         let service = agent
             .metrics_collector()
             .ok_or_else(|| unimplemented("hms.metrics.MetricsCollector"))?;
-        Ok(service.record_sample(req)?.encode())
+        Ok(service.record_sample(req)?.encode_with_capacity(hint))
     }
 
     /// `hms_metrics_collector_record_batch`: `hms.metrics.MetricsCollector.record_batch`, `hms.metrics.RecordBatchRequest` in, `hms.metrics.RecordBatchResponse` out.
@@ -534,6 +557,7 @@ pub mod dispatch {
         agent: &dyn Agent,
         req: &[u8],
     ) -> Result<Vec<u8>, crate::hms::AgentError> {
+        let hint = req.len().max(256);
         let req = decode(
             req,
             crate::hms::metrics::RecordBatchRequest::decode,
@@ -542,7 +566,7 @@ pub mod dispatch {
         let service = agent
             .metrics_collector()
             .ok_or_else(|| unimplemented("hms.metrics.MetricsCollector"))?;
-        Ok(service.record_batch(req)?.encode())
+        Ok(service.record_batch(req)?.encode_with_capacity(hint))
     }
 
     /// `hms_metrics_collector_query_summary`: `hms.metrics.MetricsCollector.query_summary`, `hms.metrics.QuerySummaryRequest` in, `hms.metrics.MetricSummary` out.
@@ -550,6 +574,7 @@ pub mod dispatch {
         agent: &dyn Agent,
         req: &[u8],
     ) -> Result<Vec<u8>, crate::hms::AgentError> {
+        let hint = req.len().max(256);
         let req = decode(
             req,
             crate::hms::metrics::QuerySummaryRequest::decode,
@@ -558,7 +583,7 @@ pub mod dispatch {
         let service = agent
             .metrics_collector()
             .ok_or_else(|| unimplemented("hms.metrics.MetricsCollector"))?;
-        Ok(service.query_summary(req)?.encode())
+        Ok(service.query_summary(req)?.encode_with_capacity(hint))
     }
 
     /// `hms_metrics_collector_list_metrics`: `hms.metrics.MetricsCollector.list_metrics`, `hms.metrics.ListMetricsRequest` in, `hms.metrics.ListMetricsResponse` out.
@@ -566,6 +591,7 @@ pub mod dispatch {
         agent: &dyn Agent,
         req: &[u8],
     ) -> Result<Vec<u8>, crate::hms::AgentError> {
+        let hint = req.len().max(256);
         let req = decode(
             req,
             crate::hms::metrics::ListMetricsRequest::decode,
@@ -574,7 +600,7 @@ pub mod dispatch {
         let service = agent
             .metrics_collector()
             .ok_or_else(|| unimplemented("hms.metrics.MetricsCollector"))?;
-        Ok(service.list_metrics(req)?.encode())
+        Ok(service.list_metrics(req)?.encode_with_capacity(hint))
     }
 
     /// `hms_metrics_collector_export_text`: `hms.metrics.MetricsCollector.export_text`, `hms.metrics.ExportRequest` in, `hms.metrics.ExportResponse` out.
@@ -582,6 +608,7 @@ pub mod dispatch {
         agent: &dyn Agent,
         req: &[u8],
     ) -> Result<Vec<u8>, crate::hms::AgentError> {
+        let hint = req.len().max(256);
         let req = decode(
             req,
             crate::hms::metrics::ExportRequest::decode,
@@ -590,7 +617,7 @@ pub mod dispatch {
         let service = agent
             .metrics_collector()
             .ok_or_else(|| unimplemented("hms.metrics.MetricsCollector"))?;
-        Ok(service.export_text(req)?.encode())
+        Ok(service.export_text(req)?.encode_with_capacity(hint))
     }
 
     /// `hms_recovery_set_policy`: `hms.recovery.Recovery.set_policy`, `hms.recovery.SetPolicyRequest` in, `hms.Ack` out.
@@ -598,6 +625,7 @@ pub mod dispatch {
         agent: &dyn Agent,
         req: &[u8],
     ) -> Result<Vec<u8>, crate::hms::AgentError> {
+        let hint = req.len().max(256);
         let req = decode(
             req,
             crate::hms::recovery::SetPolicyRequest::decode,
@@ -606,7 +634,7 @@ pub mod dispatch {
         let service = agent
             .recovery()
             .ok_or_else(|| unimplemented("hms.recovery.Recovery"))?;
-        Ok(service.set_policy(req)?.encode())
+        Ok(service.set_policy(req)?.encode_with_capacity(hint))
     }
 
     /// `hms_recovery_plan_recovery`: `hms.recovery.Recovery.plan_recovery`, `hms.recovery.PlanRecoveryRequest` in, `hms.recovery.PlanRecoveryResponse` out.
@@ -614,6 +642,7 @@ pub mod dispatch {
         agent: &dyn Agent,
         req: &[u8],
     ) -> Result<Vec<u8>, crate::hms::AgentError> {
+        let hint = req.len().max(256);
         let req = decode(
             req,
             crate::hms::recovery::PlanRecoveryRequest::decode,
@@ -622,7 +651,7 @@ pub mod dispatch {
         let service = agent
             .recovery()
             .ok_or_else(|| unimplemented("hms.recovery.Recovery"))?;
-        Ok(service.plan_recovery(req)?.encode())
+        Ok(service.plan_recovery(req)?.encode_with_capacity(hint))
     }
 
     /// `hms_recovery_report_outcome`: `hms.recovery.Recovery.report_outcome`, `hms.recovery.ReportOutcomeRequest` in, `hms.recovery.ReportOutcomeResponse` out.
@@ -630,6 +659,7 @@ pub mod dispatch {
         agent: &dyn Agent,
         req: &[u8],
     ) -> Result<Vec<u8>, crate::hms::AgentError> {
+        let hint = req.len().max(256);
         let req = decode(
             req,
             crate::hms::recovery::ReportOutcomeRequest::decode,
@@ -638,7 +668,7 @@ pub mod dispatch {
         let service = agent
             .recovery()
             .ok_or_else(|| unimplemented("hms.recovery.Recovery"))?;
-        Ok(service.report_outcome(req)?.encode())
+        Ok(service.report_outcome(req)?.encode_with_capacity(hint))
     }
 
     /// `hms_recovery_get_plan`: `hms.recovery.Recovery.get_plan`, `hms.recovery.GetPlanRequest` in, `hms.recovery.GetPlanResponse` out.
@@ -646,6 +676,7 @@ pub mod dispatch {
         agent: &dyn Agent,
         req: &[u8],
     ) -> Result<Vec<u8>, crate::hms::AgentError> {
+        let hint = req.len().max(256);
         let req = decode(
             req,
             crate::hms::recovery::GetPlanRequest::decode,
@@ -654,7 +685,7 @@ pub mod dispatch {
         let service = agent
             .recovery()
             .ok_or_else(|| unimplemented("hms.recovery.Recovery"))?;
-        Ok(service.get_plan(req)?.encode())
+        Ok(service.get_plan(req)?.encode_with_capacity(hint))
     }
 
     /// `hms_submit`: the rpc with method id `method_id` (1-based over the services in name order and

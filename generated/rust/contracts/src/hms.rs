@@ -576,7 +576,12 @@ impl Ack {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
+        self.encode_with_capacity(256)
+    }
+
+    /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
+    pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -784,7 +789,12 @@ impl AgentError {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
+        self.encode_with_capacity(256)
+    }
+
+    /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
+    pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -1010,7 +1020,12 @@ impl AgentHealth {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
+        self.encode_with_capacity(256)
+    }
+
+    /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
+    pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -1187,7 +1202,12 @@ impl AgentMessage {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
+        self.encode_with_capacity(256)
+    }
+
+    /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
+    pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -1267,7 +1287,12 @@ impl Empty {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
+        self.encode_with_capacity(256)
+    }
+
+    /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
+    pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -1414,7 +1439,12 @@ impl HealthCheck {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
+        self.encode_with_capacity(256)
+    }
+
+    /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
+    pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -1600,7 +1630,12 @@ impl MessageMetadata {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
+        self.encode_with_capacity(256)
+    }
+
+    /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
+    pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()

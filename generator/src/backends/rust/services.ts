@@ -262,10 +262,13 @@ export function emitAgentModule(ctx: EmitContext, names: RustNaming, services: r
         const msg = rustString(`${what} is a ${c.streaming}-streaming rpc, not supported over the agent ABI yet`);
         body.push('let _ = (agent, req);', ...call(8, 'Err(error', [`${code}::UNIMPLEMENTED`, msg], ')'));
       } else {
+        // The response usually has about the request's size: start its builder there (a batch
+        // response of 40 KiB would otherwise regrow from 256 bytes eight times).
         body.push(
+          'let hint = req.len().max(256);',
           ...call(8, 'let req = decode', ['req', `${names.path(c.request, 'owned', at)}::decode`, rustString(c.request)], '?;'),
           ...chain(8, 'let service = ', 'agent', [`.${s.accessor}()`, `.ok_or_else(|| unimplemented(${rustString(s.service.name)}))?`], ';'),
-          `Ok(service.${s.methods.get(c.name) as string}(req)?.encode())`,
+          ...call(8, `Ok(service.${s.methods.get(c.name) as string}(req)?.encode_with_capacity`, ['hint'], ')'),
         );
       }
       out.push(...sig.map((l) => `    ${l}`), ...body.map((l) => `        ${l}`), '    }');

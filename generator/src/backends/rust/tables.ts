@@ -208,7 +208,12 @@ export class TableEmitter {
       w.line(ident !== undefined ? `/// A finished buffer with this table as root (file identifier \`${ident}\`).` : '/// A finished buffer with this table as root.');
       w.block('pub fn encode(&self) -> Vec<u8> {', () => {
         // Small start: most messages are far below the default 1 KiB, which is allocated and zeroed.
-        w.line('let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);');
+        w.line('self.encode_with_capacity(256)');
+      });
+      w.gap();
+      w.line('/// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).');
+      w.block('pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {', () => {
+        w.line('let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);');
         w.line('let root = self.pack(&mut fbb);');
         w.line(ident !== undefined ? `fbb.finish(root, Some(${JSON.stringify(ident)}));` : 'fbb.finish_minimal(root);');
         w.line('fbb.finished_data().to_vec()');

@@ -290,7 +290,12 @@ impl AcquireRequest {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
+        self.encode_with_capacity(256)
+    }
+
+    /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
+    pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -419,7 +424,12 @@ impl AcquireResponse {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
+        self.encode_with_capacity(256)
+    }
+
+    /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
+    pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -740,7 +750,12 @@ impl BreakerConfig {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
+        self.encode_with_capacity(256)
+    }
+
+    /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
+    pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -1021,7 +1036,12 @@ impl BreakerStatus {
 
     /// A finished buffer with this table as root (file identifier `HMCB`).
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
+        self.encode_with_capacity(256)
+    }
+
+    /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
+    pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
         let root = self.pack(&mut fbb);
         fbb.finish(root, Some("HMCB"));
         fbb.finished_data().to_vec()
@@ -1147,7 +1167,12 @@ impl ConfigureBreakerRequest {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
+        self.encode_with_capacity(256)
+    }
+
+    /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
+    pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -1244,7 +1269,12 @@ impl GetStateRequest {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
+        self.encode_with_capacity(256)
+    }
+
+    /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
+    pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -1414,7 +1444,12 @@ impl RecordOutcomeRequest {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
+        self.encode_with_capacity(256)
+    }
+
+    /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
+    pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -1567,7 +1602,12 @@ impl RecordOutcomeResponse {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
+        self.encode_with_capacity(256)
+    }
+
+    /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
+    pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -1699,7 +1739,12 @@ impl ResetRequest {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
+        self.encode_with_capacity(256)
+    }
+
+    /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
+    pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()

@@ -374,7 +374,12 @@ impl AppendEntriesRequest {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
+        self.encode_with_capacity(256)
+    }
+
+    /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
+    pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -533,7 +538,12 @@ impl AppendEntriesResponse {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
+        self.encode_with_capacity(256)
+    }
+
+    /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
+    pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -782,7 +792,12 @@ impl ConsensusStatus {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
+        self.encode_with_capacity(256)
+    }
+
+    /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
+    pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -984,7 +999,12 @@ impl LogEntry {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
+        self.encode_with_capacity(256)
+    }
+
+    /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
+    pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -1158,7 +1178,12 @@ impl PeerStatus {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
+        self.encode_with_capacity(256)
+    }
+
+    /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
+    pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -1321,7 +1346,12 @@ impl PersistentState {
 
     /// A finished buffer with this table as root (file identifier `HMCS`).
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
+        self.encode_with_capacity(256)
+    }
+
+    /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
+    pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
         let root = self.pack(&mut fbb);
         fbb.finish(root, Some("HMCS"));
         fbb.finished_data().to_vec()
@@ -1495,7 +1525,12 @@ impl ProposeRequest {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
+        self.encode_with_capacity(256)
+    }
+
+    /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
+    pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -1607,7 +1642,12 @@ impl ProposeResponse {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
+        self.encode_with_capacity(256)
+    }
+
+    /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
+    pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -1774,7 +1814,12 @@ impl RequestVoteRequest {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
+        self.encode_with_capacity(256)
+    }
+
+    /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
+    pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -1890,7 +1935,12 @@ impl RequestVoteResponse {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
+        self.encode_with_capacity(256)
+    }
+
+    /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
+    pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()

@@ -156,7 +156,12 @@ impl Anomaly {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
+        self.encode_with_capacity(256)
+    }
+
+    /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
+    pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -303,7 +308,12 @@ impl AnomalyDetectorConfig {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
+        self.encode_with_capacity(256)
+    }
+
+    /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
+    pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -424,7 +434,12 @@ impl DeregisterAgentRequest {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
+        self.encode_with_capacity(256)
+    }
+
+    /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
+    pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -557,7 +572,12 @@ impl GetHealthRequest {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
+        self.encode_with_capacity(256)
+    }
+
+    /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
+    pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -690,7 +710,12 @@ impl GetHealthResponse {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
+        self.encode_with_capacity(256)
+    }
+
+    /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
+    pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -820,7 +845,12 @@ impl HealthSnapshot {
 
     /// A finished buffer with this table as root (file identifier `HMSH`).
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
+        self.encode_with_capacity(256)
+    }
+
+    /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
+    pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
         let root = self.pack(&mut fbb);
         fbb.finish(root, Some("HMSH"));
         fbb.finished_data().to_vec()
@@ -1091,7 +1121,12 @@ impl HeartbeatRequest {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
+        self.encode_with_capacity(256)
+    }
+
+    /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
+    pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -1253,7 +1288,12 @@ impl HeartbeatResponse {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
+        self.encode_with_capacity(256)
+    }
+
+    /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
+    pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -1406,7 +1446,12 @@ impl ListUnhealthyRequest {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
+        self.encode_with_capacity(256)
+    }
+
+    /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
+    pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -1537,7 +1582,12 @@ impl ListUnhealthyResponse {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
+        self.encode_with_capacity(256)
+    }
+
+    /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
+    pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -1788,7 +1838,12 @@ impl RegisterAgentRequest {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
+        self.encode_with_capacity(256)
+    }
+
+    /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
+    pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -1935,7 +1990,12 @@ impl RegisterAgentResponse {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
+        self.encode_with_capacity(256)
+    }
+
+    /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
+    pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()

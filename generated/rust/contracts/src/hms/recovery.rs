@@ -399,7 +399,12 @@ impl FailureReport {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
+        self.encode_with_capacity(256)
+    }
+
+    /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
+    pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -500,7 +505,12 @@ impl GetPlanRequest {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
+        self.encode_with_capacity(256)
+    }
+
+    /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
+    pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -635,7 +645,12 @@ impl GetPlanResponse {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
+        self.encode_with_capacity(256)
+    }
+
+    /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
+    pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -752,7 +767,12 @@ impl PlanRecoveryRequest {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
+        self.encode_with_capacity(256)
+    }
+
+    /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
+    pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -855,7 +875,12 @@ impl PlanRecoveryResponse {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
+        self.encode_with_capacity(256)
+    }
+
+    /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
+    pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -1038,7 +1063,12 @@ impl RecoveryPlan {
 
     /// A finished buffer with this table as root (file identifier `HMRC`).
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
+        self.encode_with_capacity(256)
+    }
+
+    /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
+    pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
         let root = self.pack(&mut fbb);
         fbb.finish(root, Some("HMRC"));
         fbb.finished_data().to_vec()
@@ -1241,7 +1271,12 @@ impl RecoveryPolicy {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
+        self.encode_with_capacity(256)
+    }
+
+    /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
+    pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -1409,7 +1444,12 @@ impl RecoveryStep {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
+        self.encode_with_capacity(256)
+    }
+
+    /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
+    pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -1590,7 +1630,12 @@ impl ReportOutcomeRequest {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
+        self.encode_with_capacity(256)
+    }
+
+    /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
+    pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -1732,7 +1777,12 @@ impl ReportOutcomeResponse {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
+        self.encode_with_capacity(256)
+    }
+
+    /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
+    pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()
@@ -1855,7 +1905,12 @@ impl SetPolicyRequest {
 
     /// A finished buffer with this table as root.
     pub fn encode(&self) -> Vec<u8> {
-        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(256);
+        self.encode_with_capacity(256)
+    }
+
+    /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
+    pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
+        let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
         let root = self.pack(&mut fbb);
         fbb.finish_minimal(root);
         fbb.finished_data().to_vec()

@@ -513,18 +513,26 @@ export interface CircuitBreakerAsync {
  * Failures throw `RustError` (from `hms-runtime`) with the `hms.ErrorCode` and message of the agent's `AgentError`.
  */
 export class CircuitBreakerClient implements CircuitBreaker, CircuitBreakerAsync {
+  readonly #configure: (handle: AgentHandle, request: Uint8Array) => Uint8Array;
+  readonly #tryAcquire: (handle: AgentHandle, request: Uint8Array) => Uint8Array;
+  readonly #recordOutcome: (handle: AgentHandle, request: Uint8Array) => Uint8Array;
+  readonly #getState: (handle: AgentHandle, request: Uint8Array) => Uint8Array;
+  readonly #reset: (handle: AgentHandle, request: Uint8Array) => Uint8Array;
+
   constructor(
     readonly library: AgentLibrary,
     readonly handle: AgentHandle,
-  ) {}
+  ) {
+    this.#configure = library.rpc('hms_circuit_breaker_configure');
+    this.#tryAcquire = library.rpc('hms_circuit_breaker_try_acquire');
+    this.#recordOutcome = library.rpc('hms_circuit_breaker_record_outcome');
+    this.#getState = library.rpc('hms_circuit_breaker_get_state');
+    this.#reset = library.rpc('hms_circuit_breaker_reset');
+  }
 
   /** Create a breaker or replace its thresholds. */
   configure(request: ConfigureBreakerRequest): BreakerStatus {
-    const bytes = this.library.callView(
-      'hms_circuit_breaker_configure',
-      this.handle,
-      $rt.encodeTransient(request, writeConfigureBreakerRequest, undefined),
-    );
+    const bytes = this.#configure(this.handle, $rt.encodeTransient(request, writeConfigureBreakerRequest, undefined));
     return decodeBreakerStatus(bytes);
   }
 
@@ -540,11 +548,7 @@ export class CircuitBreakerClient implements CircuitBreaker, CircuitBreakerAsync
 
   /** Ask whether a call may proceed; counts a trial call in HALF_OPEN. */
   tryAcquire(request: AcquireRequest): AcquireResponse {
-    const bytes = this.library.callView(
-      'hms_circuit_breaker_try_acquire',
-      this.handle,
-      $rt.encodeTransient(request, writeAcquireRequest, undefined),
-    );
+    const bytes = this.#tryAcquire(this.handle, $rt.encodeTransient(request, writeAcquireRequest, undefined));
     return decodeAcquireResponse(bytes);
   }
 
@@ -560,11 +564,7 @@ export class CircuitBreakerClient implements CircuitBreaker, CircuitBreakerAsync
 
   /** Record the outcome of a permitted call; may transition the state. */
   recordOutcome(request: RecordOutcomeRequest): RecordOutcomeResponse {
-    const bytes = this.library.callView(
-      'hms_circuit_breaker_record_outcome',
-      this.handle,
-      $rt.encodeTransient(request, writeRecordOutcomeRequest, undefined),
-    );
+    const bytes = this.#recordOutcome(this.handle, $rt.encodeTransient(request, writeRecordOutcomeRequest, undefined));
     return decodeRecordOutcomeResponse(bytes);
   }
 
@@ -580,11 +580,7 @@ export class CircuitBreakerClient implements CircuitBreaker, CircuitBreakerAsync
 
   /** Current state and counters. */
   getState(request: GetStateRequest): BreakerStatus {
-    const bytes = this.library.callView(
-      'hms_circuit_breaker_get_state',
-      this.handle,
-      $rt.encodeTransient(request, writeGetStateRequest, undefined),
-    );
+    const bytes = this.#getState(this.handle, $rt.encodeTransient(request, writeGetStateRequest, undefined));
     return decodeBreakerStatus(bytes);
   }
 
@@ -600,11 +596,7 @@ export class CircuitBreakerClient implements CircuitBreaker, CircuitBreakerAsync
 
   /** Reset to CLOSED (or force a state) and clear the window. */
   reset(request: ResetRequest): hms.Ack {
-    const bytes = this.library.callView(
-      'hms_circuit_breaker_reset',
-      this.handle,
-      $rt.encodeTransient(request, writeResetRequest, undefined),
-    );
+    const bytes = this.#reset(this.handle, $rt.encodeTransient(request, writeResetRequest, undefined));
     return hms.decodeAck(bytes);
   }
 

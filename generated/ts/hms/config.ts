@@ -709,18 +709,24 @@ export interface ConfigurationManagerAsync {
  * Failures throw `RustError` (from `hms-runtime`) with the `hms.ErrorCode` and message of the agent's `AgentError`.
  */
 export class ConfigurationManagerClient implements ConfigurationManager, ConfigurationManagerAsync {
+  readonly #getConfig: (handle: AgentHandle, request: Uint8Array) => Uint8Array;
+  readonly #setConfig: (handle: AgentHandle, request: Uint8Array) => Uint8Array;
+  readonly #deleteConfig: (handle: AgentHandle, request: Uint8Array) => Uint8Array;
+  readonly #watchConfig: (handle: AgentHandle, request: Uint8Array) => Uint8Array;
+
   constructor(
     readonly library: AgentLibrary,
     readonly handle: AgentHandle,
-  ) {}
+  ) {
+    this.#getConfig = library.rpc('hms_configuration_manager_get_config');
+    this.#setConfig = library.rpc('hms_configuration_manager_set_config');
+    this.#deleteConfig = library.rpc('hms_configuration_manager_delete_config');
+    this.#watchConfig = library.rpc('hms_configuration_manager_watch_config');
+  }
 
   /** Read entries by key and/or prefix. */
   getConfig(request: GetConfigRequest): GetConfigResponse {
-    const bytes = this.library.callView(
-      'hms_configuration_manager_get_config',
-      this.handle,
-      $rt.encodeTransient(request, writeGetConfigRequest, undefined),
-    );
+    const bytes = this.#getConfig(this.handle, $rt.encodeTransient(request, writeGetConfigRequest, undefined));
     return decodeGetConfigResponse(bytes);
   }
 
@@ -736,11 +742,7 @@ export class ConfigurationManagerClient implements ConfigurationManager, Configu
 
   /** Write an entry, optionally conditional on its current version. */
   setConfig(request: SetConfigRequest): SetConfigResponse {
-    const bytes = this.library.callView(
-      'hms_configuration_manager_set_config',
-      this.handle,
-      $rt.encodeTransient(request, writeSetConfigRequest, undefined),
-    );
+    const bytes = this.#setConfig(this.handle, $rt.encodeTransient(request, writeSetConfigRequest, undefined));
     return decodeSetConfigResponse(bytes);
   }
 
@@ -756,11 +758,7 @@ export class ConfigurationManagerClient implements ConfigurationManager, Configu
 
   /** Delete an entry, optionally conditional on its current version. */
   deleteConfig(request: DeleteConfigRequest): DeleteConfigResponse {
-    const bytes = this.library.callView(
-      'hms_configuration_manager_delete_config',
-      this.handle,
-      $rt.encodeTransient(request, writeDeleteConfigRequest, undefined),
-    );
+    const bytes = this.#deleteConfig(this.handle, $rt.encodeTransient(request, writeDeleteConfigRequest, undefined));
     return decodeDeleteConfigResponse(bytes);
   }
 
@@ -776,11 +774,7 @@ export class ConfigurationManagerClient implements ConfigurationManager, Configu
 
   /** Wait (up to timeout_ms) for changes after a revision. */
   watchConfig(request: WatchConfigRequest): WatchConfigResponse {
-    const bytes = this.library.callView(
-      'hms_configuration_manager_watch_config',
-      this.handle,
-      $rt.encodeTransient(request, writeWatchConfigRequest, undefined),
-    );
+    const bytes = this.#watchConfig(this.handle, $rt.encodeTransient(request, writeWatchConfigRequest, undefined));
     return decodeWatchConfigResponse(bytes);
   }
 

@@ -593,18 +593,24 @@ export interface ConsensusAsync {
  * Failures throw `RustError` (from `hms-runtime`) with the `hms.ErrorCode` and message of the agent's `AgentError`.
  */
 export class ConsensusClient implements Consensus, ConsensusAsync {
+  readonly #requestVote: (handle: AgentHandle, request: Uint8Array) => Uint8Array;
+  readonly #appendEntries: (handle: AgentHandle, request: Uint8Array) => Uint8Array;
+  readonly #propose: (handle: AgentHandle, request: Uint8Array) => Uint8Array;
+  readonly #getStatus: (handle: AgentHandle, request: Uint8Array) => Uint8Array;
+
   constructor(
     readonly library: AgentLibrary,
     readonly handle: AgentHandle,
-  ) {}
+  ) {
+    this.#requestVote = library.rpc('hms_consensus_request_vote');
+    this.#appendEntries = library.rpc('hms_consensus_append_entries');
+    this.#propose = library.rpc('hms_consensus_propose');
+    this.#getStatus = library.rpc('hms_consensus_get_status');
+  }
 
   /** RequestVote RPC (also used for pre-vote). */
   requestVote(request: RequestVoteRequest): RequestVoteResponse {
-    const bytes = this.library.callView(
-      'hms_consensus_request_vote',
-      this.handle,
-      $rt.encodeTransient(request, writeRequestVoteRequest, undefined),
-    );
+    const bytes = this.#requestVote(this.handle, $rt.encodeTransient(request, writeRequestVoteRequest, undefined));
     return decodeRequestVoteResponse(bytes);
   }
 
@@ -620,11 +626,7 @@ export class ConsensusClient implements Consensus, ConsensusAsync {
 
   /** AppendEntries RPC; an empty `entries` vector is a heartbeat. */
   appendEntries(request: AppendEntriesRequest): AppendEntriesResponse {
-    const bytes = this.library.callView(
-      'hms_consensus_append_entries',
-      this.handle,
-      $rt.encodeTransient(request, writeAppendEntriesRequest, undefined),
-    );
+    const bytes = this.#appendEntries(this.handle, $rt.encodeTransient(request, writeAppendEntriesRequest, undefined));
     return decodeAppendEntriesResponse(bytes);
   }
 
@@ -640,11 +642,7 @@ export class ConsensusClient implements Consensus, ConsensusAsync {
 
   /** Propose a command; only the leader accepts (NotLeader otherwise). */
   propose(request: ProposeRequest): ProposeResponse {
-    const bytes = this.library.callView(
-      'hms_consensus_propose',
-      this.handle,
-      $rt.encodeTransient(request, writeProposeRequest, undefined),
-    );
+    const bytes = this.#propose(this.handle, $rt.encodeTransient(request, writeProposeRequest, undefined));
     return decodeProposeResponse(bytes);
   }
 
@@ -660,11 +658,7 @@ export class ConsensusClient implements Consensus, ConsensusAsync {
 
   /** Current role, term, indexes and peer progress. */
   getStatus(request: hms.Empty): ConsensusStatus {
-    const bytes = this.library.callView(
-      'hms_consensus_get_status',
-      this.handle,
-      $rt.encodeTransient(request, hms.writeEmpty, undefined),
-    );
+    const bytes = this.#getStatus(this.handle, $rt.encodeTransient(request, hms.writeEmpty, undefined));
     return decodeConsensusStatus(bytes);
   }
 

@@ -710,21 +710,27 @@ export interface GeneticEngineAsync {
  * Failures throw `RustError` (from `hms-runtime`) with the `hms.ErrorCode` and message of the agent's `AgentError`.
  */
 export class GeneticEngineClient implements GeneticEngine, GeneticEngineAsync {
+  readonly #configure: (handle: AgentHandle, request: Uint8Array) => Uint8Array;
+  readonly #evolve: (handle: AgentHandle, request: Uint8Array) => Uint8Array;
+  readonly #getBest: (handle: AgentHandle, request: Uint8Array) => Uint8Array;
+  readonly #getHistory: (handle: AgentHandle, request: Uint8Array) => Uint8Array;
+
   constructor(
     readonly library: AgentLibrary,
     readonly handle: AgentHandle,
-  ) {}
+  ) {
+    this.#configure = library.rpc('hms_genetic_engine_configure');
+    this.#evolve = library.rpc('hms_genetic_engine_evolve');
+    this.#getBest = library.rpc('hms_genetic_engine_get_best');
+    this.#getHistory = library.rpc('hms_genetic_engine_get_history');
+  }
 
   /**
    * Create or replace a run. Idempotent: the same request yields the same
    * generation 0 (with an explicit seed).
    */
   configure(request: ConfigureRequest): ConfigureResponse {
-    const bytes = this.library.callView(
-      'hms_genetic_engine_configure',
-      this.handle,
-      $rt.encodeTransient(request, writeConfigureRequest, undefined),
-    );
+    const bytes = this.#configure(this.handle, $rt.encodeTransient(request, writeConfigureRequest, undefined));
     return decodeConfigureResponse(bytes);
   }
 
@@ -743,11 +749,7 @@ export class GeneticEngineClient implements GeneticEngine, GeneticEngineAsync {
 
   /** Run up to `generations` generations, stopping early on the target or budget. */
   evolve(request: EvolveRequest): EvolveResponse {
-    const bytes = this.library.callView(
-      'hms_genetic_engine_evolve',
-      this.handle,
-      $rt.encodeTransient(request, writeEvolveRequest, undefined),
-    );
+    const bytes = this.#evolve(this.handle, $rt.encodeTransient(request, writeEvolveRequest, undefined));
     return decodeEvolveResponse(bytes);
   }
 
@@ -763,11 +765,7 @@ export class GeneticEngineClient implements GeneticEngine, GeneticEngineAsync {
 
   /** Return the best individuals found so far. */
   getBest(request: GetBestRequest): GetBestResponse {
-    const bytes = this.library.callView(
-      'hms_genetic_engine_get_best',
-      this.handle,
-      $rt.encodeTransient(request, writeGetBestRequest, undefined),
-    );
+    const bytes = this.#getBest(this.handle, $rt.encodeTransient(request, writeGetBestRequest, undefined));
     return decodeGetBestResponse(bytes);
   }
 
@@ -783,11 +781,7 @@ export class GeneticEngineClient implements GeneticEngine, GeneticEngineAsync {
 
   /** Return per-generation statistics. */
   getHistory(request: GetHistoryRequest): GetHistoryResponse {
-    const bytes = this.library.callView(
-      'hms_genetic_engine_get_history',
-      this.handle,
-      $rt.encodeTransient(request, writeGetHistoryRequest, undefined),
-    );
+    const bytes = this.#getHistory(this.handle, $rt.encodeTransient(request, writeGetHistoryRequest, undefined));
     return decodeGetHistoryResponse(bytes);
   }
 

@@ -612,18 +612,26 @@ export interface HealthMonitorAsync {
  * Failures throw `RustError` (from `hms-runtime`) with the `hms.ErrorCode` and message of the agent's `AgentError`.
  */
 export class HealthMonitorClient implements HealthMonitor, HealthMonitorAsync {
+  readonly #registerAgent: (handle: AgentHandle, request: Uint8Array) => Uint8Array;
+  readonly #reportHeartbeat: (handle: AgentHandle, request: Uint8Array) => Uint8Array;
+  readonly #getHealth: (handle: AgentHandle, request: Uint8Array) => Uint8Array;
+  readonly #listUnhealthy: (handle: AgentHandle, request: Uint8Array) => Uint8Array;
+  readonly #deregisterAgent: (handle: AgentHandle, request: Uint8Array) => Uint8Array;
+
   constructor(
     readonly library: AgentLibrary,
     readonly handle: AgentHandle,
-  ) {}
+  ) {
+    this.#registerAgent = library.rpc('hms_health_monitor_register_agent');
+    this.#reportHeartbeat = library.rpc('hms_health_monitor_report_heartbeat');
+    this.#getHealth = library.rpc('hms_health_monitor_get_health');
+    this.#listUnhealthy = library.rpc('hms_health_monitor_list_unhealthy');
+    this.#deregisterAgent = library.rpc('hms_health_monitor_deregister_agent');
+  }
 
   /** Register an agent; re-registering the same id refreshes its entry. */
   registerAgent(request: RegisterAgentRequest): RegisterAgentResponse {
-    const bytes = this.library.callView(
-      'hms_health_monitor_register_agent',
-      this.handle,
-      $rt.encodeTransient(request, writeRegisterAgentRequest, undefined),
-    );
+    const bytes = this.#registerAgent(this.handle, $rt.encodeTransient(request, writeRegisterAgentRequest, undefined));
     return decodeRegisterAgentResponse(bytes);
   }
 
@@ -642,11 +650,7 @@ export class HealthMonitorClient implements HealthMonitor, HealthMonitorAsync {
    * and any anomalies detected.
    */
   reportHeartbeat(request: HeartbeatRequest): HeartbeatResponse {
-    const bytes = this.library.callView(
-      'hms_health_monitor_report_heartbeat',
-      this.handle,
-      $rt.encodeTransient(request, writeHeartbeatRequest, undefined),
-    );
+    const bytes = this.#reportHeartbeat(this.handle, $rt.encodeTransient(request, writeHeartbeatRequest, undefined));
     return decodeHeartbeatResponse(bytes);
   }
 
@@ -665,11 +669,7 @@ export class HealthMonitorClient implements HealthMonitor, HealthMonitorAsync {
 
   /** Get the current health of one agent. Fails with NotFound if unregistered. */
   getHealth(request: GetHealthRequest): GetHealthResponse {
-    const bytes = this.library.callView(
-      'hms_health_monitor_get_health',
-      this.handle,
-      $rt.encodeTransient(request, writeGetHealthRequest, undefined),
-    );
+    const bytes = this.#getHealth(this.handle, $rt.encodeTransient(request, writeGetHealthRequest, undefined));
     return decodeGetHealthResponse(bytes);
   }
 
@@ -685,11 +685,7 @@ export class HealthMonitorClient implements HealthMonitor, HealthMonitorAsync {
 
   /** List agents whose status is at least `min_status`. */
   listUnhealthy(request: ListUnhealthyRequest): ListUnhealthyResponse {
-    const bytes = this.library.callView(
-      'hms_health_monitor_list_unhealthy',
-      this.handle,
-      $rt.encodeTransient(request, writeListUnhealthyRequest, undefined),
-    );
+    const bytes = this.#listUnhealthy(this.handle, $rt.encodeTransient(request, writeListUnhealthyRequest, undefined));
     return decodeListUnhealthyResponse(bytes);
   }
 
@@ -705,8 +701,7 @@ export class HealthMonitorClient implements HealthMonitor, HealthMonitorAsync {
 
   /** Stop monitoring an agent. `ok` is false if it was not registered. */
   deregisterAgent(request: DeregisterAgentRequest): hms.Ack {
-    const bytes = this.library.callView(
-      'hms_health_monitor_deregister_agent',
+    const bytes = this.#deregisterAgent(
       this.handle,
       $rt.encodeTransient(request, writeDeregisterAgentRequest, undefined),
     );

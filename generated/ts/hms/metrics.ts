@@ -596,18 +596,26 @@ export interface MetricsCollectorAsync {
  * Failures throw `RustError` (from `hms-runtime`) with the `hms.ErrorCode` and message of the agent's `AgentError`.
  */
 export class MetricsCollectorClient implements MetricsCollector, MetricsCollectorAsync {
+  readonly #recordSample: (handle: AgentHandle, request: Uint8Array) => Uint8Array;
+  readonly #recordBatch: (handle: AgentHandle, request: Uint8Array) => Uint8Array;
+  readonly #querySummary: (handle: AgentHandle, request: Uint8Array) => Uint8Array;
+  readonly #listMetrics: (handle: AgentHandle, request: Uint8Array) => Uint8Array;
+  readonly #exportText: (handle: AgentHandle, request: Uint8Array) => Uint8Array;
+
   constructor(
     readonly library: AgentLibrary,
     readonly handle: AgentHandle,
-  ) {}
+  ) {
+    this.#recordSample = library.rpc('hms_metrics_collector_record_sample');
+    this.#recordBatch = library.rpc('hms_metrics_collector_record_batch');
+    this.#querySummary = library.rpc('hms_metrics_collector_query_summary');
+    this.#listMetrics = library.rpc('hms_metrics_collector_list_metrics');
+    this.#exportText = library.rpc('hms_metrics_collector_export_text');
+  }
 
   /** Record one sample. */
   recordSample(request: RecordSampleRequest): hms.Ack {
-    const bytes = this.library.callView(
-      'hms_metrics_collector_record_sample',
-      this.handle,
-      $rt.encodeTransient(request, writeRecordSampleRequest, undefined),
-    );
+    const bytes = this.#recordSample(this.handle, $rt.encodeTransient(request, writeRecordSampleRequest, undefined));
     return hms.decodeAck(bytes);
   }
 
@@ -623,11 +631,7 @@ export class MetricsCollectorClient implements MetricsCollector, MetricsCollecto
 
   /** Record a batch of samples. */
   recordBatch(request: RecordBatchRequest): RecordBatchResponse {
-    const bytes = this.library.callView(
-      'hms_metrics_collector_record_batch',
-      this.handle,
-      $rt.encodeTransient(request, writeRecordBatchRequest, undefined),
-    );
+    const bytes = this.#recordBatch(this.handle, $rt.encodeTransient(request, writeRecordBatchRequest, undefined));
     return decodeRecordBatchResponse(bytes);
   }
 
@@ -643,11 +647,7 @@ export class MetricsCollectorClient implements MetricsCollector, MetricsCollecto
 
   /** Summarise a metric (count, min, max, mean, p50, p95, p99) over a range. */
   querySummary(request: QuerySummaryRequest): MetricSummary {
-    const bytes = this.library.callView(
-      'hms_metrics_collector_query_summary',
-      this.handle,
-      $rt.encodeTransient(request, writeQuerySummaryRequest, undefined),
-    );
+    const bytes = this.#querySummary(this.handle, $rt.encodeTransient(request, writeQuerySummaryRequest, undefined));
     return decodeMetricSummary(bytes);
   }
 
@@ -663,11 +663,7 @@ export class MetricsCollectorClient implements MetricsCollector, MetricsCollecto
 
   /** List metric names. */
   listMetrics(request: ListMetricsRequest): ListMetricsResponse {
-    const bytes = this.library.callView(
-      'hms_metrics_collector_list_metrics',
-      this.handle,
-      $rt.encodeTransient(request, writeListMetricsRequest, undefined),
-    );
+    const bytes = this.#listMetrics(this.handle, $rt.encodeTransient(request, writeListMetricsRequest, undefined));
     return decodeListMetricsResponse(bytes);
   }
 
@@ -683,11 +679,7 @@ export class MetricsCollectorClient implements MetricsCollector, MetricsCollecto
 
   /** Render the Prometheus / OpenMetrics text exposition. */
   exportText(request: ExportRequest): ExportResponse {
-    const bytes = this.library.callView(
-      'hms_metrics_collector_export_text',
-      this.handle,
-      $rt.encodeTransient(request, writeExportRequest, undefined),
-    );
+    const bytes = this.#exportText(this.handle, $rt.encodeTransient(request, writeExportRequest, undefined));
     return decodeExportResponse(bytes);
   }
 

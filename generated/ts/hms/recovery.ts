@@ -605,18 +605,24 @@ export interface RecoveryAsync {
  * Failures throw `RustError` (from `hms-runtime`) with the `hms.ErrorCode` and message of the agent's `AgentError`.
  */
 export class RecoveryClient implements Recovery, RecoveryAsync {
+  readonly #setPolicy: (handle: AgentHandle, request: Uint8Array) => Uint8Array;
+  readonly #planRecovery: (handle: AgentHandle, request: Uint8Array) => Uint8Array;
+  readonly #reportOutcome: (handle: AgentHandle, request: Uint8Array) => Uint8Array;
+  readonly #getPlan: (handle: AgentHandle, request: Uint8Array) => Uint8Array;
+
   constructor(
     readonly library: AgentLibrary,
     readonly handle: AgentHandle,
-  ) {}
+  ) {
+    this.#setPolicy = library.rpc('hms_recovery_set_policy');
+    this.#planRecovery = library.rpc('hms_recovery_plan_recovery');
+    this.#reportOutcome = library.rpc('hms_recovery_report_outcome');
+    this.#getPlan = library.rpc('hms_recovery_get_plan');
+  }
 
   /** Install or replace the recovery policy of an agent. */
   setPolicy(request: SetPolicyRequest): hms.Ack {
-    const bytes = this.library.callView(
-      'hms_recovery_set_policy',
-      this.handle,
-      $rt.encodeTransient(request, writeSetPolicyRequest, undefined),
-    );
+    const bytes = this.#setPolicy(this.handle, $rt.encodeTransient(request, writeSetPolicyRequest, undefined));
     return hms.decodeAck(bytes);
   }
 
@@ -632,11 +638,7 @@ export class RecoveryClient implements Recovery, RecoveryAsync {
 
   /** Build a recovery plan for a failure (restart, retry, failover, rollback, escalate). */
   planRecovery(request: PlanRecoveryRequest): PlanRecoveryResponse {
-    const bytes = this.library.callView(
-      'hms_recovery_plan_recovery',
-      this.handle,
-      $rt.encodeTransient(request, writePlanRecoveryRequest, undefined),
-    );
+    const bytes = this.#planRecovery(this.handle, $rt.encodeTransient(request, writePlanRecoveryRequest, undefined));
     return decodePlanRecoveryResponse(bytes);
   }
 
@@ -652,11 +654,7 @@ export class RecoveryClient implements Recovery, RecoveryAsync {
 
   /** Report a step outcome; returns the next step or completes the plan. */
   reportOutcome(request: ReportOutcomeRequest): ReportOutcomeResponse {
-    const bytes = this.library.callView(
-      'hms_recovery_report_outcome',
-      this.handle,
-      $rt.encodeTransient(request, writeReportOutcomeRequest, undefined),
-    );
+    const bytes = this.#reportOutcome(this.handle, $rt.encodeTransient(request, writeReportOutcomeRequest, undefined));
     return decodeReportOutcomeResponse(bytes);
   }
 
@@ -672,11 +670,7 @@ export class RecoveryClient implements Recovery, RecoveryAsync {
 
   /** Read a plan and its progress. */
   getPlan(request: GetPlanRequest): GetPlanResponse {
-    const bytes = this.library.callView(
-      'hms_recovery_get_plan',
-      this.handle,
-      $rt.encodeTransient(request, writeGetPlanRequest, undefined),
-    );
+    const bytes = this.#getPlan(this.handle, $rt.encodeTransient(request, writeGetPlanRequest, undefined));
     return decodeGetPlanResponse(bytes);
   }
 

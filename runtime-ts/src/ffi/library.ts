@@ -141,11 +141,45 @@ export class AgentLibrary {
   private takeView(status: number): Uint8Array {
     const view = this.recordView;
     const len = view.getUint32(0, true);
-    const bytes = view.getUint32(4, true) === PLACE_ALLOCATED ? this.resultBytes(this.record, this.scratch) : this.scratch.subarray(0, len);
-    // Results this big will come again: grow the scratch buffer for the next call.
-    if (bytes.length > this.scratch.length && bytes.length <= 64 * 1024 * 1024) this.scratch = new Uint8Array(bytes.length * 2);
+    let bytes: Uint8Array;
+    if (view.getUint32(4, true) === PLACE_ALLOCATED) {
+      bytes = this.resultBytes(this.record, this.scratch);
+      // Results this big will come again: grow the scratch buffer for the next call.
+      if (bytes.length > this.scratch.length && bytes.length <= 64 * 1024 * 1024) this.setScratch(new Uint8Array(bytes.length * 2));
+    } else {
+      bytes = this.prefix(len);
+    }
     if (status !== 0) throw new RustError(this.decodeErrorSafely(status, bytes));
     return bytes;
+  }
+
+  // Views of the scratch buffer's first `len` bytes, made once per length: a new view per call
+  // was a measurable part of a call.
+  private prefixes: Uint8Array[] = [];
+
+  private prefix(len: number): Uint8Array {
+    if (len > 4096) return this.scratch.subarray(0, len);
+    let v = this.prefixes[len];
+    if (v === undefined) this.prefixes[len] = v = this.scratch.subarray(0, len);
+    return v;
+  }
+
+  private setScratch(scratch: Uint8Array): void {
+    this.scratch = scratch;
+    this.prefixes = [];
+  }
+
+  /**
+   * `callView` bound to one export, for the generated clients: the function is looked up once,
+   * not per call. The closed-library guard still runs on every call.
+   */
+  rpc(symbol: string): (handle: AgentHandle, request: Uint8Array) => Uint8Array {
+    const f = this.fn(symbol);
+    return (handle, request) => {
+      if (this.lib === undefined) this.fn(symbol); // throws: closed
+      const status = f(handle, request, request.length, this.scratch, this.scratch.length, this.record) as number;
+      return this.takeView(status);
+    };
   }
 
   /** A result described by `record`: copied out of `out`, or out of a Rust allocation that is then freed. */

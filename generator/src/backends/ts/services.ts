@@ -111,12 +111,23 @@ export function emitService(
       ' Failures throw `RustError` (from `hms-runtime`) with the `hms.ErrorCode` and message of the agent\'s `AgentError`.',
     ]),
     `export class ${client} implements ${iface}, ${ifaceAsync} {`,
-    '  constructor(',
-    `    readonly library: ${library},`,
-    `    readonly handle: ${handle},`,
-    '  ) {}',
   ];
-  for (const c of unary(s)) {
+  // Each export bound once (AgentLibrary.rpc): no lookup per call. Private fields, named after
+  // the methods, cannot collide with anything the interfaces declare.
+  const calls = unary(s);
+  const bound = (c: Service['calls'][number]): string => `#${(methods.get(c.name) as { sync: string }).sync}`;
+  for (const c of calls) cls.push(`  readonly ${bound(c)}: (handle: ${handle}, request: Uint8Array) => Uint8Array;`);
+  if (calls.length > 0) cls.push('');
+  cls.push('  constructor(', `    readonly library: ${library},`, `    readonly handle: ${handle},`);
+  if (calls.length === 0) cls.push('  ) {}');
+  else {
+    cls.push('  ) {');
+    for (const c of calls) {
+      cls.push(...call(4, `this.${bound(c)} = library.rpc`, [stringLiteral(rpcSymbol(s, c))], ';').map((l) => `    ${l}`));
+    }
+    cls.push('  }');
+  }
+  for (const c of calls) {
     const reqDecl = scope.decl(c.request);
     const respDecl = scope.decl(c.response);
     const req = scope.ref(reqDecl, reqDecl.type);
@@ -129,8 +140,7 @@ export function emitService(
     const ident = identifiers.get(c.request);
     const encode = `${scope.rt()}.encodeTransient(request, ${scope.ref(reqDecl, reqDecl.write)}, ${ident === undefined ? 'undefined' : stringLiteral(ident)})`;
     cls.push(...signature(2, m.sync, [`request: ${req}`], resp).map((l) => `  ${l}`));
-    const args = [stringLiteral(rpcSymbol(s, c)), 'this.handle', encode];
-    cls.push(...call(4, 'const bytes = this.library.callView', args, ';').map((l) => `    ${l}`));
+    cls.push(...call(4, `const bytes = this.${bound(c)}`, ['this.handle', encode], ';').map((l) => `    ${l}`));
     cls.push(`    return ${scope.ref(respDecl, respDecl.decode)}(bytes);`);
     cls.push('  }');
     cls.push('');

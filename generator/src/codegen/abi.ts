@@ -1,4 +1,5 @@
 import type { EnumDef, ObjectDef, RpcCall, Service, TypeRef } from '../ir/model.js';
+import { UnsupportedError } from './backend.js';
 import { fnv1a64 } from './hash.js';
 import type { SchemaSet } from './schema-set.js';
 
@@ -141,6 +142,45 @@ export function methodIds(services: readonly Service[]): Map<string, number> {
   const sorted = [...services].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const s of sorted) for (const c of s.calls) ids.set(rpcSymbol(s, c), ids.size + 1);
   return ids;
+}
+
+/** The ABI's own types (idl/hms/common.fbs): a set binds its services only when it has all of them. */
+export const ABI_TYPES = {
+  error: 'hms.AgentError',
+  errorCode: 'hms.ErrorCode',
+  health: 'hms.AgentHealth',
+  message: 'hms.AgentMessage',
+} as const;
+
+/** Whether the set can be served over the agent ABI: the rule every backend applies. */
+export function hasAgentAbi(set: SchemaSet): boolean {
+  return Object.values(ABI_TYPES).every((n) => set.objectByName.has(n) || set.enumByName.has(n));
+}
+
+/**
+ * The export symbol of every rpc (by service, then rpc name). An rpc whose symbol is another
+ * rpc's or a common export's is a located E200: the library could not export both.
+ */
+export function rpcSymbols(services: readonly Service[]): Map<Service, Map<string, string>> {
+  const taken = new Map<string, string>(COMMON_EXPORTS.map((f) => [f.name, f.name]));
+  const out = new Map<Service, Map<string, string>>();
+  for (const s of services) {
+    const syms = new Map<string, string>();
+    for (const c of s.calls) {
+      const sym = rpcSymbol(s, c);
+      const other = taken.get(sym);
+      if (other !== undefined) throw new UnsupportedError(c.location, `${s.name}.${c.name}: its export ${sym} collides with ${other}`);
+      taken.set(sym, `${s.name}.${c.name}`);
+      syms.set(c.name, sym);
+    }
+    out.set(s, syms);
+  }
+  return out;
+}
+
+/** Every export of a library serving `services`, in library order: the common ones, then one per rpc. */
+export function abiExports(services: readonly Service[]): AbiFunction[] {
+  return [...COMMON_EXPORTS, ...services.flatMap((s) => s.calls.map((c) => rpcExport(rpcSymbol(s, c), c)))];
 }
 
 /** The export of one rpc; `symbol` is the language-neutral snake_case name both emitters use. */

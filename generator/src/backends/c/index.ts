@@ -1,10 +1,7 @@
-import {
-  ABI_VERSION, COMMON_EXPORTS, koffiPrototype, RESULT_RECORD_SIZE, rpcExport, rpcSymbol, type AbiFunction,
-} from '../../codegen/abi.js';
+import { ABI_VERSION, abiExports, hasAgentAbi, koffiPrototype, RESULT_RECORD_SIZE, type AbiFunction } from '../../codegen/abi.js';
 import { stampText, type Backend, type EmitContext } from '../../codegen/backend.js';
 import { OutputSet } from '../../codegen/output.js';
 import { rustBackend } from '../rust/index.js';
-import { boundServices } from '../rust/services.js';
 import { CBINDGEN_VERSION, requireCbindgen, runCbindgen } from './cbindgen.js';
 
 /**
@@ -64,13 +61,6 @@ export function normalizePrototype(p: string): string {
     .trim();
 }
 
-/** The exports of the ABI for this set, in library order. */
-export function abiExports(ctx: EmitContext): AbiFunction[] {
-  const fns = [...COMMON_EXPORTS];
-  for (const s of ctx.set.services) for (const c of s.calls) fns.push(rpcExport(rpcSymbol(s, c), c));
-  return fns;
-}
-
 /** Fails when an export of the ABI is missing from the header or declared with other types. */
 function checkHeader(header: string, exports: readonly AbiFunction[]): void {
   const declared = new Map<string, string>();
@@ -93,7 +83,7 @@ function checkHeader(header: string, exports: readonly AbiFunction[]): void {
 }
 
 function emit(ctx: EmitContext): void {
-  if (!ctx.config.rust?.agents || !boundServices(ctx)) return;
+  if (!ctx.config.rust?.agents || !hasAgentAbi(ctx.set)) return;
   requireCbindgen(); // before any work, so a missing cbindgen is the error reported
   const source = agentLibSource(ctx);
   if (source === undefined) return;
@@ -103,7 +93,7 @@ function emit(ctx: EmitContext): void {
     cbindgenVersion: CBINDGEN_VERSION,
   });
   const header = runCbindgen(source, config);
-  checkHeader(header, abiExports(ctx));
+  checkHeader(header, abiExports(ctx.set.services));
   ctx.out.add(HEADER_FILE, header);
 }
 

@@ -1,7 +1,7 @@
 import { relative, resolve } from 'node:path';
 import {
-  ABI_VERSION, COMMON_EXPORTS, CONTRACT_VERSION, methodIds, rpcExport, rpcSymbol, rustSignature, serviceChecksum,
-  type AbiFunction,
+  ABI_TYPES, ABI_VERSION, COMMON_EXPORTS, CONTRACT_VERSION, hasAgentAbi, methodIds, rpcExport, rpcSymbol, rpcSymbols,
+  rustSignature, serviceChecksum, type AbiFunction,
 } from '../../codegen/abi.js';
 import { UnsupportedError, type EmitContext } from '../../codegen/backend.js';
 import type { RpcCall, Service } from '../../ir/model.js';
@@ -18,16 +18,8 @@ import { modulePath, Scope, valueIdent, type RustNaming } from './naming.js';
  *   cdylib): only the `extern "C"` exports, rendered from generator/src/codegen/abi.ts.
  *
  * Streaming rpcs have no trait method; their export exists (the ABI names every rpc) and returns
- * `Unimplemented` (the TypeScript bindings reject them at generate time).
+ * `Unimplemented` (the TypeScript clients have no method for them either).
  */
-
-/** The ABI's types (idl/hms/common.fbs): a set binds services only when it has all of them. */
-export const ABI_TYPES = {
-  error: 'hms.AgentError',
-  errorCode: 'hms.ErrorCode',
-  health: 'hms.AgentHealth',
-  message: 'hms.AgentMessage',
-} as const;
 
 /** The module of the `Agent` trait and the dispatch functions (at the crate root). */
 export const AGENT_MODULE = 'agent';
@@ -47,27 +39,21 @@ export interface ServiceNames {
  */
 export function boundServices(ctx: EmitContext): readonly ServiceNames[] | undefined {
   const { set } = ctx;
-  if (!Object.values(ABI_TYPES).every((n) => set.objectByName.has(n) || set.enumByName.has(n))) return undefined;
+  if (!hasAgentAbi(set)) return undefined;
   for (const d of [...set.objects, ...set.enums, ...set.services]) {
     if (modulePath(d.namespace)[0] === AGENT_MODULE) {
       throw new UnsupportedError(d.location, `${d.name}: namespace ${d.namespace.join('.')} maps to the Rust module ${AGENT_MODULE}, which holds the Agent trait`);
     }
   }
-  const symbols = new Map<string, string>([['hms_agent_health', 'Agent.health'], ['hms_agent_send_message', 'Agent.send_message']]);
-  for (const f of COMMON_EXPORTS) symbols.set(f.name, f.name);
+  const symbols = rpcSymbols(set.services);
   const accessors = new Scope(['health', 'send_message']);
   return set.services.map((s) => {
     const methodScope = new Scope();
     const methods = new Map<string, string>();
     const dispatch = new Map<string, string>();
-    const syms = new Map<string, string>();
+    const syms = symbols.get(s) as Map<string, string>;
     for (const c of s.calls) {
-      const sym = rpcSymbol(s, c);
-      const other = symbols.get(sym);
-      if (other !== undefined) throw new UnsupportedError(c.location, `${s.name}.${c.name}: its export ${sym} collides with ${other}`);
-      symbols.set(sym, `${s.name}.${c.name}`);
-      syms.set(c.name, sym);
-      dispatch.set(c.name, sym.slice('hms_'.length));
+      dispatch.set(c.name, (syms.get(c.name) as string).slice('hms_'.length));
       methods.set(c.name, methodScope.claim(valueIdent(c.name), '_'));
     }
     return { service: s, accessor: accessors.claim(valueIdent(s.shortName), '_'), methods, dispatch, symbols: syms };

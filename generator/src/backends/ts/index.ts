@@ -7,7 +7,8 @@ import { ModuleScope, RUNTIME_MODULE } from './scope.js';
 import { emitStruct } from './structs.js';
 import { emitTable } from './tables.js';
 import { emitUnion } from './unions.js';
-import { boundServices, emitFfiModule, emitService, FFI_MODULE, serviceMethodIds } from './services.js';
+import { hasAgentAbi, methodIds } from '../../codegen/abi.js';
+import { boundServices, emitFfiModule, emitService, FFI_MODULE } from './services.js';
 
 /**
  * The TypeScript backend: one module per namespace (`ts/hms/health.ts`) with interfaces, enums
@@ -24,7 +25,7 @@ export const tsBackend: Backend = {
     const stamp = stampText(ctx);
     const identifiers = rootIdentifiers(ctx);
     const services = boundServices(ctx);
-    const ids = serviceMethodIds(services);
+    const ids = methodIds(services);
     // Declarations grouped by module once (a module loop over every declaration is quadratic in
     // the number of namespaces).
     const byModule = new Map<ModuleNames, { enums: EnumDef[]; unions: EnumDef[]; structs: ObjectDef[]; tables: ObjectDef[]; services: Service[] }>();
@@ -54,7 +55,7 @@ export const tsBackend: Backend = {
       ctx.out.add(`ts/${m.path}`, content);
     }
     ctx.out.add(`ts/${RUNTIME_MODULE}`, ctx.templates.render('ts/runtime.ts.hbs', { stamp }));
-    const ffi = ctx.set.objectByName.has('hms.AgentError');
+    const ffi = hasAgentAbi(ctx.set);
     if (ffi) ctx.out.add(`ts/${FFI_MODULE}`, emitFfiModule(ctx, services, names, stamp));
     ctx.out.add('ts/index.ts', renderIndex(ctx, stamp, names.modules, ffi));
   },

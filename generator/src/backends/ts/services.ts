@@ -1,5 +1,5 @@
 import {
-  ABI_VERSION, COMMON_EXPORTS, CONTRACT_VERSION, koffiPrototype, methodIds, rpcExport, rpcSymbol, serviceChecksum,
+  ABI_TYPES, ABI_VERSION, abiExports, COMMON_EXPORTS, CONTRACT_VERSION, hasAgentAbi, koffiPrototype, rpcSymbol, rpcSymbols, serviceChecksum,
 } from '../../codegen/abi.js';
 import { UnsupportedError, type EmitContext } from '../../codegen/backend.js';
 import type { Service } from '../../ir/model.js';
@@ -19,28 +19,10 @@ import type { ModuleScope } from './scope.js';
 export const FFI_MODULE = '_ffi.ts';
 /** The package with the hand-written FFI runtime. */
 export const RUNTIME_PACKAGE = 'hms-runtime';
-/** The ABI's error table: services are bound only in sets that include it (idl/hms/common.fbs). */
-export const AGENT_ERROR = 'hms.AgentError';
-
-/** Method ids of the bound services (shared numbering with the Rust exports, abi.ts). */
-export function serviceMethodIds(services: readonly Service[]): Map<string, number> {
-  return methodIds(services);
-}
-
-/** Services the set can bind: all of them when the set has `hms.AgentError`, none otherwise. */
+/** Services the set binds (abi.ts `hasAgentAbi`: all of them, or none); export symbols are checked for collisions. */
 export function boundServices(ctx: EmitContext): readonly Service[] {
-  if (!ctx.set.objectByName.has(AGENT_ERROR)) return [];
-  const symbols = new Map<string, string>();
-  for (const s of ctx.set.services) {
-    for (const c of s.calls) {
-      const sym = rpcSymbol(s, c);
-      const other = symbols.get(sym);
-      if (other !== undefined) {
-        throw new UnsupportedError(c.location, `${s.name}.${c.name}: its export ${sym} collides with ${other}`);
-      }
-      symbols.set(sym, `${s.name}.${c.name}`);
-    }
-  }
+  if (!hasAgentAbi(ctx.set)) return [];
+  rpcSymbols(ctx.set.services);
   return ctx.set.services;
 }
 
@@ -159,7 +141,7 @@ export function emitService(
 
 /** `ts/_ffi.ts`: koffi declarations, the contract, and `openAgentLibrary`. */
 export function emitFfiModule(ctx: EmitContext, services: readonly Service[], names: NameTable, stamp: string): string {
-  const errorDecl = names.decl(AGENT_ERROR);
+  const errorDecl = names.decl(ABI_TYPES.error);
   const decodeError = errorDecl.decode;
   const lines: string[] = [
     `// ${stamp}`,
@@ -189,8 +171,9 @@ export function emitFfiModule(ctx: EmitContext, services: readonly Service[], na
     for (const p of protos) lines.push(`    ${stringLiteral(p)},`);
     lines.push('  ],');
   };
-  list('common', COMMON_EXPORTS.map(koffiPrototype));
-  list('rpcs', services.flatMap((s) => s.calls.map((c) => koffiPrototype(rpcExport(rpcSymbol(s, c), c)))));
+  const exports = abiExports(services).map(koffiPrototype);
+  list('common', exports.slice(0, COMMON_EXPORTS.length));
+  list('rpcs', exports.slice(COMMON_EXPORTS.length));
   lines.push('};', '');
   lines.push(
     '/** Loads an agent library built from these contracts; throws `ContractMismatchError` if it was built from others. */',

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { generatorCodeDir } from './locations.js';
 
 /**
  * The warm-run cache of `hms-gen generate`: `<outDir>/.hms-gen-cache.json` records content hashes of
@@ -66,8 +66,7 @@ export function treeHash(dir: string, keep: (name: string) => boolean = () => tr
 
 /** The running generator's own code (dist/ when built, src/ under tsx): a rebuilt generator invalidates the cache. */
 export function generatorFingerprint(): string {
-  const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-  return treeHash(root, (n) => n.endsWith('.js') || (n.endsWith('.ts') && !n.endsWith('.d.ts')));
+  return treeHash(generatorCodeDir(), (n) => n.endsWith('.js') || (n.endsWith('.ts') && !n.endsWith('.d.ts')));
 }
 
 /** True when the cache in `outDir` proves the output current for `key`. */

@@ -1,17 +1,14 @@
 import { readdirSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { UsageError } from '../cli/args.js';
 import { generatorFingerprint, record, treeHash, upToDate, type CacheKey } from './cache.js';
 import { loadConfig, type GeneratorConfig } from './config.js';
+import { defaultTemplatesDir } from './locations.js';
 // Only light modules are imported statically: a warm run (nothing changed) answers from the cache
 // without loading the compiler, the emitters or Handlebars.
 import { LANGS, type Lang } from './output.js';
 
-function templatesDir(): string {
-  // dist/codegen/cli.js or src/codegen/cli.ts → ../../../templates (as templates.ts finds it)
-  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'templates');
-}
+
 
 export const GENERATE_USAGE = `usage: hms-gen generate [options] [FILE...]
 
@@ -108,7 +105,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const key: CacheKey = {
     generator: generatorFingerprint(),
-    templates: treeHash(templatesDir()),
+    templates: treeHash(defaultTemplatesDir()),
     config: JSON.stringify(config),
     options: JSON.stringify({ files: args.files, includePaths: args.includePaths, langs: args.langs }),
   };
@@ -121,7 +118,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     r = generate({
       files: args.files, includePaths: args.includePaths, outDir: args.outDir, langs: args.langs,
-      templatesDir: templatesDir(), check: args.check, backends: BACKENDS, config,
+      templatesDir: defaultTemplatesDir(), check: args.check, backends: BACKENDS, config,
     });
   } catch (e) {
     // A missing tool (cbindgen) or a bug: one line, never a stack trace (as `check` does).

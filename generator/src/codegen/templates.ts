@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import Handlebars from 'handlebars';
 
 /**
@@ -26,8 +25,5 @@ export class Templates {
   }
 }
 
-/** `templates/` of this checkout or package: beside `generator/`, found from this module's location. */
-export function defaultTemplatesDir(): string {
-  // dist/codegen/templates.js or src/codegen/templates.ts → ../../../templates
-  return join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'templates');
-}
+/** Where the templates of this checkout are (kept here for callers of the Templates API). */
+export { defaultTemplatesDir } from './locations.js';

@@ -1,6 +1,6 @@
 import { accessSync, constants, statSync } from 'node:fs';
-import { compileFile, type CompileResult } from '../frontend/compile.js';
-import { renderDiagnostic, type Diagnostic } from '../frontend/diagnostics.js';
+import { compileFile, mergeRuns, type CompileResult } from '../frontend/compile.js';
+import { renderDiagnostic } from '../frontend/diagnostics.js';
 import { toJson, toReflection } from '../ir/reflection.js';
 import { VERSION } from '../version.js';
 import { parseArgs, USAGE, UsageError, type Args } from './args.js';
@@ -59,20 +59,7 @@ function runUnguarded(argv: readonly string[]): number {
   const results: CompileResult[] = args.files.map((f) =>
     compileFile(f, { includePaths: args.includePaths, maxErrors: args.maxErrors, validateOnly: args.command === 'check' }),
   );
-  const diags: Diagnostic[] = [];
-  const sources = new Map<string, string>();
-  const seen = new Set<string>();
-  for (const r of results) {
-    for (const [k, v] of r.sources) sources.set(k, v);
-    for (const d of r.diagnostics) {
-      // Files shared through includes are reported once.
-      const key = `${d.file}:${d.line}:${d.column}:${d.code}:${d.message}`;
-      if (!seen.has(key)) {
-        seen.add(key);
-        diags.push(d);
-      }
-    }
-  }
+  const { diagnostics: diags, sources } = mergeRuns(results);
   const errors = diags.filter((d) => d.severity === 'error').length;
   const warnings = diags.length - errors;
   const failed = errors > 0 || (args.warningsAsErrors && warnings > 0);

@@ -1,4 +1,4 @@
-import { compileFile } from '../frontend/compile.js';
+import { compileFile, mergeRuns } from '../frontend/compile.js';
 import { renderDiagnostic, type Diagnostic } from '../frontend/diagnostics.js';
 import { createHash } from 'node:crypto';
 import type { EnumDef, ObjectDef, Schema, Service } from '../ir/model.js';
@@ -36,27 +36,12 @@ export interface LoadResult {
 
 /** Compiles every input and merges them; no set when any input has errors. */
 export function loadSchemaSet(files: readonly string[], includePaths: readonly string[]): LoadResult {
-  const diagnostics: Diagnostic[] = [];
-  const rendered: string[] = [];
-  const seen = new Set<string>();
-  const schemas: Schema[] = [];
-  const sources = new Map<string, string>();
-  let errorCount = 0;
-  for (const f of files) {
-    const r = compileFile(f, { includePaths });
-    for (const [p, t] of r.sources) sources.set(p, t);
-    for (const d of r.diagnostics) {
-      const key = `${d.file}:${d.line}:${d.column}:${d.code}:${d.message}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      diagnostics.push(d);
-      rendered.push(renderDiagnostic(d, r.sources));
-    }
-    errorCount += r.errorCount;
-    if (r.schema) schemas.push(r.schema);
-  }
-  const text = rendered.join('\n');
+  const results = files.map((f) => compileFile(f, { includePaths }));
+  const { diagnostics, sources } = mergeRuns(results);
+  const text = diagnostics.map((d) => renderDiagnostic(d, sources)).join('\n');
+  const errorCount = results.reduce((n, r) => n + r.errorCount, 0);
   if (errorCount > 0) return { set: undefined, diagnostics, rendered: text, errorCount, sources };
+  const schemas = results.map((r) => r.schema).filter((s): s is Schema => s !== undefined);
   return { set: mergeSchemas(schemas, sourcesHash(sources)), diagnostics, rendered: text, errorCount, sources };
 }
 

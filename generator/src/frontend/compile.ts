@@ -35,6 +35,27 @@ function decode(bytes: Buffer): { text: string; binary: boolean } {
   }
 }
 
+/**
+ * The diagnostics of several compiles, each reported once (files shared through includes are
+ * compiled once per main file), and every source text read, by path.
+ */
+export function mergeRuns(results: readonly CompileResult[]): { diagnostics: Diagnostic[]; sources: Map<string, string> } {
+  const diagnostics: Diagnostic[] = [];
+  const sources = new Map<string, string>();
+  const seen = new Set<string>();
+  for (const r of results) {
+    for (const [k, v] of r.sources) sources.set(k, v);
+    for (const d of r.diagnostics) {
+      const key = `${d.file}:${d.line}:${d.column}:${d.code}:${d.message}`;
+      if (!seen.has(key)) {
+        seen.add(key);
+        diagnostics.push(d);
+      }
+    }
+  }
+  return { diagnostics, sources };
+}
+
 export function compileFile(file: string, options: CompileOptions = {}): CompileResult {
   return compile(file, undefined, options);
 }

@@ -177,8 +177,7 @@ export class AgentLibrary {
     const f = this.fn(symbol);
     return (handle, request) => {
       if (this.lib === undefined) this.fn(symbol); // throws: closed
-      const status = f(handle, request, request.length, this.scratch, this.scratch.length, this.record) as number;
-      return this.takeView(status);
+      return this.invoke(f, handle, request);
     };
   }
 
@@ -214,7 +213,12 @@ export class AgentLibrary {
    * new typed array costs more than the whole native call on Node 20.
    */
   callView(symbol: string, handle: AgentHandle, request: Uint8Array): Uint8Array {
-    const status = this.fn(symbol)(handle, request, request.length, this.scratch, this.scratch.length, this.record) as number;
+    return this.invoke(this.fn(symbol), handle, request);
+  }
+
+  /** One rpc export called with the scratch buffer and the result record. */
+  private invoke(f: Fn, handle: AgentHandle, request: Uint8Array): Uint8Array {
+    const status = f(handle, request, request.length, this.scratch, this.scratch.length, this.record) as number;
     return this.takeView(status);
   }
 

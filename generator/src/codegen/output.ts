@@ -1,5 +1,5 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /** Languages hms-gen emits, each into its own subdirectory of the output directory. */
 export type Lang = 'rust' | 'ts' | 'c';
@@ -19,10 +19,6 @@ export class OutputSet {
 
   get(path: string): string | undefined {
     return this.files.get(path);
-  }
-
-  set(path: string, content: string): void {
-    this.files.set(path, content);
   }
 
   paths(): string[] {
@@ -121,9 +117,4 @@ export function write(out: OutputSet, outDir: string, langs: readonly Lang[]): D
   }
   for (const p of d.extra) rmSync(join(outDir, p), { force: true });
   return d;
-}
-
-/** `a/b/c` for a relative path on any platform. */
-export function slashPath(from: string, to: string): string {
-  return relative(from, to).split(sep).join('/');
 }

@@ -115,16 +115,3 @@ function compareModules(a: string, b: string): number {
   if (ra !== rb) return ra ? 1 : -1;
   return a < b ? -1 : a > b ? 1 : 0;
 }
-
-/** Rust `use` paths collected while printing, rendered sorted and de-duplicated. */
-export class RustUses {
-  private readonly paths = new Set<string>();
-
-  use(path: string): void {
-    this.paths.add(path);
-  }
-
-  render(): string[] {
-    return [...this.paths].sort().map((p) => `use ${p};`);
-  }
-}

@@ -12,7 +12,7 @@ import { boundServices, emitFfiModule, emitService, FFI_MODULE } from './service
 
 /**
  * The TypeScript backend: one module per namespace (`ts/hms/health.ts`) with interfaces, enums
- * and codecs over the `flatbuffers` runtime, a small shared runtime (`ts/_runtime.ts`: DecodeError,
+ * and codecs over a small shared runtime (`ts/_runtime.ts`: the Builder, DecodeError,
  * bounds-checked reads) and `ts/index.ts` re-exporting every namespace. Services (when the set
  * includes hms/common.fbs) get an interface and an FFI client each, and `ts/_ffi.ts` the koffi
  * declarations (services.ts).

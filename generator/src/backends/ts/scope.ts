@@ -24,10 +24,6 @@ export class ModuleScope {
     return this.imports.namespace(importPath(this.module.path, RUNTIME_MODULE), RT);
   }
 
-  flatbuffers(): string {
-    return this.imports.namespace('flatbuffers', 'flatbuffers');
-  }
-
   decl(qualifiedName: string): DeclNames {
     return this.names.decl(qualifiedName);
   }

@@ -94,7 +94,6 @@ export function emitStruct(plan: ObjectPlan, scope: ModuleScope, templates: Temp
   const o = plan.object;
   const d = scope.decl(o.name);
   const rt = scope.rt();
-  const fb = scope.flatbuffers();
   const props = propertyNames(plan.fields.map((f) => f.field.name));
   const prop = (name: string): string => props.get(name) as string;
 
@@ -130,7 +129,7 @@ export function emitStruct(plan: ObjectPlan, scope: ModuleScope, templates: Temp
     readSignature: indented(signature(0, `export function ${d.read}`, [`r: ${rt}.Reader`, 'pos: number'], d.type), 0),
     readObject,
     writeSignature: indented(
-      signature(0, `export function ${d.write}`, [`builder: ${fb}.Builder`, `value: ${d.type}`], `${fb}.Offset`),
+      signature(0, `export function ${d.write}`, [`builder: ${rt}.Builder`, `value: ${d.type}`], 'number'),
       0,
     ),
     writes: indented(writes, 1),

@@ -26,7 +26,6 @@ function memberCode(v: EnumVal, scope: ModuleScope): { type: string; read: strin
 export function emitUnion(e: EnumDef, scope: ModuleScope, templates: Templates): string {
   const d = scope.decl(e.name);
   const rt = scope.rt();
-  const fb = scope.flatbuffers();
   const members = e.values.filter((v) => v.value !== 0n);
   const codes = members.map((v) => ({ v, tag: stringLiteral(v.name), ...memberCode(v, scope) }));
   // A union without members (legal, if useless) only ever holds NONE.
@@ -59,7 +58,7 @@ export function emitUnion(e: EnumDef, scope: ModuleScope, templates: Templates):
     ),
     readCases,
     writeSignature: indented(
-      signature(0, `export function ${d.write}`, [`builder: ${fb}.Builder`, `value: ${d.type}`], `${rt}.UnionRef`),
+      signature(0, `export function ${d.write}`, [`builder: ${rt}.Builder`, `value: ${d.type}`], `${rt}.UnionRef`),
       0,
     ),
     writeCases,

@@ -113,7 +113,7 @@ test('a C client calls the Rust MetricsCollector agent through the header', () =
     assert.is(r.status, 0, `client exited ${r.status}:\n${r.stdout}${r.stderr}`);
     assert.is(r.stderr, '');
     const lines = r.stdout.trimEnd().split('\n');
-    assert.is(lines[0], 'abi_version=1 contract_version=1.0');
+    assert.is(lines[0], 'abi_version=2 contract_version=1.0');
     assert.match(lines[1] as string, /^type_id\(metrics-collector\)=[1-9]\d*$/);
     const result = (what: string) => {
       const line = lines.find((l) => l.startsWith(`${what} `));

@@ -254,8 +254,8 @@ memory('the counters see the library: a fallback buffer stays live until hms_fre
   const handle = lib.create('memory-probe');
   // The same call once through the bindings, so lazily initialised statics exist before measuring.
   new MetricsCollectorClient(lib, handle).listMetrics({ prefix: 'big_' });
-  // The raw export, as the bindings call it, with an 8-byte scratch buffer: the result must come
-  // back as a Rust allocation.
+  // The raw export, as the bindings call it, with room for 8 bytes before the 16-byte record: the
+  // result must come back as a Rust allocation.
   const raw = koffi.load(LIB);
   const list = raw.func(
     DECLARATIONS.rpcs.find((p) => p.includes(' hms_metrics_collector_list_metrics(')) as string,
@@ -264,11 +264,14 @@ memory('the counters see the library: a fallback buffer stays live until hms_fre
     ...a: unknown[]
   ) => void;
   const request = encodeListMetricsRequest({ prefix: 'big_' });
-  const out = new Uint8Array(8);
-  const record = new Uint8Array(16);
+  const out = new Uint8Array(8 + 16);
+  // The library keeps response builders between calls (hms_release_caches frees them): every
+  // count here is taken with none kept.
+  lib.releaseCaches();
   const before = { n: counters.liveAllocations(), bytes: counters.liveBytes() };
-  assert.is(list(handle, request, request.length, out, out.length, record), 0);
-  const view = new DataView(record.buffer);
+  assert.is(list(handle, request, request.length, out, out.length), 0);
+  lib.releaseCaches();
+  const view = new DataView(out.buffer, 8, 16);
   const len = view.getUint32(0, true);
   assert.is(view.getUint32(4, true), 1, 'place: allocated');
   const ptr = view.getBigUint64(8, true);
@@ -286,6 +289,7 @@ memory('the counters see the library: a fallback buffer stays live until hms_fre
   for (let i = 0; i < 100; i++) metrics.recordSample(sample(`ok_${i}`, i));
   assert.ok(counters.liveAllocations() > before.n + 100, 'the agent holds its series');
   lib.destroy(agent);
+  assert.ok(lib.releaseCaches() > 0, 'the calls above kept a builder');
   assert.is(counters.liveAllocations(), before.n);
   // The run below sends `huge_` listings async: their completion is larger than the bindings' async
   // batch buffer (256 KiB), so it too comes back as an allocation.
@@ -662,6 +666,7 @@ async function drive(lib: AgentLibrary, agents: Agents, calls: readonly Call[], 
       }
     });
     await Promise.all(inFlight);
+    lib.releaseCaches();
     checkpoints.push(counters.liveAllocations());
   }
   return checkpoints;
@@ -679,6 +684,7 @@ memory(
     await drive(lib, warm, plan(5 * BLOCK, 0xbad5eed), warmTally);
     assert.equal(warmTally.mismatches, []);
     for (const h of warm.handles) lib.destroy(h);
+    lib.releaseCaches();
     const baseline = { n: counters.liveAllocations(), bytes: counters.liveBytes(), total: counters.totalAllocations() };
 
     const calls = plan(CALLS, 0x5eed);
@@ -689,6 +695,7 @@ memory(
     const checkpoints = await drive(lib, agents, calls, tally);
     const elapsed = Date.now() - started;
     for (const h of agents.handles) lib.destroy(h);
+    lib.releaseCaches();
     const after = { n: counters.liveAllocations(), bytes: counters.liveBytes(), total: counters.totalAllocations() };
     lib.close();
 

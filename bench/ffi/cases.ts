@@ -66,14 +66,14 @@ export function openCases(libPath: string): Cases {
   const jsonPing = raw.func(
     'int32_t bench_json_ping(const uint8_t *req, uint32_t req_len, uint8_t *out, uint32_t out_cap)',
   );
-  const noop = raw.func(
-    'int32_t bench_noop(uint64_t handle, const uint8_t *req, uint32_t req_len, uint8_t *out, uint32_t out_cap, uint8_t *res)',
-  );
+  // The rpc exports' prototype (from the generated declarations) under the no-op's name.
+  const pingPrototype = DECLARATIONS.rpcs.find((d) => d.includes(' hms_echo_ping(')) ?? 'missing hms_echo_ping';
+  const noop = raw.func(pingPrototype.replace(' hms_echo_ping(', ' bench_noop('));
   const noopBuffer = raw.func('int32_t bench_noop_buffer(const uint8_t *buf, uint32_t len)');
   const rustDispatchLoop = raw.func(
     'uint64_t bench_rust_dispatch_loop(const uint8_t *req, uint32_t req_len, uint32_t n)',
   );
-  const rawPing = raw.func(DECLARATIONS.rpcs.find((d) => d.includes(' hms_echo_ping(')) ?? 'missing hms_echo_ping');
+  const rawPing = raw.func(pingPrototype);
   const rustJsonLoop = raw.func('uint64_t bench_rust_json_loop(const uint8_t *req, uint32_t req_len, uint32_t n)');
 
   // The JSON path's buffers, allocated once (the generated path's scratch buffer is, too).
@@ -90,7 +90,6 @@ export function openCases(libPath: string): Cases {
   const requestBytes = encodePingRequest(request(1));
   const responseBytes = lib.call('hms_echo_ping', handle, requestBytes);
   const scratch = new Uint8Array(64 * 1024);
-  const record = new Uint8Array(16);
   const requestJson = Buffer.from(JSON.stringify(request(1)), 'utf8');
 
   for (const seq of [0, 1, 41, 0xfffffffe]) {
@@ -100,9 +99,9 @@ export function openCases(libPath: string): Cases {
     same(inProcess.ping(request(seq)), want, 'the in-process TypeScript service');
   }
   same(decodePingResponse(responseBytes), expected(1), 'the encoded response');
-  if ((noop(handle, requestBytes, requestBytes.length, scratch, scratch.length, record) as number) !== 0)
+  if ((noop(handle, requestBytes, requestBytes.length, scratch, scratch.length) as number) !== 0)
     throw new Error('bench_noop failed');
-  if ((rawPing(handle, requestBytes, requestBytes.length, scratch, scratch.length, record) as number) !== 0)
+  if ((rawPing(handle, requestBytes, requestBytes.length, scratch, scratch.length) as number) !== 0)
     throw new Error('hms_echo_ping failed');
   if ((noopBuffer(requestBytes, requestBytes.length) as number) !== 0) throw new Error('bench_noop_buffer failed');
   const loop = (f: ReturnType<LibraryHandle['func']>, bytes: Uint8Array, n: number, what: string): number => {
@@ -145,7 +144,7 @@ export function openCases(libPath: string): Cases {
       run(n) {
         let acc = 0;
         for (let i = 0; i < n; i++)
-          acc += noop(handle, requestBytes, requestBytes.length, scratch, scratch.length, record) as number;
+          acc += noop(handle, requestBytes, requestBytes.length, scratch, scratch.length) as number;
         return acc + n;
       },
     },
@@ -197,7 +196,7 @@ export function openCases(libPath: string): Cases {
       run(n) {
         let acc = 0;
         for (let i = 0; i < n; i++)
-          acc += rawPing(handle, requestBytes, requestBytes.length, scratch, scratch.length, record) as number;
+          acc += rawPing(handle, requestBytes, requestBytes.length, scratch, scratch.length) as number;
         return acc + n;
       },
     },

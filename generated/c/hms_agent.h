@@ -14,11 +14,12 @@
 /*
  * The agent ABI (docs/ffi-abi.md). Every export that can fail returns a status: 0, or an
  * hms.ErrorCode. The result (the response on 0, an encoded hms.AgentError otherwise) lands in the
- * caller's result area: `out` (`out_cap` bytes) and the record `res` (len: u32, place: u32,
- * ptr: u64, little-endian). With place 1 the result did not fit and is a library allocation at
- * ptr: copy it, then free it with hms_free_buffer(ptr, len).
+ * caller's result area `out` (`out_cap` bytes): the result at its start, and in its last
+ * HMS_RESULT_RECORD_SIZE bytes the record (len: u32, place: u32, ptr: u64, little-endian). With
+ * place 1 the result did not fit and is a library allocation at ptr: copy it, then free it with
+ * hms_free_buffer(ptr, len).
  */
-#define HMS_ABI_VERSION 1
+#define HMS_ABI_VERSION 2
 #define HMS_RESULT_RECORD_SIZE 16
 
 #ifdef __cplusplus
@@ -40,7 +41,7 @@ uint32_t hms_contract_version(void);
  *
  * # Safety
  * Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
- * of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+ * of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
  */
 uint64_t hms_service_checksum(const uint8_t *name, uint32_t name_len);
 
@@ -49,7 +50,7 @@ uint64_t hms_service_checksum(const uint8_t *name, uint32_t name_len);
  *
  * # Safety
  * Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
- * of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+ * of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
  */
 uint32_t hms_agent_type_id(const uint8_t *name, uint32_t name_len);
 
@@ -58,15 +59,14 @@ uint32_t hms_agent_type_id(const uint8_t *name, uint32_t name_len);
  *
  * # Safety
  * Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
- * of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+ * of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
  */
 int32_t hms_agent_create(uint32_t type_id,
                          const uint8_t *config,
                          uint32_t config_len,
                          uint64_t *out_handle,
                          uint8_t *out,
-                         uint32_t out_cap,
-                         uint8_t *res);
+                         uint32_t out_cap);
 
 /**
  * Destroys an agent; its handle (and any copy of it) becomes invalid.
@@ -78,30 +78,29 @@ int32_t hms_agent_destroy(uint64_t handle);
  *
  * # Safety
  * Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
- * of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+ * of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
  */
 int32_t hms_agent_send_message(uint64_t handle,
                                const uint8_t *msg,
                                uint32_t msg_len,
                                uint8_t *out,
-                               uint32_t out_cap,
-                               uint8_t *res);
+                               uint32_t out_cap);
 
 /**
  * The agent's `hms.AgentHealth`.
  *
  * # Safety
  * Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
- * of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+ * of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
  */
-int32_t hms_agent_health(uint64_t handle, uint8_t *out, uint32_t out_cap, uint8_t *res);
+int32_t hms_agent_health(uint64_t handle, uint8_t *out, uint32_t out_cap);
 
 /**
  * Queues an rpc (by method id) on the library's worker pool; returns the request id its completion carries.
  *
  * # Safety
  * Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
- * of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+ * of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
  */
 uint64_t hms_submit(uint64_t handle,
                     uint32_t method_id,
@@ -113,19 +112,23 @@ uint64_t hms_submit(uint64_t handle,
  *
  * # Safety
  * Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
- * of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+ * of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
  */
 int32_t hms_wait_completions(uint32_t timeout_ms,
                              uint8_t *out,
-                             uint32_t out_cap,
-                             uint8_t *res);
+                             uint32_t out_cap);
+
+/**
+ * Frees the response builders the library keeps between calls; returns how many there were.
+ */
+uint32_t hms_release_caches(void);
 
 /**
  * Frees a result this library handed over (result record place 1).
  *
  * # Safety
  * Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
- * of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+ * of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
  */
 void hms_free_buffer(uint8_t *ptr, uint32_t len);
 
@@ -134,434 +137,403 @@ void hms_free_buffer(uint8_t *ptr, uint32_t len);
  *
  * # Safety
  * Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
- * of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+ * of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
  */
 int32_t hms_circuit_breaker_configure(uint64_t handle,
                                       const uint8_t *req,
                                       uint32_t req_len,
                                       uint8_t *out,
-                                      uint32_t out_cap,
-                                      uint8_t *res);
+                                      uint32_t out_cap);
 
 /**
  * `try_acquire`: `hms.breaker.AcquireRequest` in, `hms.breaker.AcquireResponse` out (or an `hms.AgentError`).
  *
  * # Safety
  * Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
- * of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+ * of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
  */
 int32_t hms_circuit_breaker_try_acquire(uint64_t handle,
                                         const uint8_t *req,
                                         uint32_t req_len,
                                         uint8_t *out,
-                                        uint32_t out_cap,
-                                        uint8_t *res);
+                                        uint32_t out_cap);
 
 /**
  * `record_outcome`: `hms.breaker.RecordOutcomeRequest` in, `hms.breaker.RecordOutcomeResponse` out (or an `hms.AgentError`).
  *
  * # Safety
  * Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
- * of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+ * of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
  */
 int32_t hms_circuit_breaker_record_outcome(uint64_t handle,
                                            const uint8_t *req,
                                            uint32_t req_len,
                                            uint8_t *out,
-                                           uint32_t out_cap,
-                                           uint8_t *res);
+                                           uint32_t out_cap);
 
 /**
  * `get_state`: `hms.breaker.GetStateRequest` in, `hms.breaker.BreakerStatus` out (or an `hms.AgentError`).
  *
  * # Safety
  * Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
- * of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+ * of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
  */
 int32_t hms_circuit_breaker_get_state(uint64_t handle,
                                       const uint8_t *req,
                                       uint32_t req_len,
                                       uint8_t *out,
-                                      uint32_t out_cap,
-                                      uint8_t *res);
+                                      uint32_t out_cap);
 
 /**
  * `reset`: `hms.breaker.ResetRequest` in, `hms.Ack` out (or an `hms.AgentError`).
  *
  * # Safety
  * Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
- * of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+ * of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
  */
 int32_t hms_circuit_breaker_reset(uint64_t handle,
                                   const uint8_t *req,
                                   uint32_t req_len,
                                   uint8_t *out,
-                                  uint32_t out_cap,
-                                  uint8_t *res);
+                                  uint32_t out_cap);
 
 /**
  * `get_config`: `hms.config.GetConfigRequest` in, `hms.config.GetConfigResponse` out (or an `hms.AgentError`).
  *
  * # Safety
  * Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
- * of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+ * of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
  */
 int32_t hms_configuration_manager_get_config(uint64_t handle,
                                              const uint8_t *req,
                                              uint32_t req_len,
                                              uint8_t *out,
-                                             uint32_t out_cap,
-                                             uint8_t *res);
+                                             uint32_t out_cap);
 
 /**
  * `set_config`: `hms.config.SetConfigRequest` in, `hms.config.SetConfigResponse` out (or an `hms.AgentError`).
  *
  * # Safety
  * Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
- * of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+ * of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
  */
 int32_t hms_configuration_manager_set_config(uint64_t handle,
                                              const uint8_t *req,
                                              uint32_t req_len,
                                              uint8_t *out,
-                                             uint32_t out_cap,
-                                             uint8_t *res);
+                                             uint32_t out_cap);
 
 /**
  * `delete_config`: `hms.config.DeleteConfigRequest` in, `hms.config.DeleteConfigResponse` out (or an `hms.AgentError`).
  *
  * # Safety
  * Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
- * of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+ * of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
  */
 int32_t hms_configuration_manager_delete_config(uint64_t handle,
                                                 const uint8_t *req,
                                                 uint32_t req_len,
                                                 uint8_t *out,
-                                                uint32_t out_cap,
-                                                uint8_t *res);
+                                                uint32_t out_cap);
 
 /**
  * `watch_config`: `hms.config.WatchConfigRequest` in, `hms.config.WatchConfigResponse` out (or an `hms.AgentError`).
  *
  * # Safety
  * Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
- * of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+ * of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
  */
 int32_t hms_configuration_manager_watch_config(uint64_t handle,
                                                const uint8_t *req,
                                                uint32_t req_len,
                                                uint8_t *out,
-                                               uint32_t out_cap,
-                                               uint8_t *res);
+                                               uint32_t out_cap);
 
 /**
  * `request_vote`: `hms.consensus.RequestVoteRequest` in, `hms.consensus.RequestVoteResponse` out (or an `hms.AgentError`).
  *
  * # Safety
  * Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
- * of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+ * of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
  */
 int32_t hms_consensus_request_vote(uint64_t handle,
                                    const uint8_t *req,
                                    uint32_t req_len,
                                    uint8_t *out,
-                                   uint32_t out_cap,
-                                   uint8_t *res);
+                                   uint32_t out_cap);
 
 /**
  * `append_entries`: `hms.consensus.AppendEntriesRequest` in, `hms.consensus.AppendEntriesResponse` out (or an `hms.AgentError`).
  *
  * # Safety
  * Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
- * of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+ * of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
  */
 int32_t hms_consensus_append_entries(uint64_t handle,
                                      const uint8_t *req,
                                      uint32_t req_len,
                                      uint8_t *out,
-                                     uint32_t out_cap,
-                                     uint8_t *res);
+                                     uint32_t out_cap);
 
 /**
  * `propose`: `hms.consensus.ProposeRequest` in, `hms.consensus.ProposeResponse` out (or an `hms.AgentError`).
  *
  * # Safety
  * Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
- * of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+ * of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
  */
 int32_t hms_consensus_propose(uint64_t handle,
                               const uint8_t *req,
                               uint32_t req_len,
                               uint8_t *out,
-                              uint32_t out_cap,
-                              uint8_t *res);
+                              uint32_t out_cap);
 
 /**
  * `get_status`: `hms.Empty` in, `hms.consensus.ConsensusStatus` out (or an `hms.AgentError`).
  *
  * # Safety
  * Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
- * of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+ * of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
  */
 int32_t hms_consensus_get_status(uint64_t handle,
                                  const uint8_t *req,
                                  uint32_t req_len,
                                  uint8_t *out,
-                                 uint32_t out_cap,
-                                 uint8_t *res);
+                                 uint32_t out_cap);
 
 /**
  * `configure`: `hms.genetic.ConfigureRequest` in, `hms.genetic.ConfigureResponse` out (or an `hms.AgentError`).
  *
  * # Safety
  * Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
- * of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+ * of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
  */
 int32_t hms_genetic_engine_configure(uint64_t handle,
                                      const uint8_t *req,
                                      uint32_t req_len,
                                      uint8_t *out,
-                                     uint32_t out_cap,
-                                     uint8_t *res);
+                                     uint32_t out_cap);
 
 /**
  * `evolve`: `hms.genetic.EvolveRequest` in, `hms.genetic.EvolveResponse` out (or an `hms.AgentError`).
  *
  * # Safety
  * Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
- * of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+ * of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
  */
 int32_t hms_genetic_engine_evolve(uint64_t handle,
                                   const uint8_t *req,
                                   uint32_t req_len,
                                   uint8_t *out,
-                                  uint32_t out_cap,
-                                  uint8_t *res);
+                                  uint32_t out_cap);
 
 /**
  * `get_best`: `hms.genetic.GetBestRequest` in, `hms.genetic.GetBestResponse` out (or an `hms.AgentError`).
  *
  * # Safety
  * Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
- * of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+ * of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
  */
 int32_t hms_genetic_engine_get_best(uint64_t handle,
                                     const uint8_t *req,
                                     uint32_t req_len,
                                     uint8_t *out,
-                                    uint32_t out_cap,
-                                    uint8_t *res);
+                                    uint32_t out_cap);
 
 /**
  * `get_history`: `hms.genetic.GetHistoryRequest` in, `hms.genetic.GetHistoryResponse` out (or an `hms.AgentError`).
  *
  * # Safety
  * Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
- * of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+ * of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
  */
 int32_t hms_genetic_engine_get_history(uint64_t handle,
                                        const uint8_t *req,
                                        uint32_t req_len,
                                        uint8_t *out,
-                                       uint32_t out_cap,
-                                       uint8_t *res);
+                                       uint32_t out_cap);
 
 /**
  * `register_agent`: `hms.health.RegisterAgentRequest` in, `hms.health.RegisterAgentResponse` out (or an `hms.AgentError`).
  *
  * # Safety
  * Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
- * of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+ * of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
  */
 int32_t hms_health_monitor_register_agent(uint64_t handle,
                                           const uint8_t *req,
                                           uint32_t req_len,
                                           uint8_t *out,
-                                          uint32_t out_cap,
-                                          uint8_t *res);
+                                          uint32_t out_cap);
 
 /**
  * `report_heartbeat`: `hms.health.HeartbeatRequest` in, `hms.health.HeartbeatResponse` out (or an `hms.AgentError`).
  *
  * # Safety
  * Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
- * of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+ * of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
  */
 int32_t hms_health_monitor_report_heartbeat(uint64_t handle,
                                             const uint8_t *req,
                                             uint32_t req_len,
                                             uint8_t *out,
-                                            uint32_t out_cap,
-                                            uint8_t *res);
+                                            uint32_t out_cap);
 
 /**
  * `get_health`: `hms.health.GetHealthRequest` in, `hms.health.GetHealthResponse` out (or an `hms.AgentError`).
  *
  * # Safety
  * Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
- * of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+ * of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
  */
 int32_t hms_health_monitor_get_health(uint64_t handle,
                                       const uint8_t *req,
                                       uint32_t req_len,
                                       uint8_t *out,
-                                      uint32_t out_cap,
-                                      uint8_t *res);
+                                      uint32_t out_cap);
 
 /**
  * `list_unhealthy`: `hms.health.ListUnhealthyRequest` in, `hms.health.ListUnhealthyResponse` out (or an `hms.AgentError`).
  *
  * # Safety
  * Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
- * of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+ * of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
  */
 int32_t hms_health_monitor_list_unhealthy(uint64_t handle,
                                           const uint8_t *req,
                                           uint32_t req_len,
                                           uint8_t *out,
-                                          uint32_t out_cap,
-                                          uint8_t *res);
+                                          uint32_t out_cap);
 
 /**
  * `deregister_agent`: `hms.health.DeregisterAgentRequest` in, `hms.Ack` out (or an `hms.AgentError`).
  *
  * # Safety
  * Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
- * of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+ * of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
  */
 int32_t hms_health_monitor_deregister_agent(uint64_t handle,
                                             const uint8_t *req,
                                             uint32_t req_len,
                                             uint8_t *out,
-                                            uint32_t out_cap,
-                                            uint8_t *res);
+                                            uint32_t out_cap);
 
 /**
  * `record_sample`: `hms.metrics.RecordSampleRequest` in, `hms.Ack` out (or an `hms.AgentError`).
  *
  * # Safety
  * Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
- * of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+ * of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
  */
 int32_t hms_metrics_collector_record_sample(uint64_t handle,
                                             const uint8_t *req,
                                             uint32_t req_len,
                                             uint8_t *out,
-                                            uint32_t out_cap,
-                                            uint8_t *res);
+                                            uint32_t out_cap);
 
 /**
  * `record_batch`: `hms.metrics.RecordBatchRequest` in, `hms.metrics.RecordBatchResponse` out (or an `hms.AgentError`).
  *
  * # Safety
  * Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
- * of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+ * of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
  */
 int32_t hms_metrics_collector_record_batch(uint64_t handle,
                                            const uint8_t *req,
                                            uint32_t req_len,
                                            uint8_t *out,
-                                           uint32_t out_cap,
-                                           uint8_t *res);
+                                           uint32_t out_cap);
 
 /**
  * `query_summary`: `hms.metrics.QuerySummaryRequest` in, `hms.metrics.MetricSummary` out (or an `hms.AgentError`).
  *
  * # Safety
  * Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
- * of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+ * of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
  */
 int32_t hms_metrics_collector_query_summary(uint64_t handle,
                                             const uint8_t *req,
                                             uint32_t req_len,
                                             uint8_t *out,
-                                            uint32_t out_cap,
-                                            uint8_t *res);
+                                            uint32_t out_cap);
 
 /**
  * `list_metrics`: `hms.metrics.ListMetricsRequest` in, `hms.metrics.ListMetricsResponse` out (or an `hms.AgentError`).
  *
  * # Safety
  * Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
- * of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+ * of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
  */
 int32_t hms_metrics_collector_list_metrics(uint64_t handle,
                                            const uint8_t *req,
                                            uint32_t req_len,
                                            uint8_t *out,
-                                           uint32_t out_cap,
-                                           uint8_t *res);
+                                           uint32_t out_cap);
 
 /**
  * `export_text`: `hms.metrics.ExportRequest` in, `hms.metrics.ExportResponse` out (or an `hms.AgentError`).
  *
  * # Safety
  * Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
- * of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+ * of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
  */
 int32_t hms_metrics_collector_export_text(uint64_t handle,
                                           const uint8_t *req,
                                           uint32_t req_len,
                                           uint8_t *out,
-                                          uint32_t out_cap,
-                                          uint8_t *res);
+                                          uint32_t out_cap);
 
 /**
  * `set_policy`: `hms.recovery.SetPolicyRequest` in, `hms.Ack` out (or an `hms.AgentError`).
  *
  * # Safety
  * Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
- * of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+ * of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
  */
 int32_t hms_recovery_set_policy(uint64_t handle,
                                 const uint8_t *req,
                                 uint32_t req_len,
                                 uint8_t *out,
-                                uint32_t out_cap,
-                                uint8_t *res);
+                                uint32_t out_cap);
 
 /**
  * `plan_recovery`: `hms.recovery.PlanRecoveryRequest` in, `hms.recovery.PlanRecoveryResponse` out (or an `hms.AgentError`).
  *
  * # Safety
  * Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
- * of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+ * of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
  */
 int32_t hms_recovery_plan_recovery(uint64_t handle,
                                    const uint8_t *req,
                                    uint32_t req_len,
                                    uint8_t *out,
-                                   uint32_t out_cap,
-                                   uint8_t *res);
+                                   uint32_t out_cap);
 
 /**
  * `report_outcome`: `hms.recovery.ReportOutcomeRequest` in, `hms.recovery.ReportOutcomeResponse` out (or an `hms.AgentError`).
  *
  * # Safety
  * Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
- * of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+ * of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
  */
 int32_t hms_recovery_report_outcome(uint64_t handle,
                                     const uint8_t *req,
                                     uint32_t req_len,
                                     uint8_t *out,
-                                    uint32_t out_cap,
-                                    uint8_t *res);
+                                    uint32_t out_cap);
 
 /**
  * `get_plan`: `hms.recovery.GetPlanRequest` in, `hms.recovery.GetPlanResponse` out (or an `hms.AgentError`).
  *
  * # Safety
  * Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
- * of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+ * of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
  */
 int32_t hms_recovery_get_plan(uint64_t handle,
                               const uint8_t *req,
                               uint32_t req_len,
                               uint8_t *out,
-                              uint32_t out_cap,
-                              uint8_t *res);
+                              uint32_t out_cap);
 
 #ifdef __cplusplus
 }  // extern "C"

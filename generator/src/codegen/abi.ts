@@ -10,7 +10,7 @@ import type { SchemaSet } from './schema-set.js';
  */
 
 /** Version of docs/ffi-abi.md; `hms_abi_version()` returns it. */
-export const ABI_VERSION = 1;
+export const ABI_VERSION = 2;
 
 /**
  * Version of the generated contracts (`hms_contract_version()`): the IDL has no version syntax, so
@@ -18,7 +18,7 @@ export const ABI_VERSION = 1;
  */
 export const CONTRACT_VERSION = { major: 1, minor: 0 } as const;
 
-/** Size of the result record (docs/ffi-abi.md, "The result area"). */
+/** Size of the result record at the end of the result area (docs/ffi-abi.md, "The result area"). */
 export const RESULT_RECORD_SIZE = 16;
 
 /** A parameter's role; each role has one spelling per language. */
@@ -27,9 +27,8 @@ export type ParamRole =
   | 'u32' // a plain uint32_t
   | 'bytesPtr' // const uint8_t *: borrowed input bytes, valid during the call
   | 'len' // uint32_t length of the preceding bytesPtr
-  | 'outPtr' // uint8_t *: caller-owned scratch buffer for the result
-  | 'outCap' // uint32_t capacity of outPtr
-  | 'resultRecord' // uint8_t *: caller-owned 16-byte result record
+  | 'outPtr' // uint8_t *: caller-owned result area: room for the result, then the 16-byte record
+  | 'outCap' // uint32_t size of outPtr (at least the record's 16 bytes)
   | 'outHandle' // uint64_t *: where a new handle is written
   | 'freePtr'; // uint8_t *: a buffer this library handed out, to free
 
@@ -51,7 +50,6 @@ export interface AbiFunction {
 const RESULT_PARAMS: readonly AbiParam[] = [
   { name: 'out', role: 'outPtr' },
   { name: 'out_cap', role: 'outCap' },
-  { name: 'res', role: 'resultRecord' },
 ];
 
 /** Exports every agent library has, whatever its contracts. */
@@ -109,6 +107,12 @@ export const COMMON_EXPORTS: readonly AbiFunction[] = [
     doc: 'Blocks up to `timeout_ms` for finished async calls; the result is a batch of (id, status, bytes) records.',
     params: [{ name: 'timeout_ms', role: 'u32' }, ...RESULT_PARAMS],
     ret: 'status',
+  },
+  {
+    name: 'hms_release_caches',
+    doc: 'Frees the response builders the library keeps between calls; returns how many there were.',
+    params: [],
+    ret: 'u32',
   },
   {
     name: 'hms_free_buffer', doc: 'Frees a result this library handed over (result record place 1).',
@@ -195,7 +199,7 @@ export function rpcExport(symbol: string, call: RpcCall): AbiFunction {
 
 const C_TYPES: Readonly<Record<ParamRole, string>> = {
   handle: 'uint64_t', u32: 'uint32_t', bytesPtr: 'const uint8_t *', len: 'uint32_t', outPtr: 'uint8_t *',
-  outCap: 'uint32_t', resultRecord: 'uint8_t *', outHandle: 'uint64_t *', freePtr: 'uint8_t *',
+  outCap: 'uint32_t', outHandle: 'uint64_t *', freePtr: 'uint8_t *',
 };
 const C_RETURNS: Readonly<Record<AbiReturn, string>> = { status: 'int32_t', u32: 'uint32_t', u64: 'uint64_t', void: 'void' };
 
@@ -210,7 +214,7 @@ export function koffiPrototype(f: AbiFunction): string {
 
 const RUST_TYPES: Readonly<Record<ParamRole, string>> = {
   handle: 'u64', u32: 'u32', bytesPtr: '*const u8', len: 'u32', outPtr: '*mut u8', outCap: 'u32',
-  resultRecord: '*mut u8', outHandle: '*mut u64', freePtr: '*mut u8',
+  outHandle: '*mut u64', freePtr: '*mut u8',
 };
 const RUST_RETURNS: Readonly<Record<AbiReturn, string>> = { status: ' -> i32', u32: ' -> u32', u64: ' -> u64', void: '' };
 

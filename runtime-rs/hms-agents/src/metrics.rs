@@ -420,8 +420,16 @@ mod tests {
     //! responses or `AgentError`s out, as the agent library calls it.
 
     use super::*;
-    use hms_contracts::agent::dispatch;
+    use hms_contracts::agent::{dispatch, Builder};
     use hms_contracts::hms::metrics::{Label, MetricBatch};
+
+    /// The bytes a dispatch function finishes in its builder, as the agent library delivers them.
+    fn respond(
+        call: impl FnOnce(&mut Builder) -> Result<(), AgentError>,
+    ) -> Result<Vec<u8>, AgentError> {
+        let mut fbb = Builder::new();
+        call(&mut fbb).map(|()| fbb.finished_data().to_vec())
+    }
 
     fn agent() -> Box<dyn Agent> {
         let f = crate::agent_factories()
@@ -461,18 +469,20 @@ mod tests {
             agent_id: "a1".to_owned(),
             sample: Box::new(s),
         };
-        dispatch::metrics_collector_record_sample(a, &req.encode())
+        respond(|out| dispatch::metrics_collector_record_sample(a, &req.encode(), out))
             .map(|bytes| Ack::decode(&bytes).unwrap())
     }
 
     fn summary(a: &dyn Agent, req: QuerySummaryRequest) -> Result<MetricSummary, AgentError> {
-        dispatch::metrics_collector_query_summary(a, &req.encode())
+        respond(|out| dispatch::metrics_collector_query_summary(a, &req.encode(), out))
             .map(|bytes| MetricSummary::decode(&bytes).unwrap())
     }
 
     fn export(a: &dyn Agent, format: ExpositionFormat) -> ExportResponse {
-        let bytes =
-            dispatch::metrics_collector_export_text(a, &ExportRequest { format }.encode()).unwrap();
+        let bytes = respond(|out| {
+            dispatch::metrics_collector_export_text(a, &ExportRequest { format }.encode(), out)
+        })
+        .unwrap();
         ExportResponse::decode(&bytes).unwrap()
     }
 
@@ -599,7 +609,9 @@ mod tests {
                 collected_at_ms: 1,
             }),
         };
-        let bytes = dispatch::metrics_collector_record_batch(&*a, &batch.encode()).unwrap();
+        let bytes =
+            respond(|out| dispatch::metrics_collector_record_batch(&*a, &batch.encode(), out))
+                .unwrap();
         let r = RecordBatchResponse::decode(&bytes).unwrap();
         assert_eq!((r.accepted, r.rejected), (2, 4));
         let rejections = r.rejections.unwrap();
@@ -621,7 +633,9 @@ mod tests {
             let req = ListMetricsRequest {
                 prefix: prefix.map(str::to_owned),
             };
-            let bytes = dispatch::metrics_collector_list_metrics(&*a, &req.encode()).unwrap();
+            let bytes =
+                respond(|out| dispatch::metrics_collector_list_metrics(&*a, &req.encode(), out))
+                    .unwrap();
             ListMetricsResponse::decode(&bytes).unwrap().names.unwrap()
         };
         assert_eq!(list(None), ["jobs_total", "temp"]);
@@ -724,20 +738,24 @@ size_bucket{agent=\"a1\",le=\"0.005\"} 0
         ));
         assert!(om.body.ends_with("\n# EOF\n"));
 
-        let bad = dispatch::metrics_collector_export_text(
-            &*a,
-            &ExportRequest {
-                format: ExpositionFormat(7),
-            }
-            .encode(),
-        );
+        let bad = respond(|out| {
+            dispatch::metrics_collector_export_text(
+                &*a,
+                &ExportRequest {
+                    format: ExpositionFormat(7),
+                }
+                .encode(),
+                out,
+            )
+        });
         assert_eq!(bad.unwrap_err().code, ErrorCode::INVALID_ARGUMENT);
     }
 
     #[test]
     fn bad_bytes_and_other_services_are_errors() {
         let a = agent();
-        let e = dispatch::metrics_collector_record_sample(&*a, &[1, 2, 3]).unwrap_err();
+        let e = respond(|out| dispatch::metrics_collector_record_sample(&*a, &[1, 2, 3], out))
+            .unwrap_err();
         assert_eq!(e.code, ErrorCode::DECODE_FAILED);
         assert!(
             e.message.starts_with("hms.metrics.RecordSampleRequest: "),
@@ -746,13 +764,19 @@ size_bucket{agent=\"a1\",le=\"0.005\"} 0
         );
         // A service this agent does not serve, with a valid request.
         let req = hms_contracts::hms::breaker::GetStateRequest::default().encode();
-        let e = dispatch::circuit_breaker_get_state(&*a, &req).unwrap_err();
+        let e = respond(|out| dispatch::circuit_breaker_get_state(&*a, &req, out)).unwrap_err();
         assert_eq!(e.code, ErrorCode::UNIMPLEMENTED);
         // By method id, as hms_submit dispatches.
-        let e = dispatch::by_method_id(&*a, 0, &[]).unwrap_err();
+        let e = respond(|out| dispatch::by_method_id(&*a, 0, &[], out)).unwrap_err();
         assert_eq!(e.code, ErrorCode::INVALID_ARGUMENT);
-        let e = dispatch::send_message(&*a, &hms_contracts::hms::AgentMessage::default().encode())
-            .unwrap_err();
+        let e = respond(|out| {
+            dispatch::send_message(
+                &*a,
+                &hms_contracts::hms::AgentMessage::default().encode(),
+                out,
+            )
+        })
+        .unwrap_err();
         assert_eq!(e.code, ErrorCode::UNIMPLEMENTED);
     }
 
@@ -760,7 +784,7 @@ size_bucket{agent=\"a1\",le=\"0.005\"} 0
     fn health_reports_what_was_recorded() {
         let a = agent();
         record(&*a, sample("up", MetricKind::GAUGE, 1.0, 0, &[])).unwrap();
-        let h = AgentHealth::decode(&dispatch::health(&*a).unwrap()).unwrap();
+        let h = AgentHealth::decode(&respond(|out| dispatch::health(&*a, out)).unwrap()).unwrap();
         assert_eq!(h.agent_id, TYPE_NAME);
         assert_eq!(h.status, HealthStatus::HEALTHY);
         assert_eq!(h.message.as_deref(), Some("1 samples in 1 metrics"));

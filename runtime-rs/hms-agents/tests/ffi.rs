@@ -1,5 +1,5 @@
 //! The generated agent library's `extern "C"` exports over this crate's agents, called as the
-//! TypeScript binding calls them: raw pointers, the 16-byte result record, status codes.
+//! TypeScript binding calls them: raw pointers, the result area with its record, status codes.
 
 // Calling the exports means passing raw pointers; every unsafe block says why it holds.
 #![allow(unsafe_code)]
@@ -14,25 +14,32 @@ use hms_contracts::hms::metrics::{
 use hms_contracts::hms::{Ack, AgentError, AgentHealth, ErrorCode};
 use hms_ffi::result::{PLACE_ALLOCATED, PLACE_OUT, RECORD_SIZE};
 
-/// A caller's result area: scratch buffer plus record.
+/// A caller's result area: room for `cap` bytes of result, then the record.
 struct Area {
     out: Vec<u8>,
-    rec: [u8; RECORD_SIZE],
 }
 
 impl Area {
     fn new(cap: usize) -> Self {
         Self {
-            out: vec![0; cap],
-            rec: [0; RECORD_SIZE],
+            out: vec![0; cap + RECORD_SIZE],
         }
+    }
+
+    fn ptr(&mut self) -> *mut u8 {
+        self.out.as_mut_ptr()
+    }
+
+    fn size(&self) -> u32 {
+        self.out.len() as u32
     }
 
     /// The result of the last call, copied (and freed when it was handed over), with its place.
     fn take(&mut self) -> (Vec<u8>, u32) {
-        let len = u32::from_le_bytes(self.rec[0..4].try_into().unwrap());
-        let place = u32::from_le_bytes(self.rec[4..8].try_into().unwrap());
-        let ptr = u64::from_le_bytes(self.rec[8..16].try_into().unwrap());
+        let rec = &self.out[self.out.len() - RECORD_SIZE..];
+        let len = u32::from_le_bytes(rec[0..4].try_into().unwrap());
+        let place = u32::from_le_bytes(rec[4..8].try_into().unwrap());
+        let ptr = u64::from_le_bytes(rec[8..16].try_into().unwrap());
         let bytes = if place == PLACE_ALLOCATED {
             let ptr = ptr as usize as *mut u8;
             // SAFETY: the library handed over `len` initialised bytes at `ptr` (place 1).
@@ -60,16 +67,15 @@ fn create(area: &mut Area, name: &str) -> u64 {
     let type_id = unsafe { lib::hms_agent_type_id(name.as_ptr(), name.len() as u32) };
     assert_eq!(type_id, 1);
     let mut handle = 0u64;
-    // SAFETY: null config with length 0; `handle`, `out` and `rec` are valid for the call.
+    // SAFETY: null config with length 0; `handle`, `out` are valid for the call.
     let status = unsafe {
         lib::hms_agent_create(
             type_id,
             std::ptr::null(),
             0,
             &mut handle,
-            area.out.as_mut_ptr(),
-            area.out.len() as u32,
-            area.rec.as_mut_ptr(),
+            area.ptr(),
+            area.size(),
         )
     };
     assert_eq!(status, 0);
@@ -80,20 +86,19 @@ fn create(area: &mut Area, name: &str) -> u64 {
 
 /// Calls an rpc export with `req`; returns its status.
 fn call(
-    f: unsafe extern "C" fn(u64, *const u8, u32, *mut u8, u32, *mut u8) -> i32,
+    f: unsafe extern "C" fn(u64, *const u8, u32, *mut u8, u32) -> i32,
     handle: u64,
     req: &[u8],
     area: &mut Area,
 ) -> i32 {
-    // SAFETY: `req`, `out` and `rec` are valid for their lengths during the call.
+    // SAFETY: `req`, `out` are valid for their lengths during the call.
     unsafe {
         f(
             handle,
             req.as_ptr(),
             req.len() as u32,
-            area.out.as_mut_ptr(),
-            area.out.len() as u32,
-            area.rec.as_mut_ptr(),
+            area.ptr(),
+            area.size(),
         )
     }
 }
@@ -114,7 +119,8 @@ fn sample_request(name: &str) -> Vec<u8> {
 
 #[test]
 fn contract_exports_match_the_generated_constants() {
-    assert_eq!(lib::hms_abi_version(), 1);
+    assert_eq!(lib::hms_abi_version(), hms_contracts::agent::ABI_VERSION);
+    assert_eq!(hms_contracts::agent::ABI_VERSION, 2);
     assert_eq!(lib::hms_contract_version(), CONTRACT_VERSION);
     for &(name, checksum) in SERVICE_CHECKSUMS {
         // SAFETY: `name` is valid for its length during the call.
@@ -179,33 +185,30 @@ fn create_call_fail_destroy() {
     assert_ne!(status, 0);
     // SAFETY: null request with a non-zero length is refused before any read.
     let status = unsafe {
-        lib::hms_metrics_collector_list_metrics(
-            h,
-            std::ptr::null(),
-            4,
-            area.out.as_mut_ptr(),
-            4096,
-            area.rec.as_mut_ptr(),
-        )
+        lib::hms_metrics_collector_list_metrics(h, std::ptr::null(), 4, area.ptr(), area.size())
     };
     assert_eq!(area.error(status).code, ErrorCode::INVALID_ARGUMENT);
-    // SAFETY: a null result record: nothing can be written, the status says so.
+    // SAFETY: a null result area, and one too small for the record: nothing can be written, the
+    // status says so.
     let status = unsafe {
         lib::hms_metrics_collector_list_metrics(
             h,
             list.as_ptr(),
             list.len() as u32,
             std::ptr::null_mut(),
-            0,
-            std::ptr::null_mut(),
+            64,
         )
+    };
+    assert_eq!(status, i32::from(ErrorCode::INVALID_ARGUMENT.0));
+    // SAFETY: `out` is valid for the 15 bytes passed.
+    let status = unsafe {
+        lib::hms_metrics_collector_list_metrics(h, list.as_ptr(), list.len() as u32, area.ptr(), 15)
     };
     assert_eq!(status, i32::from(ErrorCode::INVALID_ARGUMENT.0));
 
     // Health.
-    // SAFETY: `out` and `rec` are valid during the call.
-    let status =
-        unsafe { lib::hms_agent_health(h, area.out.as_mut_ptr(), 4096, area.rec.as_mut_ptr()) };
+    // SAFETY: `out` are valid during the call.
+    let status = unsafe { lib::hms_agent_health(h, area.ptr(), area.size()) };
     assert_eq!(status, 0);
     assert_eq!(
         AgentHealth::decode(&area.take().0).unwrap().agent_id,
@@ -238,9 +241,8 @@ fn unknown_type_ids_and_null_out_handles_are_refused() {
             std::ptr::null(),
             0,
             &mut handle,
-            area.out.as_mut_ptr(),
-            256,
-            area.rec.as_mut_ptr(),
+            area.ptr(),
+            area.size(),
         )
     };
     assert_eq!(area.error(status).code, ErrorCode::NOT_FOUND);
@@ -252,9 +254,8 @@ fn unknown_type_ids_and_null_out_handles_are_refused() {
             std::ptr::null(),
             0,
             std::ptr::null_mut(),
-            area.out.as_mut_ptr(),
-            256,
-            area.rec.as_mut_ptr(),
+            area.ptr(),
+            area.size(),
         )
     };
     assert_eq!(area.error(status).code, ErrorCode::INVALID_ARGUMENT);
@@ -291,11 +292,10 @@ fn a_result_larger_than_the_buffer_is_handed_over_and_freed() {
         i32::from(AgentError::decode(&bytes).unwrap().code.0),
         status
     );
-    // A zero-capacity null buffer is valid too.
+    // An area of just the record is valid too: every result is handed over.
     let mut none = Area::new(0);
-    // SAFETY: null `out` with capacity 0; `rec` valid.
-    let status =
-        unsafe { lib::hms_agent_health(h, std::ptr::null_mut(), 0, none.rec.as_mut_ptr()) };
+    // SAFETY: `out` is valid for its 16 bytes.
+    let status = unsafe { lib::hms_agent_health(h, none.ptr(), none.size()) };
     assert_eq!(status, 0);
     assert_eq!(none.take().1, PLACE_ALLOCATED);
     // SAFETY: null is ignored.
@@ -320,10 +320,8 @@ fn async_calls_complete_through_the_pool() {
     let mut done = std::collections::HashMap::new();
     let deadline = Instant::now() + Duration::from_secs(10);
     while done.len() < 2 && Instant::now() < deadline {
-        // SAFETY: `out` and `rec` are valid during the call.
-        let status = unsafe {
-            lib::hms_wait_completions(1000, area.out.as_mut_ptr(), 4096, area.rec.as_mut_ptr())
-        };
+        // SAFETY: `out` are valid during the call.
+        let status = unsafe { lib::hms_wait_completions(1000, area.ptr(), area.size()) };
         assert_eq!(status, 0);
         let (batch, _) = area.take();
         let mut at = 0;

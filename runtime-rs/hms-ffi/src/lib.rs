@@ -11,6 +11,7 @@
 //! - [`guard::guarded`]: panic containment for every export;
 //! - [`input::borrow`]: an export's input bytes as a slice;
 //! - [`pool::Pool`]: the worker pool and completion queue behind async calls;
+//! - [`recycle::Recycler`]: a bounded lock-free cache of reusable values (response builders);
 //! - [`ContractVersion`], [`fnv1a64`] and [`Fnv1a64`]: contract versions and
 //!   the per-service checksums a loader compares.
 //!
@@ -27,6 +28,7 @@ pub mod guard;
 pub mod handles;
 pub mod input;
 pub mod pool;
+pub mod recycle;
 pub mod result;
 pub mod status;
 mod version;

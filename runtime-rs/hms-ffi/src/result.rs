@@ -1,5 +1,5 @@
-//! The result area of the ABI (docs/ffi-abi.md): the caller's scratch buffer
-//! plus a 16-byte record telling where the result went.
+//! The result area of the ABI (docs/ffi-abi.md): one caller-owned buffer whose last 16 bytes are
+//! the record telling where the result went; the result itself goes at its start when it fits.
 
 /// Size of the result record: `len: u32`, `place: u32`, `ptr: u64`.
 pub const RECORD_SIZE: usize = 16;
@@ -12,28 +12,31 @@ pub const PLACE_ALLOCATED: u32 = 1;
 #[derive(Debug)]
 pub struct ResultArea {
     out: *mut u8,
+    /// Room for the result: the buffer less the record at its end.
     cap: usize,
     record: *mut u8,
 }
 
 impl ResultArea {
-    /// The area described by an export's `out`, `out_cap` and `res` arguments;
-    /// `None` if `res` is null, or `out` is null with a non-zero capacity.
+    /// The area described by an export's `out` and `out_cap` arguments: `out[..out_cap - 16]`
+    /// for the result, the last 16 bytes for the record. `None` if `out` is null or `out_cap`
+    /// is smaller than the record.
     ///
     /// # Safety
-    /// `out` must be valid for writes of `out_cap` bytes (or null with
-    /// `out_cap` 0) and `res` valid for writes of [`RECORD_SIZE`] bytes, both
-    /// for as long as the returned value lives, and not aliased by anything
-    /// the call reads.
+    /// `out` must be null or valid for writes of `out_cap` bytes for as long as the returned
+    /// value lives, and not aliased by anything the call reads.
     #[must_use]
-    pub unsafe fn new(out: *mut u8, out_cap: u32, res: *mut u8) -> Option<Self> {
-        if res.is_null() || (out.is_null() && out_cap != 0) {
+    pub unsafe fn new(out: *mut u8, out_cap: u32) -> Option<Self> {
+        let size = out_cap as usize;
+        if out.is_null() || size < RECORD_SIZE {
             return None;
         }
+        let cap = size - RECORD_SIZE;
         Some(Self {
             out,
-            cap: out_cap as usize,
-            record: res,
+            cap,
+            // SAFETY: `cap + RECORD_SIZE == out_cap`, within the buffer (this function's contract).
+            record: unsafe { out.add(cap) },
         })
     }
 
@@ -50,7 +53,7 @@ impl ResultArea {
             (PLACE_ALLOCATED, into_raw_buffer(bytes.to_vec()) as u64)
         };
         // SAFETY: `record` is valid for RECORD_SIZE bytes (contract of `new`);
-        // unaligned writes because the caller's record may sit at any offset.
+        // unaligned writes because the caller's buffer may have any length.
         unsafe {
             std::ptr::write_unaligned(self.record.cast::<u32>(), len);
             std::ptr::write_unaligned(self.record.add(4).cast::<u32>(), place);
@@ -93,29 +96,29 @@ mod tests {
 
     #[test]
     fn a_small_result_is_copied_into_the_callers_buffer() {
-        let mut out = [0u8; 8];
-        let mut rec = [0u8; RECORD_SIZE];
-        // SAFETY: both buffers outlive `area` and are not read during the call.
-        let area = unsafe { ResultArea::new(out.as_mut_ptr(), 8, rec.as_mut_ptr()) }.unwrap();
+        let mut out = [0u8; 8 + RECORD_SIZE];
+        // SAFETY: the buffer outlives `area` and is not read during the call.
+        let area = unsafe { ResultArea::new(out.as_mut_ptr(), 24) }.unwrap();
         assert_eq!(area.deliver(b"hello"), PLACE_OUT);
-        assert_eq!(record(&rec), (5, PLACE_OUT, 0));
+        assert_eq!(record(out[8..].try_into().unwrap()), (5, PLACE_OUT, 0));
         assert_eq!(&out[..5], b"hello");
+        // Exactly the room there is.
+        assert_eq!(area.deliver(b"12345678"), PLACE_OUT);
     }
 
     #[test]
     fn a_large_result_is_handed_over_and_freed() {
-        let mut out = [0u8; 4];
-        let mut rec = [0u8; RECORD_SIZE + 3];
-        // SAFETY: as above; the record starts at an odd offset on purpose.
-        let area =
-            unsafe { ResultArea::new(out.as_mut_ptr(), 4, rec.as_mut_ptr().add(3)) }.unwrap();
-        assert_eq!(area.deliver(b"too long for four"), PLACE_ALLOCATED);
-        let (len, place, ptr) = record(rec[3..].try_into().unwrap());
-        assert_eq!((len, place), (17, PLACE_ALLOCATED));
+        // An odd length on purpose: the record sits at an unaligned offset.
+        let mut out = [0u8; 4 + RECORD_SIZE + 3];
+        // SAFETY: as above.
+        let area = unsafe { ResultArea::new(out.as_mut_ptr(), 23) }.unwrap();
+        assert_eq!(area.deliver(b"too long for seven"), PLACE_ALLOCATED);
+        let (len, place, ptr) = record(out[7..].try_into().unwrap());
+        assert_eq!((len, place), (18, PLACE_ALLOCATED));
         let ptr = ptr as *mut u8;
         // SAFETY: `ptr` holds `len` initialised bytes delivered above.
         let delivered = unsafe { std::slice::from_raw_parts(ptr, len as usize) };
-        assert_eq!(delivered, b"too long for four");
+        assert_eq!(delivered, b"too long for seven");
         // SAFETY: delivered by `deliver` with PLACE_ALLOCATED, freed once.
         unsafe { free_buffer(ptr, len) };
         // SAFETY: null is documented as ignored.
@@ -123,13 +126,14 @@ mod tests {
     }
 
     #[test]
-    fn null_record_or_buffer_is_refused() {
-        let mut rec = [0u8; RECORD_SIZE];
-        // SAFETY: null pointers are rejected before any access.
+    fn a_null_or_too_small_buffer_is_refused() {
+        let mut out = [0u8; RECORD_SIZE];
+        // SAFETY: null and short buffers are rejected before any access.
         unsafe {
-            assert!(ResultArea::new(std::ptr::null_mut(), 0, std::ptr::null_mut()).is_none());
-            assert!(ResultArea::new(std::ptr::null_mut(), 4, rec.as_mut_ptr()).is_none());
-            assert!(ResultArea::new(std::ptr::null_mut(), 0, rec.as_mut_ptr()).is_some());
+            assert!(ResultArea::new(std::ptr::null_mut(), 0).is_none());
+            assert!(ResultArea::new(std::ptr::null_mut(), 64).is_none());
+            assert!(ResultArea::new(out.as_mut_ptr(), 15).is_none());
+            assert!(ResultArea::new(out.as_mut_ptr(), 16).is_some());
         }
     }
 }

@@ -51,26 +51,30 @@ export interface LibraryOptions {
   readonly scratchBytes?: number;
 }
 
+/** The record at the end of a result area (docs/ffi-abi.md, "The result area"). */
+function recordOf(area: Uint8Array): DataView {
+  return new DataView(area.buffer, area.byteOffset + area.length - RECORD_SIZE, RECORD_SIZE);
+}
+
 export class AgentLibrary {
   readonly path: string;
   private lib: LibraryHandle | undefined;
   private readonly fns = new Map<string, Fn>();
   private readonly decodeError: (bytes: Uint8Array) => AgentErrorInfo;
+  // The result area of sync calls: room for the result, then the 16-byte record (docs/ffi-abi.md).
   private scratch: Uint8Array;
-  // The result record: its own ArrayBuffer, so the views below are aligned.
-  private readonly record = new Uint8Array(RECORD_SIZE);
-  private readonly recordView = new DataView(this.record.buffer);
+  private recordView: DataView;
   private readonly handleOut = new BigUint64Array(1);
   // Async calls: requests by id, and the buffers of the single wait in flight (never touched meanwhile).
   private readonly pending = new Map<number, Pending>();
   private waiting = false;
-  private readonly asyncOut = new Uint8Array(ASYNC_BATCH_BYTES);
-  private readonly asyncRecord = new Uint8Array(RECORD_SIZE);
+  private readonly asyncOut = new Uint8Array(ASYNC_BATCH_BYTES + RECORD_SIZE);
 
   private constructor(path: string, decl: LibraryDeclarations, options: LibraryOptions) {
     this.path = path;
     this.decodeError = options.decodeError;
-    this.scratch = new Uint8Array(options.scratchBytes ?? 64 * 1024);
+    this.scratch = new Uint8Array((options.scratchBytes ?? 64 * 1024) + RECORD_SIZE);
+    this.recordView = recordOf(this.scratch);
     this.lib = koffi.load(path);
     this.bind(decl.common);
   }
@@ -143,9 +147,11 @@ export class AgentLibrary {
     const len = view.getUint32(0, true);
     let bytes: Uint8Array;
     if (view.getUint32(4, true) === PLACE_ALLOCATED) {
-      bytes = this.resultBytes(this.record, this.scratch);
+      bytes = this.resultBytes(this.scratch);
       // Results this big will come again: grow the scratch buffer for the next call.
-      if (bytes.length > this.scratch.length && bytes.length <= 64 * 1024 * 1024) this.setScratch(new Uint8Array(bytes.length * 2));
+      if (bytes.length > this.scratch.length - RECORD_SIZE && bytes.length <= 64 * 1024 * 1024) {
+        this.setScratch(new Uint8Array(bytes.length * 2 + RECORD_SIZE));
+      }
     } else {
       bytes = this.prefix(len);
     }
@@ -166,6 +172,7 @@ export class AgentLibrary {
 
   private setScratch(scratch: Uint8Array): void {
     this.scratch = scratch;
+    this.recordView = recordOf(scratch);
     this.prefixes = [];
   }
 
@@ -181,9 +188,9 @@ export class AgentLibrary {
     };
   }
 
-  /** A result described by `record`: copied out of `out`, or out of a Rust allocation that is then freed. */
-  private resultBytes(record: Uint8Array, out: Uint8Array): Uint8Array {
-    const view = new DataView(record.buffer, record.byteOffset, RECORD_SIZE);
+  /** The result in the area `out`: copied out of it, or out of a Rust allocation that is then freed. */
+  private resultBytes(out: Uint8Array): Uint8Array {
+    const view = recordOf(out);
     const len = view.getUint32(0, true);
     if (view.getUint32(4, true) !== PLACE_ALLOCATED) return out.slice(0, len);
     const ptr = view.getBigUint64(8, true);
@@ -218,7 +225,7 @@ export class AgentLibrary {
 
   /** One rpc export called with the scratch buffer and the result record. */
   private invoke(f: Fn, handle: AgentHandle, request: Uint8Array): Uint8Array {
-    const status = f(handle, request, request.length, this.scratch, this.scratch.length, this.record) as number;
+    const status = f(handle, request, request.length, this.scratch, this.scratch.length) as number;
     return this.takeView(status);
   }
 
@@ -251,7 +258,7 @@ export class AgentLibrary {
     const wait = this.fn('hms_wait_completions').async;
     if (wait === undefined) throw new Error('koffi function without .async');
     this.waiting = true;
-    wait(WAIT_MS, this.asyncOut, this.asyncOut.length, this.asyncRecord, (err: unknown, status: number) => {
+    wait(WAIT_MS, this.asyncOut, this.asyncOut.length, (err: unknown, status: number) => {
       this.waiting = false;
       if (this.lib === undefined) return; // closed meanwhile: close() rejected what was pending
       if (err !== null && err !== undefined) {
@@ -260,7 +267,7 @@ export class AgentLibrary {
         this.pending.clear();
         return;
       }
-      if (status === 0) this.settle(this.resultBytes(this.asyncRecord, this.asyncOut));
+      if (status === 0) this.settle(this.resultBytes(this.asyncOut));
       this.pump();
     });
   }
@@ -294,7 +301,7 @@ export class AgentLibrary {
   /** Creates an agent (by type name or id) from its configuration bytes. */
   create(type: string | number, config: Uint8Array = new Uint8Array(0)): AgentHandle {
     const id = typeof type === 'number' ? type : this.typeId(type);
-    const status = this.fn('hms_agent_create')(id, config, config.length, this.handleOut, this.scratch, this.scratch.length, this.record) as number;
+    const status = this.fn('hms_agent_create')(id, config, config.length, this.handleOut, this.scratch, this.scratch.length) as number;
     this.take(status);
     return Number(this.handleOut[0]) as AgentHandle;
   }
@@ -308,14 +315,22 @@ export class AgentLibrary {
 
   /** The agent's `hms.AgentHealth` bytes. */
   health(handle: AgentHandle): Uint8Array {
-    const status = this.fn('hms_agent_health')(handle, this.scratch, this.scratch.length, this.record) as number;
+    const status = this.fn('hms_agent_health')(handle, this.scratch, this.scratch.length) as number;
     return this.take(status);
   }
 
   /** Delivers an `hms.AgentMessage`; returns the reply message bytes. */
   sendMessage(handle: AgentHandle, message: Uint8Array): Uint8Array {
-    const status = this.fn('hms_agent_send_message')(handle, message, message.length, this.scratch, this.scratch.length, this.record) as number;
+    const status = this.fn('hms_agent_send_message')(handle, message, message.length, this.scratch, this.scratch.length) as number;
     return this.take(status);
+  }
+
+  /**
+   * Frees what the library keeps between calls (its response builders); returns how many. For a
+   * host retiring a library generation, and for memory accounting. Later calls work as before.
+   */
+  releaseCaches(): number {
+    return this.fn('hms_release_caches')() as number;
   }
 
   /**

@@ -22,7 +22,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use std::hint::black_box;
 
-use hms_contracts::agent::{dispatch, Agent, AgentFactory};
+use hms_contracts::agent::{dispatch, Agent, AgentFactory, Builder};
 use hms_contracts::hms::bench::{Echo, PingBatch, PingBatchResponse, PingRequest, PingResponse};
 use hms_contracts::hms::{AgentError, AgentHealth, HealthStatus};
 use serde::{Deserialize, Serialize};
@@ -197,7 +197,6 @@ pub extern "C" fn bench_noop(
     _req_len: u32,
     _out: *mut u8,
     _out_cap: u32,
-    _res: *mut u8,
 ) -> i32 {
     catch_unwind(|| 0).unwrap_or(PANICKED)
 }
@@ -221,10 +220,12 @@ pub unsafe extern "C" fn bench_rust_dispatch_loop(req: *const u8, req_len: u32, 
     };
     catch_unwind(move || {
         let agent = EchoAgent;
+        // One builder for all calls, as the agent library keeps its builders between calls.
+        let mut out = Builder::new();
         let mut total = 0u64;
         for _ in 0..n {
-            match dispatch::echo_ping(black_box(&agent), black_box(req)) {
-                Ok(bytes) => total += black_box(bytes).len() as u64,
+            match dispatch::echo_ping(black_box(&agent), black_box(req), &mut out) {
+                Ok(()) => total += black_box(out.finished_data()).len() as u64,
                 Err(_) => return 0,
             }
         }

@@ -11,16 +11,17 @@
 #![allow(unsafe_code)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
-use std::panic::UnwindSafe;
+use std::panic::{AssertUnwindSafe, UnwindSafe};
 use std::sync::Arc;
 use std::time::Duration;
 
-use hms_contracts::agent::{self, dispatch, Agent, AgentFactory};
+use hms_contracts::agent::{self, dispatch, Agent, AgentFactory, Builder};
 use hms_contracts::hms::{AgentError, ErrorCode};
 use hms_ffi::guard::guarded;
 use hms_ffi::handles::HandleTable;
 use hms_ffi::input::borrow as input;
 use hms_ffi::pool::{encode_batch, Pool};
+use hms_ffi::recycle::Recycler;
 use hms_ffi::result::{free_buffer, ResultArea};
 use hms_ffi::status;
 
@@ -29,6 +30,14 @@ static AGENTS: HandleTable<Box<dyn Agent>> = HandleTable::new();
 
 /// The worker pool of the async calls (`hms_submit`); its threads start with the first call.
 static POOL: Pool = Pool::new(0);
+
+/// Response builders kept between calls: a call takes one, finishes its response (or error) in
+/// it, delivers the bytes and gives it back, so answering allocates nothing for the response.
+/// Four cover the calling thread and the worker pool; `hms_release_caches` empties it.
+static BUILDERS: Recycler<Builder, 4> = Recycler::new();
+
+/// A builder that finished a larger buffer is dropped instead of kept (its memory would stay).
+const KEEP_BUILDER_UP_TO: usize = 32 * 1024;
 
 /// The agent types this library creates.
 fn factories() -> &'static [AgentFactory] {
@@ -55,25 +64,65 @@ fn bytes<'a>(input: Option<&'a [u8]>, what: &str) -> Result<&'a [u8], AgentError
     })
 }
 
-/// An error's status and encoded bytes; its code is the status (an error never reports 0).
-fn failure(mut e: AgentError) -> (i32, Vec<u8>) {
+/// An error's status: its code (an error never reports 0, so `Ok` becomes `Internal`).
+fn error_status(e: &mut AgentError) -> i32 {
     if e.code == ErrorCode::OK {
         e.code = ErrorCode::INTERNAL;
     }
-    (i32::from(e.code.0), e.encode())
+    i32::from(e.code.0)
 }
 
-/// Runs `body` with panics contained: status 0 with its response, or an error's status and bytes.
-fn outcome(body: impl FnOnce() -> Result<Vec<u8>, AgentError> + UnwindSafe) -> (i32, Vec<u8>) {
-    let result =
-        guarded(body).unwrap_or_else(|message| Err(agent::error(ErrorCode::PANIC, message)));
+/// Runs `body` with panics contained, on a kept builder: status 0 with the response finished in
+/// the builder, or an error's status with its `hms.AgentError` finished there instead. After a
+/// panic the builder, perhaps in the middle of a table, is replaced by a new one.
+fn outcome(
+    body: impl FnOnce(&mut Builder) -> Result<(), AgentError> + UnwindSafe,
+) -> (i32, Box<Builder>) {
+    let mut fbb = BUILDERS
+        .take()
+        .unwrap_or_else(|| Box::new(Builder::with_capacity(1024)));
+    // AssertUnwindSafe: the builder is not used again after a panic (see above).
+    let result = match guarded(AssertUnwindSafe(|| body(&mut fbb))) {
+        Ok(result) => result,
+        Err(message) => {
+            fbb = Box::new(Builder::with_capacity(1024));
+            Err(agent::error(ErrorCode::PANIC, message))
+        }
+    };
     match result {
-        Ok(response) => (status::OK, response),
-        Err(e) => failure(e),
+        Ok(()) => (status::OK, fbb),
+        Err(mut e) => {
+            let status = error_status(&mut e);
+            e.encode_into(&mut fbb);
+            (status, fbb)
+        }
     }
 }
 
-/// Runs `body` (see [`outcome`]) and delivers its result into the caller's result area.
+/// Gives a builder back for a later call (see [`BUILDERS`]).
+fn keep(fbb: Box<Builder>) {
+    if fbb.finished_data().len() <= KEEP_BUILDER_UP_TO {
+        BUILDERS.give(fbb);
+    }
+}
+
+/// Runs `body` (see [`outcome`]) and delivers the finished buffer into the caller's result area.
+fn reply(
+    area: Option<ResultArea>,
+    body: impl FnOnce(&mut Builder) -> Result<(), AgentError> + UnwindSafe,
+) -> i32 {
+    let Some(area) = area else {
+        // No result record to write the error to.
+        return status::INVALID_ARGUMENT;
+    };
+    let (status, fbb) = outcome(body);
+    area.deliver(fbb.finished_data());
+    keep(fbb);
+    status
+}
+
+/// Runs `body` with panics contained and delivers its bytes (or its error) into the caller's
+/// result area: for the exports whose result is not a single table (create, completions).
 fn respond(
     area: Option<ResultArea>,
     body: impl FnOnce() -> Result<Vec<u8>, AgentError> + UnwindSafe,
@@ -82,7 +131,12 @@ fn respond(
         // No result record to write the error to.
         return status::INVALID_ARGUMENT;
     };
-    let (status, bytes) = outcome(body);
+    let result =
+        guarded(body).unwrap_or_else(|message| Err(agent::error(ErrorCode::PANIC, message)));
+    let (status, bytes) = match result {
+        Ok(response) => (status::OK, response),
+        Err(mut e) => (error_status(&mut e), e.encode()),
+    };
     area.deliver(&bytes);
     status
 }
@@ -103,7 +157,7 @@ pub extern "C" fn hms_contract_version() -> u32 {
 ///
 /// # Safety
 /// Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
-/// of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+/// of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
 #[no_mangle]
 pub unsafe extern "C" fn hms_service_checksum(name: *const u8, name_len: u32) -> u64 {
     // SAFETY: `name` is null or valid for reads of `name_len` bytes during the call (this function's contract).
@@ -115,7 +169,7 @@ pub unsafe extern "C" fn hms_service_checksum(name: *const u8, name_len: u32) ->
 ///
 /// # Safety
 /// Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
-/// of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+/// of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
 #[no_mangle]
 pub unsafe extern "C" fn hms_agent_type_id(name: *const u8, name_len: u32) -> u32 {
     // SAFETY: `name` is null or valid for reads of `name_len` bytes during the call (this function's contract).
@@ -127,7 +181,7 @@ pub unsafe extern "C" fn hms_agent_type_id(name: *const u8, name_len: u32) -> u3
 ///
 /// # Safety
 /// Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
-/// of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+/// of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
 #[no_mangle]
 pub unsafe extern "C" fn hms_agent_create(
     type_id: u32,
@@ -136,10 +190,9 @@ pub unsafe extern "C" fn hms_agent_create(
     out_handle: *mut u64,
     out: *mut u8,
     out_cap: u32,
-    res: *mut u8,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` and `res` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap, res) };
+    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
+    let area = unsafe { ResultArea::new(out, out_cap) };
     // SAFETY: `config` is null or valid for reads of `config_len` bytes during the call (this function's contract).
     let config = unsafe { input(config, config_len) };
     respond(area, move || {
@@ -175,7 +228,7 @@ pub extern "C" fn hms_agent_destroy(handle: u64) -> i32 {
 ///
 /// # Safety
 /// Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
-/// of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+/// of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
 #[no_mangle]
 pub unsafe extern "C" fn hms_agent_send_message(
     handle: u64,
@@ -183,14 +236,13 @@ pub unsafe extern "C" fn hms_agent_send_message(
     msg_len: u32,
     out: *mut u8,
     out_cap: u32,
-    res: *mut u8,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` and `res` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap, res) };
+    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
+    let area = unsafe { ResultArea::new(out, out_cap) };
     // SAFETY: `msg` is null or valid for reads of `msg_len` bytes during the call (this function's contract).
     let msg = unsafe { input(msg, msg_len) };
-    respond(area, move || {
-        dispatch::send_message(&**agent_of(handle)?, bytes(msg, "msg")?)
+    reply(area, move |out| {
+        dispatch::send_message(&**agent_of(handle)?, bytes(msg, "msg")?, out)
     })
 }
 
@@ -198,24 +250,19 @@ pub unsafe extern "C" fn hms_agent_send_message(
 ///
 /// # Safety
 /// Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
-/// of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+/// of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
 #[no_mangle]
-pub unsafe extern "C" fn hms_agent_health(
-    handle: u64,
-    out: *mut u8,
-    out_cap: u32,
-    res: *mut u8,
-) -> i32 {
-    // SAFETY: `out`/`out_cap` and `res` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap, res) };
-    respond(area, move || dispatch::health(&**agent_of(handle)?))
+pub unsafe extern "C" fn hms_agent_health(handle: u64, out: *mut u8, out_cap: u32) -> i32 {
+    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
+    let area = unsafe { ResultArea::new(out, out_cap) };
+    reply(area, move |out| dispatch::health(&**agent_of(handle)?, out))
 }
 
 /// Queues an rpc (by method id) on the library's worker pool; returns the request id its completion carries.
 ///
 /// # Safety
 /// Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
-/// of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+/// of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
 #[no_mangle]
 pub unsafe extern "C" fn hms_submit(
     handle: u64,
@@ -228,10 +275,14 @@ pub unsafe extern "C" fn hms_submit(
     // The request is copied: the job runs after this call returns.
     let req = req.map(<[u8]>::to_vec);
     let job = move || {
-        outcome(move || {
+        let (status, fbb) = outcome(move |out| {
             let req = bytes(req.as_deref(), "req")?;
-            dispatch::by_method_id(&**agent_of(handle)?, method_id, req)
-        })
+            dispatch::by_method_id(&**agent_of(handle)?, method_id, req, out)
+        });
+        // The completion outlives the builder's next use: it gets its own copy.
+        let bytes = fbb.finished_data().to_vec();
+        keep(fbb);
+        (status, bytes)
     };
     guarded(move || POOL.submit(Box::new(job))).unwrap_or(0)
 }
@@ -240,16 +291,11 @@ pub unsafe extern "C" fn hms_submit(
 ///
 /// # Safety
 /// Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
-/// of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+/// of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
 #[no_mangle]
-pub unsafe extern "C" fn hms_wait_completions(
-    timeout_ms: u32,
-    out: *mut u8,
-    out_cap: u32,
-    res: *mut u8,
-) -> i32 {
-    // SAFETY: `out`/`out_cap` and `res` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap, res) };
+pub unsafe extern "C" fn hms_wait_completions(timeout_ms: u32, out: *mut u8, out_cap: u32) -> i32 {
+    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
+    let area = unsafe { ResultArea::new(out, out_cap) };
     respond(area, move || {
         let batch = POOL.wait(
             out_cap as usize,
@@ -259,11 +305,17 @@ pub unsafe extern "C" fn hms_wait_completions(
     })
 }
 
+/// Frees the response builders the library keeps between calls; returns how many there were.
+#[no_mangle]
+pub extern "C" fn hms_release_caches() -> u32 {
+    guarded(|| u32::try_from(BUILDERS.clear()).unwrap_or(u32::MAX)).unwrap_or(0)
+}
+
 /// Frees a result this library handed over (result record place 1).
 ///
 /// # Safety
 /// Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
-/// of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+/// of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
 #[no_mangle]
 pub unsafe extern "C" fn hms_free_buffer(ptr: *mut u8, len: u32) {
     // SAFETY: the caller hands back a buffer this library delivered with place 1, with its
@@ -275,7 +327,7 @@ pub unsafe extern "C" fn hms_free_buffer(ptr: *mut u8, len: u32) {
 ///
 /// # Safety
 /// Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
-/// of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+/// of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
 #[no_mangle]
 pub unsafe extern "C" fn hms_circuit_breaker_configure(
     handle: u64,
@@ -283,14 +335,13 @@ pub unsafe extern "C" fn hms_circuit_breaker_configure(
     req_len: u32,
     out: *mut u8,
     out_cap: u32,
-    res: *mut u8,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` and `res` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap, res) };
+    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
+    let area = unsafe { ResultArea::new(out, out_cap) };
     // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
     let req = unsafe { input(req, req_len) };
-    respond(area, move || {
-        dispatch::circuit_breaker_configure(&**agent_of(handle)?, bytes(req, "req")?)
+    reply(area, move |out| {
+        dispatch::circuit_breaker_configure(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
 }
 
@@ -298,7 +349,7 @@ pub unsafe extern "C" fn hms_circuit_breaker_configure(
 ///
 /// # Safety
 /// Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
-/// of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+/// of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
 #[no_mangle]
 pub unsafe extern "C" fn hms_circuit_breaker_try_acquire(
     handle: u64,
@@ -306,14 +357,13 @@ pub unsafe extern "C" fn hms_circuit_breaker_try_acquire(
     req_len: u32,
     out: *mut u8,
     out_cap: u32,
-    res: *mut u8,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` and `res` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap, res) };
+    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
+    let area = unsafe { ResultArea::new(out, out_cap) };
     // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
     let req = unsafe { input(req, req_len) };
-    respond(area, move || {
-        dispatch::circuit_breaker_try_acquire(&**agent_of(handle)?, bytes(req, "req")?)
+    reply(area, move |out| {
+        dispatch::circuit_breaker_try_acquire(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
 }
 
@@ -321,7 +371,7 @@ pub unsafe extern "C" fn hms_circuit_breaker_try_acquire(
 ///
 /// # Safety
 /// Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
-/// of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+/// of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
 #[no_mangle]
 pub unsafe extern "C" fn hms_circuit_breaker_record_outcome(
     handle: u64,
@@ -329,14 +379,13 @@ pub unsafe extern "C" fn hms_circuit_breaker_record_outcome(
     req_len: u32,
     out: *mut u8,
     out_cap: u32,
-    res: *mut u8,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` and `res` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap, res) };
+    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
+    let area = unsafe { ResultArea::new(out, out_cap) };
     // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
     let req = unsafe { input(req, req_len) };
-    respond(area, move || {
-        dispatch::circuit_breaker_record_outcome(&**agent_of(handle)?, bytes(req, "req")?)
+    reply(area, move |out| {
+        dispatch::circuit_breaker_record_outcome(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
 }
 
@@ -344,7 +393,7 @@ pub unsafe extern "C" fn hms_circuit_breaker_record_outcome(
 ///
 /// # Safety
 /// Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
-/// of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+/// of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
 #[no_mangle]
 pub unsafe extern "C" fn hms_circuit_breaker_get_state(
     handle: u64,
@@ -352,14 +401,13 @@ pub unsafe extern "C" fn hms_circuit_breaker_get_state(
     req_len: u32,
     out: *mut u8,
     out_cap: u32,
-    res: *mut u8,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` and `res` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap, res) };
+    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
+    let area = unsafe { ResultArea::new(out, out_cap) };
     // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
     let req = unsafe { input(req, req_len) };
-    respond(area, move || {
-        dispatch::circuit_breaker_get_state(&**agent_of(handle)?, bytes(req, "req")?)
+    reply(area, move |out| {
+        dispatch::circuit_breaker_get_state(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
 }
 
@@ -367,7 +415,7 @@ pub unsafe extern "C" fn hms_circuit_breaker_get_state(
 ///
 /// # Safety
 /// Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
-/// of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+/// of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
 #[no_mangle]
 pub unsafe extern "C" fn hms_circuit_breaker_reset(
     handle: u64,
@@ -375,14 +423,13 @@ pub unsafe extern "C" fn hms_circuit_breaker_reset(
     req_len: u32,
     out: *mut u8,
     out_cap: u32,
-    res: *mut u8,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` and `res` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap, res) };
+    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
+    let area = unsafe { ResultArea::new(out, out_cap) };
     // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
     let req = unsafe { input(req, req_len) };
-    respond(area, move || {
-        dispatch::circuit_breaker_reset(&**agent_of(handle)?, bytes(req, "req")?)
+    reply(area, move |out| {
+        dispatch::circuit_breaker_reset(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
 }
 
@@ -390,7 +437,7 @@ pub unsafe extern "C" fn hms_circuit_breaker_reset(
 ///
 /// # Safety
 /// Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
-/// of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+/// of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
 #[no_mangle]
 pub unsafe extern "C" fn hms_configuration_manager_get_config(
     handle: u64,
@@ -398,14 +445,13 @@ pub unsafe extern "C" fn hms_configuration_manager_get_config(
     req_len: u32,
     out: *mut u8,
     out_cap: u32,
-    res: *mut u8,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` and `res` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap, res) };
+    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
+    let area = unsafe { ResultArea::new(out, out_cap) };
     // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
     let req = unsafe { input(req, req_len) };
-    respond(area, move || {
-        dispatch::configuration_manager_get_config(&**agent_of(handle)?, bytes(req, "req")?)
+    reply(area, move |out| {
+        dispatch::configuration_manager_get_config(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
 }
 
@@ -413,7 +459,7 @@ pub unsafe extern "C" fn hms_configuration_manager_get_config(
 ///
 /// # Safety
 /// Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
-/// of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+/// of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
 #[no_mangle]
 pub unsafe extern "C" fn hms_configuration_manager_set_config(
     handle: u64,
@@ -421,14 +467,13 @@ pub unsafe extern "C" fn hms_configuration_manager_set_config(
     req_len: u32,
     out: *mut u8,
     out_cap: u32,
-    res: *mut u8,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` and `res` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap, res) };
+    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
+    let area = unsafe { ResultArea::new(out, out_cap) };
     // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
     let req = unsafe { input(req, req_len) };
-    respond(area, move || {
-        dispatch::configuration_manager_set_config(&**agent_of(handle)?, bytes(req, "req")?)
+    reply(area, move |out| {
+        dispatch::configuration_manager_set_config(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
 }
 
@@ -436,7 +481,7 @@ pub unsafe extern "C" fn hms_configuration_manager_set_config(
 ///
 /// # Safety
 /// Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
-/// of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+/// of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
 #[no_mangle]
 pub unsafe extern "C" fn hms_configuration_manager_delete_config(
     handle: u64,
@@ -444,14 +489,13 @@ pub unsafe extern "C" fn hms_configuration_manager_delete_config(
     req_len: u32,
     out: *mut u8,
     out_cap: u32,
-    res: *mut u8,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` and `res` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap, res) };
+    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
+    let area = unsafe { ResultArea::new(out, out_cap) };
     // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
     let req = unsafe { input(req, req_len) };
-    respond(area, move || {
-        dispatch::configuration_manager_delete_config(&**agent_of(handle)?, bytes(req, "req")?)
+    reply(area, move |out| {
+        dispatch::configuration_manager_delete_config(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
 }
 
@@ -459,7 +503,7 @@ pub unsafe extern "C" fn hms_configuration_manager_delete_config(
 ///
 /// # Safety
 /// Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
-/// of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+/// of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
 #[no_mangle]
 pub unsafe extern "C" fn hms_configuration_manager_watch_config(
     handle: u64,
@@ -467,14 +511,13 @@ pub unsafe extern "C" fn hms_configuration_manager_watch_config(
     req_len: u32,
     out: *mut u8,
     out_cap: u32,
-    res: *mut u8,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` and `res` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap, res) };
+    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
+    let area = unsafe { ResultArea::new(out, out_cap) };
     // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
     let req = unsafe { input(req, req_len) };
-    respond(area, move || {
-        dispatch::configuration_manager_watch_config(&**agent_of(handle)?, bytes(req, "req")?)
+    reply(area, move |out| {
+        dispatch::configuration_manager_watch_config(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
 }
 
@@ -482,7 +525,7 @@ pub unsafe extern "C" fn hms_configuration_manager_watch_config(
 ///
 /// # Safety
 /// Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
-/// of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+/// of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
 #[no_mangle]
 pub unsafe extern "C" fn hms_consensus_request_vote(
     handle: u64,
@@ -490,14 +533,13 @@ pub unsafe extern "C" fn hms_consensus_request_vote(
     req_len: u32,
     out: *mut u8,
     out_cap: u32,
-    res: *mut u8,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` and `res` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap, res) };
+    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
+    let area = unsafe { ResultArea::new(out, out_cap) };
     // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
     let req = unsafe { input(req, req_len) };
-    respond(area, move || {
-        dispatch::consensus_request_vote(&**agent_of(handle)?, bytes(req, "req")?)
+    reply(area, move |out| {
+        dispatch::consensus_request_vote(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
 }
 
@@ -505,7 +547,7 @@ pub unsafe extern "C" fn hms_consensus_request_vote(
 ///
 /// # Safety
 /// Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
-/// of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+/// of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
 #[no_mangle]
 pub unsafe extern "C" fn hms_consensus_append_entries(
     handle: u64,
@@ -513,14 +555,13 @@ pub unsafe extern "C" fn hms_consensus_append_entries(
     req_len: u32,
     out: *mut u8,
     out_cap: u32,
-    res: *mut u8,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` and `res` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap, res) };
+    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
+    let area = unsafe { ResultArea::new(out, out_cap) };
     // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
     let req = unsafe { input(req, req_len) };
-    respond(area, move || {
-        dispatch::consensus_append_entries(&**agent_of(handle)?, bytes(req, "req")?)
+    reply(area, move |out| {
+        dispatch::consensus_append_entries(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
 }
 
@@ -528,7 +569,7 @@ pub unsafe extern "C" fn hms_consensus_append_entries(
 ///
 /// # Safety
 /// Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
-/// of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+/// of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
 #[no_mangle]
 pub unsafe extern "C" fn hms_consensus_propose(
     handle: u64,
@@ -536,14 +577,13 @@ pub unsafe extern "C" fn hms_consensus_propose(
     req_len: u32,
     out: *mut u8,
     out_cap: u32,
-    res: *mut u8,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` and `res` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap, res) };
+    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
+    let area = unsafe { ResultArea::new(out, out_cap) };
     // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
     let req = unsafe { input(req, req_len) };
-    respond(area, move || {
-        dispatch::consensus_propose(&**agent_of(handle)?, bytes(req, "req")?)
+    reply(area, move |out| {
+        dispatch::consensus_propose(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
 }
 
@@ -551,7 +591,7 @@ pub unsafe extern "C" fn hms_consensus_propose(
 ///
 /// # Safety
 /// Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
-/// of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+/// of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
 #[no_mangle]
 pub unsafe extern "C" fn hms_consensus_get_status(
     handle: u64,
@@ -559,14 +599,13 @@ pub unsafe extern "C" fn hms_consensus_get_status(
     req_len: u32,
     out: *mut u8,
     out_cap: u32,
-    res: *mut u8,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` and `res` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap, res) };
+    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
+    let area = unsafe { ResultArea::new(out, out_cap) };
     // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
     let req = unsafe { input(req, req_len) };
-    respond(area, move || {
-        dispatch::consensus_get_status(&**agent_of(handle)?, bytes(req, "req")?)
+    reply(area, move |out| {
+        dispatch::consensus_get_status(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
 }
 
@@ -574,7 +613,7 @@ pub unsafe extern "C" fn hms_consensus_get_status(
 ///
 /// # Safety
 /// Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
-/// of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+/// of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
 #[no_mangle]
 pub unsafe extern "C" fn hms_genetic_engine_configure(
     handle: u64,
@@ -582,14 +621,13 @@ pub unsafe extern "C" fn hms_genetic_engine_configure(
     req_len: u32,
     out: *mut u8,
     out_cap: u32,
-    res: *mut u8,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` and `res` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap, res) };
+    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
+    let area = unsafe { ResultArea::new(out, out_cap) };
     // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
     let req = unsafe { input(req, req_len) };
-    respond(area, move || {
-        dispatch::genetic_engine_configure(&**agent_of(handle)?, bytes(req, "req")?)
+    reply(area, move |out| {
+        dispatch::genetic_engine_configure(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
 }
 
@@ -597,7 +635,7 @@ pub unsafe extern "C" fn hms_genetic_engine_configure(
 ///
 /// # Safety
 /// Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
-/// of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+/// of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
 #[no_mangle]
 pub unsafe extern "C" fn hms_genetic_engine_evolve(
     handle: u64,
@@ -605,14 +643,13 @@ pub unsafe extern "C" fn hms_genetic_engine_evolve(
     req_len: u32,
     out: *mut u8,
     out_cap: u32,
-    res: *mut u8,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` and `res` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap, res) };
+    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
+    let area = unsafe { ResultArea::new(out, out_cap) };
     // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
     let req = unsafe { input(req, req_len) };
-    respond(area, move || {
-        dispatch::genetic_engine_evolve(&**agent_of(handle)?, bytes(req, "req")?)
+    reply(area, move |out| {
+        dispatch::genetic_engine_evolve(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
 }
 
@@ -620,7 +657,7 @@ pub unsafe extern "C" fn hms_genetic_engine_evolve(
 ///
 /// # Safety
 /// Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
-/// of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+/// of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
 #[no_mangle]
 pub unsafe extern "C" fn hms_genetic_engine_get_best(
     handle: u64,
@@ -628,14 +665,13 @@ pub unsafe extern "C" fn hms_genetic_engine_get_best(
     req_len: u32,
     out: *mut u8,
     out_cap: u32,
-    res: *mut u8,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` and `res` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap, res) };
+    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
+    let area = unsafe { ResultArea::new(out, out_cap) };
     // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
     let req = unsafe { input(req, req_len) };
-    respond(area, move || {
-        dispatch::genetic_engine_get_best(&**agent_of(handle)?, bytes(req, "req")?)
+    reply(area, move |out| {
+        dispatch::genetic_engine_get_best(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
 }
 
@@ -643,7 +679,7 @@ pub unsafe extern "C" fn hms_genetic_engine_get_best(
 ///
 /// # Safety
 /// Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
-/// of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+/// of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
 #[no_mangle]
 pub unsafe extern "C" fn hms_genetic_engine_get_history(
     handle: u64,
@@ -651,14 +687,13 @@ pub unsafe extern "C" fn hms_genetic_engine_get_history(
     req_len: u32,
     out: *mut u8,
     out_cap: u32,
-    res: *mut u8,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` and `res` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap, res) };
+    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
+    let area = unsafe { ResultArea::new(out, out_cap) };
     // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
     let req = unsafe { input(req, req_len) };
-    respond(area, move || {
-        dispatch::genetic_engine_get_history(&**agent_of(handle)?, bytes(req, "req")?)
+    reply(area, move |out| {
+        dispatch::genetic_engine_get_history(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
 }
 
@@ -666,7 +701,7 @@ pub unsafe extern "C" fn hms_genetic_engine_get_history(
 ///
 /// # Safety
 /// Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
-/// of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+/// of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
 #[no_mangle]
 pub unsafe extern "C" fn hms_health_monitor_register_agent(
     handle: u64,
@@ -674,14 +709,13 @@ pub unsafe extern "C" fn hms_health_monitor_register_agent(
     req_len: u32,
     out: *mut u8,
     out_cap: u32,
-    res: *mut u8,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` and `res` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap, res) };
+    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
+    let area = unsafe { ResultArea::new(out, out_cap) };
     // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
     let req = unsafe { input(req, req_len) };
-    respond(area, move || {
-        dispatch::health_monitor_register_agent(&**agent_of(handle)?, bytes(req, "req")?)
+    reply(area, move |out| {
+        dispatch::health_monitor_register_agent(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
 }
 
@@ -689,7 +723,7 @@ pub unsafe extern "C" fn hms_health_monitor_register_agent(
 ///
 /// # Safety
 /// Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
-/// of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+/// of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
 #[no_mangle]
 pub unsafe extern "C" fn hms_health_monitor_report_heartbeat(
     handle: u64,
@@ -697,14 +731,13 @@ pub unsafe extern "C" fn hms_health_monitor_report_heartbeat(
     req_len: u32,
     out: *mut u8,
     out_cap: u32,
-    res: *mut u8,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` and `res` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap, res) };
+    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
+    let area = unsafe { ResultArea::new(out, out_cap) };
     // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
     let req = unsafe { input(req, req_len) };
-    respond(area, move || {
-        dispatch::health_monitor_report_heartbeat(&**agent_of(handle)?, bytes(req, "req")?)
+    reply(area, move |out| {
+        dispatch::health_monitor_report_heartbeat(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
 }
 
@@ -712,7 +745,7 @@ pub unsafe extern "C" fn hms_health_monitor_report_heartbeat(
 ///
 /// # Safety
 /// Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
-/// of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+/// of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
 #[no_mangle]
 pub unsafe extern "C" fn hms_health_monitor_get_health(
     handle: u64,
@@ -720,14 +753,13 @@ pub unsafe extern "C" fn hms_health_monitor_get_health(
     req_len: u32,
     out: *mut u8,
     out_cap: u32,
-    res: *mut u8,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` and `res` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap, res) };
+    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
+    let area = unsafe { ResultArea::new(out, out_cap) };
     // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
     let req = unsafe { input(req, req_len) };
-    respond(area, move || {
-        dispatch::health_monitor_get_health(&**agent_of(handle)?, bytes(req, "req")?)
+    reply(area, move |out| {
+        dispatch::health_monitor_get_health(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
 }
 
@@ -735,7 +767,7 @@ pub unsafe extern "C" fn hms_health_monitor_get_health(
 ///
 /// # Safety
 /// Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
-/// of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+/// of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
 #[no_mangle]
 pub unsafe extern "C" fn hms_health_monitor_list_unhealthy(
     handle: u64,
@@ -743,14 +775,13 @@ pub unsafe extern "C" fn hms_health_monitor_list_unhealthy(
     req_len: u32,
     out: *mut u8,
     out_cap: u32,
-    res: *mut u8,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` and `res` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap, res) };
+    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
+    let area = unsafe { ResultArea::new(out, out_cap) };
     // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
     let req = unsafe { input(req, req_len) };
-    respond(area, move || {
-        dispatch::health_monitor_list_unhealthy(&**agent_of(handle)?, bytes(req, "req")?)
+    reply(area, move |out| {
+        dispatch::health_monitor_list_unhealthy(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
 }
 
@@ -758,7 +789,7 @@ pub unsafe extern "C" fn hms_health_monitor_list_unhealthy(
 ///
 /// # Safety
 /// Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
-/// of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+/// of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
 #[no_mangle]
 pub unsafe extern "C" fn hms_health_monitor_deregister_agent(
     handle: u64,
@@ -766,14 +797,13 @@ pub unsafe extern "C" fn hms_health_monitor_deregister_agent(
     req_len: u32,
     out: *mut u8,
     out_cap: u32,
-    res: *mut u8,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` and `res` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap, res) };
+    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
+    let area = unsafe { ResultArea::new(out, out_cap) };
     // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
     let req = unsafe { input(req, req_len) };
-    respond(area, move || {
-        dispatch::health_monitor_deregister_agent(&**agent_of(handle)?, bytes(req, "req")?)
+    reply(area, move |out| {
+        dispatch::health_monitor_deregister_agent(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
 }
 
@@ -781,7 +811,7 @@ pub unsafe extern "C" fn hms_health_monitor_deregister_agent(
 ///
 /// # Safety
 /// Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
-/// of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+/// of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
 #[no_mangle]
 pub unsafe extern "C" fn hms_metrics_collector_record_sample(
     handle: u64,
@@ -789,14 +819,13 @@ pub unsafe extern "C" fn hms_metrics_collector_record_sample(
     req_len: u32,
     out: *mut u8,
     out_cap: u32,
-    res: *mut u8,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` and `res` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap, res) };
+    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
+    let area = unsafe { ResultArea::new(out, out_cap) };
     // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
     let req = unsafe { input(req, req_len) };
-    respond(area, move || {
-        dispatch::metrics_collector_record_sample(&**agent_of(handle)?, bytes(req, "req")?)
+    reply(area, move |out| {
+        dispatch::metrics_collector_record_sample(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
 }
 
@@ -804,7 +833,7 @@ pub unsafe extern "C" fn hms_metrics_collector_record_sample(
 ///
 /// # Safety
 /// Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
-/// of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+/// of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
 #[no_mangle]
 pub unsafe extern "C" fn hms_metrics_collector_record_batch(
     handle: u64,
@@ -812,14 +841,13 @@ pub unsafe extern "C" fn hms_metrics_collector_record_batch(
     req_len: u32,
     out: *mut u8,
     out_cap: u32,
-    res: *mut u8,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` and `res` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap, res) };
+    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
+    let area = unsafe { ResultArea::new(out, out_cap) };
     // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
     let req = unsafe { input(req, req_len) };
-    respond(area, move || {
-        dispatch::metrics_collector_record_batch(&**agent_of(handle)?, bytes(req, "req")?)
+    reply(area, move |out| {
+        dispatch::metrics_collector_record_batch(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
 }
 
@@ -827,7 +855,7 @@ pub unsafe extern "C" fn hms_metrics_collector_record_batch(
 ///
 /// # Safety
 /// Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
-/// of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+/// of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
 #[no_mangle]
 pub unsafe extern "C" fn hms_metrics_collector_query_summary(
     handle: u64,
@@ -835,14 +863,13 @@ pub unsafe extern "C" fn hms_metrics_collector_query_summary(
     req_len: u32,
     out: *mut u8,
     out_cap: u32,
-    res: *mut u8,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` and `res` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap, res) };
+    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
+    let area = unsafe { ResultArea::new(out, out_cap) };
     // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
     let req = unsafe { input(req, req_len) };
-    respond(area, move || {
-        dispatch::metrics_collector_query_summary(&**agent_of(handle)?, bytes(req, "req")?)
+    reply(area, move |out| {
+        dispatch::metrics_collector_query_summary(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
 }
 
@@ -850,7 +877,7 @@ pub unsafe extern "C" fn hms_metrics_collector_query_summary(
 ///
 /// # Safety
 /// Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
-/// of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+/// of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
 #[no_mangle]
 pub unsafe extern "C" fn hms_metrics_collector_list_metrics(
     handle: u64,
@@ -858,14 +885,13 @@ pub unsafe extern "C" fn hms_metrics_collector_list_metrics(
     req_len: u32,
     out: *mut u8,
     out_cap: u32,
-    res: *mut u8,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` and `res` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap, res) };
+    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
+    let area = unsafe { ResultArea::new(out, out_cap) };
     // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
     let req = unsafe { input(req, req_len) };
-    respond(area, move || {
-        dispatch::metrics_collector_list_metrics(&**agent_of(handle)?, bytes(req, "req")?)
+    reply(area, move |out| {
+        dispatch::metrics_collector_list_metrics(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
 }
 
@@ -873,7 +899,7 @@ pub unsafe extern "C" fn hms_metrics_collector_list_metrics(
 ///
 /// # Safety
 /// Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
-/// of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+/// of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
 #[no_mangle]
 pub unsafe extern "C" fn hms_metrics_collector_export_text(
     handle: u64,
@@ -881,14 +907,13 @@ pub unsafe extern "C" fn hms_metrics_collector_export_text(
     req_len: u32,
     out: *mut u8,
     out_cap: u32,
-    res: *mut u8,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` and `res` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap, res) };
+    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
+    let area = unsafe { ResultArea::new(out, out_cap) };
     // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
     let req = unsafe { input(req, req_len) };
-    respond(area, move || {
-        dispatch::metrics_collector_export_text(&**agent_of(handle)?, bytes(req, "req")?)
+    reply(area, move |out| {
+        dispatch::metrics_collector_export_text(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
 }
 
@@ -896,7 +921,7 @@ pub unsafe extern "C" fn hms_metrics_collector_export_text(
 ///
 /// # Safety
 /// Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
-/// of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+/// of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
 #[no_mangle]
 pub unsafe extern "C" fn hms_recovery_set_policy(
     handle: u64,
@@ -904,14 +929,13 @@ pub unsafe extern "C" fn hms_recovery_set_policy(
     req_len: u32,
     out: *mut u8,
     out_cap: u32,
-    res: *mut u8,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` and `res` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap, res) };
+    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
+    let area = unsafe { ResultArea::new(out, out_cap) };
     // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
     let req = unsafe { input(req, req_len) };
-    respond(area, move || {
-        dispatch::recovery_set_policy(&**agent_of(handle)?, bytes(req, "req")?)
+    reply(area, move |out| {
+        dispatch::recovery_set_policy(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
 }
 
@@ -919,7 +943,7 @@ pub unsafe extern "C" fn hms_recovery_set_policy(
 ///
 /// # Safety
 /// Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
-/// of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+/// of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
 #[no_mangle]
 pub unsafe extern "C" fn hms_recovery_plan_recovery(
     handle: u64,
@@ -927,14 +951,13 @@ pub unsafe extern "C" fn hms_recovery_plan_recovery(
     req_len: u32,
     out: *mut u8,
     out_cap: u32,
-    res: *mut u8,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` and `res` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap, res) };
+    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
+    let area = unsafe { ResultArea::new(out, out_cap) };
     // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
     let req = unsafe { input(req, req_len) };
-    respond(area, move || {
-        dispatch::recovery_plan_recovery(&**agent_of(handle)?, bytes(req, "req")?)
+    reply(area, move |out| {
+        dispatch::recovery_plan_recovery(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
 }
 
@@ -942,7 +965,7 @@ pub unsafe extern "C" fn hms_recovery_plan_recovery(
 ///
 /// # Safety
 /// Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
-/// of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+/// of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
 #[no_mangle]
 pub unsafe extern "C" fn hms_recovery_report_outcome(
     handle: u64,
@@ -950,14 +973,13 @@ pub unsafe extern "C" fn hms_recovery_report_outcome(
     req_len: u32,
     out: *mut u8,
     out_cap: u32,
-    res: *mut u8,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` and `res` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap, res) };
+    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
+    let area = unsafe { ResultArea::new(out, out_cap) };
     // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
     let req = unsafe { input(req, req_len) };
-    respond(area, move || {
-        dispatch::recovery_report_outcome(&**agent_of(handle)?, bytes(req, "req")?)
+    reply(area, move |out| {
+        dispatch::recovery_report_outcome(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
 }
 
@@ -965,7 +987,7 @@ pub unsafe extern "C" fn hms_recovery_report_outcome(
 ///
 /// # Safety
 /// Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
-/// of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.
+/// of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
 #[no_mangle]
 pub unsafe extern "C" fn hms_recovery_get_plan(
     handle: u64,
@@ -973,13 +995,12 @@ pub unsafe extern "C" fn hms_recovery_get_plan(
     req_len: u32,
     out: *mut u8,
     out_cap: u32,
-    res: *mut u8,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` and `res` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap, res) };
+    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
+    let area = unsafe { ResultArea::new(out, out_cap) };
     // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
     let req = unsafe { input(req, req_len) };
-    respond(area, move || {
-        dispatch::recovery_get_plan(&**agent_of(handle)?, bytes(req, "req")?)
+    reply(area, move |out| {
+        dispatch::recovery_get_plan(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
 }

@@ -3,8 +3,12 @@
 //! [`AgentFactory`] an agent crate lists them with, the contract constants a loader compares,
 //! and the safe [`dispatch`] functions the generated agent library calls (bytes in, bytes out).
 
+/// The builder a [`dispatch`] function encodes its response into: the agent library keeps
+/// builders between calls, so a response is encoded without allocating.
+pub type Builder = ::flatbuffers::FlatBufferBuilder<'static>;
+
 /// Version of the agent ABI (docs/ffi-abi.md); `hms_abi_version` returns it.
-pub const ABI_VERSION: u32 = 1;
+pub const ABI_VERSION: u32 = 2;
 /// Version of the generated contracts, `major << 16 | minor`; `hms_contract_version` returns it.
 pub const CONTRACT_VERSION: u32 = 65536;
 
@@ -134,9 +138,9 @@ pub fn create_agent(
 
 /// One function per call of the ABI: verified decode of the request (`DecodeFailed` when the
 /// verifier rejects it), the agent's service (`Unimplemented` when it does not serve it), the
-/// call, and the encoded response; any failure is the `AgentError` to send back.
+/// call, and the response finished in `out`; any failure is the `AgentError` to send back.
 pub mod dispatch {
-    use super::{error, Agent};
+    use super::{error, Agent, Builder};
 
     fn decode<T>(
         bytes: &[u8],
@@ -155,22 +159,28 @@ pub mod dispatch {
     }
 
     /// `hms_agent_health`: the agent's encoded `hms.AgentHealth`.
-    pub fn health(agent: &dyn Agent) -> Result<Vec<u8>, crate::hms::AgentError> {
-        Ok(agent.health().encode())
+    pub fn health(agent: &dyn Agent, out: &mut Builder) -> Result<(), crate::hms::AgentError> {
+        agent.health().encode_into(out);
+        Ok(())
     }
 
     /// `hms_agent_send_message`: an `hms.AgentMessage` in, the reply out.
-    pub fn send_message(agent: &dyn Agent, msg: &[u8]) -> Result<Vec<u8>, crate::hms::AgentError> {
+    pub fn send_message(
+        agent: &dyn Agent,
+        msg: &[u8],
+        out: &mut Builder,
+    ) -> Result<(), crate::hms::AgentError> {
         let msg = decode(msg, crate::hms::AgentMessage::decode, "hms.AgentMessage")?;
-        Ok(agent.send_message(msg)?.encode())
+        agent.send_message(msg)?.encode_into(out);
+        Ok(())
     }
 
     /// `hms_circuit_breaker_configure`: `hms.breaker.CircuitBreaker.configure`, `hms.breaker.ConfigureBreakerRequest` in, `hms.breaker.BreakerStatus` out.
     pub fn circuit_breaker_configure(
         agent: &dyn Agent,
         req: &[u8],
-    ) -> Result<Vec<u8>, crate::hms::AgentError> {
-        let hint = req.len().max(256);
+        out: &mut Builder,
+    ) -> Result<(), crate::hms::AgentError> {
         let req = decode(
             req,
             crate::hms::breaker::ConfigureBreakerRequest::decode,
@@ -179,15 +189,16 @@ pub mod dispatch {
         let service = agent
             .circuit_breaker()
             .ok_or_else(|| unimplemented("hms.breaker.CircuitBreaker"))?;
-        Ok(service.configure(req)?.encode_with_capacity(hint))
+        service.configure(req)?.encode_into(out);
+        Ok(())
     }
 
     /// `hms_circuit_breaker_try_acquire`: `hms.breaker.CircuitBreaker.try_acquire`, `hms.breaker.AcquireRequest` in, `hms.breaker.AcquireResponse` out.
     pub fn circuit_breaker_try_acquire(
         agent: &dyn Agent,
         req: &[u8],
-    ) -> Result<Vec<u8>, crate::hms::AgentError> {
-        let hint = req.len().max(256);
+        out: &mut Builder,
+    ) -> Result<(), crate::hms::AgentError> {
         let req = decode(
             req,
             crate::hms::breaker::AcquireRequest::decode,
@@ -196,15 +207,16 @@ pub mod dispatch {
         let service = agent
             .circuit_breaker()
             .ok_or_else(|| unimplemented("hms.breaker.CircuitBreaker"))?;
-        Ok(service.try_acquire(req)?.encode_with_capacity(hint))
+        service.try_acquire(req)?.encode_into(out);
+        Ok(())
     }
 
     /// `hms_circuit_breaker_record_outcome`: `hms.breaker.CircuitBreaker.record_outcome`, `hms.breaker.RecordOutcomeRequest` in, `hms.breaker.RecordOutcomeResponse` out.
     pub fn circuit_breaker_record_outcome(
         agent: &dyn Agent,
         req: &[u8],
-    ) -> Result<Vec<u8>, crate::hms::AgentError> {
-        let hint = req.len().max(256);
+        out: &mut Builder,
+    ) -> Result<(), crate::hms::AgentError> {
         let req = decode(
             req,
             crate::hms::breaker::RecordOutcomeRequest::decode,
@@ -213,15 +225,16 @@ pub mod dispatch {
         let service = agent
             .circuit_breaker()
             .ok_or_else(|| unimplemented("hms.breaker.CircuitBreaker"))?;
-        Ok(service.record_outcome(req)?.encode_with_capacity(hint))
+        service.record_outcome(req)?.encode_into(out);
+        Ok(())
     }
 
     /// `hms_circuit_breaker_get_state`: `hms.breaker.CircuitBreaker.get_state`, `hms.breaker.GetStateRequest` in, `hms.breaker.BreakerStatus` out.
     pub fn circuit_breaker_get_state(
         agent: &dyn Agent,
         req: &[u8],
-    ) -> Result<Vec<u8>, crate::hms::AgentError> {
-        let hint = req.len().max(256);
+        out: &mut Builder,
+    ) -> Result<(), crate::hms::AgentError> {
         let req = decode(
             req,
             crate::hms::breaker::GetStateRequest::decode,
@@ -230,15 +243,16 @@ pub mod dispatch {
         let service = agent
             .circuit_breaker()
             .ok_or_else(|| unimplemented("hms.breaker.CircuitBreaker"))?;
-        Ok(service.get_state(req)?.encode_with_capacity(hint))
+        service.get_state(req)?.encode_into(out);
+        Ok(())
     }
 
     /// `hms_circuit_breaker_reset`: `hms.breaker.CircuitBreaker.reset`, `hms.breaker.ResetRequest` in, `hms.Ack` out.
     pub fn circuit_breaker_reset(
         agent: &dyn Agent,
         req: &[u8],
-    ) -> Result<Vec<u8>, crate::hms::AgentError> {
-        let hint = req.len().max(256);
+        out: &mut Builder,
+    ) -> Result<(), crate::hms::AgentError> {
         let req = decode(
             req,
             crate::hms::breaker::ResetRequest::decode,
@@ -247,15 +261,16 @@ pub mod dispatch {
         let service = agent
             .circuit_breaker()
             .ok_or_else(|| unimplemented("hms.breaker.CircuitBreaker"))?;
-        Ok(service.reset(req)?.encode_with_capacity(hint))
+        service.reset(req)?.encode_into(out);
+        Ok(())
     }
 
     /// `hms_configuration_manager_get_config`: `hms.config.ConfigurationManager.get_config`, `hms.config.GetConfigRequest` in, `hms.config.GetConfigResponse` out.
     pub fn configuration_manager_get_config(
         agent: &dyn Agent,
         req: &[u8],
-    ) -> Result<Vec<u8>, crate::hms::AgentError> {
-        let hint = req.len().max(256);
+        out: &mut Builder,
+    ) -> Result<(), crate::hms::AgentError> {
         let req = decode(
             req,
             crate::hms::config::GetConfigRequest::decode,
@@ -264,15 +279,16 @@ pub mod dispatch {
         let service = agent
             .configuration_manager()
             .ok_or_else(|| unimplemented("hms.config.ConfigurationManager"))?;
-        Ok(service.get_config(req)?.encode_with_capacity(hint))
+        service.get_config(req)?.encode_into(out);
+        Ok(())
     }
 
     /// `hms_configuration_manager_set_config`: `hms.config.ConfigurationManager.set_config`, `hms.config.SetConfigRequest` in, `hms.config.SetConfigResponse` out.
     pub fn configuration_manager_set_config(
         agent: &dyn Agent,
         req: &[u8],
-    ) -> Result<Vec<u8>, crate::hms::AgentError> {
-        let hint = req.len().max(256);
+        out: &mut Builder,
+    ) -> Result<(), crate::hms::AgentError> {
         let req = decode(
             req,
             crate::hms::config::SetConfigRequest::decode,
@@ -281,15 +297,16 @@ pub mod dispatch {
         let service = agent
             .configuration_manager()
             .ok_or_else(|| unimplemented("hms.config.ConfigurationManager"))?;
-        Ok(service.set_config(req)?.encode_with_capacity(hint))
+        service.set_config(req)?.encode_into(out);
+        Ok(())
     }
 
     /// `hms_configuration_manager_delete_config`: `hms.config.ConfigurationManager.delete_config`, `hms.config.DeleteConfigRequest` in, `hms.config.DeleteConfigResponse` out.
     pub fn configuration_manager_delete_config(
         agent: &dyn Agent,
         req: &[u8],
-    ) -> Result<Vec<u8>, crate::hms::AgentError> {
-        let hint = req.len().max(256);
+        out: &mut Builder,
+    ) -> Result<(), crate::hms::AgentError> {
         let req = decode(
             req,
             crate::hms::config::DeleteConfigRequest::decode,
@@ -298,15 +315,16 @@ pub mod dispatch {
         let service = agent
             .configuration_manager()
             .ok_or_else(|| unimplemented("hms.config.ConfigurationManager"))?;
-        Ok(service.delete_config(req)?.encode_with_capacity(hint))
+        service.delete_config(req)?.encode_into(out);
+        Ok(())
     }
 
     /// `hms_configuration_manager_watch_config`: `hms.config.ConfigurationManager.watch_config`, `hms.config.WatchConfigRequest` in, `hms.config.WatchConfigResponse` out.
     pub fn configuration_manager_watch_config(
         agent: &dyn Agent,
         req: &[u8],
-    ) -> Result<Vec<u8>, crate::hms::AgentError> {
-        let hint = req.len().max(256);
+        out: &mut Builder,
+    ) -> Result<(), crate::hms::AgentError> {
         let req = decode(
             req,
             crate::hms::config::WatchConfigRequest::decode,
@@ -315,15 +333,16 @@ pub mod dispatch {
         let service = agent
             .configuration_manager()
             .ok_or_else(|| unimplemented("hms.config.ConfigurationManager"))?;
-        Ok(service.watch_config(req)?.encode_with_capacity(hint))
+        service.watch_config(req)?.encode_into(out);
+        Ok(())
     }
 
     /// `hms_consensus_request_vote`: `hms.consensus.Consensus.request_vote`, `hms.consensus.RequestVoteRequest` in, `hms.consensus.RequestVoteResponse` out.
     pub fn consensus_request_vote(
         agent: &dyn Agent,
         req: &[u8],
-    ) -> Result<Vec<u8>, crate::hms::AgentError> {
-        let hint = req.len().max(256);
+        out: &mut Builder,
+    ) -> Result<(), crate::hms::AgentError> {
         let req = decode(
             req,
             crate::hms::consensus::RequestVoteRequest::decode,
@@ -332,15 +351,16 @@ pub mod dispatch {
         let service = agent
             .consensus()
             .ok_or_else(|| unimplemented("hms.consensus.Consensus"))?;
-        Ok(service.request_vote(req)?.encode_with_capacity(hint))
+        service.request_vote(req)?.encode_into(out);
+        Ok(())
     }
 
     /// `hms_consensus_append_entries`: `hms.consensus.Consensus.append_entries`, `hms.consensus.AppendEntriesRequest` in, `hms.consensus.AppendEntriesResponse` out.
     pub fn consensus_append_entries(
         agent: &dyn Agent,
         req: &[u8],
-    ) -> Result<Vec<u8>, crate::hms::AgentError> {
-        let hint = req.len().max(256);
+        out: &mut Builder,
+    ) -> Result<(), crate::hms::AgentError> {
         let req = decode(
             req,
             crate::hms::consensus::AppendEntriesRequest::decode,
@@ -349,15 +369,16 @@ pub mod dispatch {
         let service = agent
             .consensus()
             .ok_or_else(|| unimplemented("hms.consensus.Consensus"))?;
-        Ok(service.append_entries(req)?.encode_with_capacity(hint))
+        service.append_entries(req)?.encode_into(out);
+        Ok(())
     }
 
     /// `hms_consensus_propose`: `hms.consensus.Consensus.propose`, `hms.consensus.ProposeRequest` in, `hms.consensus.ProposeResponse` out.
     pub fn consensus_propose(
         agent: &dyn Agent,
         req: &[u8],
-    ) -> Result<Vec<u8>, crate::hms::AgentError> {
-        let hint = req.len().max(256);
+        out: &mut Builder,
+    ) -> Result<(), crate::hms::AgentError> {
         let req = decode(
             req,
             crate::hms::consensus::ProposeRequest::decode,
@@ -366,28 +387,30 @@ pub mod dispatch {
         let service = agent
             .consensus()
             .ok_or_else(|| unimplemented("hms.consensus.Consensus"))?;
-        Ok(service.propose(req)?.encode_with_capacity(hint))
+        service.propose(req)?.encode_into(out);
+        Ok(())
     }
 
     /// `hms_consensus_get_status`: `hms.consensus.Consensus.get_status`, `hms.Empty` in, `hms.consensus.ConsensusStatus` out.
     pub fn consensus_get_status(
         agent: &dyn Agent,
         req: &[u8],
-    ) -> Result<Vec<u8>, crate::hms::AgentError> {
-        let hint = req.len().max(256);
+        out: &mut Builder,
+    ) -> Result<(), crate::hms::AgentError> {
         let req = decode(req, crate::hms::Empty::decode, "hms.Empty")?;
         let service = agent
             .consensus()
             .ok_or_else(|| unimplemented("hms.consensus.Consensus"))?;
-        Ok(service.get_status(req)?.encode_with_capacity(hint))
+        service.get_status(req)?.encode_into(out);
+        Ok(())
     }
 
     /// `hms_genetic_engine_configure`: `hms.genetic.GeneticEngine.configure`, `hms.genetic.ConfigureRequest` in, `hms.genetic.ConfigureResponse` out.
     pub fn genetic_engine_configure(
         agent: &dyn Agent,
         req: &[u8],
-    ) -> Result<Vec<u8>, crate::hms::AgentError> {
-        let hint = req.len().max(256);
+        out: &mut Builder,
+    ) -> Result<(), crate::hms::AgentError> {
         let req = decode(
             req,
             crate::hms::genetic::ConfigureRequest::decode,
@@ -396,15 +419,16 @@ pub mod dispatch {
         let service = agent
             .genetic_engine()
             .ok_or_else(|| unimplemented("hms.genetic.GeneticEngine"))?;
-        Ok(service.configure(req)?.encode_with_capacity(hint))
+        service.configure(req)?.encode_into(out);
+        Ok(())
     }
 
     /// `hms_genetic_engine_evolve`: `hms.genetic.GeneticEngine.evolve`, `hms.genetic.EvolveRequest` in, `hms.genetic.EvolveResponse` out.
     pub fn genetic_engine_evolve(
         agent: &dyn Agent,
         req: &[u8],
-    ) -> Result<Vec<u8>, crate::hms::AgentError> {
-        let hint = req.len().max(256);
+        out: &mut Builder,
+    ) -> Result<(), crate::hms::AgentError> {
         let req = decode(
             req,
             crate::hms::genetic::EvolveRequest::decode,
@@ -413,15 +437,16 @@ pub mod dispatch {
         let service = agent
             .genetic_engine()
             .ok_or_else(|| unimplemented("hms.genetic.GeneticEngine"))?;
-        Ok(service.evolve(req)?.encode_with_capacity(hint))
+        service.evolve(req)?.encode_into(out);
+        Ok(())
     }
 
     /// `hms_genetic_engine_get_best`: `hms.genetic.GeneticEngine.get_best`, `hms.genetic.GetBestRequest` in, `hms.genetic.GetBestResponse` out.
     pub fn genetic_engine_get_best(
         agent: &dyn Agent,
         req: &[u8],
-    ) -> Result<Vec<u8>, crate::hms::AgentError> {
-        let hint = req.len().max(256);
+        out: &mut Builder,
+    ) -> Result<(), crate::hms::AgentError> {
         let req = decode(
             req,
             crate::hms::genetic::GetBestRequest::decode,
@@ -430,15 +455,16 @@ pub mod dispatch {
         let service = agent
             .genetic_engine()
             .ok_or_else(|| unimplemented("hms.genetic.GeneticEngine"))?;
-        Ok(service.get_best(req)?.encode_with_capacity(hint))
+        service.get_best(req)?.encode_into(out);
+        Ok(())
     }
 
     /// `hms_genetic_engine_get_history`: `hms.genetic.GeneticEngine.get_history`, `hms.genetic.GetHistoryRequest` in, `hms.genetic.GetHistoryResponse` out.
     pub fn genetic_engine_get_history(
         agent: &dyn Agent,
         req: &[u8],
-    ) -> Result<Vec<u8>, crate::hms::AgentError> {
-        let hint = req.len().max(256);
+        out: &mut Builder,
+    ) -> Result<(), crate::hms::AgentError> {
         let req = decode(
             req,
             crate::hms::genetic::GetHistoryRequest::decode,
@@ -447,15 +473,16 @@ pub mod dispatch {
         let service = agent
             .genetic_engine()
             .ok_or_else(|| unimplemented("hms.genetic.GeneticEngine"))?;
-        Ok(service.get_history(req)?.encode_with_capacity(hint))
+        service.get_history(req)?.encode_into(out);
+        Ok(())
     }
 
     /// `hms_health_monitor_register_agent`: `hms.health.HealthMonitor.register_agent`, `hms.health.RegisterAgentRequest` in, `hms.health.RegisterAgentResponse` out.
     pub fn health_monitor_register_agent(
         agent: &dyn Agent,
         req: &[u8],
-    ) -> Result<Vec<u8>, crate::hms::AgentError> {
-        let hint = req.len().max(256);
+        out: &mut Builder,
+    ) -> Result<(), crate::hms::AgentError> {
         let req = decode(
             req,
             crate::hms::health::RegisterAgentRequest::decode,
@@ -464,15 +491,16 @@ pub mod dispatch {
         let service = agent
             .health_monitor()
             .ok_or_else(|| unimplemented("hms.health.HealthMonitor"))?;
-        Ok(service.register_agent(req)?.encode_with_capacity(hint))
+        service.register_agent(req)?.encode_into(out);
+        Ok(())
     }
 
     /// `hms_health_monitor_report_heartbeat`: `hms.health.HealthMonitor.report_heartbeat`, `hms.health.HeartbeatRequest` in, `hms.health.HeartbeatResponse` out.
     pub fn health_monitor_report_heartbeat(
         agent: &dyn Agent,
         req: &[u8],
-    ) -> Result<Vec<u8>, crate::hms::AgentError> {
-        let hint = req.len().max(256);
+        out: &mut Builder,
+    ) -> Result<(), crate::hms::AgentError> {
         let req = decode(
             req,
             crate::hms::health::HeartbeatRequest::decode,
@@ -481,15 +509,16 @@ pub mod dispatch {
         let service = agent
             .health_monitor()
             .ok_or_else(|| unimplemented("hms.health.HealthMonitor"))?;
-        Ok(service.report_heartbeat(req)?.encode_with_capacity(hint))
+        service.report_heartbeat(req)?.encode_into(out);
+        Ok(())
     }
 
     /// `hms_health_monitor_get_health`: `hms.health.HealthMonitor.get_health`, `hms.health.GetHealthRequest` in, `hms.health.GetHealthResponse` out.
     pub fn health_monitor_get_health(
         agent: &dyn Agent,
         req: &[u8],
-    ) -> Result<Vec<u8>, crate::hms::AgentError> {
-        let hint = req.len().max(256);
+        out: &mut Builder,
+    ) -> Result<(), crate::hms::AgentError> {
         let req = decode(
             req,
             crate::hms::health::GetHealthRequest::decode,
@@ -498,15 +527,16 @@ pub mod dispatch {
         let service = agent
             .health_monitor()
             .ok_or_else(|| unimplemented("hms.health.HealthMonitor"))?;
-        Ok(service.get_health(req)?.encode_with_capacity(hint))
+        service.get_health(req)?.encode_into(out);
+        Ok(())
     }
 
     /// `hms_health_monitor_list_unhealthy`: `hms.health.HealthMonitor.list_unhealthy`, `hms.health.ListUnhealthyRequest` in, `hms.health.ListUnhealthyResponse` out.
     pub fn health_monitor_list_unhealthy(
         agent: &dyn Agent,
         req: &[u8],
-    ) -> Result<Vec<u8>, crate::hms::AgentError> {
-        let hint = req.len().max(256);
+        out: &mut Builder,
+    ) -> Result<(), crate::hms::AgentError> {
         let req = decode(
             req,
             crate::hms::health::ListUnhealthyRequest::decode,
@@ -515,15 +545,16 @@ pub mod dispatch {
         let service = agent
             .health_monitor()
             .ok_or_else(|| unimplemented("hms.health.HealthMonitor"))?;
-        Ok(service.list_unhealthy(req)?.encode_with_capacity(hint))
+        service.list_unhealthy(req)?.encode_into(out);
+        Ok(())
     }
 
     /// `hms_health_monitor_deregister_agent`: `hms.health.HealthMonitor.deregister_agent`, `hms.health.DeregisterAgentRequest` in, `hms.Ack` out.
     pub fn health_monitor_deregister_agent(
         agent: &dyn Agent,
         req: &[u8],
-    ) -> Result<Vec<u8>, crate::hms::AgentError> {
-        let hint = req.len().max(256);
+        out: &mut Builder,
+    ) -> Result<(), crate::hms::AgentError> {
         let req = decode(
             req,
             crate::hms::health::DeregisterAgentRequest::decode,
@@ -532,15 +563,16 @@ pub mod dispatch {
         let service = agent
             .health_monitor()
             .ok_or_else(|| unimplemented("hms.health.HealthMonitor"))?;
-        Ok(service.deregister_agent(req)?.encode_with_capacity(hint))
+        service.deregister_agent(req)?.encode_into(out);
+        Ok(())
     }
 
     /// `hms_metrics_collector_record_sample`: `hms.metrics.MetricsCollector.record_sample`, `hms.metrics.RecordSampleRequest` in, `hms.Ack` out.
     pub fn metrics_collector_record_sample(
         agent: &dyn Agent,
         req: &[u8],
-    ) -> Result<Vec<u8>, crate::hms::AgentError> {
-        let hint = req.len().max(256);
+        out: &mut Builder,
+    ) -> Result<(), crate::hms::AgentError> {
         let req = decode(
             req,
             crate::hms::metrics::RecordSampleRequest::decode,
@@ -549,15 +581,16 @@ pub mod dispatch {
         let service = agent
             .metrics_collector()
             .ok_or_else(|| unimplemented("hms.metrics.MetricsCollector"))?;
-        Ok(service.record_sample(req)?.encode_with_capacity(hint))
+        service.record_sample(req)?.encode_into(out);
+        Ok(())
     }
 
     /// `hms_metrics_collector_record_batch`: `hms.metrics.MetricsCollector.record_batch`, `hms.metrics.RecordBatchRequest` in, `hms.metrics.RecordBatchResponse` out.
     pub fn metrics_collector_record_batch(
         agent: &dyn Agent,
         req: &[u8],
-    ) -> Result<Vec<u8>, crate::hms::AgentError> {
-        let hint = req.len().max(256);
+        out: &mut Builder,
+    ) -> Result<(), crate::hms::AgentError> {
         let req = decode(
             req,
             crate::hms::metrics::RecordBatchRequest::decode,
@@ -566,15 +599,16 @@ pub mod dispatch {
         let service = agent
             .metrics_collector()
             .ok_or_else(|| unimplemented("hms.metrics.MetricsCollector"))?;
-        Ok(service.record_batch(req)?.encode_with_capacity(hint))
+        service.record_batch(req)?.encode_into(out);
+        Ok(())
     }
 
     /// `hms_metrics_collector_query_summary`: `hms.metrics.MetricsCollector.query_summary`, `hms.metrics.QuerySummaryRequest` in, `hms.metrics.MetricSummary` out.
     pub fn metrics_collector_query_summary(
         agent: &dyn Agent,
         req: &[u8],
-    ) -> Result<Vec<u8>, crate::hms::AgentError> {
-        let hint = req.len().max(256);
+        out: &mut Builder,
+    ) -> Result<(), crate::hms::AgentError> {
         let req = decode(
             req,
             crate::hms::metrics::QuerySummaryRequest::decode,
@@ -583,15 +617,16 @@ pub mod dispatch {
         let service = agent
             .metrics_collector()
             .ok_or_else(|| unimplemented("hms.metrics.MetricsCollector"))?;
-        Ok(service.query_summary(req)?.encode_with_capacity(hint))
+        service.query_summary(req)?.encode_into(out);
+        Ok(())
     }
 
     /// `hms_metrics_collector_list_metrics`: `hms.metrics.MetricsCollector.list_metrics`, `hms.metrics.ListMetricsRequest` in, `hms.metrics.ListMetricsResponse` out.
     pub fn metrics_collector_list_metrics(
         agent: &dyn Agent,
         req: &[u8],
-    ) -> Result<Vec<u8>, crate::hms::AgentError> {
-        let hint = req.len().max(256);
+        out: &mut Builder,
+    ) -> Result<(), crate::hms::AgentError> {
         let req = decode(
             req,
             crate::hms::metrics::ListMetricsRequest::decode,
@@ -600,15 +635,16 @@ pub mod dispatch {
         let service = agent
             .metrics_collector()
             .ok_or_else(|| unimplemented("hms.metrics.MetricsCollector"))?;
-        Ok(service.list_metrics(req)?.encode_with_capacity(hint))
+        service.list_metrics(req)?.encode_into(out);
+        Ok(())
     }
 
     /// `hms_metrics_collector_export_text`: `hms.metrics.MetricsCollector.export_text`, `hms.metrics.ExportRequest` in, `hms.metrics.ExportResponse` out.
     pub fn metrics_collector_export_text(
         agent: &dyn Agent,
         req: &[u8],
-    ) -> Result<Vec<u8>, crate::hms::AgentError> {
-        let hint = req.len().max(256);
+        out: &mut Builder,
+    ) -> Result<(), crate::hms::AgentError> {
         let req = decode(
             req,
             crate::hms::metrics::ExportRequest::decode,
@@ -617,15 +653,16 @@ pub mod dispatch {
         let service = agent
             .metrics_collector()
             .ok_or_else(|| unimplemented("hms.metrics.MetricsCollector"))?;
-        Ok(service.export_text(req)?.encode_with_capacity(hint))
+        service.export_text(req)?.encode_into(out);
+        Ok(())
     }
 
     /// `hms_recovery_set_policy`: `hms.recovery.Recovery.set_policy`, `hms.recovery.SetPolicyRequest` in, `hms.Ack` out.
     pub fn recovery_set_policy(
         agent: &dyn Agent,
         req: &[u8],
-    ) -> Result<Vec<u8>, crate::hms::AgentError> {
-        let hint = req.len().max(256);
+        out: &mut Builder,
+    ) -> Result<(), crate::hms::AgentError> {
         let req = decode(
             req,
             crate::hms::recovery::SetPolicyRequest::decode,
@@ -634,15 +671,16 @@ pub mod dispatch {
         let service = agent
             .recovery()
             .ok_or_else(|| unimplemented("hms.recovery.Recovery"))?;
-        Ok(service.set_policy(req)?.encode_with_capacity(hint))
+        service.set_policy(req)?.encode_into(out);
+        Ok(())
     }
 
     /// `hms_recovery_plan_recovery`: `hms.recovery.Recovery.plan_recovery`, `hms.recovery.PlanRecoveryRequest` in, `hms.recovery.PlanRecoveryResponse` out.
     pub fn recovery_plan_recovery(
         agent: &dyn Agent,
         req: &[u8],
-    ) -> Result<Vec<u8>, crate::hms::AgentError> {
-        let hint = req.len().max(256);
+        out: &mut Builder,
+    ) -> Result<(), crate::hms::AgentError> {
         let req = decode(
             req,
             crate::hms::recovery::PlanRecoveryRequest::decode,
@@ -651,15 +689,16 @@ pub mod dispatch {
         let service = agent
             .recovery()
             .ok_or_else(|| unimplemented("hms.recovery.Recovery"))?;
-        Ok(service.plan_recovery(req)?.encode_with_capacity(hint))
+        service.plan_recovery(req)?.encode_into(out);
+        Ok(())
     }
 
     /// `hms_recovery_report_outcome`: `hms.recovery.Recovery.report_outcome`, `hms.recovery.ReportOutcomeRequest` in, `hms.recovery.ReportOutcomeResponse` out.
     pub fn recovery_report_outcome(
         agent: &dyn Agent,
         req: &[u8],
-    ) -> Result<Vec<u8>, crate::hms::AgentError> {
-        let hint = req.len().max(256);
+        out: &mut Builder,
+    ) -> Result<(), crate::hms::AgentError> {
         let req = decode(
             req,
             crate::hms::recovery::ReportOutcomeRequest::decode,
@@ -668,15 +707,16 @@ pub mod dispatch {
         let service = agent
             .recovery()
             .ok_or_else(|| unimplemented("hms.recovery.Recovery"))?;
-        Ok(service.report_outcome(req)?.encode_with_capacity(hint))
+        service.report_outcome(req)?.encode_into(out);
+        Ok(())
     }
 
     /// `hms_recovery_get_plan`: `hms.recovery.Recovery.get_plan`, `hms.recovery.GetPlanRequest` in, `hms.recovery.GetPlanResponse` out.
     pub fn recovery_get_plan(
         agent: &dyn Agent,
         req: &[u8],
-    ) -> Result<Vec<u8>, crate::hms::AgentError> {
-        let hint = req.len().max(256);
+        out: &mut Builder,
+    ) -> Result<(), crate::hms::AgentError> {
         let req = decode(
             req,
             crate::hms::recovery::GetPlanRequest::decode,
@@ -685,7 +725,8 @@ pub mod dispatch {
         let service = agent
             .recovery()
             .ok_or_else(|| unimplemented("hms.recovery.Recovery"))?;
-        Ok(service.get_plan(req)?.encode_with_capacity(hint))
+        service.get_plan(req)?.encode_into(out);
+        Ok(())
     }
 
     /// `hms_submit`: the rpc with method id `method_id` (1-based over the services in name order and
@@ -694,39 +735,40 @@ pub mod dispatch {
         agent: &dyn Agent,
         method_id: u32,
         req: &[u8],
-    ) -> Result<Vec<u8>, crate::hms::AgentError> {
+        out: &mut Builder,
+    ) -> Result<(), crate::hms::AgentError> {
         match method_id {
-            1 => circuit_breaker_configure(agent, req),
-            2 => circuit_breaker_try_acquire(agent, req),
-            3 => circuit_breaker_record_outcome(agent, req),
-            4 => circuit_breaker_get_state(agent, req),
-            5 => circuit_breaker_reset(agent, req),
-            6 => configuration_manager_get_config(agent, req),
-            7 => configuration_manager_set_config(agent, req),
-            8 => configuration_manager_delete_config(agent, req),
-            9 => configuration_manager_watch_config(agent, req),
-            10 => consensus_request_vote(agent, req),
-            11 => consensus_append_entries(agent, req),
-            12 => consensus_propose(agent, req),
-            13 => consensus_get_status(agent, req),
-            14 => genetic_engine_configure(agent, req),
-            15 => genetic_engine_evolve(agent, req),
-            16 => genetic_engine_get_best(agent, req),
-            17 => genetic_engine_get_history(agent, req),
-            18 => health_monitor_register_agent(agent, req),
-            19 => health_monitor_report_heartbeat(agent, req),
-            20 => health_monitor_get_health(agent, req),
-            21 => health_monitor_list_unhealthy(agent, req),
-            22 => health_monitor_deregister_agent(agent, req),
-            23 => metrics_collector_record_sample(agent, req),
-            24 => metrics_collector_record_batch(agent, req),
-            25 => metrics_collector_query_summary(agent, req),
-            26 => metrics_collector_list_metrics(agent, req),
-            27 => metrics_collector_export_text(agent, req),
-            28 => recovery_set_policy(agent, req),
-            29 => recovery_plan_recovery(agent, req),
-            30 => recovery_report_outcome(agent, req),
-            31 => recovery_get_plan(agent, req),
+            1 => circuit_breaker_configure(agent, req, out),
+            2 => circuit_breaker_try_acquire(agent, req, out),
+            3 => circuit_breaker_record_outcome(agent, req, out),
+            4 => circuit_breaker_get_state(agent, req, out),
+            5 => circuit_breaker_reset(agent, req, out),
+            6 => configuration_manager_get_config(agent, req, out),
+            7 => configuration_manager_set_config(agent, req, out),
+            8 => configuration_manager_delete_config(agent, req, out),
+            9 => configuration_manager_watch_config(agent, req, out),
+            10 => consensus_request_vote(agent, req, out),
+            11 => consensus_append_entries(agent, req, out),
+            12 => consensus_propose(agent, req, out),
+            13 => consensus_get_status(agent, req, out),
+            14 => genetic_engine_configure(agent, req, out),
+            15 => genetic_engine_evolve(agent, req, out),
+            16 => genetic_engine_get_best(agent, req, out),
+            17 => genetic_engine_get_history(agent, req, out),
+            18 => health_monitor_register_agent(agent, req, out),
+            19 => health_monitor_report_heartbeat(agent, req, out),
+            20 => health_monitor_get_health(agent, req, out),
+            21 => health_monitor_list_unhealthy(agent, req, out),
+            22 => health_monitor_deregister_agent(agent, req, out),
+            23 => metrics_collector_record_sample(agent, req, out),
+            24 => metrics_collector_record_batch(agent, req, out),
+            25 => metrics_collector_query_summary(agent, req, out),
+            26 => metrics_collector_list_metrics(agent, req, out),
+            27 => metrics_collector_export_text(agent, req, out),
+            28 => recovery_set_policy(agent, req, out),
+            29 => recovery_plan_recovery(agent, req, out),
+            30 => recovery_report_outcome(agent, req, out),
+            31 => recovery_get_plan(agent, req, out),
             _ => Err(error(
                 crate::hms::ErrorCode::INVALID_ARGUMENT,
                 format!("unknown method id {method_id}"),

@@ -582,9 +582,16 @@ impl Ack {
     /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
     pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
         let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
-        let root = self.pack(&mut fbb);
-        fbb.finish_minimal(root);
+        self.encode_into(&mut fbb);
         fbb.finished_data().to_vec()
+    }
+
+    /// `encode` into `fbb` (reset first; the buffer is `fbb.finished_data()`): a builder kept
+    /// between calls encodes without allocating.
+    pub fn encode_into(&self, fbb: &mut ::flatbuffers::FlatBufferBuilder<'_>) {
+        fbb.reset();
+        let root = self.pack(fbb);
+        fbb.finish_minimal(root);
     }
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
@@ -795,9 +802,16 @@ impl AgentError {
     /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
     pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
         let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
-        let root = self.pack(&mut fbb);
-        fbb.finish_minimal(root);
+        self.encode_into(&mut fbb);
         fbb.finished_data().to_vec()
+    }
+
+    /// `encode` into `fbb` (reset first; the buffer is `fbb.finished_data()`): a builder kept
+    /// between calls encodes without allocating.
+    pub fn encode_into(&self, fbb: &mut ::flatbuffers::FlatBufferBuilder<'_>) {
+        fbb.reset();
+        let root = self.pack(fbb);
+        fbb.finish_minimal(root);
     }
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
@@ -1026,9 +1040,16 @@ impl AgentHealth {
     /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
     pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
         let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
-        let root = self.pack(&mut fbb);
-        fbb.finish_minimal(root);
+        self.encode_into(&mut fbb);
         fbb.finished_data().to_vec()
+    }
+
+    /// `encode` into `fbb` (reset first; the buffer is `fbb.finished_data()`): a builder kept
+    /// between calls encodes without allocating.
+    pub fn encode_into(&self, fbb: &mut ::flatbuffers::FlatBufferBuilder<'_>) {
+        fbb.reset();
+        let root = self.pack(fbb);
+        fbb.finish_minimal(root);
     }
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
@@ -1208,9 +1229,16 @@ impl AgentMessage {
     /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
     pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
         let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
-        let root = self.pack(&mut fbb);
-        fbb.finish_minimal(root);
+        self.encode_into(&mut fbb);
         fbb.finished_data().to_vec()
+    }
+
+    /// `encode` into `fbb` (reset first; the buffer is `fbb.finished_data()`): a builder kept
+    /// between calls encodes without allocating.
+    pub fn encode_into(&self, fbb: &mut ::flatbuffers::FlatBufferBuilder<'_>) {
+        fbb.reset();
+        let root = self.pack(fbb);
+        fbb.finish_minimal(root);
     }
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
@@ -1293,9 +1321,16 @@ impl Empty {
     /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
     pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
         let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
-        let root = self.pack(&mut fbb);
-        fbb.finish_minimal(root);
+        self.encode_into(&mut fbb);
         fbb.finished_data().to_vec()
+    }
+
+    /// `encode` into `fbb` (reset first; the buffer is `fbb.finished_data()`): a builder kept
+    /// between calls encodes without allocating.
+    pub fn encode_into(&self, fbb: &mut ::flatbuffers::FlatBufferBuilder<'_>) {
+        fbb.reset();
+        let root = self.pack(fbb);
+        fbb.finish_minimal(root);
     }
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
@@ -1445,9 +1480,16 @@ impl HealthCheck {
     /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
     pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
         let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
-        let root = self.pack(&mut fbb);
-        fbb.finish_minimal(root);
+        self.encode_into(&mut fbb);
         fbb.finished_data().to_vec()
+    }
+
+    /// `encode` into `fbb` (reset first; the buffer is `fbb.finished_data()`): a builder kept
+    /// between calls encodes without allocating.
+    pub fn encode_into(&self, fbb: &mut ::flatbuffers::FlatBufferBuilder<'_>) {
+        fbb.reset();
+        let root = self.pack(fbb);
+        fbb.finish_minimal(root);
     }
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
@@ -1636,9 +1678,16 @@ impl MessageMetadata {
     /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
     pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
         let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
-        let root = self.pack(&mut fbb);
-        fbb.finish_minimal(root);
+        self.encode_into(&mut fbb);
         fbb.finished_data().to_vec()
+    }
+
+    /// `encode` into `fbb` (reset first; the buffer is `fbb.finished_data()`): a builder kept
+    /// between calls encodes without allocating.
+    pub fn encode_into(&self, fbb: &mut ::flatbuffers::FlatBufferBuilder<'_>) {
+        fbb.reset();
+        let root = self.pack(fbb);
+        fbb.finish_minimal(root);
     }
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.

@@ -117,6 +117,10 @@ export function emitAgentModule(ctx: EmitContext, names: RustNaming, services: r
     '//! [`AgentFactory`] an agent crate lists them with, the contract constants a loader compares,',
     '//! and the safe [`dispatch`] functions the generated agent library calls (bytes in, bytes out).',
     '',
+    '/// The builder a [`dispatch`] function encodes its response into: the agent library keeps',
+    '/// builders between calls, so a response is encoded without allocating.',
+    "pub type Builder = ::flatbuffers::FlatBufferBuilder<'static>;",
+    '',
     '/// Version of the agent ABI (docs/ffi-abi.md); `hms_abi_version` returns it.',
     `pub const ABI_VERSION: u32 = ${ABI_VERSION};`,
     '/// Version of the generated contracts, `major << 16 | minor`; `hms_contract_version` returns it.',
@@ -206,9 +210,9 @@ export function emitAgentModule(ctx: EmitContext, names: RustNaming, services: r
     '',
     '/// One function per call of the ABI: verified decode of the request (`DecodeFailed` when the',
     '/// verifier rejects it), the agent\'s service (`Unimplemented` when it does not serve it), the',
-    '/// call, and the encoded response; any failure is the `AgentError` to send back.',
+    '/// call, and the response finished in `out`; any failure is the `AgentError` to send back.',
     'pub mod dispatch {',
-    '    use super::{error, Agent};',
+    '    use super::{error, Agent, Builder};',
     '',
     '    fn decode<T>(',
     '        bytes: &[u8],',
@@ -227,14 +231,16 @@ export function emitAgentModule(ctx: EmitContext, names: RustNaming, services: r
     '    }',
     '',
     '    /// `hms_agent_health`: the agent\'s encoded `hms.AgentHealth`.',
-    `    pub fn health(agent: &dyn Agent) -> Result<Vec<u8>, ${error}> {`,
-    '        Ok(agent.health().encode())',
+    `    pub fn health(agent: &dyn Agent, out: &mut Builder) -> Result<(), ${error}> {`,
+    '        agent.health().encode_into(out);',
+    '        Ok(())',
     '    }',
     '',
     '    /// `hms_agent_send_message`: an `hms.AgentMessage` in, the reply out.',
-    `    pub fn send_message(agent: &dyn Agent, msg: &[u8]) -> Result<Vec<u8>, ${error}> {`,
+    ...signature(4, 'pub fn send_message', ['agent: &dyn Agent', 'msg: &[u8]', 'out: &mut Builder'], ` -> Result<(), ${error}>`).map((l) => `    ${l}`),
     `        let msg = decode(msg, ${message}::decode, "hms.AgentMessage")?;`,
-    '        Ok(agent.send_message(msg)?.encode())',
+    '        agent.send_message(msg)?.encode_into(out);',
+    '        Ok(())',
     '    }',
   );
   for (const s of services) {
@@ -242,19 +248,17 @@ export function emitAgentModule(ctx: EmitContext, names: RustNaming, services: r
       const fn = s.dispatch.get(c.name) as string;
       const what = `${s.service.name}.${c.name}`;
       out.push('', `    /// \`${s.symbols.get(c.name) as string}\`: \`${what}\`, \`${c.request}\` in, \`${c.response}\` out.`);
-      const sig = signature(4, `pub fn ${fn}`, ['agent: &dyn Agent', 'req: &[u8]'], ` -> Result<Vec<u8>, ${error}>`);
+      const sig = signature(4, `pub fn ${fn}`, ['agent: &dyn Agent', 'req: &[u8]', 'out: &mut Builder'], ` -> Result<(), ${error}>`);
       const body: string[] = [];
       if (c.streaming !== 'none') {
         const msg = rustString(`${what} is a ${c.streaming}-streaming rpc, not supported over the agent ABI yet`);
-        body.push('let _ = (agent, req);', ...call(8, 'Err(error', [`${code}::UNIMPLEMENTED`, msg], ')'));
+        body.push('let _ = (agent, req, out);', ...call(8, 'Err(error', [`${code}::UNIMPLEMENTED`, msg], ')'));
       } else {
-        // The response usually has about the request's size: start its builder there (a batch
-        // response of 40 KiB would otherwise regrow from 256 bytes eight times).
         body.push(
-          'let hint = req.len().max(256);',
           ...call(8, 'let req = decode', ['req', `${names.path(c.request, 'owned', at)}::decode`, rustString(c.request)], '?;'),
           ...chain(8, 'let service = ', 'agent', [`.${s.accessor}()`, `.ok_or_else(|| unimplemented(${rustString(s.service.name)}))?`], ';'),
-          ...call(8, `Ok(service.${s.methods.get(c.name) as string}(req)?.encode_with_capacity`, ['hint'], ')'),
+          ...call(8, `service.${s.methods.get(c.name) as string}(req)?.encode_into`, ['out'], ';'),
+          'Ok(())',
         );
       }
       out.push(...sig.map((l) => `    ${l}`), ...body.map((l) => `        ${l}`), '    }');
@@ -267,9 +271,9 @@ export function emitAgentModule(ctx: EmitContext, names: RustNaming, services: r
     '',
     '    /// `hms_submit`: the rpc with method id `method_id` (1-based over the services in name order and',
     '    /// their rpcs in declaration order); `InvalidArgument` for an unknown id.',
-    ...signature(4, 'pub fn by_method_id', ['agent: &dyn Agent', 'method_id: u32', 'req: &[u8]'], ` -> Result<Vec<u8>, ${error}>`).map((l) => `    ${l}`),
+    ...signature(4, 'pub fn by_method_id', ['agent: &dyn Agent', 'method_id: u32', 'req: &[u8]', 'out: &mut Builder'], ` -> Result<(), ${error}>`).map((l) => `    ${l}`),
     '        match method_id {',
-    ...[...ids].map(([sym, id]) => `            ${id} => ${dispatchBySymbol.get(sym) as string}(agent, req),`),
+    ...[...ids].map(([sym, id]) => `            ${id} => ${dispatchBySymbol.get(sym) as string}(agent, req, out),`),
     '            _ => Err(error(',
     `                ${code}::INVALID_ARGUMENT,`,
     '                format!("unknown method id {method_id}"),',
@@ -285,7 +289,7 @@ export function emitAgentModule(ctx: EmitContext, names: RustNaming, services: r
 // ---------------------------------------------------------------------------------------------
 // The agent library
 
-const POINTER_ROLES = new Set(['bytesPtr', 'outPtr', 'resultRecord', 'outHandle', 'freePtr']);
+const POINTER_ROLES = new Set(['bytesPtr', 'outPtr', 'outHandle', 'freePtr']);
 
 function exportHeader(f: AbiFunction): string[] {
   const unsafe = f.params.some((p) => POINTER_ROLES.has(p.role));
@@ -295,7 +299,7 @@ function exportHeader(f: AbiFunction): string[] {
       '///',
       '/// # Safety',
       '/// Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads',
-      '/// of their length, `out` for writes of `out_cap` bytes, `res` for the 16-byte result record.',
+      '/// of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).',
     );
   }
   // rustSignature gives `name(a: A, b: B) -> R`; its parameters never contain `(` or `,`.
@@ -308,8 +312,8 @@ function exportHeader(f: AbiFunction): string[] {
 }
 
 const AREA = [
-  '    // SAFETY: `out`/`out_cap` and `res` are the caller\'s result area (this function\'s contract).',
-  '    let area = unsafe { ResultArea::new(out, out_cap, res) };',
+  '    // SAFETY: `out`/`out_cap` are the caller\'s result area (this function\'s contract).',
+  '    let area = unsafe { ResultArea::new(out, out_cap) };',
 ];
 
 function input(ptr: string, len: string): string[] {
@@ -320,14 +324,16 @@ function input(ptr: string, len: string): string[] {
 }
 
 /**
- * `respond(area, move || f(args))` at fn-body level: rustfmt keeps the closure on the line when it
- * fits the last argument's budget (fn_call_width less `area, `), else gives it a block.
+ * `respond(area, move || f(args))` (or `reply(area, move |out| f(args, out))`) at fn-body level:
+ * rustfmt keeps the closure on the line when it fits the last argument's budget (fn_call_width
+ * less `area, `), else gives it a block.
  */
-function respond(f: string, args: readonly string[]): string[] {
-  const body = call(8, f, args, '');
-  const one = `respond(area, move || ${body[0] as string})`;
-  if (body.length === 1 && `move || ${body[0] as string}`.length <= 60 - 'area, '.length && 4 + one.length <= 100) return [`    ${one}`];
-  return ['    respond(area, move || {', ...body.map((l) => `        ${l}`), '    })'];
+function respond(f: string, args: readonly string[], helper: 'respond' | 'reply' = 'respond'): string[] {
+  const closure = helper === 'reply' ? 'move |out| ' : 'move || ';
+  const body = call(8, f, helper === 'reply' ? [...args, 'out'] : args, '');
+  const one = `${helper}(area, ${closure}${body[0] as string})`;
+  if (body.length === 1 && `${closure}${body[0] as string}`.length <= 60 - 'area, '.length && 4 + one.length <= 100) return [`    ${one}`];
+  return [`    ${helper}(area, ${closure}{`, ...body.map((l) => `        ${l}`), '    })'];
 }
 
 /** Bodies of the common exports (their signatures come from abi.ts). */
@@ -373,18 +379,22 @@ const BODIES: Readonly<Record<string, readonly string[]>> = {
   hms_agent_send_message: [
     ...AREA,
     ...input('msg', 'msg_len'),
-    ...respond('dispatch::send_message', ['&**agent_of(handle)?', 'bytes(msg, "msg")?']),
+    ...respond('dispatch::send_message', ['&**agent_of(handle)?', 'bytes(msg, "msg")?'], 'reply'),
   ],
-  hms_agent_health: [...AREA, ...respond('dispatch::health', ['&**agent_of(handle)?'])],
+  hms_agent_health: [...AREA, ...respond('dispatch::health', ['&**agent_of(handle)?'], 'reply')],
   hms_submit: [
     ...input('req', 'req_len'),
     '    // The request is copied: the job runs after this call returns.',
     '    let req = req.map(<[u8]>::to_vec);',
     '    let job = move || {',
-    '        outcome(move || {',
+    '        let (status, fbb) = outcome(move |out| {',
     '            let req = bytes(req.as_deref(), "req")?;',
-    '            dispatch::by_method_id(&**agent_of(handle)?, method_id, req)',
-    '        })',
+    '            dispatch::by_method_id(&**agent_of(handle)?, method_id, req, out)',
+    '        });',
+    '        // The completion outlives the builder\'s next use: it gets its own copy.',
+    '        let bytes = fbb.finished_data().to_vec();',
+    '        keep(fbb);',
+    '        (status, bytes)',
     '    };',
     '    guarded(move || POOL.submit(Box::new(job))).unwrap_or(0)',
   ],
@@ -398,6 +408,7 @@ const BODIES: Readonly<Record<string, readonly string[]>> = {
     '        Ok(encode_batch(&batch))',
     '    })',
   ],
+  hms_release_caches: ['    guarded(|| u32::try_from(BUILDERS.clear()).unwrap_or(u32::MAX)).unwrap_or(0)'],
   hms_free_buffer: [
     '    // SAFETY: the caller hands back a buffer this library delivered with place 1, with its',
     '    // delivered length, once (this function\'s contract); null is ignored.',
@@ -434,7 +445,7 @@ export function emitAgentLib(ctx: EmitContext, services: readonly ServiceNames[]
           ...exportHeader(f),
           ...AREA,
           ...input('req', 'req_len'),
-          ...respond(`dispatch::${s.dispatch.get(c.name) as string}`, ['&**agent_of(handle)?', 'bytes(req, "req")?']),
+          ...respond(`dispatch::${s.dispatch.get(c.name) as string}`, ['&**agent_of(handle)?', 'bytes(req, "req")?'], 'reply'),
           '}',
         ].join('\n'),
       );

@@ -214,9 +214,16 @@ export class TableEmitter {
       w.line('/// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).');
       w.block('pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {', () => {
         w.line('let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);');
-        w.line('let root = self.pack(&mut fbb);');
-        w.line(ident !== undefined ? `fbb.finish(root, Some(${JSON.stringify(ident)}));` : 'fbb.finish_minimal(root);');
+        w.line('self.encode_into(&mut fbb);');
         w.line('fbb.finished_data().to_vec()');
+      });
+      w.gap();
+      w.line('/// `encode` into `fbb` (reset first; the buffer is `fbb.finished_data()`): a builder kept');
+      w.line('/// between calls encodes without allocating.');
+      w.block("pub fn encode_into(&self, fbb: &mut ::flatbuffers::FlatBufferBuilder<'_>) {", () => {
+        w.line('fbb.reset();');
+        w.line('let root = self.pack(fbb);');
+        w.line(ident !== undefined ? `fbb.finish(root, Some(${JSON.stringify(ident)}));` : 'fbb.finish_minimal(root);');
       });
       w.gap();
       w.line('/// Verifies `bytes` (a finished buffer with this table as root), then copies it out.');

@@ -296,9 +296,16 @@ impl AcquireRequest {
     /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
     pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
         let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
-        let root = self.pack(&mut fbb);
-        fbb.finish_minimal(root);
+        self.encode_into(&mut fbb);
         fbb.finished_data().to_vec()
+    }
+
+    /// `encode` into `fbb` (reset first; the buffer is `fbb.finished_data()`): a builder kept
+    /// between calls encodes without allocating.
+    pub fn encode_into(&self, fbb: &mut ::flatbuffers::FlatBufferBuilder<'_>) {
+        fbb.reset();
+        let root = self.pack(fbb);
+        fbb.finish_minimal(root);
     }
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
@@ -430,9 +437,16 @@ impl AcquireResponse {
     /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
     pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
         let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
-        let root = self.pack(&mut fbb);
-        fbb.finish_minimal(root);
+        self.encode_into(&mut fbb);
         fbb.finished_data().to_vec()
+    }
+
+    /// `encode` into `fbb` (reset first; the buffer is `fbb.finished_data()`): a builder kept
+    /// between calls encodes without allocating.
+    pub fn encode_into(&self, fbb: &mut ::flatbuffers::FlatBufferBuilder<'_>) {
+        fbb.reset();
+        let root = self.pack(fbb);
+        fbb.finish_minimal(root);
     }
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
@@ -756,9 +770,16 @@ impl BreakerConfig {
     /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
     pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
         let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
-        let root = self.pack(&mut fbb);
-        fbb.finish_minimal(root);
+        self.encode_into(&mut fbb);
         fbb.finished_data().to_vec()
+    }
+
+    /// `encode` into `fbb` (reset first; the buffer is `fbb.finished_data()`): a builder kept
+    /// between calls encodes without allocating.
+    pub fn encode_into(&self, fbb: &mut ::flatbuffers::FlatBufferBuilder<'_>) {
+        fbb.reset();
+        let root = self.pack(fbb);
+        fbb.finish_minimal(root);
     }
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
@@ -1042,9 +1063,16 @@ impl BreakerStatus {
     /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
     pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
         let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
-        let root = self.pack(&mut fbb);
-        fbb.finish(root, Some("HMCB"));
+        self.encode_into(&mut fbb);
         fbb.finished_data().to_vec()
+    }
+
+    /// `encode` into `fbb` (reset first; the buffer is `fbb.finished_data()`): a builder kept
+    /// between calls encodes without allocating.
+    pub fn encode_into(&self, fbb: &mut ::flatbuffers::FlatBufferBuilder<'_>) {
+        fbb.reset();
+        let root = self.pack(fbb);
+        fbb.finish(root, Some("HMCB"));
     }
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
@@ -1173,9 +1201,16 @@ impl ConfigureBreakerRequest {
     /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
     pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
         let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
-        let root = self.pack(&mut fbb);
-        fbb.finish_minimal(root);
+        self.encode_into(&mut fbb);
         fbb.finished_data().to_vec()
+    }
+
+    /// `encode` into `fbb` (reset first; the buffer is `fbb.finished_data()`): a builder kept
+    /// between calls encodes without allocating.
+    pub fn encode_into(&self, fbb: &mut ::flatbuffers::FlatBufferBuilder<'_>) {
+        fbb.reset();
+        let root = self.pack(fbb);
+        fbb.finish_minimal(root);
     }
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
@@ -1275,9 +1310,16 @@ impl GetStateRequest {
     /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
     pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
         let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
-        let root = self.pack(&mut fbb);
-        fbb.finish_minimal(root);
+        self.encode_into(&mut fbb);
         fbb.finished_data().to_vec()
+    }
+
+    /// `encode` into `fbb` (reset first; the buffer is `fbb.finished_data()`): a builder kept
+    /// between calls encodes without allocating.
+    pub fn encode_into(&self, fbb: &mut ::flatbuffers::FlatBufferBuilder<'_>) {
+        fbb.reset();
+        let root = self.pack(fbb);
+        fbb.finish_minimal(root);
     }
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
@@ -1450,9 +1492,16 @@ impl RecordOutcomeRequest {
     /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
     pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
         let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
-        let root = self.pack(&mut fbb);
-        fbb.finish_minimal(root);
+        self.encode_into(&mut fbb);
         fbb.finished_data().to_vec()
+    }
+
+    /// `encode` into `fbb` (reset first; the buffer is `fbb.finished_data()`): a builder kept
+    /// between calls encodes without allocating.
+    pub fn encode_into(&self, fbb: &mut ::flatbuffers::FlatBufferBuilder<'_>) {
+        fbb.reset();
+        let root = self.pack(fbb);
+        fbb.finish_minimal(root);
     }
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
@@ -1608,9 +1657,16 @@ impl RecordOutcomeResponse {
     /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
     pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
         let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
-        let root = self.pack(&mut fbb);
-        fbb.finish_minimal(root);
+        self.encode_into(&mut fbb);
         fbb.finished_data().to_vec()
+    }
+
+    /// `encode` into `fbb` (reset first; the buffer is `fbb.finished_data()`): a builder kept
+    /// between calls encodes without allocating.
+    pub fn encode_into(&self, fbb: &mut ::flatbuffers::FlatBufferBuilder<'_>) {
+        fbb.reset();
+        let root = self.pack(fbb);
+        fbb.finish_minimal(root);
     }
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
@@ -1745,9 +1801,16 @@ impl ResetRequest {
     /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
     pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
         let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
-        let root = self.pack(&mut fbb);
-        fbb.finish_minimal(root);
+        self.encode_into(&mut fbb);
         fbb.finished_data().to_vec()
+    }
+
+    /// `encode` into `fbb` (reset first; the buffer is `fbb.finished_data()`): a builder kept
+    /// between calls encodes without allocating.
+    pub fn encode_into(&self, fbb: &mut ::flatbuffers::FlatBufferBuilder<'_>) {
+        fbb.reset();
+        let root = self.pack(fbb);
+        fbb.finish_minimal(root);
     }
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.

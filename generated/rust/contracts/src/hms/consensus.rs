@@ -380,9 +380,16 @@ impl AppendEntriesRequest {
     /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
     pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
         let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
-        let root = self.pack(&mut fbb);
-        fbb.finish_minimal(root);
+        self.encode_into(&mut fbb);
         fbb.finished_data().to_vec()
+    }
+
+    /// `encode` into `fbb` (reset first; the buffer is `fbb.finished_data()`): a builder kept
+    /// between calls encodes without allocating.
+    pub fn encode_into(&self, fbb: &mut ::flatbuffers::FlatBufferBuilder<'_>) {
+        fbb.reset();
+        let root = self.pack(fbb);
+        fbb.finish_minimal(root);
     }
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
@@ -544,9 +551,16 @@ impl AppendEntriesResponse {
     /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
     pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
         let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
-        let root = self.pack(&mut fbb);
-        fbb.finish_minimal(root);
+        self.encode_into(&mut fbb);
         fbb.finished_data().to_vec()
+    }
+
+    /// `encode` into `fbb` (reset first; the buffer is `fbb.finished_data()`): a builder kept
+    /// between calls encodes without allocating.
+    pub fn encode_into(&self, fbb: &mut ::flatbuffers::FlatBufferBuilder<'_>) {
+        fbb.reset();
+        let root = self.pack(fbb);
+        fbb.finish_minimal(root);
     }
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
@@ -798,9 +812,16 @@ impl ConsensusStatus {
     /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
     pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
         let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
-        let root = self.pack(&mut fbb);
-        fbb.finish_minimal(root);
+        self.encode_into(&mut fbb);
         fbb.finished_data().to_vec()
+    }
+
+    /// `encode` into `fbb` (reset first; the buffer is `fbb.finished_data()`): a builder kept
+    /// between calls encodes without allocating.
+    pub fn encode_into(&self, fbb: &mut ::flatbuffers::FlatBufferBuilder<'_>) {
+        fbb.reset();
+        let root = self.pack(fbb);
+        fbb.finish_minimal(root);
     }
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
@@ -1005,9 +1026,16 @@ impl LogEntry {
     /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
     pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
         let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
-        let root = self.pack(&mut fbb);
-        fbb.finish_minimal(root);
+        self.encode_into(&mut fbb);
         fbb.finished_data().to_vec()
+    }
+
+    /// `encode` into `fbb` (reset first; the buffer is `fbb.finished_data()`): a builder kept
+    /// between calls encodes without allocating.
+    pub fn encode_into(&self, fbb: &mut ::flatbuffers::FlatBufferBuilder<'_>) {
+        fbb.reset();
+        let root = self.pack(fbb);
+        fbb.finish_minimal(root);
     }
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
@@ -1184,9 +1212,16 @@ impl PeerStatus {
     /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
     pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
         let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
-        let root = self.pack(&mut fbb);
-        fbb.finish_minimal(root);
+        self.encode_into(&mut fbb);
         fbb.finished_data().to_vec()
+    }
+
+    /// `encode` into `fbb` (reset first; the buffer is `fbb.finished_data()`): a builder kept
+    /// between calls encodes without allocating.
+    pub fn encode_into(&self, fbb: &mut ::flatbuffers::FlatBufferBuilder<'_>) {
+        fbb.reset();
+        let root = self.pack(fbb);
+        fbb.finish_minimal(root);
     }
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
@@ -1352,9 +1387,16 @@ impl PersistentState {
     /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
     pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
         let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
-        let root = self.pack(&mut fbb);
-        fbb.finish(root, Some("HMCS"));
+        self.encode_into(&mut fbb);
         fbb.finished_data().to_vec()
+    }
+
+    /// `encode` into `fbb` (reset first; the buffer is `fbb.finished_data()`): a builder kept
+    /// between calls encodes without allocating.
+    pub fn encode_into(&self, fbb: &mut ::flatbuffers::FlatBufferBuilder<'_>) {
+        fbb.reset();
+        let root = self.pack(fbb);
+        fbb.finish(root, Some("HMCS"));
     }
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
@@ -1531,9 +1573,16 @@ impl ProposeRequest {
     /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
     pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
         let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
-        let root = self.pack(&mut fbb);
-        fbb.finish_minimal(root);
+        self.encode_into(&mut fbb);
         fbb.finished_data().to_vec()
+    }
+
+    /// `encode` into `fbb` (reset first; the buffer is `fbb.finished_data()`): a builder kept
+    /// between calls encodes without allocating.
+    pub fn encode_into(&self, fbb: &mut ::flatbuffers::FlatBufferBuilder<'_>) {
+        fbb.reset();
+        let root = self.pack(fbb);
+        fbb.finish_minimal(root);
     }
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
@@ -1648,9 +1697,16 @@ impl ProposeResponse {
     /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
     pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
         let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
-        let root = self.pack(&mut fbb);
-        fbb.finish_minimal(root);
+        self.encode_into(&mut fbb);
         fbb.finished_data().to_vec()
+    }
+
+    /// `encode` into `fbb` (reset first; the buffer is `fbb.finished_data()`): a builder kept
+    /// between calls encodes without allocating.
+    pub fn encode_into(&self, fbb: &mut ::flatbuffers::FlatBufferBuilder<'_>) {
+        fbb.reset();
+        let root = self.pack(fbb);
+        fbb.finish_minimal(root);
     }
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
@@ -1820,9 +1876,16 @@ impl RequestVoteRequest {
     /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
     pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
         let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
-        let root = self.pack(&mut fbb);
-        fbb.finish_minimal(root);
+        self.encode_into(&mut fbb);
         fbb.finished_data().to_vec()
+    }
+
+    /// `encode` into `fbb` (reset first; the buffer is `fbb.finished_data()`): a builder kept
+    /// between calls encodes without allocating.
+    pub fn encode_into(&self, fbb: &mut ::flatbuffers::FlatBufferBuilder<'_>) {
+        fbb.reset();
+        let root = self.pack(fbb);
+        fbb.finish_minimal(root);
     }
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
@@ -1941,9 +2004,16 @@ impl RequestVoteResponse {
     /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
     pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
         let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
-        let root = self.pack(&mut fbb);
-        fbb.finish_minimal(root);
+        self.encode_into(&mut fbb);
         fbb.finished_data().to_vec()
+    }
+
+    /// `encode` into `fbb` (reset first; the buffer is `fbb.finished_data()`): a builder kept
+    /// between calls encodes without allocating.
+    pub fn encode_into(&self, fbb: &mut ::flatbuffers::FlatBufferBuilder<'_>) {
+        fbb.reset();
+        let root = self.pack(fbb);
+        fbb.finish_minimal(root);
     }
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.

@@ -673,9 +673,16 @@ impl ConfigureRequest {
     /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
     pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
         let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
-        let root = self.pack(&mut fbb);
-        fbb.finish_minimal(root);
+        self.encode_into(&mut fbb);
         fbb.finished_data().to_vec()
+    }
+
+    /// `encode` into `fbb` (reset first; the buffer is `fbb.finished_data()`): a builder kept
+    /// between calls encodes without allocating.
+    pub fn encode_into(&self, fbb: &mut ::flatbuffers::FlatBufferBuilder<'_>) {
+        fbb.reset();
+        let root = self.pack(fbb);
+        fbb.finish_minimal(root);
     }
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
@@ -797,9 +804,16 @@ impl ConfigureResponse {
     /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
     pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
         let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
-        let root = self.pack(&mut fbb);
-        fbb.finish_minimal(root);
+        self.encode_into(&mut fbb);
         fbb.finished_data().to_vec()
+    }
+
+    /// `encode` into `fbb` (reset first; the buffer is `fbb.finished_data()`): a builder kept
+    /// between calls encodes without allocating.
+    pub fn encode_into(&self, fbb: &mut ::flatbuffers::FlatBufferBuilder<'_>) {
+        fbb.reset();
+        let root = self.pack(fbb);
+        fbb.finish_minimal(root);
     }
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
@@ -1008,9 +1022,16 @@ impl EvolutionCheckpoint {
     /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
     pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
         let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
-        let root = self.pack(&mut fbb);
-        fbb.finish(root, Some("HMGA"));
+        self.encode_into(&mut fbb);
         fbb.finished_data().to_vec()
+    }
+
+    /// `encode` into `fbb` (reset first; the buffer is `fbb.finished_data()`): a builder kept
+    /// between calls encodes without allocating.
+    pub fn encode_into(&self, fbb: &mut ::flatbuffers::FlatBufferBuilder<'_>) {
+        fbb.reset();
+        let root = self.pack(fbb);
+        fbb.finish(root, Some("HMGA"));
     }
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
@@ -1171,9 +1192,16 @@ impl EvolveRequest {
     /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
     pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
         let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
-        let root = self.pack(&mut fbb);
-        fbb.finish_minimal(root);
+        self.encode_into(&mut fbb);
         fbb.finished_data().to_vec()
+    }
+
+    /// `encode` into `fbb` (reset first; the buffer is `fbb.finished_data()`): a builder kept
+    /// between calls encodes without allocating.
+    pub fn encode_into(&self, fbb: &mut ::flatbuffers::FlatBufferBuilder<'_>) {
+        fbb.reset();
+        let root = self.pack(fbb);
+        fbb.finish_minimal(root);
     }
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
@@ -1360,9 +1388,16 @@ impl EvolveResponse {
     /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
     pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
         let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
-        let root = self.pack(&mut fbb);
-        fbb.finish_minimal(root);
+        self.encode_into(&mut fbb);
         fbb.finished_data().to_vec()
+    }
+
+    /// `encode` into `fbb` (reset first; the buffer is `fbb.finished_data()`): a builder kept
+    /// between calls encodes without allocating.
+    pub fn encode_into(&self, fbb: &mut ::flatbuffers::FlatBufferBuilder<'_>) {
+        fbb.reset();
+        let root = self.pack(fbb);
+        fbb.finish_minimal(root);
     }
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
@@ -1505,9 +1540,16 @@ impl Genome {
     /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
     pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
         let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
-        let root = self.pack(&mut fbb);
-        fbb.finish_minimal(root);
+        self.encode_into(&mut fbb);
         fbb.finished_data().to_vec()
+    }
+
+    /// `encode` into `fbb` (reset first; the buffer is `fbb.finished_data()`): a builder kept
+    /// between calls encodes without allocating.
+    pub fn encode_into(&self, fbb: &mut ::flatbuffers::FlatBufferBuilder<'_>) {
+        fbb.reset();
+        let root = self.pack(fbb);
+        fbb.finish_minimal(root);
     }
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
@@ -1633,9 +1675,16 @@ impl GetBestRequest {
     /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
     pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
         let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
-        let root = self.pack(&mut fbb);
-        fbb.finish_minimal(root);
+        self.encode_into(&mut fbb);
         fbb.finished_data().to_vec()
+    }
+
+    /// `encode` into `fbb` (reset first; the buffer is `fbb.finished_data()`): a builder kept
+    /// between calls encodes without allocating.
+    pub fn encode_into(&self, fbb: &mut ::flatbuffers::FlatBufferBuilder<'_>) {
+        fbb.reset();
+        let root = self.pack(fbb);
+        fbb.finish_minimal(root);
     }
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
@@ -1745,9 +1794,16 @@ impl GetBestResponse {
     /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
     pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
         let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
-        let root = self.pack(&mut fbb);
-        fbb.finish_minimal(root);
+        self.encode_into(&mut fbb);
         fbb.finished_data().to_vec()
+    }
+
+    /// `encode` into `fbb` (reset first; the buffer is `fbb.finished_data()`): a builder kept
+    /// between calls encodes without allocating.
+    pub fn encode_into(&self, fbb: &mut ::flatbuffers::FlatBufferBuilder<'_>) {
+        fbb.reset();
+        let root = self.pack(fbb);
+        fbb.finish_minimal(root);
     }
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
@@ -1890,9 +1946,16 @@ impl GetHistoryRequest {
     /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
     pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
         let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
-        let root = self.pack(&mut fbb);
-        fbb.finish_minimal(root);
+        self.encode_into(&mut fbb);
         fbb.finished_data().to_vec()
+    }
+
+    /// `encode` into `fbb` (reset first; the buffer is `fbb.finished_data()`): a builder kept
+    /// between calls encodes without allocating.
+    pub fn encode_into(&self, fbb: &mut ::flatbuffers::FlatBufferBuilder<'_>) {
+        fbb.reset();
+        let root = self.pack(fbb);
+        fbb.finish_minimal(root);
     }
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
@@ -1998,9 +2061,16 @@ impl GetHistoryResponse {
     /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
     pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
         let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
-        let root = self.pack(&mut fbb);
-        fbb.finish_minimal(root);
+        self.encode_into(&mut fbb);
         fbb.finished_data().to_vec()
+    }
+
+    /// `encode` into `fbb` (reset first; the buffer is `fbb.finished_data()`): a builder kept
+    /// between calls encodes without allocating.
+    pub fn encode_into(&self, fbb: &mut ::flatbuffers::FlatBufferBuilder<'_>) {
+        fbb.reset();
+        let root = self.pack(fbb);
+        fbb.finish_minimal(root);
     }
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
@@ -2380,9 +2450,16 @@ impl PopulationConfig {
     /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
     pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
         let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
-        let root = self.pack(&mut fbb);
-        fbb.finish_minimal(root);
+        self.encode_into(&mut fbb);
         fbb.finished_data().to_vec()
+    }
+
+    /// `encode` into `fbb` (reset first; the buffer is `fbb.finished_data()`): a builder kept
+    /// between calls encodes without allocating.
+    pub fn encode_into(&self, fbb: &mut ::flatbuffers::FlatBufferBuilder<'_>) {
+        fbb.reset();
+        let root = self.pack(fbb);
+        fbb.finish_minimal(root);
     }
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.

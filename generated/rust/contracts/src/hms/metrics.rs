@@ -279,9 +279,16 @@ impl ExportRequest {
     /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
     pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
         let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
-        let root = self.pack(&mut fbb);
-        fbb.finish_minimal(root);
+        self.encode_into(&mut fbb);
         fbb.finished_data().to_vec()
+    }
+
+    /// `encode` into `fbb` (reset first; the buffer is `fbb.finished_data()`): a builder kept
+    /// between calls encodes without allocating.
+    pub fn encode_into(&self, fbb: &mut ::flatbuffers::FlatBufferBuilder<'_>) {
+        fbb.reset();
+        let root = self.pack(fbb);
+        fbb.finish_minimal(root);
     }
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
@@ -399,9 +406,16 @@ impl ExportResponse {
     /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
     pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
         let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
-        let root = self.pack(&mut fbb);
-        fbb.finish_minimal(root);
+        self.encode_into(&mut fbb);
         fbb.finished_data().to_vec()
+    }
+
+    /// `encode` into `fbb` (reset first; the buffer is `fbb.finished_data()`): a builder kept
+    /// between calls encodes without allocating.
+    pub fn encode_into(&self, fbb: &mut ::flatbuffers::FlatBufferBuilder<'_>) {
+        fbb.reset();
+        let root = self.pack(fbb);
+        fbb.finish_minimal(root);
     }
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
@@ -518,9 +532,16 @@ impl Label {
     /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
     pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
         let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
-        let root = self.pack(&mut fbb);
-        fbb.finish_minimal(root);
+        self.encode_into(&mut fbb);
         fbb.finished_data().to_vec()
+    }
+
+    /// `encode` into `fbb` (reset first; the buffer is `fbb.finished_data()`): a builder kept
+    /// between calls encodes without allocating.
+    pub fn encode_into(&self, fbb: &mut ::flatbuffers::FlatBufferBuilder<'_>) {
+        fbb.reset();
+        let root = self.pack(fbb);
+        fbb.finish_minimal(root);
     }
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
@@ -622,9 +643,16 @@ impl ListMetricsRequest {
     /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
     pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
         let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
-        let root = self.pack(&mut fbb);
-        fbb.finish_minimal(root);
+        self.encode_into(&mut fbb);
         fbb.finished_data().to_vec()
+    }
+
+    /// `encode` into `fbb` (reset first; the buffer is `fbb.finished_data()`): a builder kept
+    /// between calls encodes without allocating.
+    pub fn encode_into(&self, fbb: &mut ::flatbuffers::FlatBufferBuilder<'_>) {
+        fbb.reset();
+        let root = self.pack(fbb);
+        fbb.finish_minimal(root);
     }
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
@@ -733,9 +761,16 @@ impl ListMetricsResponse {
     /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
     pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
         let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
-        let root = self.pack(&mut fbb);
-        fbb.finish_minimal(root);
+        self.encode_into(&mut fbb);
         fbb.finished_data().to_vec()
+    }
+
+    /// `encode` into `fbb` (reset first; the buffer is `fbb.finished_data()`): a builder kept
+    /// between calls encodes without allocating.
+    pub fn encode_into(&self, fbb: &mut ::flatbuffers::FlatBufferBuilder<'_>) {
+        fbb.reset();
+        let root = self.pack(fbb);
+        fbb.finish_minimal(root);
     }
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
@@ -881,9 +916,16 @@ impl MetricBatch {
     /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
     pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
         let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
-        let root = self.pack(&mut fbb);
-        fbb.finish(root, Some("HMMC"));
+        self.encode_into(&mut fbb);
         fbb.finished_data().to_vec()
+    }
+
+    /// `encode` into `fbb` (reset first; the buffer is `fbb.finished_data()`): a builder kept
+    /// between calls encodes without allocating.
+    pub fn encode_into(&self, fbb: &mut ::flatbuffers::FlatBufferBuilder<'_>) {
+        fbb.reset();
+        let root = self.pack(fbb);
+        fbb.finish(root, Some("HMMC"));
     }
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
@@ -1075,9 +1117,16 @@ impl MetricSample {
     /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
     pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
         let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
-        let root = self.pack(&mut fbb);
-        fbb.finish_minimal(root);
+        self.encode_into(&mut fbb);
         fbb.finished_data().to_vec()
+    }
+
+    /// `encode` into `fbb` (reset first; the buffer is `fbb.finished_data()`): a builder kept
+    /// between calls encodes without allocating.
+    pub fn encode_into(&self, fbb: &mut ::flatbuffers::FlatBufferBuilder<'_>) {
+        fbb.reset();
+        let root = self.pack(fbb);
+        fbb.finish_minimal(root);
     }
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
@@ -1378,9 +1427,16 @@ impl MetricSummary {
     /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
     pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
         let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
-        let root = self.pack(&mut fbb);
-        fbb.finish_minimal(root);
+        self.encode_into(&mut fbb);
         fbb.finished_data().to_vec()
+    }
+
+    /// `encode` into `fbb` (reset first; the buffer is `fbb.finished_data()`): a builder kept
+    /// between calls encodes without allocating.
+    pub fn encode_into(&self, fbb: &mut ::flatbuffers::FlatBufferBuilder<'_>) {
+        fbb.reset();
+        let root = self.pack(fbb);
+        fbb.finish_minimal(root);
     }
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
@@ -1547,9 +1603,16 @@ impl QuerySummaryRequest {
     /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
     pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
         let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
-        let root = self.pack(&mut fbb);
-        fbb.finish_minimal(root);
+        self.encode_into(&mut fbb);
         fbb.finished_data().to_vec()
+    }
+
+    /// `encode` into `fbb` (reset first; the buffer is `fbb.finished_data()`): a builder kept
+    /// between calls encodes without allocating.
+    pub fn encode_into(&self, fbb: &mut ::flatbuffers::FlatBufferBuilder<'_>) {
+        fbb.reset();
+        let root = self.pack(fbb);
+        fbb.finish_minimal(root);
     }
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
@@ -1655,9 +1718,16 @@ impl RecordBatchRequest {
     /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
     pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
         let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
-        let root = self.pack(&mut fbb);
-        fbb.finish_minimal(root);
+        self.encode_into(&mut fbb);
         fbb.finished_data().to_vec()
+    }
+
+    /// `encode` into `fbb` (reset first; the buffer is `fbb.finished_data()`): a builder kept
+    /// between calls encodes without allocating.
+    pub fn encode_into(&self, fbb: &mut ::flatbuffers::FlatBufferBuilder<'_>) {
+        fbb.reset();
+        let root = self.pack(fbb);
+        fbb.finish_minimal(root);
     }
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
@@ -1796,9 +1866,16 @@ impl RecordBatchResponse {
     /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
     pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
         let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
-        let root = self.pack(&mut fbb);
-        fbb.finish_minimal(root);
+        self.encode_into(&mut fbb);
         fbb.finished_data().to_vec()
+    }
+
+    /// `encode` into `fbb` (reset first; the buffer is `fbb.finished_data()`): a builder kept
+    /// between calls encodes without allocating.
+    pub fn encode_into(&self, fbb: &mut ::flatbuffers::FlatBufferBuilder<'_>) {
+        fbb.reset();
+        let root = self.pack(fbb);
+        fbb.finish_minimal(root);
     }
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
@@ -1926,9 +2003,16 @@ impl RecordSampleRequest {
     /// `encode` with the builder starting at `capacity` bytes (a good guess saves regrowing it).
     pub fn encode_with_capacity(&self, capacity: usize) -> Vec<u8> {
         let mut fbb = ::flatbuffers::FlatBufferBuilder::with_capacity(capacity);
-        let root = self.pack(&mut fbb);
-        fbb.finish_minimal(root);
+        self.encode_into(&mut fbb);
         fbb.finished_data().to_vec()
+    }
+
+    /// `encode` into `fbb` (reset first; the buffer is `fbb.finished_data()`): a builder kept
+    /// between calls encodes without allocating.
+    pub fn encode_into(&self, fbb: &mut ::flatbuffers::FlatBufferBuilder<'_>) {
+        fbb.reset();
+        let root = self.pack(fbb);
+        fbb.finish_minimal(root);
     }
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.

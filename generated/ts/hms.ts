@@ -125,7 +125,7 @@ export function readSemVer(r: $rt.Reader, pos: number): SemVer {
 }
 
 /** Writes `value` as a `hms.SemVer` struct in place (in a table, a vector or standalone) and returns its offset. */
-export function writeSemVer(builder: $rt.Builder, value: SemVer): number {
+export function writeSemVer(builder: $rt.FlatBuilder, value: SemVer): number {
   builder.prep(2, 6);
   builder.writeInt16(value.patch);
   builder.writeInt16(value.minor);
@@ -153,10 +153,10 @@ export function readAck(r: $rt.Reader, pos: number): Ack {
 }
 
 /** Writes `value` as a `hms.Ack` table and returns its offset, for nesting it in a larger buffer. */
-export function writeAck(builder: $rt.Builder, value: Ack): number {
+export function writeAck(builder: $rt.FlatBuilder, value: Ack): number {
   const message$ = $rt.string(builder, value.message);
   builder.startObject(2);
-  builder.addFieldOffset(1, message$);
+  builder.addFieldOffset(1, message$, 0);
   builder.addFieldInt8(0, Number(value.ok), 0);
   return builder.endObject();
 }
@@ -206,17 +206,17 @@ export function readAgentError(r: $rt.Reader, pos: number): AgentError {
 }
 
 /** Writes `value` as a `hms.AgentError` table and returns its offset, for nesting it in a larger buffer. */
-export function writeAgentError(builder: $rt.Builder, value: AgentError): number {
+export function writeAgentError(builder: $rt.FlatBuilder, value: AgentError): number {
   const message$ = $rt.string(builder, value.message);
   const details$ = $rt.string(builder, value.details);
   const agentId$ = $rt.string(builder, value.agentId);
   builder.startObject(6);
-  builder.addFieldOffset(1, message$);
-  builder.addFieldOffset(2, details$);
+  builder.addFieldOffset(1, message$, 0);
+  builder.addFieldOffset(2, details$, 0);
   if (value.retryAfterMs !== null) {
     builder.addFieldInt32(4, value.retryAfterMs, null);
   }
-  builder.addFieldOffset(5, agentId$);
+  builder.addFieldOffset(5, agentId$, 0);
   builder.addFieldInt16(0, value.code, 10);
   builder.addFieldInt8(3, Number(value.retryable), 0);
   return builder.endObject();
@@ -267,7 +267,7 @@ export function readAgentHealth(r: $rt.Reader, pos: number): AgentHealth {
 }
 
 /** Writes `value` as a `hms.AgentHealth` table and returns its offset, for nesting it in a larger buffer. */
-export function writeAgentHealth(builder: $rt.Builder, value: AgentHealth): number {
+export function writeAgentHealth(builder: $rt.FlatBuilder, value: AgentHealth): number {
   const agentId$ = $rt.string(builder, value.agentId);
   const message$ = $rt.string(builder, value.message);
   const checks$ = $rt.tables(builder, value.checks, writeHealthCheck);
@@ -275,9 +275,9 @@ export function writeAgentHealth(builder: $rt.Builder, value: AgentHealth): numb
   builder.addFieldInt64(2, value.lastHeartbeatMs, 0n);
   builder.addFieldInt64(3, value.uptimeMs, 0n);
   builder.addFieldFloat64(4, value.errorRate, 0);
-  builder.addFieldOffset(0, agentId$);
-  builder.addFieldOffset(5, message$);
-  builder.addFieldOffset(6, checks$);
+  builder.addFieldOffset(0, agentId$, 0);
+  builder.addFieldOffset(5, message$, 0);
+  builder.addFieldOffset(6, checks$, 0);
   builder.addFieldInt8(1, value.status, 0);
   return builder.endObject();
 }
@@ -322,16 +322,16 @@ export function readAgentMessage(r: $rt.Reader, pos: number): AgentMessage {
 }
 
 /** Writes `value` as a `hms.AgentMessage` table and returns its offset, for nesting it in a larger buffer. */
-export function writeAgentMessage(builder: $rt.Builder, value: AgentMessage): number {
+export function writeAgentMessage(builder: $rt.FlatBuilder, value: AgentMessage): number {
   const id$ = $rt.string(builder, value.id);
   const type$ = $rt.string(builder, value.type);
   const payload$ = $rt.bytes(builder, value.payload);
   const metadata$ = $rt.table(builder, value.metadata, writeMessageMetadata);
   builder.startObject(4);
-  builder.addFieldOffset(0, id$);
-  builder.addFieldOffset(1, type$);
-  builder.addFieldOffset(2, payload$);
-  builder.addFieldOffset(3, metadata$);
+  builder.addFieldOffset(0, id$, 0);
+  builder.addFieldOffset(1, type$, 0);
+  builder.addFieldOffset(2, payload$, 0);
+  builder.addFieldOffset(3, metadata$, 0);
   return builder.endObject();
 }
 
@@ -356,7 +356,7 @@ export function readEmpty(r: $rt.Reader, pos: number): Empty {
 }
 
 /** Writes `value` as a `hms.Empty` table and returns its offset, for nesting it in a larger buffer. */
-export function writeEmpty(builder: $rt.Builder, value: Empty): number {
+export function writeEmpty(builder: $rt.FlatBuilder, value: Empty): number {
   builder.startObject(0);
   return builder.endObject();
 }
@@ -397,12 +397,12 @@ export function readHealthCheck(r: $rt.Reader, pos: number): HealthCheck {
 }
 
 /** Writes `value` as a `hms.HealthCheck` table and returns its offset, for nesting it in a larger buffer. */
-export function writeHealthCheck(builder: $rt.Builder, value: HealthCheck): number {
+export function writeHealthCheck(builder: $rt.FlatBuilder, value: HealthCheck): number {
   const name$ = $rt.string(builder, value.name);
   const detail$ = $rt.string(builder, value.detail);
   builder.startObject(4);
-  builder.addFieldOffset(0, name$);
-  builder.addFieldOffset(2, detail$);
+  builder.addFieldOffset(0, name$, 0);
+  builder.addFieldOffset(2, detail$, 0);
   builder.addFieldInt32(3, value.latencyUs, 0);
   builder.addFieldInt8(1, value.status, 0);
   return builder.endObject();
@@ -447,14 +447,14 @@ export function readMessageMetadata(r: $rt.Reader, pos: number): MessageMetadata
 }
 
 /** Writes `value` as a `hms.MessageMetadata` table and returns its offset, for nesting it in a larger buffer. */
-export function writeMessageMetadata(builder: $rt.Builder, value: MessageMetadata): number {
+export function writeMessageMetadata(builder: $rt.FlatBuilder, value: MessageMetadata): number {
   const sender$ = $rt.string(builder, value.sender);
   const correlationId$ = $rt.string(builder, value.correlationId);
   builder.startObject(5);
   builder.addFieldInt64(0, value.timestamp, 0n);
-  builder.addFieldOffset(1, sender$);
+  builder.addFieldOffset(1, sender$, 0);
   builder.addFieldInt32(3, value.ttlMs, 0);
-  builder.addFieldOffset(4, correlationId$);
+  builder.addFieldOffset(4, correlationId$, 0);
   builder.addFieldInt8(2, value.priority, 1);
   return builder.endObject();
 }

@@ -57,11 +57,11 @@ export function readAcquireRequest(r: $rt.Reader, pos: number): AcquireRequest {
 }
 
 /** Writes `value` as a `hms.breaker.AcquireRequest` table and returns its offset, for nesting it in a larger buffer. */
-export function writeAcquireRequest(builder: $rt.Builder, value: AcquireRequest): number {
+export function writeAcquireRequest(builder: $rt.FlatBuilder, value: AcquireRequest): number {
   const name$ = $rt.string(builder, value.name);
   builder.startObject(2);
   builder.addFieldInt64(1, value.nowMs, 0n);
-  builder.addFieldOffset(0, name$);
+  builder.addFieldOffset(0, name$, 0);
   return builder.endObject();
 }
 
@@ -98,7 +98,7 @@ export function readAcquireResponse(r: $rt.Reader, pos: number): AcquireResponse
 }
 
 /** Writes `value` as a `hms.breaker.AcquireResponse` table and returns its offset, for nesting it in a larger buffer. */
-export function writeAcquireResponse(builder: $rt.Builder, value: AcquireResponse): number {
+export function writeAcquireResponse(builder: $rt.FlatBuilder, value: AcquireResponse): number {
   builder.startObject(3);
   if (value.retryAfterMs !== null) {
     builder.addFieldInt32(2, value.retryAfterMs, null);
@@ -165,7 +165,7 @@ export function readBreakerConfig(r: $rt.Reader, pos: number): BreakerConfig {
 }
 
 /** Writes `value` as a `hms.breaker.BreakerConfig` table and returns its offset, for nesting it in a larger buffer. */
-export function writeBreakerConfig(builder: $rt.Builder, value: BreakerConfig): number {
+export function writeBreakerConfig(builder: $rt.FlatBuilder, value: BreakerConfig): number {
   builder.startObject(11);
   builder.addFieldFloat32(0, value.failureThreshold, 50);
   builder.addFieldInt32(1, value.successThreshold, 0);
@@ -234,19 +234,19 @@ export function readBreakerStatus(r: $rt.Reader, pos: number): BreakerStatus {
 }
 
 /** Writes `value` as a `hms.breaker.BreakerStatus` table and returns its offset, for nesting it in a larger buffer. */
-export function writeBreakerStatus(builder: $rt.Builder, value: BreakerStatus): number {
+export function writeBreakerStatus(builder: $rt.FlatBuilder, value: BreakerStatus): number {
   const name$ = $rt.string(builder, value.name);
   const config$ = $rt.table(builder, value.config, writeBreakerConfig);
   builder.startObject(10);
   builder.addFieldInt64(7, value.notPermittedCalls, 0n);
   builder.addFieldInt64(8, value.stateSinceMs, 0n);
-  builder.addFieldOffset(0, name$);
+  builder.addFieldOffset(0, name$, 0);
   builder.addFieldFloat32(2, value.failureRate, -1);
   builder.addFieldFloat32(3, value.slowCallRate, -1);
   builder.addFieldInt32(4, value.bufferedCalls, 0);
   builder.addFieldInt32(5, value.failedCalls, 0);
   builder.addFieldInt32(6, value.slowCalls, 0);
-  builder.addFieldOffset(9, config$);
+  builder.addFieldOffset(9, config$, 0);
   builder.addFieldInt8(1, value.state, 0);
   return builder.endObject();
 }
@@ -281,12 +281,12 @@ export function readConfigureBreakerRequest(r: $rt.Reader, pos: number): Configu
 }
 
 /** Writes `value` as a `hms.breaker.ConfigureBreakerRequest` table and returns its offset, for nesting it in a larger buffer. */
-export function writeConfigureBreakerRequest(builder: $rt.Builder, value: ConfigureBreakerRequest): number {
+export function writeConfigureBreakerRequest(builder: $rt.FlatBuilder, value: ConfigureBreakerRequest): number {
   const name$ = $rt.string(builder, value.name);
   const config$ = $rt.table(builder, value.config, writeBreakerConfig);
   builder.startObject(2);
-  builder.addFieldOffset(0, name$);
-  builder.addFieldOffset(1, config$);
+  builder.addFieldOffset(0, name$, 0);
+  builder.addFieldOffset(1, config$, 0);
   return builder.endObject();
 }
 
@@ -317,10 +317,10 @@ export function readGetStateRequest(r: $rt.Reader, pos: number): GetStateRequest
 }
 
 /** Writes `value` as a `hms.breaker.GetStateRequest` table and returns its offset, for nesting it in a larger buffer. */
-export function writeGetStateRequest(builder: $rt.Builder, value: GetStateRequest): number {
+export function writeGetStateRequest(builder: $rt.FlatBuilder, value: GetStateRequest): number {
   const name$ = $rt.string(builder, value.name);
   builder.startObject(1);
-  builder.addFieldOffset(0, name$);
+  builder.addFieldOffset(0, name$, 0);
   return builder.endObject();
 }
 
@@ -363,12 +363,12 @@ export function readRecordOutcomeRequest(r: $rt.Reader, pos: number): RecordOutc
 }
 
 /** Writes `value` as a `hms.breaker.RecordOutcomeRequest` table and returns its offset, for nesting it in a larger buffer. */
-export function writeRecordOutcomeRequest(builder: $rt.Builder, value: RecordOutcomeRequest): number {
+export function writeRecordOutcomeRequest(builder: $rt.FlatBuilder, value: RecordOutcomeRequest): number {
   const name$ = $rt.string(builder, value.name);
   builder.startObject(5);
   builder.addFieldInt64(2, value.durationUs, 0n);
   builder.addFieldInt64(3, value.timestampMs, 0n);
-  builder.addFieldOffset(0, name$);
+  builder.addFieldOffset(0, name$, 0);
   builder.addFieldInt16(4, value.errorCode, 0);
   builder.addFieldInt8(1, value.outcome, 0);
   return builder.endObject();
@@ -407,7 +407,7 @@ export function readRecordOutcomeResponse(r: $rt.Reader, pos: number): RecordOut
 }
 
 /** Writes `value` as a `hms.breaker.RecordOutcomeResponse` table and returns its offset, for nesting it in a larger buffer. */
-export function writeRecordOutcomeResponse(builder: $rt.Builder, value: RecordOutcomeResponse): number {
+export function writeRecordOutcomeResponse(builder: $rt.FlatBuilder, value: RecordOutcomeResponse): number {
   builder.startObject(3);
   builder.addFieldFloat32(2, value.failureRate, -1);
   builder.addFieldInt8(0, value.previousState, 0);
@@ -448,12 +448,12 @@ export function readResetRequest(r: $rt.Reader, pos: number): ResetRequest {
 }
 
 /** Writes `value` as a `hms.breaker.ResetRequest` table and returns its offset, for nesting it in a larger buffer. */
-export function writeResetRequest(builder: $rt.Builder, value: ResetRequest): number {
+export function writeResetRequest(builder: $rt.FlatBuilder, value: ResetRequest): number {
   const name$ = $rt.string(builder, value.name);
   const reason$ = $rt.string(builder, value.reason);
   builder.startObject(3);
-  builder.addFieldOffset(0, name$);
-  builder.addFieldOffset(2, reason$);
+  builder.addFieldOffset(0, name$, 0);
+  builder.addFieldOffset(2, reason$, 0);
   if (value.forceState !== null) {
     builder.addFieldInt8(1, value.forceState, null);
   }

@@ -55,7 +55,7 @@ export function readConfigValue(r: $rt.Reader, type: number, pos: number | null)
 }
 
 /** Writes the member of `value` and returns its discriminant and offset. */
-export function writeConfigValue(builder: $rt.Builder, value: ConfigValue): $rt.UnionRef {
+export function writeConfigValue(builder: $rt.FlatBuilder, value: ConfigValue): $rt.UnionRef {
   switch (value.type) {
     case 'StringValue':
       return { type: 1, offset: writeStringValue(builder, value.value) };
@@ -87,7 +87,7 @@ export function readBoolValue(r: $rt.Reader, pos: number): BoolValue {
 }
 
 /** Writes `value` as a `hms.config.BoolValue` table and returns its offset, for nesting it in a larger buffer. */
-export function writeBoolValue(builder: $rt.Builder, value: BoolValue): number {
+export function writeBoolValue(builder: $rt.FlatBuilder, value: BoolValue): number {
   builder.startObject(1);
   builder.addFieldInt8(0, Number(value.value), 0);
   return builder.endObject();
@@ -126,11 +126,11 @@ export function readConfigChange(r: $rt.Reader, pos: number): ConfigChange {
 }
 
 /** Writes `value` as a `hms.config.ConfigChange` table and returns its offset, for nesting it in a larger buffer. */
-export function writeConfigChange(builder: $rt.Builder, value: ConfigChange): number {
+export function writeConfigChange(builder: $rt.FlatBuilder, value: ConfigChange): number {
   const entry$ = $rt.table(builder, value.entry, writeConfigEntry);
   builder.startObject(3);
   builder.addFieldInt64(2, value.revision, 0n);
-  builder.addFieldOffset(1, entry$);
+  builder.addFieldOffset(1, entry$, 0);
   builder.addFieldInt8(0, value.kind, 1);
   return builder.endObject();
 }
@@ -177,7 +177,7 @@ export function readConfigEntry(r: $rt.Reader, pos: number): ConfigEntry {
 }
 
 /** Writes `value` as a `hms.config.ConfigEntry` table and returns its offset, for nesting it in a larger buffer. */
-export function writeConfigEntry(builder: $rt.Builder, value: ConfigEntry): number {
+export function writeConfigEntry(builder: $rt.FlatBuilder, value: ConfigEntry): number {
   const key$ = $rt.string(builder, value.key);
   const value$ = $rt.string(builder, value.value);
   const typedValue$ = $rt.union(builder, value.typedValue, writeConfigValue);
@@ -185,11 +185,11 @@ export function writeConfigEntry(builder: $rt.Builder, value: ConfigEntry): numb
   builder.startObject(7);
   builder.addFieldInt64(2, value.version, 0n);
   builder.addFieldInt64(5, value.updatedAtMs, 0n);
-  builder.addFieldOffset(0, key$);
-  builder.addFieldOffset(1, value$);
+  builder.addFieldOffset(0, key$, 0);
+  builder.addFieldOffset(1, value$, 0);
   builder.addFieldInt8(3, typedValue$.type, 0);
-  builder.addFieldOffset(4, typedValue$.offset);
-  builder.addFieldOffset(6, updatedBy$);
+  builder.addFieldOffset(4, typedValue$.offset, 0);
+  builder.addFieldOffset(6, updatedBy$, 0);
   return builder.endObject();
 }
 
@@ -223,11 +223,11 @@ export function readConfigSnapshot(r: $rt.Reader, pos: number): ConfigSnapshot {
 }
 
 /** Writes `value` as a `hms.config.ConfigSnapshot` table and returns its offset, for nesting it in a larger buffer. */
-export function writeConfigSnapshot(builder: $rt.Builder, value: ConfigSnapshot): number {
+export function writeConfigSnapshot(builder: $rt.FlatBuilder, value: ConfigSnapshot): number {
   const entries$ = $rt.tables(builder, value.entries, writeConfigEntry);
   builder.startObject(2);
   builder.addFieldInt64(0, value.revision, 0n);
-  builder.addFieldOffset(1, entries$);
+  builder.addFieldOffset(1, entries$, 0);
   return builder.endObject();
 }
 
@@ -261,13 +261,13 @@ export function readDeleteConfigRequest(r: $rt.Reader, pos: number): DeleteConfi
 }
 
 /** Writes `value` as a `hms.config.DeleteConfigRequest` table and returns its offset, for nesting it in a larger buffer. */
-export function writeDeleteConfigRequest(builder: $rt.Builder, value: DeleteConfigRequest): number {
+export function writeDeleteConfigRequest(builder: $rt.FlatBuilder, value: DeleteConfigRequest): number {
   const key$ = $rt.string(builder, value.key);
   builder.startObject(2);
   if (value.expectedVersion !== null) {
     builder.addFieldInt64(1, value.expectedVersion, null);
   }
-  builder.addFieldOffset(0, key$);
+  builder.addFieldOffset(0, key$, 0);
   return builder.endObject();
 }
 
@@ -301,7 +301,7 @@ export function readDeleteConfigResponse(r: $rt.Reader, pos: number): DeleteConf
 }
 
 /** Writes `value` as a `hms.config.DeleteConfigResponse` table and returns its offset, for nesting it in a larger buffer. */
-export function writeDeleteConfigResponse(builder: $rt.Builder, value: DeleteConfigResponse): number {
+export function writeDeleteConfigResponse(builder: $rt.FlatBuilder, value: DeleteConfigResponse): number {
   builder.startObject(2);
   builder.addFieldInt64(1, value.revision, 0n);
   builder.addFieldInt8(0, Number(value.deleted), 0);
@@ -335,7 +335,7 @@ export function readDoubleValue(r: $rt.Reader, pos: number): DoubleValue {
 }
 
 /** Writes `value` as a `hms.config.DoubleValue` table and returns its offset, for nesting it in a larger buffer. */
-export function writeDoubleValue(builder: $rt.Builder, value: DoubleValue): number {
+export function writeDoubleValue(builder: $rt.FlatBuilder, value: DoubleValue): number {
   builder.startObject(1);
   builder.addFieldFloat64(0, value.value, 0);
   return builder.endObject();
@@ -371,12 +371,12 @@ export function readGetConfigRequest(r: $rt.Reader, pos: number): GetConfigReque
 }
 
 /** Writes `value` as a `hms.config.GetConfigRequest` table and returns its offset, for nesting it in a larger buffer. */
-export function writeGetConfigRequest(builder: $rt.Builder, value: GetConfigRequest): number {
+export function writeGetConfigRequest(builder: $rt.FlatBuilder, value: GetConfigRequest): number {
   const keys$ = $rt.strings(builder, value.keys);
   const prefix$ = $rt.string(builder, value.prefix);
   builder.startObject(2);
-  builder.addFieldOffset(0, keys$);
-  builder.addFieldOffset(1, prefix$);
+  builder.addFieldOffset(0, keys$, 0);
+  builder.addFieldOffset(1, prefix$, 0);
   return builder.endObject();
 }
 
@@ -410,11 +410,11 @@ export function readGetConfigResponse(r: $rt.Reader, pos: number): GetConfigResp
 }
 
 /** Writes `value` as a `hms.config.GetConfigResponse` table and returns its offset, for nesting it in a larger buffer. */
-export function writeGetConfigResponse(builder: $rt.Builder, value: GetConfigResponse): number {
+export function writeGetConfigResponse(builder: $rt.FlatBuilder, value: GetConfigResponse): number {
   const entries$ = $rt.tables(builder, value.entries, writeConfigEntry);
   builder.startObject(2);
   builder.addFieldInt64(1, value.revision, 0n);
-  builder.addFieldOffset(0, entries$);
+  builder.addFieldOffset(0, entries$, 0);
   return builder.endObject();
 }
 
@@ -445,7 +445,7 @@ export function readIntValue(r: $rt.Reader, pos: number): IntValue {
 }
 
 /** Writes `value` as a `hms.config.IntValue` table and returns its offset, for nesting it in a larger buffer. */
-export function writeIntValue(builder: $rt.Builder, value: IntValue): number {
+export function writeIntValue(builder: $rt.FlatBuilder, value: IntValue): number {
   builder.startObject(1);
   builder.addFieldInt64(0, value.value, 0n);
   return builder.endObject();
@@ -491,7 +491,7 @@ export function readSetConfigRequest(r: $rt.Reader, pos: number): SetConfigReque
 }
 
 /** Writes `value` as a `hms.config.SetConfigRequest` table and returns its offset, for nesting it in a larger buffer. */
-export function writeSetConfigRequest(builder: $rt.Builder, value: SetConfigRequest): number {
+export function writeSetConfigRequest(builder: $rt.FlatBuilder, value: SetConfigRequest): number {
   const key$ = $rt.string(builder, value.key);
   const value$ = $rt.union(builder, value.value, writeConfigValue);
   const updatedBy$ = $rt.string(builder, value.updatedBy);
@@ -499,10 +499,10 @@ export function writeSetConfigRequest(builder: $rt.Builder, value: SetConfigRequ
   if (value.expectedVersion !== null) {
     builder.addFieldInt64(3, value.expectedVersion, null);
   }
-  builder.addFieldOffset(0, key$);
+  builder.addFieldOffset(0, key$, 0);
   builder.addFieldInt8(1, value$.type, 0);
-  builder.addFieldOffset(2, value$.offset);
-  builder.addFieldOffset(4, updatedBy$);
+  builder.addFieldOffset(2, value$.offset, 0);
+  builder.addFieldOffset(4, updatedBy$, 0);
   return builder.endObject();
 }
 
@@ -536,11 +536,11 @@ export function readSetConfigResponse(r: $rt.Reader, pos: number): SetConfigResp
 }
 
 /** Writes `value` as a `hms.config.SetConfigResponse` table and returns its offset, for nesting it in a larger buffer. */
-export function writeSetConfigResponse(builder: $rt.Builder, value: SetConfigResponse): number {
+export function writeSetConfigResponse(builder: $rt.FlatBuilder, value: SetConfigResponse): number {
   const entry$ = $rt.table(builder, value.entry, writeConfigEntry);
   builder.startObject(2);
   builder.addFieldInt64(1, value.previousVersion, 0n);
-  builder.addFieldOffset(0, entry$);
+  builder.addFieldOffset(0, entry$, 0);
   return builder.endObject();
 }
 
@@ -571,10 +571,10 @@ export function readStringValue(r: $rt.Reader, pos: number): StringValue {
 }
 
 /** Writes `value` as a `hms.config.StringValue` table and returns its offset, for nesting it in a larger buffer. */
-export function writeStringValue(builder: $rt.Builder, value: StringValue): number {
+export function writeStringValue(builder: $rt.FlatBuilder, value: StringValue): number {
   const value$ = $rt.string(builder, value.value);
   builder.startObject(1);
-  builder.addFieldOffset(0, value$);
+  builder.addFieldOffset(0, value$, 0);
   return builder.endObject();
 }
 
@@ -617,11 +617,11 @@ export function readWatchConfigRequest(r: $rt.Reader, pos: number): WatchConfigR
 }
 
 /** Writes `value` as a `hms.config.WatchConfigRequest` table and returns its offset, for nesting it in a larger buffer. */
-export function writeWatchConfigRequest(builder: $rt.Builder, value: WatchConfigRequest): number {
+export function writeWatchConfigRequest(builder: $rt.FlatBuilder, value: WatchConfigRequest): number {
   const prefix$ = $rt.string(builder, value.prefix);
   builder.startObject(5);
   builder.addFieldInt64(1, value.afterRevision, 0n);
-  builder.addFieldOffset(0, prefix$);
+  builder.addFieldOffset(0, prefix$, 0);
   builder.addFieldInt32(3, value.timeoutMs, 30000);
   builder.addFieldInt32(4, value.maxChanges, 256);
   builder.addFieldInt8(2, value.events, 3);
@@ -658,11 +658,11 @@ export function readWatchConfigResponse(r: $rt.Reader, pos: number): WatchConfig
 }
 
 /** Writes `value` as a `hms.config.WatchConfigResponse` table and returns its offset, for nesting it in a larger buffer. */
-export function writeWatchConfigResponse(builder: $rt.Builder, value: WatchConfigResponse): number {
+export function writeWatchConfigResponse(builder: $rt.FlatBuilder, value: WatchConfigResponse): number {
   const changes$ = $rt.tables(builder, value.changes, writeConfigChange);
   builder.startObject(2);
   builder.addFieldInt64(1, value.revision, 0n);
-  builder.addFieldOffset(0, changes$);
+  builder.addFieldOffset(0, changes$, 0);
   return builder.endObject();
 }
 

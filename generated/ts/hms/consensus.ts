@@ -41,7 +41,7 @@ export function readLogId(r: $rt.Reader, pos: number): LogId {
 }
 
 /** Writes `value` as a `hms.consensus.LogId` struct in place (in a table, a vector or standalone) and returns its offset. */
-export function writeLogId(builder: $rt.Builder, value: LogId): number {
+export function writeLogId(builder: $rt.FlatBuilder, value: LogId): number {
   builder.prep(8, 16);
   builder.writeInt64(value.index);
   builder.writeInt64(value.term);
@@ -80,7 +80,7 @@ export function readAppendEntriesRequest(r: $rt.Reader, pos: number): AppendEntr
 }
 
 /** Writes `value` as a `hms.consensus.AppendEntriesRequest` table and returns its offset, for nesting it in a larger buffer. */
-export function writeAppendEntriesRequest(builder: $rt.Builder, value: AppendEntriesRequest): number {
+export function writeAppendEntriesRequest(builder: $rt.FlatBuilder, value: AppendEntriesRequest): number {
   const leaderId$ = $rt.string(builder, value.leaderId);
   const entries$ = $rt.tables(builder, value.entries, writeLogEntry);
   builder.startObject(6);
@@ -88,8 +88,8 @@ export function writeAppendEntriesRequest(builder: $rt.Builder, value: AppendEnt
   builder.addFieldInt64(2, value.prevLogIndex, 0n);
   builder.addFieldInt64(3, value.prevLogTerm, 0n);
   builder.addFieldInt64(5, value.leaderCommit, 0n);
-  builder.addFieldOffset(1, leaderId$);
-  builder.addFieldOffset(4, entries$);
+  builder.addFieldOffset(1, leaderId$, 0);
+  builder.addFieldOffset(4, entries$, 0);
   return builder.endObject();
 }
 
@@ -132,7 +132,7 @@ export function readAppendEntriesResponse(r: $rt.Reader, pos: number): AppendEnt
 }
 
 /** Writes `value` as a `hms.consensus.AppendEntriesResponse` table and returns its offset, for nesting it in a larger buffer. */
-export function writeAppendEntriesResponse(builder: $rt.Builder, value: AppendEntriesResponse): number {
+export function writeAppendEntriesResponse(builder: $rt.FlatBuilder, value: AppendEntriesResponse): number {
   builder.startObject(5);
   builder.addFieldInt64(0, value.term, 0n);
   builder.addFieldInt64(2, value.matchIndex, 0n);
@@ -197,22 +197,22 @@ export function readConsensusStatus(r: $rt.Reader, pos: number): ConsensusStatus
 }
 
 /** Writes `value` as a `hms.consensus.ConsensusStatus` table and returns its offset, for nesting it in a larger buffer. */
-export function writeConsensusStatus(builder: $rt.Builder, value: ConsensusStatus): number {
+export function writeConsensusStatus(builder: $rt.FlatBuilder, value: ConsensusStatus): number {
   const nodeId$ = $rt.string(builder, value.nodeId);
   const leaderId$ = $rt.string(builder, value.leaderId);
   const votedFor$ = $rt.string(builder, value.votedFor);
   const peers$ = $rt.tables(builder, value.peers, writePeerStatus);
   builder.startObject(9);
   if (value.lastLog !== null) {
-    builder.addFieldStruct(5, writeLogId(builder, value.lastLog));
+    builder.addFieldStruct(5, writeLogId(builder, value.lastLog), 0);
   }
   builder.addFieldInt64(2, value.term, 0n);
   builder.addFieldInt64(6, value.commitIndex, 0n);
   builder.addFieldInt64(7, value.lastApplied, 0n);
-  builder.addFieldOffset(0, nodeId$);
-  builder.addFieldOffset(3, leaderId$);
-  builder.addFieldOffset(4, votedFor$);
-  builder.addFieldOffset(8, peers$);
+  builder.addFieldOffset(0, nodeId$, 0);
+  builder.addFieldOffset(3, leaderId$, 0);
+  builder.addFieldOffset(4, votedFor$, 0);
+  builder.addFieldOffset(8, peers$, 0);
   builder.addFieldInt8(1, value.role, 0);
   return builder.endObject();
 }
@@ -262,15 +262,15 @@ export function readLogEntry(r: $rt.Reader, pos: number): LogEntry {
 }
 
 /** Writes `value` as a `hms.consensus.LogEntry` table and returns its offset, for nesting it in a larger buffer. */
-export function writeLogEntry(builder: $rt.Builder, value: LogEntry): number {
+export function writeLogEntry(builder: $rt.FlatBuilder, value: LogEntry): number {
   const command$ = $rt.bytes(builder, value.command);
   const clientId$ = $rt.string(builder, value.clientId);
   builder.startObject(6);
   builder.addFieldInt64(0, value.term, 0n);
   builder.addFieldInt64(1, value.index, 0n);
   builder.addFieldInt64(5, value.requestSerial, 0n);
-  builder.addFieldOffset(2, command$);
-  builder.addFieldOffset(4, clientId$);
+  builder.addFieldOffset(2, command$, 0);
+  builder.addFieldOffset(4, clientId$, 0);
   builder.addFieldInt8(3, value.kind, 0);
   return builder.endObject();
 }
@@ -314,13 +314,13 @@ export function readPeerStatus(r: $rt.Reader, pos: number): PeerStatus {
 }
 
 /** Writes `value` as a `hms.consensus.PeerStatus` table and returns its offset, for nesting it in a larger buffer. */
-export function writePeerStatus(builder: $rt.Builder, value: PeerStatus): number {
+export function writePeerStatus(builder: $rt.FlatBuilder, value: PeerStatus): number {
   const nodeId$ = $rt.string(builder, value.nodeId);
   builder.startObject(5);
   builder.addFieldInt64(1, value.matchIndex, 0n);
   builder.addFieldInt64(2, value.nextIndex, 0n);
   builder.addFieldInt64(4, value.lastContactMs, 0n);
-  builder.addFieldOffset(0, nodeId$);
+  builder.addFieldOffset(0, nodeId$, 0);
   builder.addFieldInt8(3, Number(value.voter), 1);
   return builder.endObject();
 }
@@ -361,16 +361,16 @@ export function readPersistentState(r: $rt.Reader, pos: number): PersistentState
 }
 
 /** Writes `value` as a `hms.consensus.PersistentState` table and returns its offset, for nesting it in a larger buffer. */
-export function writePersistentState(builder: $rt.Builder, value: PersistentState): number {
+export function writePersistentState(builder: $rt.FlatBuilder, value: PersistentState): number {
   const votedFor$ = $rt.string(builder, value.votedFor);
   const log$ = $rt.tables(builder, value.log, writeLogEntry);
   builder.startObject(4);
   if (value.snapshotLast !== null) {
-    builder.addFieldStruct(2, writeLogId(builder, value.snapshotLast));
+    builder.addFieldStruct(2, writeLogId(builder, value.snapshotLast), 0);
   }
   builder.addFieldInt64(0, value.currentTerm, 0n);
-  builder.addFieldOffset(1, votedFor$);
-  builder.addFieldOffset(3, log$);
+  builder.addFieldOffset(1, votedFor$, 0);
+  builder.addFieldOffset(3, log$, 0);
   return builder.endObject();
 }
 
@@ -410,13 +410,13 @@ export function readProposeRequest(r: $rt.Reader, pos: number): ProposeRequest {
 }
 
 /** Writes `value` as a `hms.consensus.ProposeRequest` table and returns its offset, for nesting it in a larger buffer. */
-export function writeProposeRequest(builder: $rt.Builder, value: ProposeRequest): number {
+export function writeProposeRequest(builder: $rt.FlatBuilder, value: ProposeRequest): number {
   const command$ = $rt.bytes(builder, value.command);
   const clientId$ = $rt.string(builder, value.clientId);
   builder.startObject(4);
   builder.addFieldInt64(2, value.requestSerial, 0n);
-  builder.addFieldOffset(0, command$);
-  builder.addFieldOffset(1, clientId$);
+  builder.addFieldOffset(0, command$, 0);
+  builder.addFieldOffset(1, clientId$, 0);
   builder.addFieldInt8(3, Number(value.waitForCommit), 1);
   return builder.endObject();
 }
@@ -451,10 +451,10 @@ export function readProposeResponse(r: $rt.Reader, pos: number): ProposeResponse
 }
 
 /** Writes `value` as a `hms.consensus.ProposeResponse` table and returns its offset, for nesting it in a larger buffer. */
-export function writeProposeResponse(builder: $rt.Builder, value: ProposeResponse): number {
+export function writeProposeResponse(builder: $rt.FlatBuilder, value: ProposeResponse): number {
   builder.startObject(2);
   if (value.logId !== null) {
-    builder.addFieldStruct(0, writeLogId(builder, value.logId));
+    builder.addFieldStruct(0, writeLogId(builder, value.logId), 0);
   }
   builder.addFieldInt8(1, Number(value.committed), 0);
   return builder.endObject();
@@ -499,13 +499,13 @@ export function readRequestVoteRequest(r: $rt.Reader, pos: number): RequestVoteR
 }
 
 /** Writes `value` as a `hms.consensus.RequestVoteRequest` table and returns its offset, for nesting it in a larger buffer. */
-export function writeRequestVoteRequest(builder: $rt.Builder, value: RequestVoteRequest): number {
+export function writeRequestVoteRequest(builder: $rt.FlatBuilder, value: RequestVoteRequest): number {
   const candidateId$ = $rt.string(builder, value.candidateId);
   builder.startObject(5);
   builder.addFieldInt64(0, value.term, 0n);
   builder.addFieldInt64(2, value.lastLogIndex, 0n);
   builder.addFieldInt64(3, value.lastLogTerm, 0n);
-  builder.addFieldOffset(1, candidateId$);
+  builder.addFieldOffset(1, candidateId$, 0);
   builder.addFieldInt8(4, Number(value.preVote), 0);
   return builder.endObject();
 }
@@ -540,7 +540,7 @@ export function readRequestVoteResponse(r: $rt.Reader, pos: number): RequestVote
 }
 
 /** Writes `value` as a `hms.consensus.RequestVoteResponse` table and returns its offset, for nesting it in a larger buffer. */
-export function writeRequestVoteResponse(builder: $rt.Builder, value: RequestVoteResponse): number {
+export function writeRequestVoteResponse(builder: $rt.FlatBuilder, value: RequestVoteResponse): number {
   builder.startObject(2);
   builder.addFieldInt64(0, value.term, 0n);
   builder.addFieldInt8(1, Number(value.voteGranted), 0);

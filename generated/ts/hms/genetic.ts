@@ -99,7 +99,7 @@ export function readGeneBounds(r: $rt.Reader, pos: number): GeneBounds {
 }
 
 /** Writes `value` as a `hms.genetic.GeneBounds` struct in place (in a table, a vector or standalone) and returns its offset. */
-export function writeGeneBounds(builder: $rt.Builder, value: GeneBounds): number {
+export function writeGeneBounds(builder: $rt.FlatBuilder, value: GeneBounds): number {
   builder.prep(8, 16);
   builder.writeFloat64(value.max);
   builder.writeFloat64(value.min);
@@ -136,7 +136,7 @@ export function readGenerationStats(r: $rt.Reader, pos: number): GenerationStats
 }
 
 /** Writes `value` as a `hms.genetic.GenerationStats` struct in place (in a table, a vector or standalone) and returns its offset. */
-export function writeGenerationStats(builder: $rt.Builder, value: GenerationStats): number {
+export function writeGenerationStats(builder: $rt.FlatBuilder, value: GenerationStats): number {
   builder.prep(8, 40);
   builder.pad(4);
   builder.writeFloat32(value.diversity);
@@ -168,12 +168,12 @@ export function readConfigureRequest(r: $rt.Reader, pos: number): ConfigureReque
 }
 
 /** Writes `value` as a `hms.genetic.ConfigureRequest` table and returns its offset, for nesting it in a larger buffer. */
-export function writeConfigureRequest(builder: $rt.Builder, value: ConfigureRequest): number {
+export function writeConfigureRequest(builder: $rt.FlatBuilder, value: ConfigureRequest): number {
   const runId$ = $rt.string(builder, value.runId);
   const population$ = $rt.table(builder, value.population, writePopulationConfig);
   builder.startObject(2);
-  builder.addFieldOffset(0, runId$);
-  builder.addFieldOffset(1, population$);
+  builder.addFieldOffset(0, runId$, 0);
+  builder.addFieldOffset(1, population$, 0);
   return builder.endObject();
 }
 
@@ -207,10 +207,10 @@ export function readConfigureResponse(r: $rt.Reader, pos: number): ConfigureResp
 }
 
 /** Writes `value` as a `hms.genetic.ConfigureResponse` table and returns its offset, for nesting it in a larger buffer. */
-export function writeConfigureResponse(builder: $rt.Builder, value: ConfigureResponse): number {
+export function writeConfigureResponse(builder: $rt.FlatBuilder, value: ConfigureResponse): number {
   builder.startObject(2);
   if (value.initial !== null) {
-    builder.addFieldStruct(1, writeGenerationStats(builder, value.initial));
+    builder.addFieldStruct(1, writeGenerationStats(builder, value.initial), 0);
   }
   builder.addFieldInt64(0, value.effectiveSeed, 0n);
   return builder.endObject();
@@ -258,18 +258,18 @@ export function readEvolutionCheckpoint(r: $rt.Reader, pos: number): EvolutionCh
 }
 
 /** Writes `value` as a `hms.genetic.EvolutionCheckpoint` table and returns its offset, for nesting it in a larger buffer. */
-export function writeEvolutionCheckpoint(builder: $rt.Builder, value: EvolutionCheckpoint): number {
+export function writeEvolutionCheckpoint(builder: $rt.FlatBuilder, value: EvolutionCheckpoint): number {
   const runId$ = $rt.string(builder, value.runId);
   const config$ = $rt.table(builder, value.config, writePopulationConfig);
   const population$ = $rt.tables(builder, value.population, writeGenome);
   const rngState$ = $rt.bigints(builder, value.rngState);
   builder.startObject(6);
   builder.addFieldInt64(3, value.evaluations, 0n);
-  builder.addFieldOffset(0, runId$);
-  builder.addFieldOffset(1, config$);
+  builder.addFieldOffset(0, runId$, 0);
+  builder.addFieldOffset(1, config$, 0);
   builder.addFieldInt32(2, value.generation, 0);
-  builder.addFieldOffset(4, population$);
-  builder.addFieldOffset(5, rngState$);
+  builder.addFieldOffset(4, population$, 0);
+  builder.addFieldOffset(5, rngState$, 0);
   return builder.endObject();
 }
 
@@ -309,7 +309,7 @@ export function readEvolveRequest(r: $rt.Reader, pos: number): EvolveRequest {
 }
 
 /** Writes `value` as a `hms.genetic.EvolveRequest` table and returns its offset, for nesting it in a larger buffer. */
-export function writeEvolveRequest(builder: $rt.Builder, value: EvolveRequest): number {
+export function writeEvolveRequest(builder: $rt.FlatBuilder, value: EvolveRequest): number {
   const runId$ = $rt.string(builder, value.runId);
   builder.startObject(4);
   if (value.targetFitness !== null) {
@@ -318,7 +318,7 @@ export function writeEvolveRequest(builder: $rt.Builder, value: EvolveRequest): 
   if (value.maxEvaluations !== null) {
     builder.addFieldInt64(3, value.maxEvaluations, null);
   }
-  builder.addFieldOffset(0, runId$);
+  builder.addFieldOffset(0, runId$, 0);
   builder.addFieldInt32(1, value.generations, 1);
   return builder.endObject();
 }
@@ -365,16 +365,16 @@ export function readEvolveResponse(r: $rt.Reader, pos: number): EvolveResponse {
 }
 
 /** Writes `value` as a `hms.genetic.EvolveResponse` table and returns its offset, for nesting it in a larger buffer. */
-export function writeEvolveResponse(builder: $rt.Builder, value: EvolveResponse): number {
+export function writeEvolveResponse(builder: $rt.FlatBuilder, value: EvolveResponse): number {
   const best$ = $rt.table(builder, value.best, writeGenome);
   builder.startObject(6);
   if (value.stats !== null) {
-    builder.addFieldStruct(3, writeGenerationStats(builder, value.stats));
+    builder.addFieldStruct(3, writeGenerationStats(builder, value.stats), 0);
   }
   builder.addFieldInt64(1, value.evaluations, 0n);
   builder.addFieldInt64(5, value.elapsedUs, 0n);
   builder.addFieldInt32(0, value.generation, 0);
-  builder.addFieldOffset(4, best$);
+  builder.addFieldOffset(4, best$, 0);
   builder.addFieldInt8(2, value.stopReason, 0);
   return builder.endObject();
 }
@@ -412,11 +412,11 @@ export function readGenome(r: $rt.Reader, pos: number): Genome {
 }
 
 /** Writes `value` as a `hms.genetic.Genome` table and returns its offset, for nesting it in a larger buffer. */
-export function writeGenome(builder: $rt.Builder, value: Genome): number {
+export function writeGenome(builder: $rt.FlatBuilder, value: Genome): number {
   const genes$ = $rt.numbers(builder, 'f64', value.genes);
   builder.startObject(3);
   builder.addFieldFloat64(1, value.fitness, 0);
-  builder.addFieldOffset(0, genes$);
+  builder.addFieldOffset(0, genes$, 0);
   builder.addFieldInt32(2, value.generation, 0);
   return builder.endObject();
 }
@@ -451,10 +451,10 @@ export function readGetBestRequest(r: $rt.Reader, pos: number): GetBestRequest {
 }
 
 /** Writes `value` as a `hms.genetic.GetBestRequest` table and returns its offset, for nesting it in a larger buffer. */
-export function writeGetBestRequest(builder: $rt.Builder, value: GetBestRequest): number {
+export function writeGetBestRequest(builder: $rt.FlatBuilder, value: GetBestRequest): number {
   const runId$ = $rt.string(builder, value.runId);
   builder.startObject(2);
-  builder.addFieldOffset(0, runId$);
+  builder.addFieldOffset(0, runId$, 0);
   builder.addFieldInt32(1, value.topK, 1);
   return builder.endObject();
 }
@@ -486,10 +486,10 @@ export function readGetBestResponse(r: $rt.Reader, pos: number): GetBestResponse
 }
 
 /** Writes `value` as a `hms.genetic.GetBestResponse` table and returns its offset, for nesting it in a larger buffer. */
-export function writeGetBestResponse(builder: $rt.Builder, value: GetBestResponse): number {
+export function writeGetBestResponse(builder: $rt.FlatBuilder, value: GetBestResponse): number {
   const genomes$ = $rt.tables(builder, value.genomes, writeGenome);
   builder.startObject(1);
-  builder.addFieldOffset(0, genomes$);
+  builder.addFieldOffset(0, genomes$, 0);
   return builder.endObject();
 }
 
@@ -526,10 +526,10 @@ export function readGetHistoryRequest(r: $rt.Reader, pos: number): GetHistoryReq
 }
 
 /** Writes `value` as a `hms.genetic.GetHistoryRequest` table and returns its offset, for nesting it in a larger buffer. */
-export function writeGetHistoryRequest(builder: $rt.Builder, value: GetHistoryRequest): number {
+export function writeGetHistoryRequest(builder: $rt.FlatBuilder, value: GetHistoryRequest): number {
   const runId$ = $rt.string(builder, value.runId);
   builder.startObject(3);
-  builder.addFieldOffset(0, runId$);
+  builder.addFieldOffset(0, runId$, 0);
   builder.addFieldInt32(1, value.fromGeneration, 0);
   builder.addFieldInt32(2, value.limit, 1000);
   return builder.endObject();
@@ -562,10 +562,10 @@ export function readGetHistoryResponse(r: $rt.Reader, pos: number): GetHistoryRe
 }
 
 /** Writes `value` as a `hms.genetic.GetHistoryResponse` table and returns its offset, for nesting it in a larger buffer. */
-export function writeGetHistoryResponse(builder: $rt.Builder, value: GetHistoryResponse): number {
+export function writeGetHistoryResponse(builder: $rt.FlatBuilder, value: GetHistoryResponse): number {
   const history$ = $rt.structs(builder, value.history, 40, 8, writeGenerationStats);
   builder.startObject(1);
-  builder.addFieldOffset(0, history$);
+  builder.addFieldOffset(0, history$, 0);
   return builder.endObject();
 }
 
@@ -641,7 +641,7 @@ export function readPopulationConfig(r: $rt.Reader, pos: number): PopulationConf
 }
 
 /** Writes `value` as a `hms.genetic.PopulationConfig` table and returns its offset, for nesting it in a larger buffer. */
-export function writePopulationConfig(builder: $rt.Builder, value: PopulationConfig): number {
+export function writePopulationConfig(builder: $rt.FlatBuilder, value: PopulationConfig): number {
   const bounds$ = $rt.structs(builder, value.bounds, 16, 8, writeGeneBounds);
   const evaluatorAgentId$ = $rt.string(builder, value.evaluatorAgentId);
   builder.startObject(14);
@@ -653,8 +653,8 @@ export function writePopulationConfig(builder: $rt.Builder, value: PopulationCon
   builder.addFieldInt32(0, value.populationSize, 100);
   builder.addFieldInt32(1, value.genomeLength, 100);
   builder.addFieldInt32(4, value.elitism, 1);
-  builder.addFieldOffset(12, bounds$);
-  builder.addFieldOffset(13, evaluatorAgentId$);
+  builder.addFieldOffset(12, bounds$, 0);
+  builder.addFieldOffset(13, evaluatorAgentId$, 0);
   builder.addFieldInt8(5, value.selection, 0);
   builder.addFieldInt8(6, value.tournamentSize, 2);
   builder.addFieldInt8(7, value.crossover, 0);

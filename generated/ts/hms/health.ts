@@ -35,7 +35,7 @@ export function readAnomaly(r: $rt.Reader, pos: number): Anomaly {
 }
 
 /** Writes `value` as a `hms.health.Anomaly` table and returns its offset, for nesting it in a larger buffer. */
-export function writeAnomaly(builder: $rt.Builder, value: Anomaly): number {
+export function writeAnomaly(builder: $rt.FlatBuilder, value: Anomaly): number {
   const signal$ = $rt.string(builder, value.signal);
   builder.startObject(6);
   builder.addFieldFloat64(1, value.value, 0);
@@ -43,7 +43,7 @@ export function writeAnomaly(builder: $rt.Builder, value: Anomaly): number {
   builder.addFieldFloat64(3, value.baselineStddev, 0);
   builder.addFieldFloat64(4, value.zScore, 0);
   builder.addFieldInt64(5, value.observedAtMs, 0n);
-  builder.addFieldOffset(0, signal$);
+  builder.addFieldOffset(0, signal$, 0);
   return builder.endObject();
 }
 
@@ -84,7 +84,7 @@ export function readAnomalyDetectorConfig(r: $rt.Reader, pos: number): AnomalyDe
 }
 
 /** Writes `value` as a `hms.health.AnomalyDetectorConfig` table and returns its offset, for nesting it in a larger buffer. */
-export function writeAnomalyDetectorConfig(builder: $rt.Builder, value: AnomalyDetectorConfig): number {
+export function writeAnomalyDetectorConfig(builder: $rt.FlatBuilder, value: AnomalyDetectorConfig): number {
   builder.startObject(3);
   builder.addFieldFloat32(0, value.ewmaAlpha, 0.3);
   builder.addFieldFloat32(1, value.zThreshold, 3);
@@ -122,12 +122,12 @@ export function readDeregisterAgentRequest(r: $rt.Reader, pos: number): Deregist
 }
 
 /** Writes `value` as a `hms.health.DeregisterAgentRequest` table and returns its offset, for nesting it in a larger buffer. */
-export function writeDeregisterAgentRequest(builder: $rt.Builder, value: DeregisterAgentRequest): number {
+export function writeDeregisterAgentRequest(builder: $rt.FlatBuilder, value: DeregisterAgentRequest): number {
   const agentId$ = $rt.string(builder, value.agentId);
   const reason$ = $rt.string(builder, value.reason);
   builder.startObject(2);
-  builder.addFieldOffset(0, agentId$);
-  builder.addFieldOffset(1, reason$);
+  builder.addFieldOffset(0, agentId$, 0);
+  builder.addFieldOffset(1, reason$, 0);
   return builder.endObject();
 }
 
@@ -161,10 +161,10 @@ export function readGetHealthRequest(r: $rt.Reader, pos: number): GetHealthReque
 }
 
 /** Writes `value` as a `hms.health.GetHealthRequest` table and returns its offset, for nesting it in a larger buffer. */
-export function writeGetHealthRequest(builder: $rt.Builder, value: GetHealthRequest): number {
+export function writeGetHealthRequest(builder: $rt.FlatBuilder, value: GetHealthRequest): number {
   const agentId$ = $rt.string(builder, value.agentId);
   builder.startObject(2);
-  builder.addFieldOffset(0, agentId$);
+  builder.addFieldOffset(0, agentId$, 0);
   builder.addFieldInt8(1, Number(value.includeAnomalies), 1);
   return builder.endObject();
 }
@@ -199,12 +199,12 @@ export function readGetHealthResponse(r: $rt.Reader, pos: number): GetHealthResp
 }
 
 /** Writes `value` as a `hms.health.GetHealthResponse` table and returns its offset, for nesting it in a larger buffer. */
-export function writeGetHealthResponse(builder: $rt.Builder, value: GetHealthResponse): number {
+export function writeGetHealthResponse(builder: $rt.FlatBuilder, value: GetHealthResponse): number {
   const health$ = $rt.table(builder, value.health, hms.writeAgentHealth);
   const anomalies$ = $rt.tables(builder, value.anomalies, writeAnomaly);
   builder.startObject(2);
-  builder.addFieldOffset(0, health$);
-  builder.addFieldOffset(1, anomalies$);
+  builder.addFieldOffset(0, health$, 0);
+  builder.addFieldOffset(1, anomalies$, 0);
   return builder.endObject();
 }
 
@@ -238,11 +238,11 @@ export function readHealthSnapshot(r: $rt.Reader, pos: number): HealthSnapshot {
 }
 
 /** Writes `value` as a `hms.health.HealthSnapshot` table and returns its offset, for nesting it in a larger buffer. */
-export function writeHealthSnapshot(builder: $rt.Builder, value: HealthSnapshot): number {
+export function writeHealthSnapshot(builder: $rt.FlatBuilder, value: HealthSnapshot): number {
   const agents$ = $rt.tables(builder, value.agents, hms.writeAgentHealth);
   builder.startObject(2);
   builder.addFieldInt64(0, value.takenAtMs, 0n);
-  builder.addFieldOffset(1, agents$);
+  builder.addFieldOffset(1, agents$, 0);
   return builder.endObject();
 }
 
@@ -300,7 +300,7 @@ export function readHeartbeatRequest(r: $rt.Reader, pos: number): HeartbeatReque
 }
 
 /** Writes `value` as a `hms.health.HeartbeatRequest` table and returns its offset, for nesting it in a larger buffer. */
-export function writeHeartbeatRequest(builder: $rt.Builder, value: HeartbeatRequest): number {
+export function writeHeartbeatRequest(builder: $rt.FlatBuilder, value: HeartbeatRequest): number {
   const agentId$ = $rt.string(builder, value.agentId);
   const checks$ = $rt.tables(builder, value.checks, hms.writeHealthCheck);
   builder.startObject(10);
@@ -311,11 +311,11 @@ export function writeHeartbeatRequest(builder: $rt.Builder, value: HeartbeatRequ
   if (value.memoryBytes !== null) {
     builder.addFieldInt64(8, value.memoryBytes, null);
   }
-  builder.addFieldOffset(0, agentId$);
+  builder.addFieldOffset(0, agentId$, 0);
   if (value.cpuUtilization !== null) {
     builder.addFieldFloat32(7, value.cpuUtilization, null);
   }
-  builder.addFieldOffset(9, checks$);
+  builder.addFieldOffset(9, checks$, 0);
   builder.addFieldInt8(3, value.status, 1);
   return builder.endObject();
 }
@@ -353,11 +353,11 @@ export function readHeartbeatResponse(r: $rt.Reader, pos: number): HeartbeatResp
 }
 
 /** Writes `value` as a `hms.health.HeartbeatResponse` table and returns its offset, for nesting it in a larger buffer. */
-export function writeHeartbeatResponse(builder: $rt.Builder, value: HeartbeatResponse): number {
+export function writeHeartbeatResponse(builder: $rt.FlatBuilder, value: HeartbeatResponse): number {
   const anomalies$ = $rt.tables(builder, value.anomalies, writeAnomaly);
   builder.startObject(3);
   builder.addFieldInt64(0, value.nextDeadlineMs, 0n);
-  builder.addFieldOffset(2, anomalies$);
+  builder.addFieldOffset(2, anomalies$, 0);
   builder.addFieldInt8(1, value.assignedStatus, 0);
   return builder.endObject();
 }
@@ -395,7 +395,7 @@ export function readListUnhealthyRequest(r: $rt.Reader, pos: number): ListUnheal
 }
 
 /** Writes `value` as a `hms.health.ListUnhealthyRequest` table and returns its offset, for nesting it in a larger buffer. */
-export function writeListUnhealthyRequest(builder: $rt.Builder, value: ListUnhealthyRequest): number {
+export function writeListUnhealthyRequest(builder: $rt.FlatBuilder, value: ListUnhealthyRequest): number {
   builder.startObject(3);
   builder.addFieldInt32(2, value.limit, 100);
   builder.addFieldInt8(0, value.minStatus, 2);
@@ -433,10 +433,10 @@ export function readListUnhealthyResponse(r: $rt.Reader, pos: number): ListUnhea
 }
 
 /** Writes `value` as a `hms.health.ListUnhealthyResponse` table and returns its offset, for nesting it in a larger buffer. */
-export function writeListUnhealthyResponse(builder: $rt.Builder, value: ListUnhealthyResponse): number {
+export function writeListUnhealthyResponse(builder: $rt.FlatBuilder, value: ListUnhealthyResponse): number {
   const agents$ = $rt.tables(builder, value.agents, hms.writeAgentHealth);
   builder.startObject(2);
-  builder.addFieldOffset(0, agents$);
+  builder.addFieldOffset(0, agents$, 0);
   builder.addFieldInt32(1, value.total, 0);
   return builder.endObject();
 }
@@ -486,19 +486,19 @@ export function readRegisterAgentRequest(r: $rt.Reader, pos: number): RegisterAg
 }
 
 /** Writes `value` as a `hms.health.RegisterAgentRequest` table and returns its offset, for nesting it in a larger buffer. */
-export function writeRegisterAgentRequest(builder: $rt.Builder, value: RegisterAgentRequest): number {
+export function writeRegisterAgentRequest(builder: $rt.FlatBuilder, value: RegisterAgentRequest): number {
   const agentId$ = $rt.string(builder, value.agentId);
   const kind$ = $rt.string(builder, value.kind);
   const detector$ = $rt.table(builder, value.detector, writeAnomalyDetectorConfig);
   builder.startObject(7);
   if (value.version !== null) {
-    builder.addFieldStruct(2, hms.writeSemVer(builder, value.version));
+    builder.addFieldStruct(2, hms.writeSemVer(builder, value.version), 0);
   }
-  builder.addFieldOffset(0, agentId$);
-  builder.addFieldOffset(1, kind$);
+  builder.addFieldOffset(0, agentId$, 0);
+  builder.addFieldOffset(1, kind$, 0);
   builder.addFieldInt32(3, value.capabilities, 0);
   builder.addFieldInt32(4, value.heartbeatIntervalMs, 5000);
-  builder.addFieldOffset(6, detector$);
+  builder.addFieldOffset(6, detector$, 0);
   builder.addFieldInt8(5, value.missThreshold, 3);
   return builder.endObject();
 }
@@ -536,7 +536,7 @@ export function readRegisterAgentResponse(r: $rt.Reader, pos: number): RegisterA
 }
 
 /** Writes `value` as a `hms.health.RegisterAgentResponse` table and returns its offset, for nesting it in a larger buffer. */
-export function writeRegisterAgentResponse(builder: $rt.Builder, value: RegisterAgentResponse): number {
+export function writeRegisterAgentResponse(builder: $rt.FlatBuilder, value: RegisterAgentResponse): number {
   builder.startObject(3);
   builder.addFieldInt64(1, value.registeredAtMs, 0n);
   builder.addFieldInt32(0, value.heartbeatIntervalMs, 0);

@@ -39,7 +39,7 @@ export function readHistogramBucket(r: $rt.Reader, pos: number): HistogramBucket
 }
 
 /** Writes `value` as a `hms.metrics.HistogramBucket` struct in place (in a table, a vector or standalone) and returns its offset. */
-export function writeHistogramBucket(builder: $rt.Builder, value: HistogramBucket): number {
+export function writeHistogramBucket(builder: $rt.FlatBuilder, value: HistogramBucket): number {
   builder.prep(8, 16);
   builder.writeInt64(value.count);
   builder.writeFloat64(value.upperBound);
@@ -63,7 +63,7 @@ export function readExportRequest(r: $rt.Reader, pos: number): ExportRequest {
 }
 
 /** Writes `value` as a `hms.metrics.ExportRequest` table and returns its offset, for nesting it in a larger buffer. */
-export function writeExportRequest(builder: $rt.Builder, value: ExportRequest): number {
+export function writeExportRequest(builder: $rt.FlatBuilder, value: ExportRequest): number {
   builder.startObject(1);
   builder.addFieldInt8(0, value.format, 0);
   return builder.endObject();
@@ -99,12 +99,12 @@ export function readExportResponse(r: $rt.Reader, pos: number): ExportResponse {
 }
 
 /** Writes `value` as a `hms.metrics.ExportResponse` table and returns its offset, for nesting it in a larger buffer. */
-export function writeExportResponse(builder: $rt.Builder, value: ExportResponse): number {
+export function writeExportResponse(builder: $rt.FlatBuilder, value: ExportResponse): number {
   const contentType$ = $rt.string(builder, value.contentType);
   const body$ = $rt.string(builder, value.body);
   builder.startObject(2);
-  builder.addFieldOffset(0, contentType$);
-  builder.addFieldOffset(1, body$);
+  builder.addFieldOffset(0, contentType$, 0);
+  builder.addFieldOffset(1, body$, 0);
   return builder.endObject();
 }
 
@@ -138,12 +138,12 @@ export function readLabel(r: $rt.Reader, pos: number): Label {
 }
 
 /** Writes `value` as a `hms.metrics.Label` table and returns its offset, for nesting it in a larger buffer. */
-export function writeLabel(builder: $rt.Builder, value: Label): number {
+export function writeLabel(builder: $rt.FlatBuilder, value: Label): number {
   const key$ = $rt.string(builder, value.key);
   const value$ = $rt.string(builder, value.value);
   builder.startObject(2);
-  builder.addFieldOffset(0, key$);
-  builder.addFieldOffset(1, value$);
+  builder.addFieldOffset(0, key$, 0);
+  builder.addFieldOffset(1, value$, 0);
   return builder.endObject();
 }
 
@@ -174,10 +174,10 @@ export function readListMetricsRequest(r: $rt.Reader, pos: number): ListMetricsR
 }
 
 /** Writes `value` as a `hms.metrics.ListMetricsRequest` table and returns its offset, for nesting it in a larger buffer. */
-export function writeListMetricsRequest(builder: $rt.Builder, value: ListMetricsRequest): number {
+export function writeListMetricsRequest(builder: $rt.FlatBuilder, value: ListMetricsRequest): number {
   const prefix$ = $rt.string(builder, value.prefix);
   builder.startObject(1);
-  builder.addFieldOffset(0, prefix$);
+  builder.addFieldOffset(0, prefix$, 0);
   return builder.endObject();
 }
 
@@ -208,10 +208,10 @@ export function readListMetricsResponse(r: $rt.Reader, pos: number): ListMetrics
 }
 
 /** Writes `value` as a `hms.metrics.ListMetricsResponse` table and returns its offset, for nesting it in a larger buffer. */
-export function writeListMetricsResponse(builder: $rt.Builder, value: ListMetricsResponse): number {
+export function writeListMetricsResponse(builder: $rt.FlatBuilder, value: ListMetricsResponse): number {
   const names$ = $rt.strings(builder, value.names);
   builder.startObject(1);
-  builder.addFieldOffset(0, names$);
+  builder.addFieldOffset(0, names$, 0);
   return builder.endObject();
 }
 
@@ -248,13 +248,13 @@ export function readMetricBatch(r: $rt.Reader, pos: number): MetricBatch {
 }
 
 /** Writes `value` as a `hms.metrics.MetricBatch` table and returns its offset, for nesting it in a larger buffer. */
-export function writeMetricBatch(builder: $rt.Builder, value: MetricBatch): number {
+export function writeMetricBatch(builder: $rt.FlatBuilder, value: MetricBatch): number {
   const agentId$ = $rt.string(builder, value.agentId);
   const samples$ = $rt.tables(builder, value.samples, writeMetricSample);
   builder.startObject(3);
   builder.addFieldInt64(2, value.collectedAtMs, 0n);
-  builder.addFieldOffset(0, agentId$);
-  builder.addFieldOffset(1, samples$);
+  builder.addFieldOffset(0, agentId$, 0);
+  builder.addFieldOffset(1, samples$, 0);
   return builder.endObject();
 }
 
@@ -297,14 +297,14 @@ export function readMetricSample(r: $rt.Reader, pos: number): MetricSample {
 }
 
 /** Writes `value` as a `hms.metrics.MetricSample` table and returns its offset, for nesting it in a larger buffer. */
-export function writeMetricSample(builder: $rt.Builder, value: MetricSample): number {
+export function writeMetricSample(builder: $rt.FlatBuilder, value: MetricSample): number {
   const name$ = $rt.string(builder, value.name);
   const labels$ = $rt.tables(builder, value.labels, writeLabel);
   builder.startObject(5);
   builder.addFieldFloat64(1, value.value, 0);
   builder.addFieldInt64(4, value.timestampMs, 0n);
-  builder.addFieldOffset(0, name$);
-  builder.addFieldOffset(3, labels$);
+  builder.addFieldOffset(0, name$, 0);
+  builder.addFieldOffset(3, labels$, 0);
   builder.addFieldInt8(2, value.kind, 1);
   return builder.endObject();
 }
@@ -369,7 +369,7 @@ export function readMetricSummary(r: $rt.Reader, pos: number): MetricSummary {
 }
 
 /** Writes `value` as a `hms.metrics.MetricSummary` table and returns its offset, for nesting it in a larger buffer. */
-export function writeMetricSummary(builder: $rt.Builder, value: MetricSummary): number {
+export function writeMetricSummary(builder: $rt.FlatBuilder, value: MetricSummary): number {
   const name$ = $rt.string(builder, value.name);
   const buckets$ = $rt.structs(builder, value.buckets, 16, 8, writeHistogramBucket);
   builder.startObject(12);
@@ -382,8 +382,8 @@ export function writeMetricSummary(builder: $rt.Builder, value: MetricSummary): 
   builder.addFieldFloat64(8, value.p50, 0);
   builder.addFieldFloat64(9, value.p95, 0);
   builder.addFieldFloat64(10, value.p99, 0);
-  builder.addFieldOffset(0, name$);
-  builder.addFieldOffset(11, buckets$);
+  builder.addFieldOffset(0, name$, 0);
+  builder.addFieldOffset(11, buckets$, 0);
   builder.addFieldInt8(1, value.kind, 1);
   return builder.endObject();
 }
@@ -424,7 +424,7 @@ export function readQuerySummaryRequest(r: $rt.Reader, pos: number): QuerySummar
 }
 
 /** Writes `value` as a `hms.metrics.QuerySummaryRequest` table and returns its offset, for nesting it in a larger buffer. */
-export function writeQuerySummaryRequest(builder: $rt.Builder, value: QuerySummaryRequest): number {
+export function writeQuerySummaryRequest(builder: $rt.FlatBuilder, value: QuerySummaryRequest): number {
   const name$ = $rt.string(builder, value.name);
   const matchers$ = $rt.tables(builder, value.matchers, writeLabel);
   builder.startObject(4);
@@ -432,8 +432,8 @@ export function writeQuerySummaryRequest(builder: $rt.Builder, value: QuerySumma
   if (value.toMs !== null) {
     builder.addFieldInt64(3, value.toMs, null);
   }
-  builder.addFieldOffset(0, name$);
-  builder.addFieldOffset(1, matchers$);
+  builder.addFieldOffset(0, name$, 0);
+  builder.addFieldOffset(1, matchers$, 0);
   return builder.endObject();
 }
 
@@ -464,10 +464,10 @@ export function readRecordBatchRequest(r: $rt.Reader, pos: number): RecordBatchR
 }
 
 /** Writes `value` as a `hms.metrics.RecordBatchRequest` table and returns its offset, for nesting it in a larger buffer. */
-export function writeRecordBatchRequest(builder: $rt.Builder, value: RecordBatchRequest): number {
+export function writeRecordBatchRequest(builder: $rt.FlatBuilder, value: RecordBatchRequest): number {
   const batch$ = $rt.table(builder, value.batch, writeMetricBatch);
   builder.startObject(1);
-  builder.addFieldOffset(0, batch$);
+  builder.addFieldOffset(0, batch$, 0);
   return builder.endObject();
 }
 
@@ -504,12 +504,12 @@ export function readRecordBatchResponse(r: $rt.Reader, pos: number): RecordBatch
 }
 
 /** Writes `value` as a `hms.metrics.RecordBatchResponse` table and returns its offset, for nesting it in a larger buffer. */
-export function writeRecordBatchResponse(builder: $rt.Builder, value: RecordBatchResponse): number {
+export function writeRecordBatchResponse(builder: $rt.FlatBuilder, value: RecordBatchResponse): number {
   const rejections$ = $rt.strings(builder, value.rejections);
   builder.startObject(3);
   builder.addFieldInt32(0, value.accepted, 0);
   builder.addFieldInt32(1, value.rejected, 0);
-  builder.addFieldOffset(2, rejections$);
+  builder.addFieldOffset(2, rejections$, 0);
   return builder.endObject();
 }
 
@@ -543,12 +543,12 @@ export function readRecordSampleRequest(r: $rt.Reader, pos: number): RecordSampl
 }
 
 /** Writes `value` as a `hms.metrics.RecordSampleRequest` table and returns its offset, for nesting it in a larger buffer. */
-export function writeRecordSampleRequest(builder: $rt.Builder, value: RecordSampleRequest): number {
+export function writeRecordSampleRequest(builder: $rt.FlatBuilder, value: RecordSampleRequest): number {
   const agentId$ = $rt.string(builder, value.agentId);
   const sample$ = $rt.table(builder, value.sample, writeMetricSample);
   builder.startObject(2);
-  builder.addFieldOffset(0, agentId$);
-  builder.addFieldOffset(1, sample$);
+  builder.addFieldOffset(0, agentId$, 0);
+  builder.addFieldOffset(1, sample$, 0);
   return builder.endObject();
 }
 

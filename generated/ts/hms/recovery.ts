@@ -58,7 +58,7 @@ export function readBackoffPolicy(r: $rt.Reader, pos: number): BackoffPolicy {
 }
 
 /** Writes `value` as a `hms.recovery.BackoffPolicy` struct in place (in a table, a vector or standalone) and returns its offset. */
-export function writeBackoffPolicy(builder: $rt.Builder, value: BackoffPolicy): number {
+export function writeBackoffPolicy(builder: $rt.FlatBuilder, value: BackoffPolicy): number {
   builder.prep(4, 16);
   builder.writeFloat32(value.jitter);
   builder.writeFloat32(value.multiplier);
@@ -99,15 +99,15 @@ export function readFailureReport(r: $rt.Reader, pos: number): FailureReport {
 }
 
 /** Writes `value` as a `hms.recovery.FailureReport` table and returns its offset, for nesting it in a larger buffer. */
-export function writeFailureReport(builder: $rt.Builder, value: FailureReport): number {
+export function writeFailureReport(builder: $rt.FlatBuilder, value: FailureReport): number {
   const agentId$ = $rt.string(builder, value.agentId);
   const error$ = $rt.table(builder, value.error, hms.writeAgentError);
   const reportedBy$ = $rt.string(builder, value.reportedBy);
   builder.startObject(6);
   builder.addFieldInt64(2, value.occurredAtMs, 0n);
-  builder.addFieldOffset(0, agentId$);
-  builder.addFieldOffset(1, error$);
-  builder.addFieldOffset(5, reportedBy$);
+  builder.addFieldOffset(0, agentId$, 0);
+  builder.addFieldOffset(1, error$, 0);
+  builder.addFieldOffset(5, reportedBy$, 0);
   builder.addFieldInt8(3, value.health, 0);
   builder.addFieldInt8(4, Number(value.breakerOpen), 0);
   return builder.endObject();
@@ -140,10 +140,10 @@ export function readGetPlanRequest(r: $rt.Reader, pos: number): GetPlanRequest {
 }
 
 /** Writes `value` as a `hms.recovery.GetPlanRequest` table and returns its offset, for nesting it in a larger buffer. */
-export function writeGetPlanRequest(builder: $rt.Builder, value: GetPlanRequest): number {
+export function writeGetPlanRequest(builder: $rt.FlatBuilder, value: GetPlanRequest): number {
   const planId$ = $rt.string(builder, value.planId);
   builder.startObject(1);
-  builder.addFieldOffset(0, planId$);
+  builder.addFieldOffset(0, planId$, 0);
   return builder.endObject();
 }
 
@@ -180,10 +180,10 @@ export function readGetPlanResponse(r: $rt.Reader, pos: number): GetPlanResponse
 }
 
 /** Writes `value` as a `hms.recovery.GetPlanResponse` table and returns its offset, for nesting it in a larger buffer. */
-export function writeGetPlanResponse(builder: $rt.Builder, value: GetPlanResponse): number {
+export function writeGetPlanResponse(builder: $rt.FlatBuilder, value: GetPlanResponse): number {
   const plan$ = $rt.table(builder, value.plan, writeRecoveryPlan);
   builder.startObject(3);
-  builder.addFieldOffset(0, plan$);
+  builder.addFieldOffset(0, plan$, 0);
   builder.addFieldInt32(1, value.completedSteps, 0);
   if (value.lastOutcome !== null) {
     builder.addFieldInt8(2, value.lastOutcome, null);
@@ -221,13 +221,13 @@ export function readPlanRecoveryRequest(r: $rt.Reader, pos: number): PlanRecover
 }
 
 /** Writes `value` as a `hms.recovery.PlanRecoveryRequest` table and returns its offset, for nesting it in a larger buffer. */
-export function writePlanRecoveryRequest(builder: $rt.Builder, value: PlanRecoveryRequest): number {
+export function writePlanRecoveryRequest(builder: $rt.FlatBuilder, value: PlanRecoveryRequest): number {
   const failure$ = $rt.table(builder, value.failure, writeFailureReport);
   builder.startObject(2);
   if (value.jitterSeed !== null) {
     builder.addFieldInt64(1, value.jitterSeed, null);
   }
-  builder.addFieldOffset(0, failure$);
+  builder.addFieldOffset(0, failure$, 0);
   return builder.endObject();
 }
 
@@ -258,10 +258,10 @@ export function readPlanRecoveryResponse(r: $rt.Reader, pos: number): PlanRecove
 }
 
 /** Writes `value` as a `hms.recovery.PlanRecoveryResponse` table and returns its offset, for nesting it in a larger buffer. */
-export function writePlanRecoveryResponse(builder: $rt.Builder, value: PlanRecoveryResponse): number {
+export function writePlanRecoveryResponse(builder: $rt.FlatBuilder, value: PlanRecoveryResponse): number {
   const plan$ = $rt.table(builder, value.plan, writeRecoveryPlan);
   builder.startObject(1);
-  builder.addFieldOffset(0, plan$);
+  builder.addFieldOffset(0, plan$, 0);
   return builder.endObject();
 }
 
@@ -304,17 +304,17 @@ export function readRecoveryPlan(r: $rt.Reader, pos: number): RecoveryPlan {
 }
 
 /** Writes `value` as a `hms.recovery.RecoveryPlan` table and returns its offset, for nesting it in a larger buffer. */
-export function writeRecoveryPlan(builder: $rt.Builder, value: RecoveryPlan): number {
+export function writeRecoveryPlan(builder: $rt.FlatBuilder, value: RecoveryPlan): number {
   const planId$ = $rt.string(builder, value.planId);
   const agentId$ = $rt.string(builder, value.agentId);
   const failure$ = $rt.table(builder, value.failure, writeFailureReport);
   const steps$ = $rt.tables(builder, value.steps, writeRecoveryStep);
   builder.startObject(5);
   builder.addFieldInt64(4, value.createdAtMs, 0n);
-  builder.addFieldOffset(0, planId$);
-  builder.addFieldOffset(1, agentId$);
-  builder.addFieldOffset(2, failure$);
-  builder.addFieldOffset(3, steps$);
+  builder.addFieldOffset(0, planId$, 0);
+  builder.addFieldOffset(1, agentId$, 0);
+  builder.addFieldOffset(2, failure$, 0);
+  builder.addFieldOffset(3, steps$, 0);
   return builder.endObject();
 }
 
@@ -360,17 +360,17 @@ export function readRecoveryPolicy(r: $rt.Reader, pos: number): RecoveryPolicy {
 }
 
 /** Writes `value` as a `hms.recovery.RecoveryPolicy` table and returns its offset, for nesting it in a larger buffer. */
-export function writeRecoveryPolicy(builder: $rt.Builder, value: RecoveryPolicy): number {
+export function writeRecoveryPolicy(builder: $rt.FlatBuilder, value: RecoveryPolicy): number {
   const strategies$ = $rt.numbers(builder, 'u8', value.strategies);
   const failoverTargets$ = $rt.strings(builder, value.failoverTargets);
   builder.startObject(5);
   if (value.backoff !== null) {
-    builder.addFieldStruct(1, writeBackoffPolicy(builder, value.backoff));
+    builder.addFieldStruct(1, writeBackoffPolicy(builder, value.backoff), 0);
   }
-  builder.addFieldOffset(0, strategies$);
+  builder.addFieldOffset(0, strategies$, 0);
   builder.addFieldInt32(2, value.maxAttempts, 5);
   builder.addFieldInt32(3, value.stepTimeoutMs, 30000);
-  builder.addFieldOffset(4, failoverTargets$);
+  builder.addFieldOffset(4, failoverTargets$, 0);
   return builder.endObject();
 }
 
@@ -413,13 +413,13 @@ export function readRecoveryStep(r: $rt.Reader, pos: number): RecoveryStep {
 }
 
 /** Writes `value` as a `hms.recovery.RecoveryStep` table and returns its offset, for nesting it in a larger buffer. */
-export function writeRecoveryStep(builder: $rt.Builder, value: RecoveryStep): number {
+export function writeRecoveryStep(builder: $rt.FlatBuilder, value: RecoveryStep): number {
   const target$ = $rt.string(builder, value.target);
   builder.startObject(5);
   builder.addFieldInt32(0, value.index, 0);
   builder.addFieldInt32(2, value.delayMs, 0);
   builder.addFieldInt32(3, value.timeoutMs, 0);
-  builder.addFieldOffset(4, target$);
+  builder.addFieldOffset(4, target$, 0);
   builder.addFieldInt8(1, value.strategy, 0);
   return builder.endObject();
 }
@@ -463,14 +463,14 @@ export function readReportOutcomeRequest(r: $rt.Reader, pos: number): ReportOutc
 }
 
 /** Writes `value` as a `hms.recovery.ReportOutcomeRequest` table and returns its offset, for nesting it in a larger buffer. */
-export function writeReportOutcomeRequest(builder: $rt.Builder, value: ReportOutcomeRequest): number {
+export function writeReportOutcomeRequest(builder: $rt.FlatBuilder, value: ReportOutcomeRequest): number {
   const planId$ = $rt.string(builder, value.planId);
   const detail$ = $rt.string(builder, value.detail);
   builder.startObject(5);
-  builder.addFieldOffset(0, planId$);
+  builder.addFieldOffset(0, planId$, 0);
   builder.addFieldInt32(1, value.stepIndex, 0);
   builder.addFieldInt32(3, value.durationMs, 0);
-  builder.addFieldOffset(4, detail$);
+  builder.addFieldOffset(4, detail$, 0);
   builder.addFieldInt8(2, value.outcome, 1);
   return builder.endObject();
 }
@@ -508,10 +508,10 @@ export function readReportOutcomeResponse(r: $rt.Reader, pos: number): ReportOut
 }
 
 /** Writes `value` as a `hms.recovery.ReportOutcomeResponse` table and returns its offset, for nesting it in a larger buffer. */
-export function writeReportOutcomeResponse(builder: $rt.Builder, value: ReportOutcomeResponse): number {
+export function writeReportOutcomeResponse(builder: $rt.FlatBuilder, value: ReportOutcomeResponse): number {
   const nextStep$ = $rt.table(builder, value.nextStep, writeRecoveryStep);
   builder.startObject(3);
-  builder.addFieldOffset(0, nextStep$);
+  builder.addFieldOffset(0, nextStep$, 0);
   builder.addFieldInt8(1, Number(value.planComplete), 0);
   builder.addFieldInt8(2, Number(value.escalated), 0);
   return builder.endObject();
@@ -547,12 +547,12 @@ export function readSetPolicyRequest(r: $rt.Reader, pos: number): SetPolicyReque
 }
 
 /** Writes `value` as a `hms.recovery.SetPolicyRequest` table and returns its offset, for nesting it in a larger buffer. */
-export function writeSetPolicyRequest(builder: $rt.Builder, value: SetPolicyRequest): number {
+export function writeSetPolicyRequest(builder: $rt.FlatBuilder, value: SetPolicyRequest): number {
   const agentId$ = $rt.string(builder, value.agentId);
   const policy$ = $rt.table(builder, value.policy, writeRecoveryPolicy);
   builder.startObject(2);
-  builder.addFieldOffset(0, agentId$);
-  builder.addFieldOffset(1, policy$);
+  builder.addFieldOffset(0, agentId$, 0);
+  builder.addFieldOffset(1, policy$, 0);
   return builder.endObject();
 }
 

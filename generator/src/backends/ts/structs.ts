@@ -129,7 +129,7 @@ export function emitStruct(plan: ObjectPlan, scope: ModuleScope, templates: Temp
     readSignature: indented(signature(0, `export function ${d.read}`, [`r: ${rt}.Reader`, 'pos: number'], d.type), 0),
     readObject,
     writeSignature: indented(
-      signature(0, `export function ${d.write}`, [`builder: ${rt}.Builder`, `value: ${d.type}`], 'number'),
+      signature(0, `export function ${d.write}`, [`builder: ${rt}.FlatBuilder`, `value: ${d.type}`], 'number'),
       0,
     ),
     writes: indented(writes, 1),

@@ -212,15 +212,15 @@ export function emitTable(
       else writes.push(...add);
     } else if (v.kind === 'struct') {
       const sd = scope.decl(v.object.name);
-      const add = call(2, 'builder.addFieldStruct', [`${id}`, `${scope.ref(sd, sd.write)}(builder, ${expr})`], ';');
+      const add = call(2, 'builder.addFieldStruct', [`${id}`, `${scope.ref(sd, sd.write)}(builder, ${expr})`, '0'], ';');
       if (f.required) writes.push(...add);
       else writes.push(`if (${expr} !== null) {`, ...add.map((l) => `  ${l}`), '}');
     } else if (v.kind === 'union') {
       const typeId = (partnerSlot(f) - 4) / 2;
       writes.push(`builder.addFieldInt8(${typeId}, ${local(f)}.type, 0);`);
-      writes.push(`builder.addFieldOffset(${id}, ${local(f)}.offset);`);
+      writes.push(`builder.addFieldOffset(${id}, ${local(f)}.offset, 0);`);
     } else {
-      writes.push(`builder.addFieldOffset(${id}, ${local(f)});`);
+      writes.push(`builder.addFieldOffset(${id}, ${local(f)}, 0);`);
     }
   }
 
@@ -233,7 +233,7 @@ export function emitTable(
     readSignature: indented(signature(0, `export function ${d.read}`, [`r: ${rt}.Reader`, 'pos: number'], d.type), 0),
     readBody: indented(readBody, 1),
     writeSignature: indented(
-      signature(0, `export function ${d.write}`, [`builder: ${rt}.Builder`, `value: ${d.type}`], 'number'),
+      signature(0, `export function ${d.write}`, [`builder: ${rt}.FlatBuilder`, `value: ${d.type}`], 'number'),
       0,
     ),
     writes: indented(writes, 1),

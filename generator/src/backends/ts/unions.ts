@@ -58,7 +58,7 @@ export function emitUnion(e: EnumDef, scope: ModuleScope, templates: Templates):
     ),
     readCases,
     writeSignature: indented(
-      signature(0, `export function ${d.write}`, [`builder: ${rt}.Builder`, `value: ${d.type}`], `${rt}.UnionRef`),
+      signature(0, `export function ${d.write}`, [`builder: ${rt}.FlatBuilder`, `value: ${d.type}`], `${rt}.UnionRef`),
       0,
     ),
     writeCases,

@@ -11,7 +11,7 @@ import { parseConfig } from '../generator/src/codegen/config.js';
 import { REPO } from './support/cli.js';
 import { corpusRoot } from './support/corpus.js';
 import { generatedFiles, generateRust, roundtripBin, roundtripSource, run, WIRE_TARGET, writeAndBuild } from './support/emit-rust-crate.js';
-import { binaryToJson, jsonToBinary, type WireSchema } from './support/emit-rust-wire.js';
+import { oracle } from './support/flatc-wire.js';
 
 const FX = join(REPO, 'tests', 'fixtures', 'wire', 'rust');
 const CORPUS = join(corpusRoot, 'tests');
@@ -38,6 +38,13 @@ const TYPES: readonly (readonly [string, string])[] = [
   ['MyGame.Example.ArrayTable', 'hms_contracts::my_game::example::ArrayTable'],
   ['rust_names.b_c.Holder', 'hms_contracts::rust_names::b_c::Holder'],
 ];
+
+/** A schema of the wire round trips: its file, include paths and the root type the binaries have. */
+interface WireSchema {
+  readonly schema: string;
+  readonly includes: readonly string[];
+  readonly rootType: string;
+}
 
 const idl = (file: string, rootType: string): WireSchema => ({ schema: join(IDL, file), includes: [IDL], rootType });
 const monster: WireSchema = { schema: join(CORPUS, 'monster_test.fbs'), includes: [join(CORPUS, 'include_test')], rootType: 'MyGame.Example.Monster' };
@@ -236,22 +243,26 @@ test("raw generator output is rustfmt's layout: idl/ with hms-gen.json (contract
 for (const c of CASES) {
   test(`wire round trip ${c.json} (${c.schema.rootType})`, () => {
     const dir = mkdtempSync(join(tmpdir(), 'hms-rust-rt-'));
-    const input = jsonToBinary(c.schema, join(FX, c.json));
+    const flatc = oracle(dir, c.schema.schema, c.schema.includes);
+    const input = flatc.binary(readFileSync(join(FX, c.json), 'utf8'), c.schema.rootType);
     const inFile = join(dir, 'in.bin');
     const outFile = join(dir, 'out.bin');
     writeFileSync(inFile, input);
     const r = run(roundtripBin(), [c.schema.rootType, inFile, outFile], dir);
     assert.is(r.status, 0, r.stderr + r.stdout);
     for (const e of c.expect) assert.ok(r.stdout.includes(e), `missing ${e}\nin ${r.stdout}`);
-    const expected = binaryToJson(c.schema, input);
-    const actual = binaryToJson(c.schema, readFileSync(outFile));
+    // Defaults printed on both sides: written and absent defaults read the same.
+    const expected = flatc.json(input, c.schema.rootType, true);
+    const actual = flatc.json(readFileSync(outFile), c.schema.rootType, true);
     assert.equal(actual, expected);
   });
 }
 
 test('forged and truncated buffers make decode return an error, not panic', () => {
   const dir = mkdtempSync(join(tmpdir(), 'hms-rust-bad-'));
-  const good = jsonToBinary(monster, join(FX, 'monster.json'));
+  const good = Buffer.from(
+    oracle(dir, monster.schema, monster.includes).binary(readFileSync(join(FX, 'monster.json'), 'utf8'), monster.rootType),
+  );
   const variants: [string, Buffer][] = [
     ['truncated', good.subarray(0, Math.floor(good.length / 2))],
     ['empty', Buffer.alloc(0)],

@@ -12,6 +12,7 @@ import { REPO } from './support/cli.js';
 import { corpusRoot } from './support/corpus.js';
 import { generatedFiles, generateRust, roundtripBin, roundtripSource, run, WIRE_TARGET, writeAndBuild } from './support/emit-rust-crate.js';
 import { oracle } from './support/flatc-wire.js';
+import { docLines } from '../generator/src/backends/rust/docs.js';
 
 const FX = join(REPO, 'tests', 'fixtures', 'wire', 'rust');
 const CORPUS = join(corpusRoot, 'tests');
@@ -238,6 +239,13 @@ test("raw generator output is rustfmt's layout: idl/ with hms-gen.json (contract
   const files = generatedFiles(generateRust(idlFiles, [IDL], config));
   assert.ok(files.has('rust/agent-lib/src/lib.rs'), 'idl/ with hms-gen.json generates the agent library');
   assertRustfmtLayout(files, 'idl/');
+});
+
+test('schema doc comments become rustdoc lines: brackets and tags escaped, links and code kept', () => {
+  assert.equal(
+    docLines([' Names match [a-z_]*, see [the spec](https://x.y/z) or <https://x.y>.', ' "<caller>", `steps[0] <T>`', '/ starts a comment']),
+    [' Names match \\[a-z_\\]*, see [the spec](https://x.y/z) or <https://x.y>.', ' "\\<caller>", `steps[0] <T>`', ' / starts a comment'],
+  );
 });
 
 for (const c of CASES) {

@@ -541,6 +541,13 @@ test('write* takes the npm flatbuffers Builder too, and the runtime Builder writ
     ),
   );
   same(health, 'HeartbeatRequest', beat);
+  // The runtime Builder, exported for composing buffers by hand, is what encode* uses.
+  const { Builder } = (await monster.load('index.ts')) as {
+    Builder: new () => flatbuffers.Builder & { finished(): Uint8Array };
+  };
+  const own = new Builder();
+  own.finish(fn<[unknown, unknown], number>(ex, 'writeMonster')(own, orc), 'MONS');
+  assert.equal(own.finished(), codec(ex, 'Monster').encode(orc));
   // -0 differs from a default of 0, so it is written (the npm Builder drops it; flatc's C++ and
   // Rust builders compare bits and keep it).
   const m = codec(ex, 'Monster');

@@ -7,5 +7,5 @@ export * as hms_genetic from './hms/genetic.js';
 export * as hms_health from './hms/health.js';
 export * as hms_metrics from './hms/metrics.js';
 export * as hms_recovery from './hms/recovery.js';
-export { DecodeError, EncodeError } from './_runtime.js';
+export { Builder, DecodeError, EncodeError, type FlatBuilder } from './_runtime.js';
 export { CONTRACT, DECLARATIONS, openAgentLibrary } from './_ffi.js';

@@ -13,7 +13,8 @@ import { modulePath, Scope, valueIdent, type RustNaming } from './naming.js';
  * Services (docs/ffi-abi.md, "Where the exports live"):
  * - in the contracts crate, one trait per `rpc_service` (in its namespace module) and `src/agent.rs`
  *   with the `Agent` trait, `AgentFactory`, the contract constants and one safe dispatch function
- *   per rpc (bytes in → verified decode → trait call → encoded response or `AgentError`);
+ *   per rpc (bytes in → verified decode → trait call → response finished in the caller's builder, or
+ *   an `AgentError`);
  * - with `rust.agents` in hms-gen.json, the agent library `rust/agent-lib/` (package `hms-agent-lib`,
  *   cdylib): only the `extern "C"` exports, rendered from generator/src/codegen/abi.ts.
  *
@@ -115,7 +116,8 @@ export function emitAgentModule(ctx: EmitContext, names: RustNaming, services: r
     `// @generated ${stamp}`,
     '//! The agent side of the ABI (docs/ffi-abi.md): the [`Agent`] trait agents implement, the',
     '//! [`AgentFactory`] an agent crate lists them with, the contract constants a loader compares,',
-    '//! and the safe [`dispatch`] functions the generated agent library calls (bytes in, bytes out).',
+    '//! and the safe [`dispatch`] functions the generated agent library calls (bytes in, the response',
+    '//! finished in a [`Builder`] out).',
     '',
     '/// The builder a [`dispatch`] function encodes its response into: the agent library keeps',
     '/// builders between calls, so a response is encoded without allocating.',

@@ -835,7 +835,7 @@ impl<'a> BreakerStatusRef<'a> {
     /// vtable offset of `config`.
     pub const VT_CONFIG: ::flatbuffers::VOffsetT = 22;
 
-    /// Breaker name (usually "<caller>-><target agent>"); sort key.
+    /// Breaker name (usually "\<caller>->\<target agent>"); sort key.
     #[inline]
     pub fn name(&self) -> Option<&'a str> {
         // SAFETY: `self.table` is a verified `BreakerStatus` (see `Follow`); the slot has the schema's type.
@@ -971,7 +971,7 @@ impl ::core::fmt::Debug for BreakerStatusRef<'_> {
 /// Current state and counters of one breaker.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BreakerStatus {
-    /// Breaker name (usually "<caller>-><target agent>"); sort key.
+    /// Breaker name (usually "\<caller>->\<target agent>"); sort key.
     pub name: String,
     /// Current state.
     pub state: BreakerState,

@@ -83,19 +83,19 @@ impl FitnessFunction {
     pub const CUSTOM: Self = Self(0u8);
     /// Number of ones in a {0,1} genome; optimum n.
     pub const ONE_MAX: Self = Self(1u8);
-    /// Sum of x_i^2 on [-5.12, 5.12]^n; optimum 0 at 0.
+    /// Sum of x_i^2 on \[-5.12, 5.12\]^n; optimum 0 at 0.
     pub const SPHERE: Self = Self(2u8);
-    /// 10n + sum(x_i^2 - 10 cos 2 pi x_i) on [-5.12, 5.12]^n; optimum 0 at 0.
+    /// 10n + sum(x_i^2 - 10 cos 2 pi x_i) on \[-5.12, 5.12\]^n; optimum 0 at 0.
     pub const RASTRIGIN: Self = Self(3u8);
     /// Rosenbrock valley; optimum 0 at (1, ..., 1).
     pub const ROSENBROCK: Self = Self(4u8);
-    /// Ackley (a=20, b=0.2, c=2 pi) on [-32.768, 32.768]^n; optimum 0 at 0 (use a tolerance).
+    /// Ackley (a=20, b=0.2, c=2 pi) on \[-32.768, 32.768\]^n; optimum 0 at 0 (use a tolerance).
     pub const ACKLEY: Self = Self(5u8);
-    /// Griewank on [-600, 600]^n; optimum 0 at 0.
+    /// Griewank on \[-600, 600\]^n; optimum 0 at 0.
     pub const GRIEWANK: Self = Self(6u8);
-    /// Schwefel on [-500, 500]^n; optimum ~0 at x_i = 420.9687.
+    /// Schwefel on \[-500, 500\]^n; optimum ~0 at x_i = 420.9687.
     pub const SCHWEFEL: Self = Self(7u8);
-    /// Himmelblau on [-5, 5]^2; four optima with value 0.
+    /// Himmelblau on \[-5, 5\]^2; four optima with value 0.
     pub const HIMMELBLAU: Self = Self(8u8);
 
     /// The schema name of this value, or `None` for a value the schema does not declare.

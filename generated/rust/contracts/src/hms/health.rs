@@ -194,7 +194,7 @@ impl From<AnomalyRef<'_>> for Anomaly {
 }
 
 /// Parameters of the per-signal EWMA z-score detector:
-/// mean <- mean + alpha * (x - mean), EW variance of the deviations,
+/// mean \<- mean + alpha * (x - mean), EW variance of the deviations,
 /// z = (x - mean) / stddev; an anomaly is flagged when |z| > z_threshold.
 ///
 /// Zero-copy reader; the owned form is [`AnomalyDetectorConfig`].
@@ -211,7 +211,7 @@ impl<'a> AnomalyDetectorConfigRef<'a> {
     /// vtable offset of `warmup_samples`.
     pub const VT_WARMUP_SAMPLES: ::flatbuffers::VOffsetT = 8;
 
-    /// Smoothing factor, 0 < alpha < 1. With 0.3 a step reaches 97.2 % after 10 samples.
+    /// Smoothing factor, 0 \< alpha \< 1. With 0.3 a step reaches 97.2 % after 10 samples.
     #[inline]
     pub fn ewma_alpha(&self) -> f32 {
         // SAFETY: `self.table` is a verified `AnomalyDetectorConfig` (see `Follow`); the slot has the schema's type.
@@ -267,11 +267,11 @@ impl ::core::fmt::Debug for AnomalyDetectorConfigRef<'_> {
 }
 
 /// Parameters of the per-signal EWMA z-score detector:
-/// mean <- mean + alpha * (x - mean), EW variance of the deviations,
+/// mean \<- mean + alpha * (x - mean), EW variance of the deviations,
 /// z = (x - mean) / stddev; an anomaly is flagged when |z| > z_threshold.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AnomalyDetectorConfig {
-    /// Smoothing factor, 0 < alpha < 1. With 0.3 a step reaches 97.2 % after 10 samples.
+    /// Smoothing factor, 0 \< alpha \< 1. With 0.3 a step reaches 97.2 % after 10 samples.
     pub ewma_alpha: f32,
     /// Alert threshold on |z|. 3.0 gives a 0.27 % false-alarm rate on Gaussian noise.
     pub z_threshold: f32,

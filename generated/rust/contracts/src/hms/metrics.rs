@@ -126,12 +126,12 @@ impl ::flatbuffers::Verifiable for MetricKind {
 
 impl ::flatbuffers::SimpleToVerifyInSlice for MetricKind {}
 
-/// One histogram bucket: observations <= upper_bound (cumulative).
+/// One histogram bucket: observations \<= upper_bound (cumulative).
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct HistogramBucket {
     /// Inclusive upper bound (`le`); +inf for the last bucket.
     pub upper_bound: f64,
-    /// Cumulative count of observations <= upper_bound.
+    /// Cumulative count of observations \<= upper_bound.
     pub count: u64,
 }
 
@@ -433,7 +433,7 @@ impl From<ExportResponseRef<'_>> for ExportResponse {
     }
 }
 
-/// A metric label. Names match [a-zA-Z_][a-zA-Z0-9_]* and must not start with "__".
+/// A metric label. Names match \[a-zA-Z_\]\[a-zA-Z0-9_\]* and must not start with "__".
 ///
 /// Zero-copy reader; the owned form is [`Label`].
 #[derive(Clone, Copy)]
@@ -500,7 +500,7 @@ impl ::core::fmt::Debug for LabelRef<'_> {
     }
 }
 
-/// A metric label. Names match [a-zA-Z_][a-zA-Z0-9_]* and must not start with "__".
+/// A metric label. Names match \[a-zA-Z_\]\[a-zA-Z0-9_\]* and must not start with "__".
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Label {
     /// Label name; sort key (label vectors are sorted by name).
@@ -966,7 +966,7 @@ impl<'a> MetricSampleRef<'a> {
     /// vtable offset of `timestamp_ms`.
     pub const VT_TIMESTAMP_MS: ::flatbuffers::VOffsetT = 12;
 
-    /// Metric name, matching [a-zA-Z_:][a-zA-Z0-9_:]*. Shared: batches repeat names.
+    /// Metric name, matching \[a-zA-Z_:\]\[a-zA-Z0-9_:\]*. Shared: batches repeat names.
     #[inline]
     pub fn name(&self) -> Option<&'a str> {
         // SAFETY: `self.table` is a verified `MetricSample` (see `Follow`); the slot has the schema's type.
@@ -1055,7 +1055,7 @@ impl ::core::fmt::Debug for MetricSampleRef<'_> {
 /// One observation of a metric.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetricSample {
-    /// Metric name, matching [a-zA-Z_:][a-zA-Z0-9_:]*. Shared: batches repeat names.
+    /// Metric name, matching \[a-zA-Z_:\]\[a-zA-Z0-9_:\]*. Shared: batches repeat names.
     pub name: String,
     /// Observed value (counter increment, gauge value or histogram observation).
     pub value: f64,
@@ -1774,7 +1774,7 @@ impl<'a> RecordBatchResponseRef<'a> {
         unsafe { self.table.get::<u32>(Self::VT_REJECTED, Some(0u32)) }.unwrap_or(0u32)
     }
 
-    /// One reason per rejected sample, "<index>: <reason>".
+    /// One reason per rejected sample, "\<index>: \<reason>".
     #[inline]
     pub fn rejections(
         &self,
@@ -1830,7 +1830,7 @@ pub struct RecordBatchResponse {
     pub accepted: u32,
     /// Samples rejected (bad name, kind change, ...).
     pub rejected: u32,
-    /// One reason per rejected sample, "<index>: <reason>".
+    /// One reason per rejected sample, "\<index>: \<reason>".
     pub rejections: Option<Vec<String>>,
 }
 

@@ -833,7 +833,7 @@ impl<'a> PlanRecoveryResponseRef<'a> {
     /// vtable offset of `plan`.
     pub const VT_PLAN: ::flatbuffers::VOffsetT = 4;
 
-    /// Plan to execute, starting with steps[0].
+    /// Plan to execute, starting with steps\[0\].
     #[inline]
     pub fn plan(&self) -> Option<RecoveryPlanRef<'a>> {
         // SAFETY: `self.table` is a verified `PlanRecoveryResponse` (see `Follow`); the slot has the schema's type.
@@ -882,7 +882,7 @@ impl ::core::fmt::Debug for PlanRecoveryResponseRef<'_> {
 /// The plan.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PlanRecoveryResponse {
-    /// Plan to execute, starting with steps[0].
+    /// Plan to execute, starting with steps\[0\].
     pub plan: Option<Box<RecoveryPlan>>,
 }
 

@@ -20,10 +20,13 @@ function run(args: readonly string[], cwd: string): void {
   if (r.status !== 0) throw new Error(`flatc ${args.join(' ')} failed (${r.status}): ${r.stderr}${r.stdout}`);
 }
 
+// File names are unique per process: several oracles may share a directory, and flatc names a
+// binary after the schema's file_extension, so an old `dataN.*` of another schema must never match.
+let n = 0;
+
 /** The oracle for `schema` (with its include paths); its files go to `dir`, which must exist. */
 export function oracle(dir: string, schema: string, includePaths: readonly string[]): Oracle {
   const inc = includePaths.flatMap((p) => ['-I', p]);
-  let n = 0;
   const root = (t: string | undefined): string[] => (t === undefined ? [] : ['--root-type', t]);
   return {
     binary(json, rootType) {

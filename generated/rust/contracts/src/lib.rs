@@ -13,6 +13,8 @@
 #![allow(clippy::approx_constant, clippy::excessive_precision)]
 // Documentation is copied from the schema as written.
 #![allow(clippy::doc_lazy_continuation, clippy::doc_overindented_list_items)]
+// Local names follow the schema's field names, `foo` and `bar` included.
+#![allow(clippy::disallowed_names)]
 
 pub mod agent;
 pub mod hms;

@@ -104,7 +104,8 @@ export function emitUnionEnums(names: RustNaming, e: EnumDef, module: string): s
     const pack = signature(
       4,
       'pub fn pack',
-      ['&self', "fbb: &mut ::flatbuffers::FlatBufferBuilder<'_>"],
+      // A union without members never writes (unused parameters are warnings).
+      ['&self', `${members.length === 0 ? '_fbb' : 'fbb'}: &mut ::flatbuffers::FlatBufferBuilder<'_>`],
       ' -> Option<::flatbuffers::WIPOffset<::flatbuffers::UnionWIPOffset>>',
     );
     w.all(pack.slice(0, -1));
@@ -124,6 +125,11 @@ export function emitUnionEnums(names: RustNaming, e: EnumDef, module: string): s
     for (const m of members) w.line(`${m.variant}(${names.path(objectOf(m), 'reader', module)}<'a>),`);
     w.line('/// A discriminant this code does not know.');
     w.line('Unknown(u8),');
+    if (members.length === 0) {
+      // Without members nothing uses `'a`, which Rust rejects; this variant cannot be constructed.
+      w.line('#[doc(hidden)]');
+      w.line("Never(::core::marker::PhantomData<&'a ()>, ::core::convert::Infallible),");
+    }
   });
   w.gap();
   w.block(`impl From<${t.reader}<'_>> for ${t.owned} {`, () => {
@@ -132,6 +138,7 @@ export function emitUnionEnums(names: RustNaming, e: EnumDef, module: string): s
         w.line(`${t.reader}::None => Self::None,`);
         for (const m of members) w.line(`${t.reader}::${m.variant}(t) => Self::${m.variant}(Box::new(t.into())),`);
         w.line(`${t.reader}::Unknown(tag) => Self::Unknown(tag),`);
+        if (members.length === 0) w.line(`${t.reader}::Never(_, never) => match never {},`);
       });
     });
   });

@@ -92,7 +92,10 @@ function emit(ctx: EmitContext): void {
 
   ctx.out.add('rust/contracts/Cargo.toml', templates.render('rust/Cargo.toml.hbs', { stamp, version: cargoVersion(ctx.version) }));
   for (const m of [...modules.values()].sort((a, b) => (a.path.join('/') < b.path.join('/') ? -1 : 1))) {
-    const context = { stamp, namespace: m.namespace, modules: [...m.children].sort(), items: m.items.join('\n') };
+    // `wire_bytes` (lib.rs) reads structs and enum values: emitted only when there are some (else
+    // it is dead code, a warning).
+    const hasStructs = set.enums.length > 0 || set.objects.some((o) => o.isStruct);
+    const context = { stamp, namespace: m.namespace, modules: [...m.children].sort(), items: m.items.join('\n'), hasStructs };
     const file = m.path.length === 0 ? 'rust/contracts/src/lib.rs' : `rust/contracts/src/${m.path.join('/')}.rs`;
     const text = templates.render(m.path.length === 0 ? 'rust/lib.rs.hbs' : 'rust/module.rs.hbs', context);
     ctx.out.add(file, finish(text));

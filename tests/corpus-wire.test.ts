@@ -5,14 +5,14 @@
 // `flatc --json --defaults-json` must read the same JSON from both buffers. Schemas a backend
 // rejects must be rejected with E200 and are listed below.
 
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { RustNaming } from '../generator/src/backends/rust/naming.js';
 import { buildNameTable } from '../generator/src/backends/ts/naming.js';
 import { loadSchemaSet } from '../generator/src/codegen/schema-set.js';
-import { classify, corpusFiles, corpusIncludePaths, corpusPath } from './support/corpus.js';
+import { classify, corpusFiles, corpusIncludePaths, corpusPath, repoRoot } from './support/corpus.js';
 import { disposeAll, fn, generateTs, importModule, oracle, workDir } from './support/emit-ts-harness.js';
 import { generatedFiles, generateRust, run, WIRE_DIR, WIRE_TARGET } from './support/emit-rust-crate.js';
 import { Samples } from './support/wire-samples.js';
@@ -163,9 +163,12 @@ test('every corpus table round-trips through the generated Rust codecs as flatc 
   let r = run('cargo', ['build', '--offline', '--quiet', '-p', 'corpus-roundtrip'], root, env);
   if (r.status !== 0 && /offline|download|registry|resolve/i.test(r.stderr)) r = run('cargo', ['build', '--quiet', '-p', 'corpus-roundtrip'], root, env);
   assert.is(r.status, 0, r.stderr);
-  // Every generated crate is also clippy-clean, as the committed one is.
+  // Every generated crate is also clippy-clean and in rustfmt's layout, as the committed one is.
   const clippy = run('cargo', ['clippy', '--offline', '--quiet', '--workspace', '--exclude', 'corpus-roundtrip', '--', '-D', 'warnings'], root, env);
   assert.is(clippy.status, 0, clippy.stderr);
+  const sources = crates.flatMap((c) => listRust(join(root, c, 'src')));
+  const fmt = run('rustfmt', ['--check', '--config-path', join(repoRoot, 'templates', 'rust', 'rustfmt.toml'), ...sources], root);
+  assert.is(fmt.status, 0, `${fmt.stdout.slice(0, 3000)}${fmt.stderr}`);
   const bin = join(WIRE_TARGET, 'debug', 'corpus-roundtrip');
 
   const problems: string[] = [];
@@ -193,6 +196,13 @@ test('every corpus table round-trips through the generated Rust codecs as flatc 
   assert.equal(problems.slice(0, 5), [], `${problems.length} problems`);
   assert.ok(crates.length >= 60 && cases.length >= 140, `${crates.length} schemas, ${cases.length} tables`);
 });
+
+/** Every `.rs` file below `dir`. */
+function listRust(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.rs'))
+    .map((f) => join(dir, f));
+}
 
 function roundtripMain(arms: readonly string[]): string {
   return `//! Written by tests/corpus-wire.test.ts: decodes IN as CRATE:TYPE, re-encodes it into OUT.

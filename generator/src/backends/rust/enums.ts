@@ -3,7 +3,7 @@ import { SCALAR_OF, SCALAR_SIZE, type ScalarKind } from '../../codegen/plan.js';
 import type { EnumDef } from '../../ir/model.js';
 import { CodeWriter } from '../../codegen/writer.js';
 import { docLines } from './docs.js';
-import { fits, signature } from './layout.js';
+import { arm, fits, genericCall, signature, tupleVariant } from './layout.js';
 import { scalarLiteral } from './literals.js';
 import { enumConstNames, unionVariantNames, type RustNaming } from './naming.js';
 
@@ -83,7 +83,7 @@ export function emitUnionEnums(names: RustNaming, e: EnumDef, module: string): s
     w.line('None,');
     for (const m of members) {
       w.all(docLines(m.v.documentation).map((d) => `///${d}`));
-      w.line(`${m.variant}(Box<${names.path(objectOf(m), 'owned', module)}>),`);
+      w.all(tupleVariant(4, m.variant, `Box<${names.path(objectOf(m), 'owned', module)}>`));
     }
     w.line('/// A member this code does not know (a newer schema). Its value cannot be re-encoded:');
     w.line('/// `pack` writes neither the value nor the discriminant.');
@@ -95,7 +95,7 @@ export function emitUnionEnums(names: RustNaming, e: EnumDef, module: string): s
     w.block(`pub fn tag(&self) -> ${t.tag} {`, () => {
       w.block('match self {', () => {
         w.line(`Self::None => ${t.tag}::${idents[0]},`);
-        for (const m of members) w.line(`Self::${m.variant}(_) => ${t.tag}::${m.ident},`);
+        for (const m of members) w.all(arm(12, `Self::${m.variant}(_)`, `${t.tag}::${m.ident}`));
         w.line(`Self::Unknown(tag) => ${t.tag}(*tag),`);
       });
     });
@@ -112,7 +112,7 @@ export function emitUnionEnums(names: RustNaming, e: EnumDef, module: string): s
     w.block(pack[pack.length - 1] as string, () => {
       w.block('match self {', () => {
         w.line('Self::None | Self::Unknown(_) => None,');
-        for (const m of members) w.line(`Self::${m.variant}(value) => Some(value.pack(fbb).as_union_value()),`);
+        for (const m of members) w.all(arm(12, `Self::${m.variant}(value)`, 'Some(value.pack(fbb).as_union_value())'));
       });
     });
   });
@@ -122,25 +122,81 @@ export function emitUnionEnums(names: RustNaming, e: EnumDef, module: string): s
   w.block(`pub enum ${t.reader}<'a> {`, () => {
     w.line('/// No value (`NONE`).');
     w.line('None,');
-    for (const m of members) w.line(`${m.variant}(${names.path(objectOf(m), 'reader', module)}<'a>),`);
+    for (const m of members) w.all(tupleVariant(4, m.variant, `${names.path(objectOf(m), 'reader', module)}<'a>`));
     w.line('/// A discriminant this code does not know.');
     w.line('Unknown(u8),');
     if (members.length === 0) {
       // Without members nothing uses `'a`, which Rust rejects; this variant cannot be constructed.
       w.line('#[doc(hidden)]');
-      w.line("Never(::core::marker::PhantomData<&'a ()>, ::core::convert::Infallible),");
+      w.line('Never(');
+      w.line("    ::core::marker::PhantomData<&'a ()>,");
+      w.line('    ::core::convert::Infallible,');
+      w.line('),');
     }
+  });
+  w.gap();
+  // The verifier's union callback, once per union (every field of this union type passes it).
+  w.block(`impl ${t.reader}<'_> {`, () => {
+    w.line('/// Verifies the member at `pos` with discriminant `key` (the table verifier\'s union');
+    w.line('/// callback); a discriminant this code does not know is accepted as it is.');
+    w.all(
+      signature(
+        4,
+        'pub fn verify',
+        [`key: ${t.tag}`, 'v: &mut ::flatbuffers::Verifier', 'pos: usize'],
+        ' -> Result<(), ::flatbuffers::InvalidFlatbuffer>',
+      ),
+    );
+    w.indent(() => {
+      if (members.length === 0) {
+        w.all(['let _ = (key, v, pos);', 'Ok(())']);
+        return;
+      }
+      w.block('match key {', () => {
+        for (const m of members) {
+          const reader = names.path(objectOf(m), 'reader', module);
+          const type = `::flatbuffers::ForwardsUOffset<${reader}<'_>>`;
+          const args = [JSON.stringify(`${e.shortName}::${m.v.name}`), 'pos'];
+          w.all(verifyArm(12, `${t.tag}::${m.ident} => `, type, args));
+        }
+        w.line('_ => Ok(()),');
+      });
+    });
+    w.line('}');
   });
   w.gap();
   w.block(`impl From<${t.reader}<'_>> for ${t.owned} {`, () => {
     w.block(`fn from(r: ${t.reader}<'_>) -> Self {`, () => {
       w.block('match r {', () => {
         w.line(`${t.reader}::None => Self::None,`);
-        for (const m of members) w.line(`${t.reader}::${m.variant}(t) => Self::${m.variant}(Box::new(t.into())),`);
+        for (const m of members) w.all(arm(12, `${t.reader}::${m.variant}(t)`, `Self::${m.variant}(Box::new(t.into()))`));
         w.line(`${t.reader}::Unknown(tag) => Self::Unknown(tag),`);
         if (members.length === 0) w.line(`${t.reader}::Never(_, never) => match never {},`);
       });
     });
   });
   return w.toString();
+}
+
+/**
+ * `head v.verify_union_variant::<type>(args),` as rustfmt lays out a match arm at `indent`: on one
+ * line; else the call on the arm's line with its arguments broken; else the call on the next line
+ * as a chain element (its type whole); else the type's generic arguments broken on the arm's line;
+ * else the arm as a block.
+ */
+function verifyArm(indent: number, head: string, type: string, args: readonly string[]): string[] {
+  const method = 'verify_union_variant';
+  const body = `v.${method}::<${type}>(${args.join(', ')})`;
+  if (body.length <= 60 && fits(indent, `${head}${body},`)) return [`${head}${body},`];
+  if (fits(indent, `${head}v.${method}::<${type}>(`)) return [`${head}v.${method}::<${type}>(`, ...args.map((a) => `    ${a},`), '),'];
+  // (Observed: with a pattern so long that even `head v.method::<` does not fit, rustfmt takes the block.)
+  if (fits(indent + 4, `.${method}::<${type}>(`) && fits(indent, `${head}v.${method}::<`)) {
+    return [`${head}v`, ...genericCall(indent + 4, `.${method}`, type, args, ',').map((l) => `    ${l}`)];
+  }
+  const outer = type.slice(0, type.indexOf('<') + 1);
+  if (fits(indent, `${head}v.${method}::<${outer}`)) {
+    const lines = genericCall(indent, `v.${method}`, type, args, ',');
+    return [`${head}${lines[0] as string}`, ...lines.slice(1)];
+  }
+  return [`${head}{`, ...genericCall(indent + 4, `v.${method}`, type, args, '').map((l) => `    ${l}`), '}'];
 }

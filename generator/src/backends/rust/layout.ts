@@ -123,7 +123,15 @@ export function call(indent: number, head: string, args: readonly string[], tail
     rows.push(row);
     return [`${head}(`, ...rows.map((r) => IND + r), `)${tail}`];
   }
-  return [`${head}(`, ...args.map((a) => `${IND}${a},`), `)${tail}`];
+  return [`${head}(`, ...args.flatMap((a) => argLines(indent + 4, a)), `)${tail}`];
+}
+
+/** One argument of a call printed one per line: `a,`, or a too-wide `f(x)` broken open as `f(` / `x,` / `),`. */
+function argLines(indent: number, a: string): string[] {
+  if (fits(indent, `${a},`)) return [`${IND}${a},`];
+  const m = /^([A-Za-z_][A-Za-z0-9_:]*)\((.*)\)$/.exec(a);
+  if (!m || /[(),]/.test(m[2] as string)) return [`${IND}${a},`];
+  return [`${IND}${m[1] as string}(`, `${IND}${IND}${m[2] as string},`, `${IND}),`];
 }
 
 /**
@@ -149,7 +157,7 @@ export function genericCall(indent: number, head: string, type: string, args: re
 /**
  * `prefix root.a().b() suffix` as rustfmt prints a method chain: on one line when it fits and is
  * at most chain_width wide, else each element on its own line one level deeper. A root no wider
- * than the indent width (and at the start of the line) takes its first element along.
+ * than the indent width less the prefix takes the next element along.
  * Elements must each fit on their line (they are printed as given).
  */
 export function chain(indent: number, prefix: string, root: string, elems: readonly string[], suffix: string): string[] {
@@ -157,7 +165,10 @@ export function chain(indent: number, prefix: string, root: string, elems: reado
   if (text.length <= CHAIN_WIDTH && fits(indent, prefix + text + suffix)) return [prefix + text + suffix];
   let head = root;
   let rest = [...elems];
-  if (prefix === '' && head.length <= IND.length && rest.length > 0) {
+  // rustfmt: while the root is no wider than the indent width less what precedes it on the line
+  // (`t: r` leaves 1), the next element joins it.
+  const tabWidth = Math.max(0, IND.length - prefix.length);
+  while (head.length <= tabWidth && rest.length > 0) {
     head += rest[0] as string;
     rest = rest.slice(1);
   }
@@ -173,4 +184,25 @@ export function structLit(indent: number, head: string, fields: readonly string[
   const one = `${head}{ ${joined} }${tail}`;
   if (joined.length <= STRUCT_LIT_WIDTH && fits(indent, one) && !fields.some((f) => f.includes('\n'))) return [one];
   return [`${head}{`, ...fields.flatMap((f) => f.split('\n').map((l, i, all) => `${IND}${l}${i === all.length - 1 ? ',' : ''}`)), `}${tail}`];
+}
+
+/** A match arm `pat => expr,` on one line when it fits, else rustfmt's block form. */
+export function arm(indent: number, pat: string, expr: string): string[] {
+  const one = `${pat} => ${expr},`;
+  if (fits(indent, one)) return [one];
+  return [`${pat} => {`, `${IND}${expr}`, '}'];
+}
+
+/** A struct field `head: type,` on one line when it fits, else the type on the next line, one level deeper. */
+export function fieldDecl(indent: number, head: string, type: string): string[] {
+  const one = `${head}: ${type},`;
+  if (fits(indent, one)) return [one];
+  return [`${head}:`, ...withLast(typeLines(indent + 4, 0, type, 1), ',').map((l) => IND + l)];
+}
+
+/** An enum's tuple variant `Name(Type),` on one line when it fits, else its field on its own line. */
+export function tupleVariant(indent: number, name: string, type: string): string[] {
+  const one = `${name}(${type}),`;
+  if (fits(indent, one)) return [one];
+  return [`${name}(`, ...withLast(typeLines(indent + 4, 0, type, 1), ',').map((l) => IND + l), '),'];
 }

@@ -3,7 +3,7 @@ import { SCALAR_SIZE } from '../../codegen/plan.js';
 import { CodeWriter } from '../../codegen/writer.js';
 import { docComments } from './docs.js';
 import { fieldNames, type RustNaming } from './naming.js';
-import { fits, structLit } from './layout.js';
+import { fieldDecl, fits, structLit } from './layout.js';
 import { openBlock, RUN_VERIFIER } from './tables.js';
 import { RustTypes } from './types.js';
 
@@ -85,7 +85,7 @@ export class StructEmitter {
     w.block(`pub struct ${t.owned} {`, () => {
       for (const f of fields) {
         w.all(docComments(f.field.documentation));
-        w.line(`pub ${ident(f.field.name)}: ${this.types.owned(f.value)},`);
+        w.all(fieldDecl(4, `pub ${ident(f.field.name)}`, this.types.owned(f.value)));
       }
     });
     w.gap();
@@ -122,10 +122,12 @@ export class StructEmitter {
             const body = v.kind === 'array' ? this.read(v.element, indexExpr(f.offset, elementSize(v.element))) : '';
             const expr = v.kind === 'array' ? `::core::array::from_fn(|i| ${body})` : this.read(v, String(f.offset));
             const name = ident(f.field.name);
-            // rustfmt: the field on one line, else its value alone on the next line, else the closure as a block.
+            // rustfmt: the field on one line; else an array's closure as a block (a struct literal
+            // field keeps its value on its line when it can be broken there); else the value alone
+            // on the next line.
             if (fits(12, `${name}: ${expr},`)) w.line(`${name}: ${expr},`);
-            else if (fits(16, `${expr},`)) w.all([`${name}:`, `    ${expr},`]);
             else if (v.kind === 'array') w.all([`${name}: ::core::array::from_fn(|i| {`, `    ${body}`, '}),']);
+            else if (fits(16, `${expr},`)) w.all([`${name}:`, `    ${expr},`]);
             else w.line(`${name}: ${expr},`);
           }
         });

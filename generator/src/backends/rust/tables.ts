@@ -4,7 +4,7 @@ import { docComments } from './docs.js';
 import { enumDefaultValue, enumValueExpr } from './enums.js';
 import { isZero, scalarLiteral } from './literals.js';
 import { fieldNames, unionVariantNames, enumConstNames, type RustNaming } from './naming.js';
-import { call, chain, fits, genericCall, signature, structLit } from './layout.js';
+import { arm, call, chain, fieldDecl, fits, genericCall, signature, structLit } from './layout.js';
 import { RustTypes } from './types.js';
 
 /**
@@ -188,7 +188,7 @@ export class TableEmitter {
     else w.block(`pub struct ${t.owned} {`, () => {
       for (const m of ownedMembers) {
         w.all(docComments(m.plan.field.documentation));
-        w.line(`pub ${m.ident}: ${this.ownedType(m.plan)},`);
+        w.all(fieldDecl(4, `pub ${m.ident}`, this.ownedType(m.plan)));
       }
     });
     w.gap();
@@ -255,7 +255,7 @@ export class TableEmitter {
       const consts = enumConstNames(e.values);
       openBlock(w, signature(4, `pub fn ${m.ident}`, ['&self'], ` -> ${reader}<'a>`), () => {
         w.block(`match self.${partner.ident}() {`, () => {
-          w.line(`${tag}::${consts[0]} => ${reader}::None,`);
+          w.all(arm(12, `${tag}::${consts[0]}`, `${reader}::None`));
           e.values.forEach((val, i) => {
             if (val.value === 0n) return;
             const object = val.unionType?.object ?? '';
@@ -263,7 +263,7 @@ export class TableEmitter {
               w.line(SAFETY_SLOT(table));
               const type = `::flatbuffers::ForwardsUOffset<${this.names.path(object, 'reader', this.module)}<'a>>`;
               w.all(slotRead(16, 'let value = ', type, [`Self::${m.vt}`, 'None'], ';'));
-              w.line(`value.map_or(${reader}::None, ${reader}::${variants[i]})`);
+              w.all(call(16, 'value.map_or', [`${reader}::None`, `${reader}::${variants[i]}`], ''));
             });
           });
           w.line(`other => ${reader}::Unknown(other.0),`);
@@ -306,27 +306,9 @@ export class TableEmitter {
     if (v.kind === 'union') {
       const partner = byName.get(p.partner ?? '') as Member;
       const tag = this.names.path(v.enumDef.name, 'tag', this.module);
-      const consts = enumConstNames(v.enumDef.values);
-      w.line(`.visit_union::<${tag}, _>(`);
-      w.indent(() => {
-        w.all([JSON.stringify(partner.plan.field.name), `Self::${partner.vt}`, name, `Self::${m.vt}`, String(p.required)].map((a) => `${a},`));
-        w.line('|key, v, pos| match key {');
-        w.indent(() => {
-          v.enumDef.values.forEach((val, i) => {
-            if (val.value === 0n) return;
-            const reader = this.names.path(val.unionType?.object ?? '', 'reader', this.module);
-            const type = `::flatbuffers::ForwardsUOffset<${reader}<'_>>`;
-            const args = [JSON.stringify(`${v.enumDef.shortName}::${val.name}`), 'pos'];
-            const arm = `${tag}::${consts[i]} => `;
-            const body = `v.verify_union_variant::<${type}>(${args.join(', ')})`;
-            if (body.length <= 60 && 20 + arm.length + body.length + 1 <= 100) w.line(`${arm}${body},`);
-            else w.all([`${arm}v`, ...genericCall(24, '.verify_union_variant', type, args, ',').map((l) => `    ${l}`)]);
-          });
-          w.line('_ => Ok(()),');
-        });
-        w.line('},');
-      });
-      w.line(')?');
+      const reader = this.names.path(v.enumDef.name, 'reader', this.module);
+      const args = [JSON.stringify(partner.plan.field.name), `Self::${partner.vt}`, name, `Self::${m.vt}`, String(p.required), `${reader}::verify`];
+      w.all(call(12, `.visit_union::<${tag}, _>`, args, '?'));
       return;
     }
     const type = v.kind === 'scalar' || v.kind === 'enum' ? this.types.owned(v) : this.types.verify(v);
@@ -359,7 +341,15 @@ export class TableEmitter {
             : e.kind === 'table'
               ? `v.iter().map(${this.types.owned(e)}::from).collect()`
               : 'v.iter().collect()';
-        return p.required ? field(`.map(|v| ${collect})`, '.unwrap_or_default()') : field(`.map(|v| ${collect})`);
+        if (p.required) return field(`.map(|v| ${collect})`, '.unwrap_or_default()');
+        const lines = field(`.map(|v| ${collect})`);
+        // An element wider than its line (a long item path): rustfmt keeps the chain on the first
+        // line and gives the closure a block, its body a chain of its own.
+        if (lines.some((l) => !fits(12, l))) {
+          const inner = e.kind === 'table' ? ['.iter()', `.map(${this.types.owned(e)}::from)`, '.collect()'] : undefined;
+          if (inner) return [`${m.ident}: r${get}.map(|v| {`, ...chain(16, '', 'v', inner, '').map((l) => `    ${l}`), '})'];
+        }
+        return lines;
       }
       case 'array':
         throw new Error('arrays are struct-only');

@@ -665,29 +665,7 @@ impl ::flatbuffers::Verifiable for ConfigEntryRef<'_> {
                 "typed_value",
                 Self::VT_TYPED_VALUE,
                 false,
-                |key, v, pos| match key {
-                    ConfigValueType::STRING_VALUE => v
-                        .verify_union_variant::<::flatbuffers::ForwardsUOffset<StringValueRef<'_>>>(
-                            "ConfigValue::StringValue",
-                            pos,
-                        ),
-                    ConfigValueType::INT_VALUE => v
-                        .verify_union_variant::<::flatbuffers::ForwardsUOffset<IntValueRef<'_>>>(
-                            "ConfigValue::IntValue",
-                            pos,
-                        ),
-                    ConfigValueType::DOUBLE_VALUE => v
-                        .verify_union_variant::<::flatbuffers::ForwardsUOffset<DoubleValueRef<'_>>>(
-                            "ConfigValue::DoubleValue",
-                            pos,
-                        ),
-                    ConfigValueType::BOOL_VALUE => v
-                        .verify_union_variant::<::flatbuffers::ForwardsUOffset<BoolValueRef<'_>>>(
-                            "ConfigValue::BoolValue",
-                            pos,
-                        ),
-                    _ => Ok(()),
-                },
+                ConfigValueRef::verify,
             )?
             .visit_field::<u64>("updated_at_ms", Self::VT_UPDATED_AT_MS, false)?
             .visit_field::<::flatbuffers::ForwardsUOffset<&str>>(
@@ -1797,29 +1775,7 @@ impl ::flatbuffers::Verifiable for SetConfigRequestRef<'_> {
                 "value",
                 Self::VT_VALUE,
                 true,
-                |key, v, pos| match key {
-                    ConfigValueType::STRING_VALUE => v
-                        .verify_union_variant::<::flatbuffers::ForwardsUOffset<StringValueRef<'_>>>(
-                            "ConfigValue::StringValue",
-                            pos,
-                        ),
-                    ConfigValueType::INT_VALUE => v
-                        .verify_union_variant::<::flatbuffers::ForwardsUOffset<IntValueRef<'_>>>(
-                            "ConfigValue::IntValue",
-                            pos,
-                        ),
-                    ConfigValueType::DOUBLE_VALUE => v
-                        .verify_union_variant::<::flatbuffers::ForwardsUOffset<DoubleValueRef<'_>>>(
-                            "ConfigValue::DoubleValue",
-                            pos,
-                        ),
-                    ConfigValueType::BOOL_VALUE => v
-                        .verify_union_variant::<::flatbuffers::ForwardsUOffset<BoolValueRef<'_>>>(
-                            "ConfigValue::BoolValue",
-                            pos,
-                        ),
-                    _ => Ok(()),
-                },
+                ConfigValueRef::verify,
             )?
             .visit_field::<u64>("expected_version", Self::VT_EXPECTED_VERSION, false)?
             .visit_field::<::flatbuffers::ForwardsUOffset<&str>>(
@@ -2550,6 +2506,40 @@ pub enum ConfigValueRef<'a> {
     BoolValue(BoolValueRef<'a>),
     /// A discriminant this code does not know.
     Unknown(u8),
+}
+
+impl ConfigValueRef<'_> {
+    /// Verifies the member at `pos` with discriminant `key` (the table verifier's union
+    /// callback); a discriminant this code does not know is accepted as it is.
+    pub fn verify(
+        key: ConfigValueType,
+        v: &mut ::flatbuffers::Verifier,
+        pos: usize,
+    ) -> Result<(), ::flatbuffers::InvalidFlatbuffer> {
+        match key {
+            ConfigValueType::STRING_VALUE => v
+                .verify_union_variant::<::flatbuffers::ForwardsUOffset<StringValueRef<'_>>>(
+                    "ConfigValue::StringValue",
+                    pos,
+                ),
+            ConfigValueType::INT_VALUE => v
+                .verify_union_variant::<::flatbuffers::ForwardsUOffset<IntValueRef<'_>>>(
+                    "ConfigValue::IntValue",
+                    pos,
+                ),
+            ConfigValueType::DOUBLE_VALUE => v
+                .verify_union_variant::<::flatbuffers::ForwardsUOffset<DoubleValueRef<'_>>>(
+                    "ConfigValue::DoubleValue",
+                    pos,
+                ),
+            ConfigValueType::BOOL_VALUE => v
+                .verify_union_variant::<::flatbuffers::ForwardsUOffset<BoolValueRef<'_>>>(
+                    "ConfigValue::BoolValue",
+                    pos,
+                ),
+            _ => Ok(()),
+        }
+    }
 }
 
 impl From<ConfigValueRef<'_>> for ConfigValue {

@@ -13,7 +13,7 @@ import { RustNaming } from '../generator/src/backends/rust/naming.js';
 import { buildNameTable } from '../generator/src/backends/ts/naming.js';
 import { loadSchemaSet } from '../generator/src/codegen/schema-set.js';
 import { classify, corpusFiles, corpusIncludePaths, corpusPath, repoRoot } from './support/corpus.js';
-import { disposeAll, fn, generateTs, importModule, oracle, workDir } from './support/emit-ts-harness.js';
+import { fn, generateTs, importModule, oracle, workDir } from './support/emit-ts-harness.js';
 import { generatedFiles, generateRust, run, WIRE_DIR, WIRE_TARGET } from './support/emit-rust-crate.js';
 import { Samples } from './support/wire-samples.js';
 
@@ -33,7 +33,11 @@ interface Outcome {
 const outcomes: Outcome[] = [];
 const unsupported = new Map<string, string>();
 
-test.after(() => disposeAll());
+// Only this suite's directories: other suites of the same uvu process use workDir too.
+const disposers: (() => void)[] = [];
+test.after(() => {
+  for (const d of disposers) d();
+});
 
 test('every corpus table round-trips through the generated TypeScript codecs as flatc reads it', async () => {
   const seen = new Set<string>();
@@ -41,7 +45,9 @@ test('every corpus table round-trips through the generated TypeScript codecs as 
   for (const rel of corpusFiles()) {
     if (!rel.startsWith('tests/') || classify(rel) !== 'valid') continue;
     const file = corpusPath(rel);
-    const dir = workDir(`corpus-${index++}`).dir;
+    const work = workDir(`corpus-${index++}`);
+    disposers.push(work.dispose);
+    const dir = work.dir;
     const generated = generateTs(dir, [file], corpusIncludePaths);
     if (generated.kind === 'unsupported') {
       unsupported.set(rel, generated.rendered);

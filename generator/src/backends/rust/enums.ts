@@ -180,14 +180,16 @@ export function emitUnionEnums(names: RustNaming, e: EnumDef, module: string): s
 
 /**
  * `head v.verify_union_variant::<type>(args),` as rustfmt lays out a match arm at `indent`: on one
- * line; else the call on the arm's line with its arguments broken; else the call on the next line
- * as a chain element (its type whole); else the type's generic arguments broken on the arm's line;
- * else the arm as a block.
+ * line; else alone on a line in a block; else the call on the arm's line with its arguments
+ * broken; else the call on the next line as a chain element (its type whole); else the type's
+ * generic arguments broken on the arm's line; else the arm as a block.
  */
 function verifyArm(indent: number, head: string, type: string, args: readonly string[]): string[] {
   const method = 'verify_union_variant';
   const body = `v.${method}::<${type}>(${args.join(', ')})`;
-  if (body.length <= 60 && fits(indent, `${head}${body},`)) return [`${head}${body},`];
+  if (fits(indent, `${head}${body},`)) return [`${head}${body},`];
+  // rustfmt prefers the body alone on a line in a block to a body broken over lines.
+  if (fits(indent + 4, body)) return [`${head}{`, `    ${body}`, '}'];
   if (fits(indent, `${head}v.${method}::<${type}>(`)) return [`${head}v.${method}::<${type}>(`, ...args.map((a) => `    ${a},`), '),'];
   // (Observed: with a pattern so long that even `head v.method::<` does not fit, rustfmt takes the block.)
   if (fits(indent + 4, `.${method}::<${type}>(`) && fits(indent, `${head}v.${method}::<`)) {

@@ -115,10 +115,20 @@ fn reply(
         // No result record to write the error to.
         return status::INVALID_ARGUMENT;
     };
-    let (status, fbb) = outcome(body);
-    area.deliver(fbb.finished_data());
-    keep(fbb);
-    status
+    boundary(move || {
+        let (status, fbb) = outcome(body);
+        area.deliver(fbb.finished_data());
+        keep(fbb);
+        status
+    })
+}
+
+/// Runs the part of an export around the agent's guarded call: only this library's code runs
+/// there, but should it panic anyway the status says so, instead of the process aborting at the
+/// `extern "C"` boundary.
+fn boundary(f: impl FnOnce() -> i32) -> i32 {
+    // AssertUnwindSafe: after a panic nothing of `f`'s state is used again.
+    std::panic::catch_unwind(AssertUnwindSafe(f)).unwrap_or(status::PANIC)
 }
 
 /// Runs `body` with panics contained and delivers its bytes (or its error) into the caller's
@@ -131,14 +141,16 @@ fn respond(
         // No result record to write the error to.
         return status::INVALID_ARGUMENT;
     };
-    let result =
-        guarded(body).unwrap_or_else(|message| Err(agent::error(ErrorCode::PANIC, message)));
-    let (status, bytes) = match result {
-        Ok(response) => (status::OK, response),
-        Err(mut e) => (error_status(&mut e), e.encode()),
-    };
-    area.deliver(&bytes);
-    status
+    boundary(move || {
+        let result =
+            guarded(body).unwrap_or_else(|message| Err(agent::error(ErrorCode::PANIC, message)));
+        let (status, bytes) = match result {
+            Ok(response) => (status::OK, response),
+            Err(mut e) => (error_status(&mut e), e.encode()),
+        };
+        area.deliver(&bytes);
+        status
+    })
 }
 
 /// Version of the ABI (docs/ffi-abi.md).

@@ -11,10 +11,12 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { RustNaming } from '../generator/src/backends/rust/naming.js';
 import { buildNameTable } from '../generator/src/backends/ts/naming.js';
-import { loadSchemaSet } from '../generator/src/codegen/schema-set.js';
+import type { GenerateResult } from '../generator/src/codegen/generate.js';
+import { loadSchemaSet, type SchemaSet } from '../generator/src/codegen/schema-set.js';
+import type { ObjectDef } from '../generator/src/ir/model.js';
 import { classify, corpusFiles, corpusIncludePaths, corpusPath, repoRoot } from './support/corpus.js';
-import { fn, generateTs, importModule, oracle, workDir } from './support/emit-ts-harness.js';
-import { generatedFiles, generateRust, run, WIRE_DIR, WIRE_TARGET } from './support/emit-rust-crate.js';
+import { fn, generateTs, importModule, oracle, workDir, type Oracle } from './support/emit-ts-harness.js';
+import { cargo, generatedFiles, generateRust, run, WIRE_DIR, WIRE_TARGET } from './support/emit-rust-crate.js';
 import { Samples } from './support/wire-samples.js';
 
 /** Corpus schemas the TypeScript backend rejects (E200), with the reason its message gives. */
@@ -24,83 +26,6 @@ const UNSUPPORTED_TS: ReadonlyMap<string, string> = new Map([
   ['tests/union_vector/union_vector.fbs', 'Character.Rapunzel: structs as union members'],
 ]);
 
-interface Outcome {
-  readonly file: string;
-  tables: number;
-  readonly problems: string[];
-}
-
-const outcomes: Outcome[] = [];
-const unsupported = new Map<string, string>();
-
-// Only this suite's directories: other suites of the same uvu process use workDir too.
-const disposers: (() => void)[] = [];
-test.after(() => {
-  for (const d of disposers) d();
-});
-
-test('every corpus table round-trips through the generated TypeScript codecs as flatc reads it', async () => {
-  const seen = new Set<string>();
-  let index = 0;
-  for (const rel of corpusFiles()) {
-    if (!rel.startsWith('tests/') || classify(rel) !== 'valid') continue;
-    const file = corpusPath(rel);
-    const work = workDir(`corpus-${index++}`);
-    disposers.push(work.dispose);
-    const dir = work.dir;
-    const generated = generateTs(dir, [file], corpusIncludePaths);
-    if (generated.kind === 'unsupported') {
-      unsupported.set(rel, generated.rendered);
-      continue;
-    }
-    if (generated.kind !== 'done') {
-      outcomes.push({ file: rel, tables: 0, problems: [`generation failed:\n${generated.rendered}`] });
-      continue;
-    }
-    const loaded = loadSchemaSet([file], corpusIncludePaths);
-    const set = loaded.set;
-    if (set === undefined) throw new Error(`${rel}: ${loaded.rendered}`);
-    const names = buildNameTable(set);
-    const samples = new Samples(set);
-    const flatc = oracle(dir, file, corpusIncludePaths);
-    const outcome: Outcome = { file: rel, tables: 0, problems: [] };
-    outcomes.push(outcome);
-    for (const o of set.objects) {
-      const key = `${o.declarationFile}:${o.name}`;
-      if (o.isStruct || seen.has(key)) continue;
-      seen.add(key);
-      const d = names.decl(o.name);
-      const m = await importModule(join(dir, 'ts', d.module.path));
-      try {
-        const input = flatc.binary(samples.table(o.name), o.name);
-        const value = fn<[Uint8Array], unknown>(m, d.decode)(input);
-        const again = fn<[unknown], Uint8Array>(m, d.encode)(value);
-        const want = JSON.stringify(flatc.json(input, o.name, true));
-        const got = JSON.stringify(flatc.json(again, o.name, true));
-        if (process.env['HMS_CORPUS_WIRE_LOG']) console.log(rel, o.name, want);
-        if (got !== want) outcome.problems.push(`${o.name}: flatc reads\n  ${got}\nfrom the re-encoded buffer, expected\n  ${want}`);
-        outcome.tables++;
-      } catch (e) {
-        outcome.problems.push(`${o.name}: ${e instanceof Error ? e.message : String(e)}`);
-      }
-    }
-  }
-  const problems = outcomes.flatMap((o) => o.problems.map((p) => `${o.file}: ${p}`));
-  assert.equal(problems.slice(0, 5), [], `${problems.length} problems`);
-  const tables = outcomes.reduce((n, o) => n + o.tables, 0);
-  // 68 schemas with 149 distinct tables when this was written: a drop means schemas went missing.
-  assert.ok(outcomes.length >= 68 && tables >= 149, `${outcomes.length} schemas, ${tables} tables`);
-});
-
-test('the corpus schemas the TypeScript backend rejects are the expected ones, each with E200', () => {
-  assert.equal([...unsupported.keys()].sort(), [...UNSUPPORTED_TS.keys()].sort());
-  for (const [rel, reason] of UNSUPPORTED_TS) {
-    const rendered = unsupported.get(rel) ?? '';
-    assert.match(rendered, 'error[E200]');
-    assert.match(rendered, reason);
-  }
-});
-
 /** Corpus schemas the Rust backend rejects (E200), with the reason its message gives. */
 const UNSUPPORTED_RUST: ReadonlyMap<string, string> = new Map([
   ['tests/annotated_binary/annotated_binary.fbs', 'union AnnotatedBinary.Any: member Tolerance is not a table'],
@@ -108,94 +33,193 @@ const UNSUPPORTED_RUST: ReadonlyMap<string, string> = new Map([
   ['tests/union_vector/union_vector.fbs', 'union Character: member Rapunzel is not a table'],
 ]);
 
+// Only this suite's directories: other suites of the same uvu process use workDir too.
+const disposers: (() => void)[] = [];
+test.after(() => {
+  for (const d of disposers) d();
+});
+
+function dir(name: string): string {
+  const w = workDir(name);
+  disposers.push(w.dispose);
+  return w.dir;
+}
+
+/** One corpus schema flatc 2.0.8 accepts, compiled once for both backends. */
+interface CorpusSchema {
+  readonly rel: string;
+  readonly file: string;
+  readonly set: SchemaSet;
+  readonly samples: Samples;
+  readonly flatc: Oracle;
+}
+
+let schemas: CorpusSchema[] | undefined;
+
+function corpusSchemas(): CorpusSchema[] {
+  if (schemas !== undefined) return schemas;
+  const work = dir('corpus-flatc');
+  schemas = corpusFiles()
+    .filter((rel) => rel.startsWith('tests/') && classify(rel) === 'valid')
+    .map((rel) => {
+      const file = corpusPath(rel);
+      const loaded = loadSchemaSet([file], corpusIncludePaths);
+      if (loaded.set === undefined) throw new Error(`${rel}: ${loaded.rendered}`);
+      return { rel, file, set: loaded.set, samples: new Samples(loaded.set), flatc: oracle(work, file, corpusIncludePaths) };
+    });
+  return schemas;
+}
+
+/** The schema's tables a backend has not checked yet (a table included by several schemas is checked once). */
+function newTables(s: CorpusSchema, seen: Set<string>): ObjectDef[] {
+  return s.set.objects.filter((o) => {
+    const key = `${o.declarationFile}:${o.name}`;
+    if (o.isStruct || seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+// A table's sample binary (flatc -b) and flatc's JSON of it, made once for both backends.
+const expected = new Map<string, { readonly input: Uint8Array; readonly json: string }>();
+
+function sampleOf(s: CorpusSchema, table: string): { readonly input: Uint8Array; readonly json: string } {
+  const key = `${s.file}:${table}`;
+  let e = expected.get(key);
+  if (e === undefined) {
+    const input = s.flatc.binary(s.samples.table(table), table);
+    expected.set(key, (e = { input, json: JSON.stringify(s.flatc.json(input, table, true)) }));
+  }
+  return e;
+}
+
+/** What is wrong with `again`, a table re-encoded by generated code, as flatc reads it; undefined if nothing. */
+function mismatch(s: CorpusSchema, table: string, again: Uint8Array): string | undefined {
+  const want = sampleOf(s, table).json;
+  const got = JSON.stringify(s.flatc.json(again, table, true));
+  return got === want ? undefined : `${s.rel} ${table}: flatc reads\n  ${got}\nfrom the re-encoded buffer, expected\n  ${want}`;
+}
+
+/** The schemas a backend rejected must be exactly the expected ones, each with its E200. */
+function assertRejected(rejected: ReadonlyMap<string, string>, expectedRejections: ReadonlyMap<string, string>): void {
+  assert.equal([...rejected.keys()].sort(), [...expectedRejections.keys()].sort());
+  for (const [rel, reason] of expectedRejections) {
+    assert.match(rejected.get(rel) ?? '', 'error[E200]');
+    assert.match(rejected.get(rel) ?? '', reason);
+  }
+}
+
+/** The schemas `generate` handles, and those it rejects with their rendered diagnostics. */
+function generateAll(generate: (s: CorpusSchema, index: number) => GenerateResult): {
+  supported: { s: CorpusSchema; result: GenerateResult; index: number }[];
+  rejected: Map<string, string>;
+} {
+  const supported: { s: CorpusSchema; result: GenerateResult; index: number }[] = [];
+  const rejected = new Map<string, string>();
+  corpusSchemas().forEach((s, index) => {
+    const result = generate(s, index);
+    if (result.kind === 'unsupported') rejected.set(s.rel, result.rendered);
+    else if (result.kind !== 'done') throw new Error(`${s.rel}: generation failed:\n${result.rendered}`);
+    else supported.push({ s, result, index });
+  });
+  return { supported, rejected };
+}
+
+test('every corpus table round-trips through the generated TypeScript codecs as flatc reads it', async () => {
+  const outDirs = new Map<number, string>();
+  const outDir = (index: number): string => {
+    let d = outDirs.get(index);
+    if (d === undefined) outDirs.set(index, (d = dir(`corpus-ts-${index}`)));
+    return d;
+  };
+  const { supported, rejected } = generateAll((s, index) => generateTs(outDir(index), [s.file], corpusIncludePaths));
+  assertRejected(rejected, UNSUPPORTED_TS);
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  let tables = 0;
+  for (const { s, index } of supported) {
+    const names = buildNameTable(s.set);
+    for (const o of newTables(s, seen)) {
+      const d = names.decl(o.name);
+      try {
+        const m = await importModule(join(outDir(index), 'ts', d.module.path));
+        const value = fn<[Uint8Array], unknown>(m, d.decode)(sampleOf(s, o.name).input);
+        const problem = mismatch(s, o.name, fn<[unknown], Uint8Array>(m, d.encode)(value));
+        if (problem !== undefined) problems.push(problem);
+      } catch (e) {
+        problems.push(`${s.rel} ${o.name}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      tables++;
+    }
+  }
+  assert.equal(problems.slice(0, 5), [], `${problems.length} problems`);
+  // 68 schemas with 149 distinct tables when this was written: a drop means schemas went missing.
+  assert.ok(supported.length >= 68 && tables >= 149, `${supported.length} schemas, ${tables} tables`);
+});
+
 test('every corpus table round-trips through the generated Rust codecs as flatc reads it', () => {
   const root = join(WIRE_DIR, 'corpus');
   rmSync(root, { recursive: true, force: true });
   mkdirSync(root, { recursive: true });
-  const rejected = new Map<string, string>();
-  const arms: string[] = [];
+  const { supported, rejected } = generateAll((s) => generateRust([s.file], corpusIncludePaths));
+  assertRejected(rejected, UNSUPPORTED_RUST);
+
+  // One crate per schema, under its own name so that one binary can depend on all of them.
   const crates: string[] = [];
-  const cases: { rel: string; file: string; crate: string; table: string; samples: Samples }[] = [];
+  const arms: string[] = [];
+  const cases: { s: CorpusSchema; crate: string; table: string }[] = [];
   const seen = new Set<string>();
-  for (const rel of corpusFiles()) {
-    if (!rel.startsWith('tests/') || classify(rel) !== 'valid') continue;
-    const file = corpusPath(rel);
-    const generated = generateRust([file], corpusIncludePaths);
-    if (generated.kind === 'unsupported') {
-      rejected.set(rel, generated.rendered);
-      continue;
-    }
+  for (const { s, result } of supported) {
     const crate = `c${crates.length}`;
     crates.push(crate);
-    // The crate under its own name, so that one binary can depend on all of them.
-    for (const [p, text] of generatedFiles(generated)) {
+    for (const [p, text] of generatedFiles(result)) {
       if (!p.startsWith('rust/contracts/')) continue;
       const target = join(root, crate, p.slice('rust/contracts/'.length));
       mkdirSync(join(target, '..'), { recursive: true });
-      writeFileSync(
-        target,
-        p.endsWith('Cargo.toml') ? text.replace('name = "hms-contracts"', `name = "corpus-${crate}"`).replace('name = "hms_contracts"', `name = "corpus_${crate}"`) : text,
-      );
+      const renamed = text.replace('name = "hms-contracts"', `name = "corpus-${crate}"`).replace('name = "hms_contracts"', `name = "corpus_${crate}"`);
+      writeFileSync(target, p.endsWith('Cargo.toml') ? renamed : text);
     }
-    const set = loadSchemaSet([file], corpusIncludePaths).set;
-    if (set === undefined) throw new Error(`${rel} does not compile`);
-    const names = new RustNaming(set.objects, set.enums, set.services);
-    const samples = new Samples(set);
-    for (const o of set.objects) {
-      const key = `${o.declarationFile}:${o.name}`;
-      if (o.isStruct || seen.has(key)) continue;
-      seen.add(key);
+    const names = new RustNaming(s.set.objects, s.set.enums, s.set.services);
+    for (const o of newTables(s, seen)) {
       const t = names.of(o.name);
       const path = [`corpus_${crate}`, ...(t.module === '' ? [] : [t.module]), t.owned].join('::');
       arms.push(`        ${JSON.stringify(`${crate}:${o.name}`)} => roundtrip(&bytes, ${path}::decode, ${path}::encode),`);
-      cases.push({ rel, file, crate, table: o.name, samples });
+      cases.push({ s, crate, table: o.name });
     }
   }
-  assert.equal([...rejected.keys()].sort(), [...UNSUPPORTED_RUST.keys()].sort());
-  for (const [rel, reason] of UNSUPPORTED_RUST) {
-    assert.match(rejected.get(rel) ?? '', 'error[E200]');
-    assert.match(rejected.get(rel) ?? '', reason);
-  }
 
-  // One binary over every crate: `corpus-roundtrip CRATE:TYPE IN OUT`.
+  // `corpus-roundtrip CRATE:TYPE IN OUT` over every crate.
   mkdirSync(join(root, 'roundtrip', 'src'), { recursive: true });
+  const dependencies = crates.map((c) => `corpus-${c} = { path = "../${c}" }`);
   writeFileSync(
     join(root, 'roundtrip', 'Cargo.toml'),
-    ['[package]', 'name = "corpus-roundtrip"', 'version = "0.1.0"', 'edition = "2021"', 'publish = false', '', '[dependencies]',
-      ...crates.map((c) => `corpus-${c} = { path = "../${c}" }`), ''].join('\n'),
+    ['[package]', 'name = "corpus-roundtrip"', 'version = "0.1.0"', 'edition = "2021"', 'publish = false', '', '[dependencies]', ...dependencies, ''].join('\n'),
   );
   writeFileSync(join(root, 'roundtrip', 'src', 'main.rs'), roundtripMain(arms));
-  writeFileSync(join(root, 'Cargo.toml'), ['[workspace]', 'resolver = "2"', `members = [${[...crates, 'roundtrip'].map((c) => JSON.stringify(c)).join(', ')}]`, ''].join('\n'));
-  const env = { CARGO_TARGET_DIR: WIRE_TARGET };
-  let r = run('cargo', ['build', '--offline', '--quiet', '-p', 'corpus-roundtrip'], root, env);
-  if (r.status !== 0 && /offline|download|registry|resolve/i.test(r.stderr)) r = run('cargo', ['build', '--quiet', '-p', 'corpus-roundtrip'], root, env);
-  assert.is(r.status, 0, r.stderr);
+  const members = [...crates, 'roundtrip'].map((c) => JSON.stringify(c)).join(', ');
+  writeFileSync(join(root, 'Cargo.toml'), ['[workspace]', 'resolver = "2"', `members = [${members}]`, ''].join('\n'));
+  const build = cargo(['build', '--quiet', '-p', 'corpus-roundtrip'], root);
+  assert.is(build.status, 0, build.stderr);
   // Every generated crate is also clippy-clean and in rustfmt's layout, as the committed one is.
-  const clippy = run('cargo', ['clippy', '--offline', '--quiet', '--workspace', '--exclude', 'corpus-roundtrip', '--', '-D', 'warnings'], root, env);
+  const clippy = cargo(['clippy', '--quiet', '--workspace', '--exclude', 'corpus-roundtrip', '--', '-D', 'warnings'], root);
   assert.is(clippy.status, 0, clippy.stderr);
   const sources = crates.flatMap((c) => listRust(join(root, c, 'src')));
   const fmt = run('rustfmt', ['--check', '--config-path', join(repoRoot, 'templates', 'rust', 'rustfmt.toml'), ...sources], root);
   assert.is(fmt.status, 0, `${fmt.stdout.slice(0, 3000)}${fmt.stderr}`);
-  const bin = join(WIRE_TARGET, 'debug', 'corpus-roundtrip');
 
-  const problems: string[] = [];
+  const bin = join(WIRE_TARGET, 'debug', 'corpus-roundtrip');
   const work = join(root, 'data');
   mkdirSync(work, { recursive: true });
-  for (const c of cases) {
-    const flatc = oracle(work, c.file, corpusIncludePaths);
+  const problems: string[] = [];
+  for (const { s, crate, table } of cases) {
     try {
-      const input = flatc.binary(c.samples.table(c.table), c.table);
-      writeFileSync(join(work, 'in.bin'), input);
-      const rt = run(bin, [`${c.crate}:${c.table}`, join(work, 'in.bin'), join(work, 'out.bin')], work);
-      if (rt.status !== 0) {
-        problems.push(`${c.rel} ${c.table}: roundtrip exited ${rt.status}: ${rt.stderr}${rt.stdout}`);
-        continue;
-      }
-      const want = JSON.stringify(flatc.json(input, c.table, true));
-      const got = JSON.stringify(flatc.json(readFileSync(join(work, 'out.bin')), c.table, true));
-      if (got !== want) problems.push(`${c.rel} ${c.table}: flatc reads\n  ${got}\nfrom the re-encoded buffer, expected\n  ${want}`);
+      writeFileSync(join(work, 'in.bin'), sampleOf(s, table).input);
+      const rt = run(bin, [`${crate}:${table}`, join(work, 'in.bin'), join(work, 'out.bin')], work);
+      const problem =
+        rt.status !== 0 ? `${s.rel} ${table}: roundtrip exited ${rt.status}: ${rt.stderr}${rt.stdout}` : mismatch(s, table, readFileSync(join(work, 'out.bin')));
+      if (problem !== undefined) problems.push(problem);
     } catch (e) {
-      problems.push(`${c.rel} ${c.table}: ${e instanceof Error ? e.message : String(e)}`);
+      problems.push(`${s.rel} ${table}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
   assert.equal(problems.slice(0, 5), [], `${problems.length} problems`);

@@ -10,7 +10,7 @@ import * as assert from 'uvu/assert';
 import { parseConfig } from '../generator/src/codegen/config.js';
 import { REPO } from './support/cli.js';
 import { corpusRoot } from './support/corpus.js';
-import { generatedFiles, generateRust, roundtripBin, roundtripSource, run, WIRE_TARGET, writeAndBuild } from './support/emit-rust-crate.js';
+import { cargo, generatedFiles, generateRust, roundtripBin, roundtripSource, run, writeAndBuild } from './support/emit-rust-crate.js';
 import { oracle } from './support/flatc-wire.js';
 import { docLines } from '../generator/src/backends/rust/docs.js';
 
@@ -207,7 +207,7 @@ test('generating twice gives identical bytes', () => {
 });
 
 test('clippy -D warnings passes on the generated crate', () => {
-  const clippy = run('cargo', ['clippy', '--offline', '--quiet', '--lib', '--', '-D', 'warnings'], crateDir, { CARGO_TARGET_DIR: WIRE_TARGET });
+  const clippy = cargo(['clippy', '--quiet', '--lib', '--', '-D', 'warnings'], crateDir);
   assert.is(clippy.status, 0, clippy.stderr);
 });
 

@@ -17,6 +17,7 @@ import {
   MetricsCollectorClient,
 } from '../generated/ts/hms/metrics.js';
 import { REPO } from './support/cli.js';
+import { expectRejection, expectRustError } from './support/rust-error.js';
 import { allocationCounters, buildMemoryProbeLibrary, type AllocationCounters } from './support/ffi-memory-lib.js';
 
 // The FFI memory and panic boundary of the agent ABI (docs/ffi-abi.md). An agent library generated
@@ -61,32 +62,6 @@ function panicMessage(kind: PanicKind, name: string, value: number): string {
     case 'deep':
       return `memory-probe deep panic at ${name}/0`;
   }
-}
-
-function expectRustError(f: () => unknown, code: number, message?: string): RustError {
-  try {
-    f();
-  } catch (e) {
-    assert.instance(e, RustError);
-    const err = e as RustError;
-    assert.is(err.code, code, `code of: ${err.message}`);
-    if (message !== undefined) assert.is(err.message, message);
-    return err;
-  }
-  assert.unreachable(`expected RustError ${code}`);
-  throw new Error('unreachable');
-}
-
-async function expectRejection(p: Promise<unknown>, code: number, message?: string): Promise<void> {
-  try {
-    await p;
-  } catch (e) {
-    assert.instance(e, RustError);
-    assert.is((e as RustError).code, code, `code of: ${(e as Error).message}`);
-    if (message !== undefined) assert.is((e as Error).message, message);
-    return;
-  }
-  assert.unreachable(`expected a rejection with RustError ${code}`);
 }
 
 const setup = (name: string) => {

@@ -8,24 +8,11 @@ import { CONTRACT, DECLARATIONS, openAgentLibrary } from '../generated/ts/_ffi.j
 import { decodeAgentError } from '../generated/ts/hms.js';
 import { ExpositionFormat, MetricKind, MetricsCollectorClient } from '../generated/ts/hms/metrics.js';
 import { REPO } from './support/cli.js';
+import { expectRustError } from './support/rust-error.js';
 
 // TypeScript → koffi → the generated Rust exports → the MetricsCollector agent of runtime-rs/hms-agents,
 // through the committed bindings in generated/ts and the cdylib `cargo build --workspace` made.
 const LIB = join(REPO, 'target', 'debug', 'libhms_agent_lib.so');
-
-function expectRustError(f: () => unknown, code: number, message?: RegExp): RustError {
-  try {
-    f();
-  } catch (e) {
-    assert.instance(e, RustError);
-    const err = e as RustError;
-    assert.is(err.code, code, `code of: ${err.message}`);
-    if (message) assert.match(err.message, message);
-    return err;
-  }
-  assert.unreachable(`expected RustError ${code}`);
-  throw new Error('unreachable');
-}
 
 const sample = (name: string, value: number, timestampMs: bigint) => ({
   agentId: 'tester',

@@ -110,12 +110,22 @@ export function writeAndBuild(name: string, files: ReadonlyMap<string, string>, 
   }
   mkdirSync(join(dir, 'src', 'bin'), { recursive: true });
   writeFileSync(join(dir, 'src', 'bin', 'roundtrip.rs'), bin);
-  const env = { CARGO_TARGET_DIR: WIRE_TARGET };
-  // Offline first (the registry cache is usually warm); the network only when that fails.
-  let r = run('cargo', ['build', '--offline', '--quiet'], dir, env);
-  if (r.status !== 0 && /offline|download|registry|resolve/i.test(r.stderr)) r = run('cargo', ['build', '--quiet'], dir, env);
+  const r = cargo(['build', '--quiet'], dir);
   if (r.status !== 0) throw new Error(`cargo build failed in ${dir}:\n${r.stderr}`);
   return dir;
+}
+
+/**
+ * `cargo ARGS` in `dir` with the test crates' shared target dir: offline first (the registry cache
+ * is usually warm), the network only when that fails for want of a crate.
+ */
+export function cargo(args: readonly string[], dir: string): Run {
+  const env = { CARGO_TARGET_DIR: WIRE_TARGET };
+  const split = args.indexOf('--'); // cargo's own flags go before the tool's (`clippy -- -D ...`)
+  const offline = split < 0 ? [...args, '--offline'] : [...args.slice(0, split), '--offline', ...args.slice(split)];
+  const r = run('cargo', offline, dir, env);
+  if (r.status !== 0 && /offline|download|registry|resolve/i.test(r.stderr)) return run('cargo', args, dir, env);
+  return r;
 }
 
 export const roundtripBin = (): string => join(WIRE_TARGET, 'debug', 'roundtrip');

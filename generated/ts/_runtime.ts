@@ -924,13 +924,13 @@ export class Builder implements FlatBuilder {
     // At most 3 bytes per UTF-16 unit.
     if (value.length * 3 > this.utf8Scratch.length) this.utf8Scratch = new Uint8Array(value.length * 3);
     const { written } = utf8Encoder.encodeInto(value, this.utf8Scratch);
-    return this.createByteString(this.utf8Scratch, written, 0);
+    return this.createByteString(this.utf8Scratch, written, true);
   }
 
-  /** A vector of bytes (`[ubyte]`, or a string's UTF-8 with `terminator` 0). */
-  private createByteString(source: Uint8Array, length: number, terminator: 0 | -1): number {
-    this.prep(4, length + (terminator === 0 ? 1 : 0));
-    if (terminator === 0) this.bytes[--this.head] = 0;
+  /** The first `length` bytes of `source` as a vector of bytes (`[ubyte]`, or a string's UTF-8 with its zero byte). */
+  private createByteString(source: Uint8Array, length: number, zeroTerminated: boolean): number {
+    this.prep(4, length + (zeroTerminated ? 1 : 0));
+    if (zeroTerminated) this.bytes[--this.head] = 0;
     this.head -= length;
     this.bytes.set(length === source.length ? source : source.subarray(0, length), this.head);
     this.view.setUint32((this.head -= 4), length, true);
@@ -938,7 +938,7 @@ export class Builder implements FlatBuilder {
   }
 
   createByteVector(value: Uint8Array): number {
-    return this.createByteString(value, value.length, -1);
+    return this.createByteString(value, value.length, false);
   }
 
   /** Writes the root offset (after the file identifier, when given): the buffer is complete. */

@@ -223,7 +223,7 @@ export class AgentLibrary {
     return this.invoke(this.fn(symbol), handle, request);
   }
 
-  /** One rpc export called with the scratch buffer and the result record. */
+  /** One rpc export called with the library's result area (the scratch buffer and its record). */
   private invoke(f: Fn, handle: AgentHandle, request: Uint8Array): Uint8Array {
     const status = f(handle, request, request.length, this.scratch, this.scratch.length) as number;
     return this.takeView(status);

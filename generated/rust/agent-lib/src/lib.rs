@@ -78,14 +78,12 @@ fn error_status(e: &mut AgentError) -> i32 {
 fn outcome(
     body: impl FnOnce(&mut Builder) -> Result<(), AgentError> + UnwindSafe,
 ) -> (i32, Box<Builder>) {
-    let mut fbb = BUILDERS
-        .take()
-        .unwrap_or_else(|| Box::new(Builder::with_capacity(1024)));
+    let mut fbb = BUILDERS.take().unwrap_or_else(new_builder);
     // AssertUnwindSafe: the builder is not used again after a panic (see above).
     let result = match guarded(AssertUnwindSafe(|| body(&mut fbb))) {
         Ok(result) => result,
         Err(message) => {
-            fbb = Box::new(Builder::with_capacity(1024));
+            fbb = new_builder();
             Err(agent::error(ErrorCode::PANIC, message))
         }
     };
@@ -97,6 +95,11 @@ fn outcome(
             (status, fbb)
         }
     }
+}
+
+/// A builder for responses, sized for the usual small message.
+fn new_builder() -> Box<Builder> {
+    Box::new(Builder::with_capacity(1024))
 }
 
 /// Gives a builder back for a later call (see [`BUILDERS`]).

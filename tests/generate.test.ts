@@ -1,6 +1,6 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, statSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -8,7 +8,9 @@ import { compileText } from '../generator/src/frontend/compile.js';
 import { COMMON_EXPORTS, koffiPrototype, rpcExport, rustSignature, serviceChecksum, serviceContractText } from '../generator/src/codegen/abi.js';
 import type { Backend } from '../generator/src/codegen/backend.js';
 import { stampText } from '../generator/src/codegen/backend.js';
+import { BACKENDS } from '../generator/src/codegen/backends.js';
 import { generate } from '../generator/src/codegen/generate.js';
+import { LANGS } from '../generator/src/codegen/output.js';
 import { fnv1a64, fnv1a64Hex, fnv1a64Slow } from '../generator/src/codegen/hash.js';
 import { mergeSchemas } from '../generator/src/codegen/schema-set.js';
 import { CodeWriter, TsImports } from '../generator/src/codegen/writer.js';
@@ -112,7 +114,7 @@ writer.run();
 const fake: Backend = {
   lang: 'ts',
   emit(ctx) {
-    for (const o of ctx.set.objects) ctx.out.add(`ts/${o.shortName}.txt`, `// ${stampText(ctx)}\n${o.name}\n`);
+    for (const o of ctx.set.objects) ctx.out.add(`ts/${o.shortName}.txt`, `// ${stampText(ctx, ctx.deps.declaration(o.name))}\n${o.name}\n`);
   },
 };
 
@@ -196,6 +198,107 @@ out('schema errors stop generation with the front end diagnostics', () => {
   }
 });
 out.run();
+
+const stamps = suite('codegen: a file changes only when an input it depends on changes');
+const REPO = join(import.meta.dirname, '..');
+
+/** Every generated file of `dir`: its text and mtime, by path relative to `dir`. */
+function snapshot(dir: string): Map<string, { text: string; mtime: number }> {
+  const out = new Map<string, { text: string; mtime: number }>();
+  for (const e of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!e.isFile()) continue;
+    const p = join(e.parentPath, e.name);
+    out.set(relative(dir, p), { text: readFileSync(p, 'utf8'), mtime: statSync(p).mtimeMs });
+  }
+  return out;
+}
+
+/** Generates the .fbs files of `dir/idl` (all languages, the repository's agent crate) into `dir/out`; returns what it rewrote. */
+function regenerate(dir: string): { rewritten: string[]; after: Map<string, { text: string; mtime: number }> } {
+  const idl = join(dir, 'idl');
+  const outDir = join(dir, 'out');
+  const before = statSync(outDir, { throwIfNoEntry: false }) ? snapshot(outDir) : new Map();
+  const files = readdirSync(idl).filter((f) => f.endsWith('.fbs')).sort().map((f) => join(idl, f));
+  const r = generate({
+    files, includePaths: [idl], outDir, langs: LANGS, templatesDir: defaultTemplatesDir(), check: false, backends: BACKENDS,
+    config: { rust: { agents: { crate: 'hms-agents', path: join(REPO, 'runtime-rs', 'hms-agents') } } },
+  });
+  if (r.kind !== 'done') throw new Error(r.rendered);
+  const after = snapshot(outDir);
+  const rewritten: string[] = [];
+  for (const [p, now] of after) {
+    const was = before.get(p);
+    if (was === undefined || was.text !== now.text) rewritten.push(p);
+    else assert.is(now.mtime, was.mtime, `${p}: unchanged content, not rewritten`);
+  }
+  return { rewritten: rewritten.sort(), after };
+}
+
+const stampOf = (files: Map<string, { text: string }>, p: string): string => files.get(p)?.text.split('\n')[0] ?? '';
+
+/** The files a stamp names, relative to `dir`. */
+function stampFiles(dir: string, stamp: string): string[] {
+  const m = / from (.*?)(?: \(schema sha256 [0-9a-f]{16}\))?\. Do not edit\./.exec(stamp);
+  if (!m) throw new Error(`no stamp: ${stamp}`);
+  return m[1] === 'no schema' ? [] : (m[1] as string).split(', ').map((f) => relative(dir, f));
+}
+
+// Files that list every namespace or serve the whole ABI: they change with any service (their
+// stamps name every schema declaring something).
+const ABI_WIDE = [
+  'c/hms_agent.h', 'rust/agent-lib/Cargo.toml', 'rust/agent-lib/src/lib.rs', 'rust/contracts/src/agent.rs',
+  'rust/contracts/src/hms.rs', 'rust/contracts/src/lib.rs', 'ts/_ffi.ts', 'ts/index.ts',
+];
+
+stamps('adding a schema or editing a table rewrites only the files that depend on it', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hms-stamps-'));
+  try {
+    cpSync(join(REPO, 'idl'), join(dir, 'idl'), { recursive: true });
+    const first = regenerate(dir).after;
+    // Stamps name a file's own inputs: its namespace's schema and what that references (common.fbs),
+    // plus, for a service, the schemas of the services numbered before it (method ids, accessors).
+    assert.equal(stampFiles(dir, stampOf(first, 'ts/hms.ts')), ['idl/hms/common.fbs']);
+    assert.equal(stampFiles(dir, stampOf(first, 'ts/hms/breaker.ts')), ['idl/circuit_breaker.fbs', 'idl/hms/common.fbs']);
+    assert.equal(stampFiles(dir, stampOf(first, 'rust/contracts/src/hms/breaker.rs')), ['idl/circuit_breaker.fbs', 'idl/hms/common.fbs']);
+    assert.equal(stampFiles(dir, stampOf(first, 'ts/hms/config.ts')), ['idl/circuit_breaker.fbs', 'idl/configuration_manager.fbs', 'idl/hms/common.fbs']);
+    assert.equal(stampFiles(dir, stampOf(first, 'ts/_runtime.ts')), []);
+    assert.equal(stampFiles(dir, stampOf(first, 'rust/contracts/Cargo.toml')), []);
+    assert.is(stampOf(first, 'ts/hms/breaker.ts').match(/sha256 (\w+)/)?.[1], stampOf(first, 'rust/contracts/src/hms/breaker.rs').match(/sha256 (\w+)/)?.[1]);
+
+    // (a) A new agent schema: a service in its own namespace, sorting after every other service.
+    writeFileSync(join(dir, 'idl', 'scheduler.fbs'), [
+      'include "hms/common.fbs";',
+      'namespace hms.scheduler;',
+      'table ScheduleRequest { job: string; at_ms: ulong; }',
+      'rpc_service Scheduler { schedule(ScheduleRequest):hms.Ack; }',
+      '',
+    ].join('\n'));
+    const added = regenerate(dir);
+    assert.equal(added.rewritten, [...ABI_WIDE, 'rust/contracts/src/hms/scheduler.rs', 'ts/hms/scheduler.ts'].sort());
+    assert.match(stampOf(added.after, 'ts/index.ts'), 'idl/scheduler.fbs');
+    assert.not.match(stampOf(added.after, 'ts/hms/recovery.ts'), 'scheduler');
+
+    // (b) A field added to a table of metrics_collector.fbs: its modules, those of the services
+    // numbered after MetricsCollector (their stamps), and the ABI-wide files.
+    const metrics = join(dir, 'idl', 'metrics_collector.fbs');
+    const text = readFileSync(metrics, 'utf8');
+    assert.match(text, 'table Label {');
+    writeFileSync(metrics, text.replace('table Label {', 'table Label {\n  unit: string;'));
+    const edited = regenerate(dir);
+    assert.equal(edited.rewritten, [
+      ...ABI_WIDE,
+      'rust/contracts/src/hms/metrics.rs', 'rust/contracts/src/hms/recovery.rs', 'rust/contracts/src/hms/scheduler.rs',
+      'ts/hms/metrics.ts', 'ts/hms/recovery.ts', 'ts/hms/scheduler.ts',
+    ].sort());
+    assert.match(edited.after.get('ts/hms/metrics.ts')?.text ?? '', 'unit');
+    // Only the stamp line of a later service's module changed.
+    const rest = (files: Map<string, { text: string }>, p: string) => files.get(p)?.text.split('\n').slice(1).join('\n');
+    assert.is(rest(edited.after, 'ts/hms/recovery.ts'), rest(added.after, 'ts/hms/recovery.ts'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+stamps.run();
 
 const config = suite('codegen: hms-gen.json');
 config('accepts the documented shape and rejects anything else with the key named', async () => {

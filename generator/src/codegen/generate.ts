@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { renderDiagnostic, type Diagnostic } from '../frontend/diagnostics.js';
 import { VERSION } from '../version.js';
 import { UnsupportedError, type Backend, type EmitContext } from './backend.js';
+import { Dependencies } from './dependencies.js';
 import { diff, OutputSet, write, type Drift, type Lang } from './output.js';
 import { planAll, PlanError } from './plan.js';
 import { loadSchemaSet } from './schema-set.js';
@@ -41,8 +42,8 @@ export function generate(o: GenerateOptions): GenerateResult {
   const out = new OutputSet();
   try {
     const ctx: EmitContext = {
-      set, plans: planAll(set), out, templates: new Templates(o.templatesDir), version: VERSION, inputs: o.files,
-      config: o.config ?? {}, outDir: o.outDir,
+      set, plans: planAll(set), out, templates: new Templates(o.templatesDir), version: VERSION,
+      deps: new Dependencies(set), config: o.config ?? {}, outDir: o.outDir,
     };
     for (const b of o.backends) if (o.langs.includes(b.lang)) b.emit(ctx);
   } catch (e) {

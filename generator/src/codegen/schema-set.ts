@@ -1,6 +1,5 @@
 import { compileFile, mergeRuns } from '../frontend/compile.js';
 import { renderDiagnostic, type Diagnostic } from '../frontend/diagnostics.js';
-import { createHash } from 'node:crypto';
 import type { EnumDef, ObjectDef, Schema, Service } from '../ir/model.js';
 
 /**
@@ -15,11 +14,15 @@ export interface SchemaSet {
   /** Every main file's schema, in input order. */
   readonly schemas: readonly Schema[];
   /**
-   * The stamp's schema hash: SHA-256 (first 16 hex digits) of every .fbs file read (inputs and
-   * includes, by path, in path order). Any edit of a contract changes it; hashing the sources is
-   * a few milliseconds, where hashing a canonical IR rendering cost hundreds on large schemas.
+   * The files each main file's compile read (the main file and its includes, by displayed path),
+   * parallel to `schemas`.
    */
-  readonly hash: string;
+  readonly schemaFiles: readonly (readonly string[])[];
+  /**
+   * Text of every .fbs file read, by displayed path (the `location.file` of declarations): what the
+   * stamps hash (codegen/dependencies.ts). Empty for in-memory sets, whose stamps hash names only.
+   */
+  readonly sources: ReadonlyMap<string, string>;
   readonly objectByName: ReadonlyMap<string, ObjectDef>;
   readonly enumByName: ReadonlyMap<string, EnumDef>;
 }
@@ -42,18 +45,19 @@ export function loadSchemaSet(files: readonly string[], includePaths: readonly s
   const errorCount = results.reduce((n, r) => n + r.errorCount, 0);
   if (errorCount > 0) return { set: undefined, diagnostics, rendered: text, errorCount, sources };
   const schemas = results.map((r) => r.schema).filter((s): s is Schema => s !== undefined);
-  return { set: mergeSchemas(schemas, sourcesHash(sources)), diagnostics, rendered: text, errorCount, sources };
+  const schemaFiles = results.filter((r) => r.schema !== undefined).map((r) => [...r.sources.keys()]);
+  return { set: mergeSchemas(schemas, sources, schemaFiles), diagnostics, rendered: text, errorCount, sources };
 }
 
-/** SHA-256 (16 hex digits) of the sources, by path in path order. */
-export function sourcesHash(sources: ReadonlyMap<string, string>): string {
-  const h = createHash('sha256');
-  for (const p of [...sources.keys()].sort()) h.update(p).update('\0').update(sources.get(p) as string).update('\0');
-  return h.digest('hex').slice(0, 16);
-}
-
-/** `hash`: the schema hash to stamp (see SchemaSet.hash); in-memory schemas may pass their own. */
-export function mergeSchemas(schemas: readonly Schema[], hash = ''): SchemaSet {
+/**
+ * `sources` and `schemaFiles`: see SchemaSet. In-memory schemas may leave them out; each schema's
+ * files are then the files its declarations name.
+ */
+export function mergeSchemas(
+  schemas: readonly Schema[],
+  sources: ReadonlyMap<string, string> = new Map(),
+  schemaFiles?: readonly (readonly string[])[],
+): SchemaSet {
   const objectByName = new Map<string, ObjectDef>();
   const enumByName = new Map<string, EnumDef>();
   const serviceByName = new Map<string, Service>();
@@ -69,8 +73,16 @@ export function mergeSchemas(schemas: readonly Schema[], hash = ''): SchemaSet {
     enums: byName(enumByName),
     services: byName(serviceByName),
     schemas,
-    hash,
+    schemaFiles: schemaFiles ?? schemas.map((s) => declaringFiles(s)),
+    sources,
     objectByName,
     enumByName,
   };
+}
+
+/** The files a schema's declarations were read from, in first-seen order. */
+function declaringFiles(s: Schema): string[] {
+  const files = new Set<string>();
+  for (const d of [...s.objects, ...s.enums, ...s.services]) files.add(d.location.file);
+  return [...files];
 }

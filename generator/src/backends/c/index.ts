@@ -89,7 +89,7 @@ function emit(ctx: EmitContext): void {
   const source = agentLibSource(ctx);
   if (source === undefined) return;
   const config = ctx.templates.render('c/cbindgen.toml.hbs', {
-    header: tomlString(`/* ${commentText(stampText(ctx))} */`),
+    header: tomlString(`/* ${commentText(stampText(ctx, ctx.deps.abi()))} */`),
     afterIncludes: tomlString(AFTER_INCLUDES),
     cbindgenVersion: CBINDGEN_VERSION,
   });

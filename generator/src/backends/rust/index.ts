@@ -53,7 +53,6 @@ function emit(ctx: EmitContext): void {
     return m;
   };
   moduleOf([], []);
-  const stamp = stampText(ctx);
 
   // Enums (and union discriminants) first, then structs, tables and union enums, each by name.
   for (const e of set.enums) moduleOf(modulePath(e.namespace), e.namespace).items.push(emitEnumNewtype(templates, names, e));
@@ -84,17 +83,21 @@ function emit(ctx: EmitContext): void {
   if (services) {
     moduleOf([], []).children.add(AGENT_MODULE);
     const file = `rust/contracts/src/${AGENT_MODULE}.rs`;
+    const stamp = stampText(ctx, ctx.deps.abi());
     ctx.out.add(file, finish(emitAgentModule(ctx, names, services, stamp)));
     for (const [file, text] of emitAgentLib(ctx, services, stamp, cargoVersion(ctx.version))) {
       ctx.out.add(file, file.endsWith('.rs') ? finish(text) : text);
     }
   }
 
-  ctx.out.add('rust/contracts/Cargo.toml', templates.render('rust/Cargo.toml.hbs', { stamp, version: cargoVersion(ctx.version) }));
+  const crateStamp = stampText(ctx, []);
+  ctx.out.add('rust/contracts/Cargo.toml', templates.render('rust/Cargo.toml.hbs', { stamp: crateStamp, version: cargoVersion(ctx.version) }));
   for (const m of [...modules.values()].sort((a, b) => (a.path.join('/') < b.path.join('/') ? -1 : 1))) {
     // `wire_bytes` (lib.rs) reads structs and enum values: emitted only when there are some (else
     // it is dead code, a warning).
     const hasStructs = set.enums.length > 0 || set.objects.some((o) => o.isStruct);
+    // The crate root lists every namespace; a module, its own declarations and its children.
+    const stamp = stampText(ctx, m.path.length === 0 ? ctx.deps.all() : ctx.deps.subtree(m.namespace.split('.')));
     const context = { stamp, namespace: m.namespace, modules: [...m.children].sort(), items: m.items.join('\n'), hasStructs };
     const file = m.path.length === 0 ? 'rust/contracts/src/lib.rs' : `rust/contracts/src/${m.path.join('/')}.rs`;
     const text = templates.render(m.path.length === 0 ? 'rust/lib.rs.hbs' : 'rust/module.rs.hbs', context);

@@ -22,7 +22,6 @@ export const tsBackend: Backend = {
   emit(ctx) {
     rejectUnsupported(ctx);
     const names = buildNameTable(ctx.set);
-    const stamp = stampText(ctx);
     const identifiers = rootIdentifiers(ctx);
     const services = boundServices(ctx);
     const ids = methodIds(services);
@@ -48,16 +47,16 @@ export const tsBackend: Backend = {
       for (const o of g.tables) declarations.push(emitTable(planOf(ctx, o.name), scope, ctx.templates, identifiers.get(o.name)));
       for (const sv of g.services) declarations.push(...emitService(sv, scope, names, ids, identifiers));
       const content = ctx.templates.render('ts/module.ts.hbs', {
-        stamp,
+        stamp: stampText(ctx, ctx.deps.namespace(m.namespace)),
         imports: scope.imports.render(),
         declarations: declarations.map((d) => d.trimEnd()),
       });
       ctx.out.add(`ts/${m.path}`, content);
     }
-    ctx.out.add(`ts/${RUNTIME_MODULE}`, ctx.templates.render('ts/runtime.ts.hbs', { stamp }));
+    ctx.out.add(`ts/${RUNTIME_MODULE}`, ctx.templates.render('ts/runtime.ts.hbs', { stamp: stampText(ctx, []) }));
     const ffi = hasAgentAbi(ctx.set);
-    if (ffi) ctx.out.add(`ts/${FFI_MODULE}`, emitFfiModule(ctx, services, names, stamp));
-    ctx.out.add('ts/index.ts', renderIndex(ctx, stamp, names.modules, ffi));
+    if (ffi) ctx.out.add(`ts/${FFI_MODULE}`, emitFfiModule(ctx, services, names, stampText(ctx, ctx.deps.abi())));
+    ctx.out.add('ts/index.ts', renderIndex(ctx, stampText(ctx, ctx.deps.all()), names.modules, ffi));
   },
 };
 

@@ -8,7 +8,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { suite } from 'uvu';
+import { suite as uvuSuite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
   EXPECTED_FAILURES,
@@ -17,6 +17,7 @@ import {
   corpusFiles,
   corpusIncludePaths,
   corpusPath,
+  corpusSuite,
   idlIncludePaths,
   idlRoot,
   listFbs,
@@ -44,6 +45,9 @@ try {
   feMissing = `cannot load generator/src/index.js: ${(e as Error).message}`;
 }
 
+// Every suite here needs the corpus, the idl/ one too (flatc's reflection schema comes from it): without
+// the corpus each suite is skipped whole (and listed by scripts/test).
+const suite = corpusSuite(uvuSuite, 'conformance.test.ts');
 const files = corpusFiles();
 const report: Record<string, { differences?: Difference[]; problems?: string[] }> = {};
 

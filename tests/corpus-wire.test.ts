@@ -14,7 +14,7 @@ import { buildNameTable } from '../generator/src/backends/ts/naming.js';
 import type { GenerateResult } from '../generator/src/codegen/generate.js';
 import { loadSchemaSet, type SchemaSet } from '../generator/src/codegen/schema-set.js';
 import type { ObjectDef } from '../generator/src/ir/model.js';
-import { classify, corpusFiles, corpusIncludePaths, corpusPath, repoRoot } from './support/corpus.js';
+import { classify, corpusFiles, corpusIncludePaths, corpusPath, corpusTest, repoRoot } from './support/corpus.js';
 import { fn, generateTs, importModule, oracle, workDir, type Oracle } from './support/emit-ts-harness.js';
 import { cargo, generatedFiles, generateRust, run, WIRE_DIR, WIRE_TARGET } from './support/emit-rust-crate.js';
 import { Samples } from './support/wire-samples.js';
@@ -32,6 +32,9 @@ const UNSUPPORTED_RUST: ReadonlyMap<string, string> = new Map([
   ['tests/annotated_binary/annotated_binary_old.fbs', 'union AnnotatedBinary.Any: member Tolerance is not a table'],
   ['tests/union_vector/union_vector.fbs', 'union Character: member Rapunzel is not a table'],
 ]);
+
+// Every test here needs the corpus: without it they are skipped (and listed by scripts/test).
+const corpusOnly = corpusTest(test, 'corpus-wire.test.ts');
 
 // Only this suite's directories: other suites of the same uvu process use workDir too.
 const disposers: (() => void)[] = [];
@@ -125,7 +128,7 @@ function generateAll(generate: (s: CorpusSchema, index: number) => GenerateResul
   return { supported, rejected };
 }
 
-test('every corpus table round-trips through the generated TypeScript codecs as flatc reads it', async () => {
+corpusOnly('every corpus table round-trips through the generated TypeScript codecs as flatc reads it', async () => {
   const outDirs = new Map<number, string>();
   const outDir = (index: number): string => {
     let d = outDirs.get(index);
@@ -157,7 +160,7 @@ test('every corpus table round-trips through the generated TypeScript codecs as 
   assert.ok(supported.length >= 68 && tables >= 149, `${supported.length} schemas, ${tables} tables`);
 });
 
-test('every corpus table round-trips through the generated Rust codecs as flatc reads it', () => {
+corpusOnly('every corpus table round-trips through the generated Rust codecs as flatc reads it', () => {
   const root = join(WIRE_DIR, 'corpus');
   rmSync(root, { recursive: true, force: true });
   mkdirSync(root, { recursive: true });

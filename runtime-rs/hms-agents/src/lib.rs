@@ -1,29 +1,29 @@
 //! The HMS agents implemented in Rust.
 //!
 //! The generated agent library (`generated/rust/agent-lib`, configured in `hms-gen.json` under
-//! `rust.agents`) serves the agents this crate lists in [`agent_factories`], a function every
-//! agent crate must provide with exactly this signature:
+//! `rust.agents`) serves the agents this crate registers below with `hms_contracts::agents!`,
+//! which writes the `agent_factories()` the library calls:
 //!
 //! ```
 //! fn check(_: fn() -> &'static [hms_contracts::agent::AgentFactory]) {}
 //! check(hms_agents::agent_factories);
 //! ```
 //!
-//! Agents implement [`hms_contracts::agent::Agent`] and the service traits of the contracts;
-//! no code here touches a raw pointer (the workspace denies `unsafe`).
-
-use hms_contracts::agent::AgentFactory;
+//! Agents implement [`hms_contracts::agent::Agent`] and the service traits of the contracts; the
+//! registration lists which services each one serves (a listed service it does not implement, or
+//! two types with one type id, fail to compile). No code here touches a raw pointer (the workspace
+//! denies `unsafe`).
+//!
+//! Wiring mistakes are build errors, not run-time surprises: a listed service the type does not
+//! implement, a type that is not an `Agent`, and two types with one name (hence one type id) each
+//! fail to compile at the registration (tests/agent-wiring.test.ts builds each one).
 
 pub mod metrics;
 
-static FACTORIES: [AgentFactory; 1] = [AgentFactory {
-    type_id: metrics::TYPE_ID,
-    name: metrics::TYPE_NAME,
-    create: metrics::create,
-}];
-
-/// Every agent type of this crate, with its non-zero, unique type id.
-#[must_use]
-pub fn agent_factories() -> &'static [AgentFactory] {
-    &FACTORIES
+hms_contracts::agents! {
+    metrics::MetricsCollectorAgent {
+        name: metrics::TYPE_NAME,
+        create: metrics::MetricsCollectorAgent::create,
+        serves: [metrics_collector],
+    },
 }

@@ -15,10 +15,10 @@ use hms_contracts::hms::metrics::{
 };
 use hms_contracts::hms::{Ack, AgentError, AgentHealth, ErrorCode, HealthStatus};
 
-/// Type id of this agent in [`crate::agent_factories`].
-pub const TYPE_ID: u32 = 1;
-/// Type name of this agent.
+/// Type name of this agent (its registration in `lib.rs`).
 pub const TYPE_NAME: &str = "metrics-collector";
+/// Type id of this agent: derived from [`TYPE_NAME`], as every agent library derives it.
+pub const TYPE_ID: u32 = hms_contracts::agent::type_id_of(TYPE_NAME);
 
 /// Histogram bucket bounds (Prometheus' defaults); `+Inf` follows.
 pub const BUCKETS: [f64; 11] = [
@@ -42,11 +42,6 @@ struct Family {
 pub struct MetricsCollectorAgent {
     started: Instant,
     families: Mutex<BTreeMap<String, Family>>,
-}
-
-/// Creates a collector (the factory of [`TYPE_ID`]).
-pub fn create(_config: &[u8]) -> Result<Box<dyn Agent>, AgentError> {
-    Ok(Box::new(MetricsCollectorAgent::new()))
 }
 
 impl Default for MetricsCollectorAgent {
@@ -77,6 +72,11 @@ fn invalid(reason: String) -> Refusal {
 }
 
 impl MetricsCollectorAgent {
+    /// Creates a collector (the factory of [`TYPE_ID`]); its configuration bytes are ignored.
+    pub fn create(_config: &[u8]) -> Result<Self, AgentError> {
+        Ok(Self::new())
+    }
+
     /// An empty collector.
     #[must_use]
     pub fn new() -> Self {
@@ -407,10 +407,6 @@ impl Agent for MetricsCollectorAgent {
             message: Some(format!("{samples} samples in {} metrics", families.len())),
             checks: None,
         }
-    }
-
-    fn metrics_collector(&self) -> Option<&dyn MetricsCollector> {
-        Some(self)
     }
 }
 

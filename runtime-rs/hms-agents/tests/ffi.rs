@@ -65,7 +65,7 @@ impl Area {
 fn create(area: &mut Area, name: &str) -> u64 {
     // SAFETY: `name` is valid for its length during the call.
     let type_id = unsafe { lib::hms_agent_type_id(name.as_ptr(), name.len() as u32) };
-    assert_eq!(type_id, 1);
+    assert_eq!(type_id, hms_contracts::agent::type_id_of(name));
     let mut handle = 0u64;
     // SAFETY: null config with length 0; `handle`, `out` are valid for the call.
     let status = unsafe {

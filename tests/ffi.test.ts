@@ -84,7 +84,7 @@ test('results larger than the scratch buffer come back through a Rust allocation
   lib.close();
 });
 
-test('a library built from other contracts is refused, naming the service and both checksums', () => {
+test('a library built from other contracts is refused, naming the service, both checksums and the fix', () => {
   const service = 'hms.metrics.MetricsCollector';
   const expected = CONTRACT.services[service] as bigint;
   const forged = { ...CONTRACT, services: { ...CONTRACT.services, [service]: expected ^ 1n } };
@@ -97,7 +97,15 @@ test('a library built from other contracts is refused, naming the service and bo
     assert.match(msg, service);
     assert.match(msg, expected.toString(16).padStart(16, '0'));
     assert.match(msg, (expected ^ 1n).toString(16).padStart(16, '0'));
+    // ... and says what to do about it.
+    assert.match(msg, 'run `hms-gen generate`');
+    assert.match(msg, '`cargo build`');
   }
+  const missing = { ...CONTRACT, services: { ...CONTRACT.services, 'hms.later.Added': 1n } };
+  assert.throws(
+    () => AgentLibrary.open(LIB, DECLARATIONS, missing, { decodeError: decodeAgentError }),
+    (e: Error) => /hms\.later\.Added is missing from the library/.test(e.message) && /rebuild it with `cargo build`/.test(e.message),
+  );
   const newerAbi = { ...CONTRACT, abiVersion: CONTRACT.abiVersion + 1 };
   assert.throws(() => AgentLibrary.open(LIB, DECLARATIONS, newerAbi, { decodeError: decodeAgentError }), /ABI version/);
 });

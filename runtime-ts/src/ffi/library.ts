@@ -42,6 +42,12 @@ const WAIT_MS = 1000;
 const ASYNC_BATCH_BYTES = 256 * 1024;
 
 const RECORD_SIZE = 16;
+
+/** What a contract mismatch asks for: both sides rebuilt from the current .fbs, generator first. */
+const STALE_FIX =
+  'The library and the bindings were generated from different contracts: run `hms-gen generate` ' +
+  '(regenerates the bindings and the library sources from the .fbs files), then `cargo build` (rebuilds the library), ' +
+  'then load it again.';
 const PLACE_ALLOCATED = 1;
 
 export interface LibraryOptions {
@@ -114,12 +120,14 @@ export class AgentLibrary {
   private checkContract(c: LibraryContract): void {
     const abi = this.fn('hms_abi_version')() as number;
     if (abi !== c.abiVersion) {
-      throw new ContractMismatchError(`${this.path}: ABI version ${abi}, the bindings expect ${c.abiVersion}`);
+      throw new ContractMismatchError(`${this.path}: ABI version ${abi}, the bindings expect ${c.abiVersion}. ${STALE_FIX}`);
     }
     const version = this.fn('hms_contract_version')() as number;
     if (version !== c.contractVersion) {
       const v = (x: number): string => `${x >>> 16}.${x & 0xffff}`;
-      throw new ContractMismatchError(`${this.path}: contract version ${v(version)}, the bindings expect ${v(c.contractVersion)}`);
+      throw new ContractMismatchError(
+        `${this.path}: contract version ${v(version)}, the bindings expect ${v(c.contractVersion)}. ${STALE_FIX}`,
+      );
     }
     const checksum = this.fn('hms_service_checksum');
     for (const [service, expected] of Object.entries(c.services)) {
@@ -129,8 +137,11 @@ export class AgentLibrary {
         const hex = (x: bigint): string => x.toString(16).padStart(16, '0');
         throw new ContractMismatchError(
           actual === 0n
-            ? `${this.path}: service ${service} is missing from the library (bindings checksum ${hex(expected)})`
-            : `${this.path}: service ${service} differs: library checksum ${hex(actual)}, bindings checksum ${hex(expected)}`,
+            ? `${this.path}: service ${service} is missing from the library (bindings checksum ${hex(expected)}): ` +
+                `the library was built before the service was added to the contracts; rebuild it with \`cargo build\`` +
+                ` (after \`hms-gen generate\`, if generated/ is not up to date either).`
+            : `${this.path}: service ${service} differs: library checksum ${hex(actual)}, bindings checksum ${hex(expected)}. ` +
+                STALE_FIX,
         );
       }
     }

@@ -292,6 +292,11 @@ meta.run();
 
 const single = suite('negative: one rule per case');
 for (const c of ALL.filter((c) => !c.name.startsWith('multi-'))) single(c.name, () => checkCase(c));
+single('E045 names a built-in type only when no table of that name exists (flatc 2.0.8 accepts this)', () => {
+  const r = compileText('builtin-named.fbs', 'namespace x;\ntable Req {}\nrpc_service S { M(Req):string; }\ntable string { a: int; }\n');
+  assert.is(r.errorCount, 0, r.diagnostics.map((d) => d.message).join('\n'));
+  assert.is(r.schema?.services[0]?.calls[0]?.response, 'x.string');
+});
 single.run();
 
 const multi = suite('negative: several errors in one run');

@@ -19,6 +19,9 @@ const SCALARS: ReadonlyMap<string, ScalarName> = new Map<string, ScalarName>([
   ['float', 'float'], ['float32', 'float'], ['double', 'double'], ['float64', 'double'],
 ]);
 
+/** The built-in type names (scalars, their aliases, `string`): a type, never a declaration's name as written. */
+export const BUILTIN_TYPE_NAMES: ReadonlySet<string> = new Set([...SCALARS.keys(), 'string']);
+
 const DECL_KEYWORDS = new Set([
   'table', 'struct', 'enum', 'union', 'namespace', 'root_type', 'rpc_service', 'attribute',
   'file_identifier', 'file_extension', 'include', 'native_include',
@@ -52,6 +55,8 @@ export class Parser {
   private prevEnd = 0;
   /** The current token's doc comment was taken by a declaration. */
   private docsTaken = false;
+  /** Inside recoverDecl/recoverField: skipping tokens after a syntax error. */
+  private recovering = false;
   /** Name of the type declaration being parsed, once read. */
   private declName: string | undefined;
   /**
@@ -139,7 +144,9 @@ export class Parser {
   }
   private dropDocs(t: Token): void {
     const docs = this.docsOf(t);
-    if (docs !== undefined && !this.docsTaken) {
+    // Tokens skipped after a syntax error: their doc comments are lost with them, and a warning
+    // about that would only distract from the error (a missing `;` before a documented field).
+    if (docs !== undefined && !this.docsTaken && !this.recovering) {
       this.reporter.report(
         'W005',
         { file: this.file, start: docs.start, end: docs.start + 3 },
@@ -260,6 +267,15 @@ export class Parser {
 
   /** Skip to the end of the broken declaration: its closing `}` or `;`, or the next declaration keyword. */
   private recoverDecl(progressed: boolean): void {
+    this.recovering = true;
+    try {
+      this.skipDecl(progressed);
+    } finally {
+      this.recovering = false;
+    }
+  }
+
+  private skipDecl(progressed: boolean): void {
     let depth = 0;
     if (!progressed && !this.atEof()) this.next();
     while (!this.atEof()) {
@@ -458,6 +474,15 @@ export class Parser {
 
   /** Skip to after the field's `;`, or stop before the body's `}`. */
   private recoverField(before: number): void {
+    this.recovering = true;
+    try {
+      this.skipField(before);
+    } finally {
+      this.recovering = false;
+    }
+  }
+
+  private skipField(before: number): void {
     let depth = 0;
     if (this.pos === before) this.next();
     while (!this.atEof()) {

@@ -15,6 +15,7 @@ import {
   type SDef, type SvcDef,
 } from './declarations.js';
 import { IrEnumVal, IrField } from './ir-records.js';
+import { BUILTIN_TYPE_NAMES } from './parser.js';
 import { IndexedTable } from './symbols.js';
 import { BASE_SIZE, compareNames } from '../ir/model.js';
 import type {
@@ -1008,9 +1009,21 @@ export class Resolver {
   // ------------------------------------------------------------ whole-schema checks
 
   private finalChecks(suppressUndefined: (name: string) => boolean): void {
+    // `M(Req):string`: a built-in type where a table must be (flatc 2.0.8 looks the name up as a
+    // table and reports it undefined, E030; the real mistake is the kind). A table of that name,
+    // declared anywhere, is a table, as in flatc.
+    const builtinCalls = new Set<SDef>();
+    for (let k = 0; k < this.pendingCalls.length; k++) {
+      const c = this.pendingCalls[k] as CallDef;
+      for (const [sd, q] of [[c.request, c.reqName], [c.response, c.respName]] as const) {
+        if (!sd.predecl || !BUILTIN_TYPE_NAMES.has(q.text) || suppressUndefined(sd.shortName)) continue;
+        builtinCalls.add(sd);
+        this.err('E045', q.span, `rpc request and response types must be tables: ${q.text} is a built-in type`);
+      }
+    }
     for (let k = 0; k < this.structList.length; k++) {
       const sd = this.structList[k] as SDef;
-      if (sd.predecl && !suppressUndefined(sd.shortName)) {
+      if (sd.predecl && !builtinCalls.has(sd) && !suppressUndefined(sd.shortName)) {
         const laterEnum = this.enumDeclaredLater(sd);
         if (laterEnum !== undefined) {
           this.err('E031', sd.firstRef,

@@ -45,20 +45,78 @@ test('check --json: machine-readable diagnostics on stdout', () => {
 test('usage errors exit 2 with one clear line', () => {
   const cases: [string[], RegExp][] = [
     [['check'], /no input file/],
-    [['frobnicate', 'x.fbs'], /unknown command: frobnicate/],
+    [['frobnicate', 'x.fbs'], /unknown command: frobnicate \(expected check, ir, generate or new\)/],
+    [['--json', 'generate'], /generate: options go after the command/],
+    [['-I', 'idl', 'new', 'service', 'x'], /new: options go after the command/],
     [['check', '--bogus', fx('ok.fbs')], /unknown option: --bogus/],
     [['check', 'does/not/exist.fbs'], /cannot read file: does\/not\/exist.fbs/],
     [['check', '-I', 'no/such/dir', fx('ok.fbs')], /include directory not found: no\/such\/dir/],
     [['check', '-I'], /option -I needs a value/],
     [['ir', fx('ok.fbs'), fx('ok.fbs')], /exactly one input file/],
-    [[], /missing command/],
+    [[], /missing command \(expected check, ir, generate or new\)/],
+    [['generate', '--bogus'], /unknown option: --bogus/],
+    [['generate', '--lang', 'cobol'], /--lang: unknown language cobol/],
+    [['generate', 'does/not/exist.fbs'], /cannot read file: does\/not\/exist.fbs/],
   ];
   for (const [args, re] of cases) {
     const r = hmsGen(args);
     assert.is(r.status, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr.split('\n')[0] ?? '', re);
     assert.ok(r.stderr.trim().split('\n').length <= 2, r.stderr);
+    assert.match(r.stderr, /^hms-gen: /);
+    assert.not.match(r.stderr, /hms-gen: hms-gen/, 'the prefix once');
   }
+});
+
+test('--help and generate --help list every command and every exit code', () => {
+  const top = hmsGen(['--help']);
+  assert.is(top.status, 0, top.stderr);
+  for (const c of ['check', 'ir', 'generate', 'new']) assert.match(top.stdout, new RegExp(`^  ${c} `, 'm'), c);
+  const gen = hmsGen(['generate', '--help']);
+  assert.is(gen.status, 0, gen.stderr);
+  for (const help of [top.stdout, gen.stdout]) {
+    for (const code of [0, 1, 2, 3]) assert.match(help, new RegExp(`^  ${code}  \\S`, 'm'), `exit code ${code} in:\n${help}`);
+    assert.match(help, /3 {2}a required tool is missing or failed \(cbindgen/);
+  }
+  const readme = readFileSync(join(REPO, 'README.md'), 'utf8');
+  for (const code of [0, 1, 2, 3]) assert.match(readme, `\`${code}\``, `README documents exit code ${code}`);
+});
+
+test('new reaches its own command (usage and exit codes from hms-gen new)', () => {
+  const help = hmsGen(['new', '--help']);
+  assert.is(help.status, 0, help.stderr);
+  assert.match(help.stdout, /^usage: hms-gen new /);
+  const bad = hmsGen(['new']);
+  assert.is(bad.status, 2, bad.stderr);
+  assert.not.match(bad.stderr, /unknown command/);
+  assert.not.match(bad.stderr, /hms-gen: hms-gen/);
+});
+
+test('generate: a bad hms-gen.json is one usage line, its name once after the prefix', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hms-cli-'));
+  writeFileSync(join(dir, 'hms-gen.json'), '{"rust":{"agent":{}}}\n');
+  const r = hmsGen(['generate', join(REPO, fx('ok.fbs'))], dir);
+  assert.is(r.status, 2, r.stderr);
+  assert.is(r.stderr.split('\n')[0], 'hms-gen: hms-gen.json: unknown key rust.agent');
+});
+
+test('check: a built-in type as rpc response is "must be tables", not an undefined type', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hms-cli-'));
+  writeFileSync(join(dir, 's.fbs'), 'table Req { a: int; }\nrpc_service S { M(Req):string; }\n');
+  const r = hmsGen(['check', join(dir, 's.fbs')]);
+  assert.is(r.status, 1);
+  assert.match(r.stderr, ':2:24: error[E045]: rpc request and response types must be tables: string is a built-in type');
+  assert.not.match(r.stderr, 'not defined');
+});
+
+test('check: a missing `;` before a documented field is one error, no doc-comment warning', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hms-cli-'));
+  writeFileSync(join(dir, 'semi.fbs'), 'table T {\n  a:int\n  /// doc\n  b:int;\n}\n');
+  const r = hmsGen(['check', join(dir, 'semi.fbs')]);
+  assert.is(r.status, 1);
+  assert.match(r.stderr, ':4:3: error[E010]: expecting: ; instead got: b');
+  assert.not.match(r.stderr, 'W005');
+  assert.match(r.stderr, '1 error, 0 warnings');
 });
 
 test('ir: deterministic reflection-shaped JSON', () => {

@@ -16,7 +16,9 @@ export const USAGE = `usage: hms-gen <command> [options] FILE...
 commands:
   check FILE...      validate schemas; exit 0 if valid, 1 on schema errors
   ir FILE            print the resolved IR as JSON (flatc reflection shape)
-  generate [FILE...] emit Rust and TypeScript code (see hms-gen generate --help)
+  generate [FILE...] emit Rust, TypeScript and C code (see hms-gen generate --help)
+  new service|agent NAME
+                     scaffold a service schema or an agent serving one (see hms-gen new --help)
 
 options:
   -I DIR             add an include search directory (repeatable; also -IDIR, --include DIR)
@@ -27,7 +29,19 @@ options:
   --version          print the version
   -h, --help         print this help
 
-exit codes: 0 ok, 1 schema errors, 2 usage errors`;
+options of generate and new follow the command (hms-gen generate --out DIR ...).
+
+exit codes:
+  0  ok (warnings may have been printed)
+  1  schema errors (generate: also unsupported constructs, or stale output with --check;
+     new: refused, nothing written)
+  2  usage errors (unknown command or option, missing argument, file or directory; a bad hms-gen.json)
+  3  a required tool is missing or failed (cbindgen, for generate's C header), or an internal error`;
+
+/** Every command, as usage errors list them. */
+const COMMANDS = 'check, ir, generate or new';
+/** Commands with their own entry and options (codegen/cli.ts, cli/new.ts), dispatched before run(). */
+const SEPARATE_COMMANDS: ReadonlySet<string> = new Set(['generate', 'new']);
 
 export function parseArgs(argv: readonly string[]): Args {
   let command: Args['command'] | undefined;
@@ -48,8 +62,10 @@ export function parseArgs(argv: readonly string[]): Args {
       if (command === undefined) {
         if (a === 'check' || a === 'ir') command = a;
         else if (a === 'help') command = 'help';
-        else if (a === 'generate') throw new UsageError('generate runs from the hms-gen command (bin/hms-gen.cjs), not through run()');
-        else throw new UsageError(`unknown command: ${a} (expected check or ir)`);
+        else if (SEPARATE_COMMANDS.has(a)) {
+          // `hms-gen --json generate`: the bin routes generate and new only as the first argument.
+          throw new UsageError(`${a}: options go after the command (hms-gen ${a} [options] ...)`);
+        } else throw new UsageError(`unknown command: ${a} (expected ${COMMANDS})`);
       } else files.push(a);
       continue;
     }
@@ -67,7 +83,7 @@ export function parseArgs(argv: readonly string[]): Args {
       maxErrors = Number(v);
     } else throw new UsageError(`unknown option: ${a}`);
   }
-  if (command === undefined) throw new UsageError('missing command (expected check or ir)');
+  if (command === undefined) throw new UsageError(`missing command (expected ${COMMANDS})`);
   if (command === 'version' || command === 'help') {
     return { command, files, includePaths, json, maxErrors, warningsAsErrors };
   }

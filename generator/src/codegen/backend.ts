@@ -41,6 +41,12 @@ export class UnsupportedError extends Error {
 }
 
 /**
+ * A tool the generators run is missing or failed (cbindgen): reported in one line with what to do,
+ * exit code 3. The message is a sentence without the `hms-gen:` prefix the CLI adds.
+ */
+export class ToolError extends Error {}
+
+/**
  * The stamp line of a generated file (without comment markers): the generator version and the .fbs
  * files the file's content is derived from (`files`, from `ctx.deps`), with a hash of their
  * contents. A file depending on no schema names none, so its stamp changes with the version only.

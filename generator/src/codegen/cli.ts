@@ -1,14 +1,13 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../cli/args.js';
+import { ToolError } from './backend.js';
 import { generatorFingerprint, record, treeHash, upToDate, type CacheKey } from './cache.js';
 import { loadConfig, type GeneratorConfig } from './config.js';
 import { defaultTemplatesDir } from './locations.js';
 // Only light modules are imported statically: a warm run (nothing changed) answers from the cache
 // without loading the compiler, the emitters or Handlebars.
 import { LANGS, type Lang } from './output.js';
-
-
 
 export const GENERATE_USAGE = `usage: hms-gen generate [options] [FILE...]
 
@@ -23,7 +22,11 @@ options:
   --check            write nothing; exit 1 and list the files that differ from what the schema produces
   -h, --help         print this help
 
-exit codes: 0 ok (or up to date), 1 schema errors, unsupported constructs or stale output (--check), 2 usage errors`;
+exit codes:
+  0  ok (or up to date)
+  1  schema errors, unsupported constructs, or stale output (--check)
+  2  usage errors (unknown option, missing argument, file or directory; a bad hms-gen.json)
+  3  a required tool is missing or failed (cbindgen, for the C header), an I/O error, or an internal error`;
 
 interface GenerateArgs {
   readonly files: string[];
@@ -68,8 +71,28 @@ export function parseGenerateArgs(argv: readonly string[]): GenerateArgs {
   return { files, includePaths, outDir, langs, check, help };
 }
 
-/** `hms-gen generate ...`: resolves to the exit code. */
+/** `hms-gen generate ...`: resolves to the exit code, never rejects (no stack trace). */
 export async function main(argv: readonly string[]): Promise<number> {
+  try {
+    return await mainUnguarded(argv);
+  } catch (e) {
+    process.stderr.write(`hms-gen: ${failure(e)}\n`);
+    return 3;
+  }
+}
+
+/**
+ * One line for an error that is not the schema's or the user's: a missing or failing tool and an
+ * I/O error say what they are; anything else is a bug.
+ */
+function failure(e: unknown): string {
+  if (e instanceof ToolError) return e.message;
+  const msg = e instanceof Error ? e.message : String(e);
+  if (e instanceof Error && typeof (e as NodeJS.ErrnoException).syscall === 'string') return msg;
+  return `internal error: ${msg}`;
+}
+
+async function mainUnguarded(argv: readonly string[]): Promise<number> {
   let args: GenerateArgs;
   let config: GeneratorConfig;
   try {
@@ -114,17 +137,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const [{ generate }, { BACKENDS }] = await Promise.all([import('./generate.js'), import('./backends.js')]);
-  let r: ReturnType<typeof generate>;
-  try {
-    r = generate({
-      files: args.files, includePaths: args.includePaths, outDir: args.outDir, langs: args.langs,
-      templatesDir: defaultTemplatesDir(), check: args.check, backends: BACKENDS, config,
-    });
-  } catch (e) {
-    // A missing tool (cbindgen) or a bug: one line, never a stack trace (as `check` does).
-    process.stderr.write(`hms-gen: ${e instanceof Error ? e.message : String(e)}\n`);
-    return 3;
-  }
+  // A missing tool (cbindgen) or a bug throws: main() reports it in one line, exit 3.
+  const r = generate({
+    files: args.files, includePaths: args.includePaths, outDir: args.outDir, langs: args.langs,
+    templatesDir: defaultTemplatesDir(), check: args.check, backends: BACKENDS, config,
+  });
   if (r.rendered !== '') process.stderr.write(`${r.rendered}\n`);
   if (r.kind !== 'done') {
     process.stderr.write(`hms-gen: ${r.errorCount} error${r.errorCount === 1 ? '' : 's'}; nothing generated\n`);

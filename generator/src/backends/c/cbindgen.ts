@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ToolError } from '../../codegen/backend.js';
 
 /**
  * cbindgen, pinned: the header's bytes depend on its version, and versions before 0.28 cannot parse
@@ -36,7 +37,7 @@ export function requireCbindgen(): string {
     found.push(`${exe} is ${version || 'of an unknown version'}`);
   }
   const what = found.length === 0 ? 'cbindgen was not found' : found.join('; ');
-  throw new Error(`hms-gen needs cbindgen ${CBINDGEN_VERSION} to emit the C header (${what}): ${INSTALL_HINT}`);
+  throw new ToolError(`cbindgen ${CBINDGEN_VERSION} is needed to emit the C header (${what}): ${INSTALL_HINT}`);
 }
 
 /**
@@ -53,7 +54,7 @@ export function runCbindgen(source: string, config: string): string {
     writeFileSync(src, source);
     writeFileSync(cfg, config);
     const r = spawnSync(exe, ['--quiet', '--config', cfg, '--output', out, src], { encoding: 'utf8' });
-    if (r.error) throw new Error(`hms-gen could not run cbindgen (${r.error.message}): ${INSTALL_HINT}`);
+    if (r.error) throw new ToolError(`cannot run cbindgen (${r.error.message}): ${INSTALL_HINT}`);
     let header: string;
     try {
       header = readFileSync(out, 'utf8');
@@ -61,7 +62,7 @@ export function runCbindgen(source: string, config: string): string {
       header = '';
     }
     if (r.status !== 0 || header === '') {
-      throw new Error(`cbindgen failed on the generated rust/agent-lib/src/lib.rs (exit ${r.status}):\n${r.stderr}${r.stdout}`);
+      throw new ToolError(`cbindgen failed on the generated rust/agent-lib/src/lib.rs (exit ${r.status}):\n${r.stderr}${r.stdout}`);
     }
     return header;
   } finally {

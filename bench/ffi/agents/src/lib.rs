@@ -22,31 +22,25 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use std::hint::black_box;
 
-use hms_contracts::agent::{dispatch, Agent, AgentFactory, Builder};
+use hms_contracts::agent::{dispatch, Agent, Builder};
 use hms_contracts::hms::bench::{Echo, PingBatch, PingBatchResponse, PingRequest, PingResponse};
 use hms_contracts::hms::{AgentError, AgentHealth, HealthStatus};
 use serde::{Deserialize, Serialize};
 
-/// Type id of the echo agent.
-pub const TYPE_ID: u32 = 1;
 /// Type name of the echo agent.
 pub const TYPE_NAME: &str = "echo";
 
-static FACTORIES: [AgentFactory; 1] = [AgentFactory {
-    type_id: TYPE_ID,
-    name: TYPE_NAME,
-    create,
-}];
-
-/// The agent types of this crate (the generated agent library calls this).
-#[must_use]
-pub fn agent_factories() -> &'static [AgentFactory] {
-    &FACTORIES
+hms_contracts::agents! {
+    EchoAgent {
+        name: TYPE_NAME,
+        create: create,
+        serves: [echo],
+    },
 }
 
 /// Creates an echo agent; it has no configuration.
-pub fn create(_config: &[u8]) -> Result<Box<dyn Agent>, AgentError> {
-    Ok(Box::new(EchoAgent))
+fn create(_config: &[u8]) -> Result<EchoAgent, AgentError> {
+    Ok(EchoAgent)
 }
 
 /// The work of one message, shared by every path: `seq + 1`, `value * weight`, the tag's length
@@ -78,10 +72,6 @@ impl Agent for EchoAgent {
             status: HealthStatus::HEALTHY,
             ..AgentHealth::default()
         }
-    }
-
-    fn echo(&self) -> Option<&dyn Echo> {
-        Some(self)
     }
 }
 

@@ -298,6 +298,38 @@ stamps('adding a schema or editing a table rewrites only the files that depend o
     rmSync(dir, { recursive: true, force: true });
   }
 });
+stamps('dependencies: references, namespace neighbours, shadowing candidates, root types, services', async () => {
+  const { loadSchemaSet } = await import('../generator/src/codegen/schema-set.js');
+  const { Dependencies } = await import('../generator/src/codegen/dependencies.js');
+  const dir = mkdtempSync(join(tmpdir(), 'hms-deps-'));
+  try {
+    const files: Record<string, string> = {
+      'z.fbs': 'namespace z;\ntable Q { v: int; }\n',
+      // Would shadow z.Q if it declared x.z.Q: B's code depends on it.
+      'xz.fbs': 'namespace x.z;\ntable Other { v: int; }\n',
+      // Same namespace as B: names are allocated per namespace.
+      'xy.fbs': 'namespace x.y;\ntable Neighbour { v: int; }\n',
+      'b.fbs': 'include "z.fbs";\ninclude "xz.fbs";\ninclude "xy.fbs";\nnamespace x.y;\ntable B { q: z.Q; }\n',
+      'unrelated.fbs': 'namespace u;\ntable U { v: int; }\n',
+      'root.fbs': 'include "z.fbs";\nnamespace r;\ntable R { v: int; }\nroot_type z.Q;\nfile_identifier "ROOT";\n',
+    };
+    for (const [f, text] of Object.entries(files)) writeFileSync(join(dir, f), text);
+    const loaded = loadSchemaSet(['b.fbs', 'unrelated.fbs', 'root.fbs'].map((f) => join(dir, f)), []);
+    if (!loaded.set) throw new Error(loaded.rendered);
+    const deps = new Dependencies(loaded.set);
+    const names = (fs: readonly string[]) => fs.map((f) => relative(dir, f));
+    assert.equal(names(deps.namespace(['u'])), ['unrelated.fbs']);
+    // z.Q is the root type of root.fbs (its file_identifier is in Q's code).
+    assert.equal(names(deps.namespace(['z'])), ['root.fbs', 'z.fbs']);
+    assert.equal(names(deps.namespace(['x', 'y'])), ['b.fbs', 'root.fbs', 'xy.fbs', 'xz.fbs', 'z.fbs']);
+    assert.equal(names(deps.subtree(['x'])), ['b.fbs', 'xy.fbs', 'xz.fbs']);
+    assert.equal(names(deps.all()), ['b.fbs', 'root.fbs', 'unrelated.fbs', 'xy.fbs', 'xz.fbs', 'z.fbs']);
+    assert.is(deps.hash(deps.namespace(['u'])), deps.hash(deps.namespace(['u'])));
+    assert.is.not(deps.hash(['z.fbs']), deps.hash(['unrelated.fbs']));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 stamps.run();
 
 const config = suite('codegen: hms-gen.json');

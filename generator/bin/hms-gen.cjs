@@ -36,10 +36,14 @@ function load(withCache) {
 module.exports = { load };
 
 if (require.main === module) {
-  if (process.argv[2] === 'generate') {
-    // Code generation is not part of the bundle (it would slow every `check`): it runs from the
-    // unbundled build, with its own dependencies (Handlebars).
-    import(pathToFileURL(path.join(dist, 'codegen', 'cli.js')).href)
+  const unbundled = new Map([
+    ['generate', ['codegen', 'cli.js']],
+    ['new', ['cli', 'new.js']],
+  ]).get(process.argv[2]);
+  if (unbundled !== undefined) {
+    // Code generation and scaffolding are not part of the bundle (they would slow every `check`):
+    // they run from the unbundled build, with their own dependencies (Handlebars).
+    import(pathToFileURL(path.join(dist, ...unbundled)).href)
       .then((m) => m.main(process.argv.slice(3)))
       .then((code) => {
         process.exitCode = code;

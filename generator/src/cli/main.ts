@@ -7,6 +7,9 @@ const argv = process.argv.slice(2);
 if (argv[0] === 'generate') {
   const { main } = await import('../codegen/cli.js');
   process.exitCode = await main(argv.slice(1));
+} else if (argv[0] === 'new') {
+  const { main } = await import('./new.js');
+  process.exitCode = await main(argv.slice(1));
 } else {
   process.exitCode = run(argv);
 }

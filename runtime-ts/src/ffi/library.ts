@@ -1,4 +1,5 @@
 import koffi, { type LibraryHandle } from 'koffi';
+import type { AgentTransport } from '../agents/local.js';
 import { ContractMismatchError, ErrorCodes, RustError, type AgentErrorInfo } from './errors.js';
 
 /**
@@ -62,7 +63,7 @@ function recordOf(area: Uint8Array): DataView {
   return new DataView(area.buffer, area.byteOffset + area.length - RECORD_SIZE, RECORD_SIZE);
 }
 
-export class AgentLibrary {
+export class AgentLibrary implements AgentTransport {
   readonly path: string;
   private lib: LibraryHandle | undefined;
   private readonly fns = new Map<string, Fn>();

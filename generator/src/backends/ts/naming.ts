@@ -97,6 +97,11 @@ export interface DeclNames {
   readonly write: string;
   readonly encode: string;
   readonly decode: string;
+  /**
+   * The input type `write`/`encode` take (`PingRequestInit`: fields with a default or optional may
+   * be left out); the declaration's own type for enums and structs (every struct member is needed).
+   */
+  readonly init: string;
 }
 
 /** The names of one `rpc_service`: its interface and the client class implementing it over FFI. */
@@ -106,6 +111,8 @@ export interface ServiceNames {
   /** The same service with Promise-returning methods. */
   readonly ifaceAsync: string;
   readonly client: string;
+  /** The `ServiceDispatch` serving it from a TypeScript implementation. */
+  readonly dispatch: string;
 }
 
 export interface NameTable {
@@ -138,23 +145,30 @@ export function buildNameTable(set: SchemaSet): NameTable {
     }
     return m;
   };
-  const decls = new Map<string, DeclNames>();
+  const decls = new Map<string, { -readonly [K in keyof DeclNames]: DeclNames[K] }>();
   const add = (d: EnumDef | ObjectDef, functions: boolean): void => {
     const module = moduleOf(d.namespace);
     const type = allocate(module.declared, d.shortName);
     const fn = (prefix: string): string => (functions ? allocate(module.declared, `${prefix}${type}`) : '');
-    decls.set(d.name, { module, type, read: fn('read'), write: fn('write'), encode: fn('encode'), decode: fn('decode') });
+    const names = { module, type, read: fn('read'), write: fn('write'), encode: fn('encode'), decode: fn('decode') };
+    decls.set(d.name, { ...names, init: type });
   };
   for (const e of set.enums) if (!e.isUnion) add(e, false);
   for (const e of set.enums) if (e.isUnion) add(e, true);
   for (const o of set.objects) if (o.isStruct) add(o, true);
   for (const o of set.objects) if (!o.isStruct) add(o, true);
+  // Input types of unions and tables after every other name, so that adding them renamed nothing.
+  for (const d of [...set.enums.filter((e) => e.isUnion), ...set.objects.filter((o) => !o.isStruct)]) {
+    const n = decls.get(d.name);
+    if (n) n.init = allocate(n.module.declared, `${n.type}Init`);
+  }
   const services = new Map<string, ServiceNames>();
   for (const sv of set.services) {
     const module = moduleOf(sv.namespace);
     const iface = allocate(module.declared, sv.shortName);
     const ifaceAsync = allocate(module.declared, `${iface}Async`);
-    services.set(sv.name, { module, iface, ifaceAsync, client: allocate(module.declared, `${iface}Client`) });
+    const client = allocate(module.declared, `${iface}Client`);
+    services.set(sv.name, { module, iface, ifaceAsync, client, dispatch: allocate(module.declared, `${iface}Dispatch`) });
   }
   const sorted = [...modules.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return {
@@ -175,7 +189,7 @@ export function buildNameTable(set: SchemaSet): NameTable {
 
 /** Aliases of the namespace modules in `index.ts`, unique and safe. */
 export function indexAliases(modules: readonly ModuleNames[]): Map<ModuleNames, string> {
-  const used = new Set(['DecodeError', 'EncodeError', 'openAgentLibrary', 'CONTRACT', 'DECLARATIONS']);
+  const used = new Set(['DecodeError', 'EncodeError', 'EncodeTypeError', 'openAgentLibrary', 'CONTRACT', 'DECLARATIONS']);
   const out = new Map<ModuleNames, string>();
   for (const m of modules) out.set(m, allocate(used, m.alias));
   return out;

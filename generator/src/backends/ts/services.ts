@@ -4,6 +4,7 @@ import {
 import { UnsupportedError, type EmitContext } from '../../codegen/backend.js';
 import type { Service } from '../../ir/model.js';
 import { call, jsdoc, signature } from './format.js';
+import { emitDispatch } from './dispatch.js';
 import { camelCase, importPath, stringLiteral, type NameTable } from './naming.js';
 import type { ModuleScope } from './scope.js';
 
@@ -33,7 +34,7 @@ const unary = (s: Service): Service['calls'] => s.calls.filter((c) => c.streamin
  * Method names of one service (camelCase; `library`/`handle` are the client's own): the sync name
  * and the Promise-returning `…Async` name of each rpc, all distinct.
  */
-function methodNames(s: Service): Map<string, { sync: string; async: string }> {
+export function methodNames(s: Service): Map<string, { sync: string; async: string }> {
   const used = new Set(['library', 'handle', 'constructor']);
   const take = (wanted: string): string => {
     let n = wanted;
@@ -56,9 +57,10 @@ export function emitService(
   ids: ReadonlyMap<string, number>,
   identifiers: ReadonlyMap<string, string>,
 ): string[] {
-  const { iface, ifaceAsync, client } = names.service(s.name);
+  const { iface, ifaceAsync, client, dispatch } = names.service(s.name);
   const methods = methodNames(s);
-  const library = scope.imports.type(RUNTIME_PACKAGE, 'AgentLibrary');
+  // What the client calls through: an agent library (Rust agents) or LocalAgents (TypeScript ones).
+  const library = scope.imports.type(RUNTIME_PACKAGE, 'AgentTransport');
   const handle = scope.imports.type(RUNTIME_PACKAGE, 'AgentHandle');
   const out: string[] = [];
 
@@ -89,8 +91,9 @@ export function emitService(
 
   const cls: string[] = [
     ...jsdoc([
-      ` \`${iface}\` served by a Rust agent of an agent library (see \`openAgentLibrary\` in \`${FFI_MODULE.replace('.ts', '')}\`).`,
-      ' Failures throw `RustError` (from `hms-runtime`) with the `hms.ErrorCode` and message of the agent\'s `AgentError`.',
+      ` \`${iface}\` served by an agent: a Rust one of an agent library (see \`openAgentLibrary\` in \`${FFI_MODULE.replace('.ts', '')}\`),`,
+      ` or a TypeScript one hosted by \`LocalAgents\` (with \`${dispatch}\`). Failures throw \`RustError\` (from \`hms-runtime\`)`,
+      ' with the `hms.ErrorCode` and message of the agent\'s `AgentError`.',
     ]),
     `export class ${client} implements ${iface}, ${ifaceAsync} {`,
   ];
@@ -112,7 +115,7 @@ export function emitService(
   for (const c of calls) {
     const reqDecl = scope.decl(c.request);
     const respDecl = scope.decl(c.response);
-    const req = scope.ref(reqDecl, reqDecl.type);
+    const req = scope.ref(reqDecl, reqDecl.init);
     const resp = scope.ref(respDecl, respDecl.type);
     cls.push('');
     cls.push(...jsdoc(c.documentation).map((l) => `  ${l}`));
@@ -136,6 +139,7 @@ export function emitService(
   }
   cls.push('}');
   out.push(cls.join('\n'));
+  out.push(emitDispatch(s, scope, iface, dispatch, ids, identifiers));
   return out;
 }
 

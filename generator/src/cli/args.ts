@@ -36,7 +36,8 @@ exit codes:
   1  schema errors (generate: also unsupported constructs, or stale output with --check;
      new: refused, nothing written)
   2  usage errors (unknown command or option, missing argument, file or directory; a bad hms-gen.json)
-  3  a required tool is missing or failed (cbindgen, for generate's C header), or an internal error`;
+  3  a required tool is missing or failed (cbindgen, for generate's C header), an I/O error
+     (e.g. the output directory cannot be written), or an internal error`;
 
 /** Every command, as usage errors list them. */
 const COMMANDS = 'check, ir, generate or new';

@@ -24,7 +24,8 @@ export interface RustAgentNames {
 }
 
 export function rustAgentNames(kebabName: string): RustAgentNames {
-  return { module: valueIdent(kebabName), type: `${camelCase(kebabName)}Agent` };
+  const words = kebabName.replace(/-/g, '_');
+  return { module: valueIdent(words), type: `${camelCase(words)}Agent` };
 }
 
 /** A declaration's path from outside the contracts crate. */

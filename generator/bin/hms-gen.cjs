@@ -45,9 +45,16 @@ if (require.main === module) {
     // they run from the unbundled build, with their own dependencies (Handlebars).
     import(pathToFileURL(path.join(dist, ...unbundled)).href)
       .then((m) => m.main(process.argv.slice(3)))
-      .then((code) => {
-        process.exitCode = code;
-      });
+      .then(
+        (code) => {
+          process.exitCode = code;
+        },
+        (e) => {
+          // A missing or broken build (no dist/): one line, never a stack trace.
+          process.stderr.write(`hms-gen: internal error: ${e instanceof Error ? e.message : String(e)} (run bash scripts/setup)\n`);
+          process.exitCode = 3;
+        },
+      );
   } else if (fs.existsSync(bundle)) {
     process.exitCode = load(true).exports.run(process.argv.slice(2));
   } else {

@@ -3,7 +3,7 @@ import {
   ABI_TYPES, ABI_VERSION, COMMON_EXPORTS, CONTRACT_VERSION, hasAgentAbi, methodIds, rpcExport, rpcSymbol, rpcSymbols,
   rustSignature, serviceChecksum, type AbiFunction,
 } from '../../codegen/abi.js';
-import { UnsupportedError, type EmitContext } from '../../codegen/backend.js';
+import { stampText, UnsupportedError, type EmitContext } from '../../codegen/backend.js';
 import type { RpcCall, Service } from '../../ir/model.js';
 import { docComments } from './docs.js';
 import { call, chain, signature } from './layout.js';
@@ -562,8 +562,9 @@ export function emitAgentLib(ctx: EmitContext, services: readonly ServiceNames[]
   const agentsIdent = agents.crate.replace(/-/g, '_');
   files.set(
     'rust/agent-lib/Cargo.toml',
+    // The manifest names crates and paths (hms-gen.json), nothing of the schemas.
     ctx.templates.render('rust/agent-lib.Cargo.toml.hbs', {
-      stamp, version, agentsCrate: agents.crate, agentsPath: rel(resolve(agents.path)), ffiPath: rel(ffi),
+      stamp: stampText(ctx, []), version, agentsCrate: agents.crate, agentsPath: rel(resolve(agents.path)), ffiPath: rel(ffi),
     }),
   );
   const exports: string[] = [];

@@ -34,7 +34,8 @@ new agent    scaffolds an agent serving the service (found in FILE..., default e
 NAME is kebab-case, snake_case or CamelCase (order-router, order_router, OrderRouter).
 Existing files are never overwritten.
 
-exit codes: 0 written, 1 refused (a file or name exists, unknown service, schema errors), 2 usage errors`;
+exit codes: 0 written, 1 refused (a file or name exists, unknown service, schema errors; nothing written),
+            2 usage errors, 3 an internal error`;
 
 /** A NAME's forms: `order-router` (agent type name), `order_router` (files, modules), `OrderRouter`. */
 export interface NameForms {

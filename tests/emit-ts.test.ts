@@ -501,11 +501,11 @@ corpusOnly('arrays_test: fixed-size arrays in structs (scalars, enums, structs, 
   assert.equal(d, want);
   const bytes = c.encode(want);
   assert.equal(o.json(bytes), json);
-  const { EncodeError } = (await arrays.load('index.ts')) as { EncodeError: new () => Error };
+  const { EncodeTypeError } = (await arrays.load('index.ts')) as { EncodeTypeError: new () => Error };
   const short = { a: { ...want.a, b: want.a.b.slice(1) } };
   assert.throws(
     () => c.encode(short),
-    (x: unknown) => x instanceof EncodeError && /15 elements, got 14/.test(String(x)),
+    (x: unknown) => x instanceof EncodeTypeError && /ArrayTable\.a\.b: expected an array of 15 elements, got 14 elements/.test(String(x)),
   );
 });
 

@@ -79,7 +79,7 @@ function renderIndex(ctx: EmitContext, stamp: string, modules: readonly ModuleNa
   const aliases = indexAliases(modules);
   const exports = modules.map((m) => `export * as ${aliases.get(m) as string} from '${importPath('index.ts', m.path)}';`);
   // The Builder (and the interface the write* functions take) for composing buffers by hand.
-  exports.push(`export { Builder, DecodeError, EncodeError, type FlatBuilder } from '${importPath('index.ts', RUNTIME_MODULE)}';`);
+  exports.push(`export { Builder, DecodeError, EncodeError, EncodeTypeError, type FlatBuilder } from '${importPath('index.ts', RUNTIME_MODULE)}';`);
   if (ffi) exports.push(`export { CONTRACT, DECLARATIONS, openAgentLibrary } from '${importPath('index.ts', FFI_MODULE)}';`);
   return ctx.templates.render('ts/index.ts.hbs', { stamp, exports });
 }

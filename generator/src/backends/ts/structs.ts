@@ -68,21 +68,41 @@ function readInline(v: ValuePlan, at: string, scope: ModuleScope): string {
   }
 }
 
-/** Statements writing `expr` (of value `v`) at the builder's current position; `what` names it in errors. */
-function writeInline(v: ValuePlan, expr: string, what: string, scope: ModuleScope): string[] {
+/** The check of a scalar member: its value, or an EncodeTypeError (`where` names it). */
+function scalarCheck(v: ValuePlan, expr: string, where: string, scope: ModuleScope): { head: string; args: string[] } {
+  if (v.kind !== 'scalar' && v.kind !== 'enum') throw new Error(`${v.kind}: not a scalar`);
+  const args = [expr, 'undefined', where];
+  if (v.kind === 'enum') args.push(stringLiteral(v.enumDef.name));
+  return { head: `${scope.rt()}.${v.scalar}`, args };
+}
+
+/**
+ * Statements writing member value `v` at the builder's current position: `checked` holds a scalar
+ * already checked, `expr` the member's value otherwise; `where` names it in errors.
+ */
+function writeInline(v: ValuePlan, checked: string, expr: string, where: string, scope: ModuleScope): string[] {
+  const rt = scope.rt();
   switch (v.kind) {
     case 'scalar':
     case 'enum': {
-      const arg = v.scalar === 'bool' ? `Number(${expr})` : expr;
+      const arg = v.scalar === 'bool' ? `Number(${checked})` : checked;
       return [`builder.write${builderWidth(v.scalar)}(${arg});`];
     }
     case 'struct': {
       const d = scope.decl(v.object.name);
-      return [`${scope.ref(d, d.write)}(builder, ${expr});`];
+      return call(2, `${rt}.struct`, ['builder', expr, scope.ref(d, d.write), where], ';');
     }
     case 'array': {
-      const head = call(2, `for (const e of ${scope.rt()}.reversed`, [expr, String(v.length), stringLiteral(what)], ') {');
-      return [...head, ...writeInline(v.element, 'e', what, scope).map((l) => `  ${l}`), '}'];
+      const e = v.element;
+      const n = String(v.length);
+      if (e.kind === 'struct') {
+        const d = scope.decl(e.object.name);
+        return call(2, `${rt}.structArray`, ['builder', expr, n, scope.ref(d, d.write), where], ';');
+      }
+      if (e.kind !== 'scalar' && e.kind !== 'enum') throw new Error(`array of ${e.kind} in a struct`);
+      if (e.scalar === 'bool') return call(2, `${rt}.boolArray`, ['builder', expr, n, where], ';');
+      const fn = isBig(e.scalar) ? 'bigArray' : 'numArray';
+      return call(2, `${rt}.${fn}`, ['builder', numKind(e.scalar), expr, n, where], ';');
     }
     default:
       throw new Error(`${v.kind} in a struct`);
@@ -110,12 +130,23 @@ export function emitStruct(plan: ObjectPlan, scope: ModuleScope, templates: Temp
   });
   const readObject = plan.fields.length === 0 ? '{}' : ['{', ...reads.map((l) => `  ${l}`), '  }'].join('\n');
 
-  const writes: string[] = [`builder.prep(${o.minalign}, ${o.bytesize});`];
+  // The value and its scalar members are checked before anything is written; nested structs and
+  // arrays while they are written.
+  const writes: string[] = [`${rt}.object(value, ${stringLiteral(o.name)});`];
+  const local = (name: string): string => `${prop(name)}$`;
+  const where = (name: string): string => stringLiteral(`${o.name}.${prop(name)}`);
+  for (const f of plan.fields) {
+    if (f.value.kind !== 'scalar' && f.value.kind !== 'enum') continue;
+    const c = scalarCheck(f.value, `value.${prop(f.field.name)}`, where(f.field.name), scope);
+    writes.push(...call(2, `const ${local(f.field.name)} = ${c.head}`, c.args, ';'));
+  }
+  writes.push(`builder.prep(${o.minalign}, ${o.bytesize});`);
   let end = o.bytesize;
   for (const f of [...plan.fields].reverse()) {
     const pad = end - (f.offset + f.inlineSize);
     if (pad > 0) writes.push(`builder.pad(${pad});`);
-    writes.push(...writeInline(f.value, `value.${prop(f.field.name)}`, `${o.name}.${f.field.name}`, scope));
+    const name = f.field.name;
+    writes.push(...writeInline(f.value, local(name), `value.${prop(name)}`, where(name), scope));
     end = f.offset;
   }
   if (end > 0) writes.push(`builder.pad(${end});`);

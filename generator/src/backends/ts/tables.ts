@@ -5,7 +5,7 @@ import { call, indented, jsdoc, signature } from './format.js';
 import { bigintLiteral, numberLiteral, propertyNames, stringLiteral } from './naming.js';
 import type { ModuleScope } from './scope.js';
 import { builderWidth } from './structs.js';
-import { fieldType, isBig, numKind, valueType } from './types.js';
+import { fieldInitType, fieldType, isBig, numKind, valueType } from './types.js';
 
 /** A call expression, printed by `call` so that it breaks as Prettier breaks it. */
 interface Call {
@@ -97,40 +97,47 @@ function readCall(f: FieldPlan, slot: number, unionTypeSlot: number, scope: Modu
   }
 }
 
-/** The call creating the field's child object before `startObject` (strings, vectors, tables, unions). */
-function childCall(f: FieldPlan, expr: string, scope: ModuleScope): Call | undefined {
+/**
+ * The call creating the field's child object before `startObject` (strings, vectors, tables,
+ * unions), checking the value: `where` names the field in errors, a required one must be given.
+ */
+function childCall(f: FieldPlan, expr: string, where: string, scope: ModuleScope): Call | undefined {
   const v = f.value;
   const rt = scope.rt();
+  const tail = f.required ? [where, 'true'] : [where];
   switch (v.kind) {
     case 'string':
-      return { head: `${rt}.string`, args: ['builder', expr] };
+      return { head: `${rt}.string`, args: ['builder', expr, ...tail] };
     case 'table': {
       const d = scope.decl(v.object.name);
-      return { head: `${rt}.table`, args: ['builder', expr, scope.ref(d, d.write)] };
+      return { head: `${rt}.table`, args: ['builder', expr, scope.ref(d, d.write), ...tail] };
     }
     case 'union': {
       const d = scope.decl(v.enumDef.name);
-      return { head: `${rt}.union`, args: ['builder', expr, scope.ref(d, d.write)] };
+      return { head: `${rt}.union`, args: ['builder', expr, scope.ref(d, d.write), ...tail] };
     }
     case 'vector': {
       const e = v.element;
       switch (e.kind) {
         case 'scalar':
         case 'enum':
-          if (e.kind === 'scalar' && e.scalar === 'u8') return { head: `${rt}.bytes`, args: ['builder', expr] };
-          if (e.scalar === 'bool') return { head: `${rt}.booleans`, args: ['builder', expr] };
-          if (isBig(e.scalar)) return { head: `${rt}.bigints`, args: ['builder', expr] };
-          return { head: `${rt}.numbers`, args: ['builder', numKind(e.scalar), expr] };
+          if (e.kind === 'scalar' && e.scalar === 'u8') return { head: `${rt}.bytes`, args: ['builder', expr, ...tail] };
+          if (e.scalar === 'bool') return { head: `${rt}.booleans`, args: ['builder', expr, ...tail] };
+          if (isBig(e.scalar)) return { head: `${rt}.bigints`, args: ['builder', numKind(e.scalar), expr, ...tail] };
+          return { head: `${rt}.numbers`, args: ['builder', numKind(e.scalar), expr, ...tail] };
         case 'string':
-          return { head: `${rt}.strings`, args: ['builder', expr] };
+          return { head: `${rt}.strings`, args: ['builder', expr, ...tail] };
         case 'struct': {
           const d = scope.decl(e.object.name);
           const o = e.object;
-          return { head: `${rt}.structs`, args: ['builder', expr, `${o.bytesize}`, `${o.minalign}`, scope.ref(d, d.write)] };
+          return {
+            head: `${rt}.structs`,
+            args: ['builder', expr, `${o.bytesize}`, `${o.minalign}`, scope.ref(d, d.write), ...tail],
+          };
         }
         case 'table': {
           const d = scope.decl(e.object.name);
-          return { head: `${rt}.tables`, args: ['builder', expr, scope.ref(d, d.write)] };
+          return { head: `${rt}.tables`, args: ['builder', expr, scope.ref(d, d.write), ...tail] };
         }
         default:
           throw new Error(`vector of ${e.kind}`);
@@ -139,6 +146,24 @@ function childCall(f: FieldPlan, expr: string, scope: ModuleScope): Call | undef
     default:
       return undefined;
   }
+}
+
+/** The check of a scalar field's value: the value, its default when left out (null for an optional scalar). */
+function scalarCheck(f: FieldPlan, expr: string, where: string, scope: ModuleScope): Call {
+  const v = f.value;
+  if (v.kind !== 'scalar' && v.kind !== 'enum') throw new Error(`${f.field.name}: not a scalar`);
+  const dflt = f.optionalScalar ? 'null' : scalarDefault(f, scope);
+  const args = [expr, dflt, where];
+  if (v.kind === 'enum') args.push(stringLiteral(v.enumDef.name));
+  return { head: `${scope.rt()}.${v.scalar}`, args };
+}
+
+/** `builder.addFieldStruct(id, struct(...), 0);`, the inner call broken too when it does not fit (Prettier's layout). */
+function addStruct(indent: number, id: number, struct: Call): string[] {
+  const one = call(indent, 'builder.addFieldStruct', [`${id}`, inline(struct), '0'], ';');
+  if (one.length === 1) return one;
+  const inner = call(indent + 2, struct.head, struct.args, ',').map((l) => `  ${l}`);
+  return ['builder.addFieldStruct(', `  ${id},`, ...inner, '  0,', ');'];
 }
 
 const slotOf = (f: FieldPlan): number => (f.offset - 4) / 2;
@@ -171,6 +196,14 @@ export function emitTable(
   }
   body.push('}');
 
+  // The input type: the same fields, optional unless required (fieldInitType).
+  const initBody = ['{'];
+  for (const f of live) {
+    const t = fieldInitType(scope, f);
+    initBody.push(...jsdoc(f.field.documentation).map((l) => `  ${l}`), `  ${prop(f)}${t.optional ? '?' : ''}: ${t.type};`);
+  }
+  initBody.push('}');
+
   // Reader: one property per live field; required fields are checked, defaulted strings/vectors filled in.
   const readBody: string[] = [];
   if (live.length === 0) {
@@ -191,11 +224,17 @@ export function emitTable(
     readBody.push('};', 'r.leave();', 'return value;');
   }
 
-  // Writer: children first (they cannot be created inside an open table), then the fields, largest first.
-  const writes: string[] = [];
+  // Writer: the value checked and its children written first (they cannot be created inside an
+  // open table), then the fields, largest first. Struct fields are written (and checked) in place.
+  const writes: string[] = [`${rt}.object(value, ${stringLiteral(o.name)});`];
   const local = (f: FieldPlan): string => `${prop(f)}$`;
+  const where = (f: FieldPlan): string => stringLiteral(`${o.name}.${prop(f)}`);
   for (const f of live) {
-    const c = childCall(f, `value.${prop(f)}`, scope);
+    const v = f.value;
+    const c =
+      v.kind === 'scalar' || v.kind === 'enum'
+        ? scalarCheck(f, `value.${prop(f)}`, where(f), scope)
+        : childCall(f, `value.${prop(f)}`, where(f), scope);
     if (c) writes.push(...call(2, `const ${local(f)} = ${c.head}`, c.args, ';'));
   }
   const slots = Math.max(0, ...plan.fields.map((f) => slotOf(f) + 1));
@@ -203,18 +242,18 @@ export function emitTable(
   const ordered = [...live].sort((a, b) => b.inlineSize - a.inlineSize || a.offset - b.offset);
   for (const f of ordered) {
     const v = f.value;
-    const expr = `value.${prop(f)}`;
     const id = slotOf(f);
     if (v.kind === 'scalar' || v.kind === 'enum') {
-      const arg = v.scalar === 'bool' ? `Number(${expr})` : expr;
+      const arg = v.scalar === 'bool' ? `Number(${local(f)})` : local(f);
       const add = call(2, `builder.addField${builderWidth(v.scalar)}`, [`${id}`, arg, wireDefault(f)], ';');
-      if (f.optionalScalar) writes.push(`if (${expr} !== null) {`, ...add.map((l) => `  ${l}`), '}');
+      if (f.optionalScalar) writes.push(`if (${local(f)} !== null) {`, ...add.map((l) => `  ${l}`), '}');
       else writes.push(...add);
     } else if (v.kind === 'struct') {
       const sd = scope.decl(v.object.name);
-      const add = call(2, 'builder.addFieldStruct', [`${id}`, `${scope.ref(sd, sd.write)}(builder, ${expr})`, '0'], ';');
-      if (f.required) writes.push(...add);
-      else writes.push(`if (${expr} !== null) {`, ...add.map((l) => `  ${l}`), '}');
+      const expr = `value.${prop(f)}`;
+      const struct: Call = { head: `${rt}.struct`, args: ['builder', expr, scope.ref(sd, sd.write), where(f)] };
+      if (f.required) writes.push(...addStruct(2, id, struct));
+      else writes.push(`if (${expr} != null) {`, ...addStruct(4, id, struct).map((l) => `  ${l}`), '}');
     } else if (v.kind === 'union') {
       const typeId = (partnerSlot(f) - 4) / 2;
       writes.push(`builder.addFieldInt8(${typeId}, ${local(f)}.type, 0);`);
@@ -230,15 +269,19 @@ export function emitTable(
     name: d.type,
     qualified: o.name,
     body: body.length === 2 ? '{}' : body.join('\n'),
+    init: d.init,
+    writeName: d.write,
+    encodeName: d.encode,
+    initBody: initBody.length === 2 ? '{}' : initBody.join('\n'),
     readSignature: indented(signature(0, `export function ${d.read}`, [`r: ${rt}.Reader`, 'pos: number'], d.type), 0),
     readBody: indented(readBody, 1),
     writeSignature: indented(
-      signature(0, `export function ${d.write}`, [`builder: ${rt}.FlatBuilder`, `value: ${d.type}`], 'number'),
+      signature(0, `export function ${d.write}`, [`builder: ${rt}.FlatBuilder`, `value: ${d.init}`], 'number'),
       0,
     ),
     writes: indented(writes, 1),
     identifierNote: identifier === undefined ? '' : ` (file identifier "${identifier}")`,
-    encodeSignature: indented(signature(0, `export function ${d.encode}`, [`value: ${d.type}`], 'Uint8Array'), 0),
+    encodeSignature: indented(signature(0, `export function ${d.encode}`, [`value: ${d.init}`], 'Uint8Array'), 0),
     encodeBody: indented(call(2, `return ${rt}.encode`, ['value', d.write, ident ?? 'undefined'], ';'), 1),
     decodeSignature: indented(signature(0, `export function ${d.decode}`, ['bytes: Uint8Array'], d.type), 0),
     decodeBody: indented(call(2, `return ${rt}.decode`, ['bytes', d.read, ident ?? 'null'], ';'), 1),

@@ -62,3 +62,34 @@ export function fieldType(scope: ModuleScope, f: FieldPlan): string {
   const t = valueType(scope, f.value);
   return isNullable(f) ? `${t} | null` : t;
 }
+
+/**
+ * The type of one value as the encoders take it: tables and unions as their `…Init` input types,
+ * vectors as readonly arrays (a decoded value is one too).
+ */
+export function valueInitType(scope: ModuleScope, v: ValuePlan): string {
+  switch (v.kind) {
+    case 'table':
+    case 'union': {
+      const d = scope.decl(v.kind === 'table' ? v.object.name : v.enumDef.name);
+      return scope.ref(d, d.init);
+    }
+    case 'vector':
+      if (v.element.kind === 'scalar' && v.element.scalar === 'u8') return 'Uint8Array';
+      return `readonly ${valueInitType(scope, v.element)}[]`;
+    default:
+      return valueType(scope, v);
+  }
+}
+
+/**
+ * A table field of the input type: only `(required)` fields must be given; a field with a default
+ * (scalars, defaulted strings and vectors) or an optional one may be left out, or be null where
+ * null means absent (everything but the scalars with a default).
+ */
+export function fieldInitType(scope: ModuleScope, f: FieldPlan): { readonly optional: boolean; readonly type: string } {
+  const t = valueInitType(scope, f.value);
+  if (f.required) return { optional: false, type: t };
+  const scalar = f.value.kind === 'scalar' || f.value.kind === 'enum';
+  return { optional: true, type: !scalar || f.optionalScalar ? `${t} | null` : t };
+}

@@ -1,21 +1,38 @@
 import type { EnumDef, EnumVal } from '../../ir/model.js';
 import type { Templates } from '../../codegen/templates.js';
-import { indented, jsdoc, objectLiteral, signature, unionAlias } from './format.js';
+import { call, indented, jsdoc, objectLiteral, signature, unionAlias } from './format.js';
 import { stringLiteral } from './naming.js';
 import type { ModuleScope } from './scope.js';
 
 const nest = (line: string): string => `  ${line}`;
 
-/** How one union member is read and written: a table or a string (struct members are rejected up front). */
-function memberCode(v: EnumVal, scope: ModuleScope): { type: string; read: string; write: string } {
+/**
+ * How one union member is read and written: a table or a string (struct members are rejected up
+ * front). `write` is the call returning the member's UnionRef (the value checked, `where` naming it).
+ */
+function memberCode(
+  v: EnumVal,
+  where: string,
+  scope: ModuleScope,
+): { type: string; init: string; read: string; write: { head: string; args: string[] } } {
   const t = v.unionType;
-  if (t?.base === 'String') return { type: 'string', read: 'r.string(at)', write: 'builder.createString(value.value)' };
+  const rt = scope.rt();
+  const tag = String(v.value);
+  if (t?.base === 'String') {
+    return {
+      type: 'string',
+      init: 'string',
+      read: 'r.string(at)',
+      write: { head: `${rt}.stringMember`, args: [tag, 'builder', 'value.value', where] },
+    };
+  }
   if (t?.base !== 'Obj' || t.object === undefined) throw new Error(`union member ${v.name} has no type`);
   const d = scope.decl(t.object);
   return {
     type: scope.ref(d, d.type),
+    init: scope.ref(d, d.init),
     read: `${scope.ref(d, d.read)}(r, at)`,
-    write: `${scope.ref(d, d.write)}(builder, value.value)`,
+    write: { head: `${rt}.member`, args: [tag, 'builder', 'value.value', scope.ref(d, d.write), where] },
   };
 }
 
@@ -27,7 +44,8 @@ export function emitUnion(e: EnumDef, scope: ModuleScope, templates: Templates):
   const d = scope.decl(e.name);
   const rt = scope.rt();
   const members = e.values.filter((v) => v.value !== 0n);
-  const codes = members.map((v) => ({ v, tag: stringLiteral(v.name), ...memberCode(v, scope) }));
+  const where = stringLiteral(`${e.name}.value`);
+  const codes = members.map((v) => ({ v, tag: stringLiteral(v.name), ...memberCode(v, where, scope) }));
   // A union without members (legal, if useless) only ever holds NONE.
   const alias =
     codes.length === 0
@@ -37,18 +55,26 @@ export function emitUnion(e: EnumDef, scope: ModuleScope, templates: Templates):
           `export type ${d.type} =`,
           codes.map((c) => [`type: ${c.tag}`, `value: ${c.type}`]),
         );
+  const initAlias =
+    codes.length === 0
+      ? [`export type ${d.init} = never;`]
+      : unionAlias(
+          0,
+          `export type ${d.init} =`,
+          codes.map((c) => [`type: ${c.tag}`, `value: ${c.init}`]),
+        );
   const memberDocs = members.flatMap((v) => (v.documentation.length > 0 ? [`- \`${v.name}\`:${v.documentation.join('')}`] : []));
   const readCases = codes.map((c) =>
     indented([`case ${c.v.value}:`, ...objectLiteral(6, 'return ', [`type: ${c.tag}`, `value: ${c.read}`], ';', true).map(nest)], 2),
   );
-  const writeCases = codes.map((c) =>
-    indented([`case ${c.tag}:`, ...objectLiteral(6, 'return ', [`type: ${c.v.value}`, `offset: ${c.write}`], ';', true).map(nest)],
-      2,
-    ),
-  );
+  const writeCases = codes.map((c) => indented([`case ${c.tag}:`, ...call(6, `return ${c.write.head}`, c.write.args, ';').map(nest)], 2));
+  const names = codes.map((c) => `'${c.v.name}'`).join(', ');
   return templates.render('ts/union.ts.hbs', {
     doc: indented(jsdoc(e.documentation, memberDocs), 0) + (e.documentation.length + memberDocs.length > 0 ? '\n' : ''),
     alias: indented(alias, 0),
+    initAlias: indented(initAlias, 0),
+    init: d.init,
+    unknownType: indented(call(6, `throw ${rt}.unknownType`, ['value', stringLiteral(e.name), stringLiteral(names)], ';'), 3),
     qualified: e.name,
     empty: codes.length === 0,
     rt,
@@ -58,7 +84,7 @@ export function emitUnion(e: EnumDef, scope: ModuleScope, templates: Templates):
     ),
     readCases,
     writeSignature: indented(
-      signature(0, `export function ${d.write}`, [`builder: ${rt}.FlatBuilder`, `value: ${d.type}`], `${rt}.UnionRef`),
+      signature(0, `export function ${d.write}`, [`builder: ${rt}.FlatBuilder`, `value: ${d.init}`], `${rt}.UnionRef`),
       0,
     ),
     writeCases,

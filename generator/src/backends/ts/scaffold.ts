@@ -115,13 +115,47 @@ export function tsAgentModule(set: SchemaSet, service: Service, kebabName: strin
   const sv = names.service(service.name);
   const methods = methodNames(service);
   const { cls } = tsAgentNames(kebabName);
-  const module = `${o.generatedTs}/${sv.module.path.replace(/\.ts$/, '.js')}`;
+  const modulePath = (path: string): string => `${o.generatedTs}/${path.replace(/\.ts$/, '.js')}`;
+  // Type imports by module; a name two modules share is imported once, the other by its interface.
+  const imports = new Map<string, Set<string>>();
+  const owner = new Map<string, string>();
+  const typeName = (module: string, name: string): string | undefined => {
+    const o = owner.get(name);
+    if (o !== undefined && o !== module) return undefined;
+    owner.set(name, module);
+    let set = imports.get(module);
+    if (!set) imports.set(module, (set = new Set()));
+    set.add(name);
+    return name;
+  };
+  typeName(modulePath(sv.module.path), sv.iface);
+  const body: string[] = [];
+  for (const c of service.calls) {
+    const m = methods.get(c.name);
+    if (!m) continue;
+    // The parameter and result types are the interface's own (the decoded request, the response).
+    const method = `${sv.iface}[${stringLiteral(m.sync)}]`;
+    const req = names.decl(c.request);
+    const resp = names.decl(c.response);
+    const reqType = typeName(modulePath(req.module.path), req.type) ?? `Parameters<${method}>[0]`;
+    const respType = typeName(modulePath(resp.module.path), resp.type) ?? `ReturnType<${method}>`;
+    body.push('', ...jsdoc(c.documentation).map((l) => `  ${l}`));
+    body.push(
+      `  ${m.sync}(request: ${reqType}): ${respType} {`,
+      '    void request;',
+      `    throw unimplemented(${stringLiteral(`${service.name}.${c.name}`)});`,
+      '  }',
+    );
+  }
+  const importLines = [...imports.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([m, set]) => `import type { ${[...set].sort().join(', ')} } from '${m}';`);
   const lines = [
     `// The \`${kebabName}\` agent: serves \`${service.name}\` (${service.location.file}). Scaffolded by`,
     `// \`hms-gen new agent ${kebabName} --service ${service.name} --lang ts\`; every rpc answers`,
     '// Unimplemented until it is written. It is registered in ./index.ts.',
     "import { unimplemented } from 'hms-runtime';",
-    `import type { ${sv.iface} } from '${module}';`,
+    ...importLines,
     '',
     '/** The type name callers create this agent with. */',
     `export const TYPE_NAME = ${stringLiteral(kebabName)};`,
@@ -133,21 +167,10 @@ export function tsAgentModule(set: SchemaSet, service: Service, kebabName: strin
     '    void config;',
     `    return new ${cls}();`,
     '  }',
+    ...body,
+    '}',
+    '',
   ];
-  for (const c of service.calls) {
-    const m = methods.get(c.name);
-    if (!m) continue;
-    // The parameter and result types are the interface's own, so the class follows the contract.
-    const method = `${sv.iface}[${stringLiteral(m.sync)}]`;
-    lines.push('', ...jsdoc(c.documentation).map((l) => `  ${l}`));
-    lines.push(
-      `  ${m.sync}(request: Parameters<${method}>[0]): ReturnType<${method}> {`,
-      '    void request;',
-      `    throw unimplemented(${stringLiteral(`${service.name}.${c.name}`)});`,
-      '  }',
-    );
-  }
-  lines.push('}', '');
   return lines.join('\n');
 }
 

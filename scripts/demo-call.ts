@@ -31,20 +31,20 @@ await Promise.all(
   Array.from({ length: 1000 }, (_, i) =>
     metrics.recordSampleAsync({
       agentId: 'demo',
-      sample: { name: 'request_latency_ms', value: 5 + (i % 50), kind: MetricKind.Gauge, labels: null, timestampMs: now + BigInt(i) },
+      sample: { name: 'request_latency_ms', value: 5 + (i % 50), kind: MetricKind.Gauge, timestampMs: now + BigInt(i) },
     }),
   ),
 );
 
-const summary = metrics.querySummary({ name: 'queue_depth', matchers: null, fromMs: 0n, toMs: null });
+const summary = metrics.querySummary({ name: 'queue_depth' });
 console.log(`querySummary(queue_depth): count=${summary.count} min=${summary.min} max=${summary.max} mean=${summary.mean} p95=${summary.p95}`);
-const latency = await metrics.querySummaryAsync({ name: 'request_latency_ms', matchers: null, fromMs: 0n, toMs: null });
+const latency = await metrics.querySummaryAsync({ name: 'request_latency_ms' });
 console.log(`querySummaryAsync(request_latency_ms): count=${latency.count} p50=${latency.p50} p99=${latency.p99}`);
-console.log(`listMetrics: ${metrics.listMetrics({ prefix: null }).names?.join(', ')}`);
+console.log(`listMetrics: ${metrics.listMetrics({}).names?.join(', ')}`);
 const text = metrics.exportText({ format: ExpositionFormat.PrometheusText });
 console.log(`exportText (${text.contentType}):\n${text.body.split('\n').slice(0, 6).map((l) => `  ${l}`).join('\n')}\n  ...`);
 try {
-  metrics.recordSample({ agentId: 'demo', sample: { name: 'bad name!', value: 1, kind: MetricKind.Gauge, labels: null, timestampMs: now } });
+  metrics.recordSample({ agentId: 'demo', sample: { name: 'bad name!', value: 1, kind: MetricKind.Gauge, timestampMs: now } });
 } catch (e) {
   if (!(e instanceof RustError)) throw e;
   console.log(`an invalid sample is refused by the agent: RustError code ${e.code}: ${e.message}`);

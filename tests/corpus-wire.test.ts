@@ -9,6 +9,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { compileTypeScript } from '../generator/src/backends/js/index.js';
 import { RustNaming } from '../generator/src/backends/rust/naming.js';
 import { buildNameTable } from '../generator/src/backends/ts/naming.js';
 import type { GenerateResult } from '../generator/src/codegen/generate.js';
@@ -158,6 +159,69 @@ corpusOnly('every corpus table round-trips through the generated TypeScript code
   assert.equal(problems.slice(0, 5), [], `${problems.length} problems`);
   // 68 schemas with 149 distinct tables when this was written: a drop means schemas went missing.
   assert.ok(supported.length >= 68 && tables >= 149, `${supported.length} schemas, ${tables} tables`);
+});
+
+corpusOnly('every corpus table round-trips through the JavaScript bindings (--lang js) with the TypeScript bytes', async () => {
+  // Every schema's TypeScript, compiled in one tsc run (what the js backend does per generate run).
+  const { supported } = generateAll((s, index) => generateTs(dir(`corpus-js-ts-${index}`), [s.file], corpusIncludePaths));
+  const sources = new Map<string, string>();
+  for (const { result, index } of supported) {
+    if (result.kind !== 'done') continue;
+    for (const [p, text] of result.out.entries()) if (p.startsWith('ts/')) sources.set(`s${index}/${p.slice(3)}`, text);
+  }
+  const js = compileTypeScript(sources);
+  const root = dir('corpus-js');
+  for (const [p, text] of js) {
+    mkdirSync(join(root, p, '..'), { recursive: true });
+    writeFileSync(join(root, p), text);
+  }
+  // One plain node process (no TypeScript loader) decodes and re-encodes every sample.
+  const jobs: { module: string; decode: string; encode: string; input: string; output: string; label: string }[] = [];
+  const tsBytes = new Map<string, Uint8Array>();
+  const seen = new Set<string>();
+  for (const { s, index } of supported) {
+    const names = buildNameTable(s.set);
+    for (const o of newTables(s, seen)) {
+      const d = names.decl(o.name);
+      const label = `${s.rel} ${o.name}`;
+      const input = join(root, `in-${jobs.length}.bin`);
+      writeFileSync(input, sampleOf(s, o.name).input);
+      jobs.push({
+        module: join(root, `s${index}`, d.module.path.replace(/\.ts$/, '.js')), decode: d.decode, encode: d.encode, input,
+        output: join(root, `out-${jobs.length}.bin`), label,
+      });
+      const m = await importModule(join(root, '..', `corpus-js-ts-${index}`, 'ts', d.module.path));
+      tsBytes.set(label, fn<[unknown], Uint8Array>(m, d.encode)(fn<[Uint8Array], unknown>(m, d.decode)(sampleOf(s, o.name).input)));
+    }
+  }
+  writeFileSync(join(root, 'jobs.json'), JSON.stringify(jobs));
+  writeFileSync(
+    join(root, 'run.mjs'),
+    `import { readFileSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+const problems = [];
+for (const j of JSON.parse(readFileSync(process.argv[2], 'utf8'))) {
+  try {
+    const m = await import(pathToFileURL(j.module).href);
+    writeFileSync(j.output, m[j.encode](m[j.decode](readFileSync(j.input))));
+  } catch (e) {
+    problems.push(j.label + ': ' + (e && e.message));
+  }
+}
+console.log(JSON.stringify(problems));
+`,
+  );
+  const r = run(process.execPath, [join(root, 'run.mjs'), join(root, 'jobs.json')], root, { NODE_OPTIONS: '' });
+  assert.is(r.status, 0, r.stderr);
+  const problems = JSON.parse(r.stdout) as string[];
+  for (const j of jobs) {
+    if (problems.some((p) => p.startsWith(`${j.label}:`))) continue;
+    const again = new Uint8Array(readFileSync(j.output));
+    const want = tsBytes.get(j.label) as Uint8Array;
+    if (Buffer.compare(Buffer.from(again), Buffer.from(want)) !== 0) problems.push(`${j.label}: the JS bytes differ from the TypeScript bytes`);
+  }
+  assert.equal(problems.slice(0, 5), [], `${problems.length} problems`);
+  assert.ok(jobs.length >= 149, `${jobs.length} tables`);
 });
 
 corpusOnly('every corpus table round-trips through the generated Rust codecs as flatc reads it', () => {

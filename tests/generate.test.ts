@@ -10,7 +10,7 @@ import type { Backend } from '../generator/src/codegen/backend.js';
 import { stampText } from '../generator/src/codegen/backend.js';
 import { BACKENDS } from '../generator/src/codegen/backends.js';
 import { generate } from '../generator/src/codegen/generate.js';
-import { LANGS } from '../generator/src/codegen/output.js';
+import { DEFAULT_LANGS } from '../generator/src/codegen/output.js';
 import { fnv1a64, fnv1a64Hex, fnv1a64Slow } from '../generator/src/codegen/hash.js';
 import { mergeSchemas } from '../generator/src/codegen/schema-set.js';
 import { CodeWriter, TsImports } from '../generator/src/codegen/writer.js';
@@ -220,7 +220,7 @@ function regenerate(dir: string): { rewritten: string[]; after: Map<string, { te
   const before = statSync(outDir, { throwIfNoEntry: false }) ? snapshot(outDir) : new Map();
   const files = readdirSync(idl).filter((f) => f.endsWith('.fbs')).sort().map((f) => join(idl, f));
   const r = generate({
-    files, includePaths: [idl], outDir, langs: LANGS, templatesDir: defaultTemplatesDir(), check: false, backends: BACKENDS,
+    files, includePaths: [idl], outDir, langs: DEFAULT_LANGS, templatesDir: defaultTemplatesDir(), check: false, backends: BACKENDS,
     config: { rust: { agents: { crate: 'hms-agents', path: join(REPO, 'runtime-rs', 'hms-agents') } } },
   });
   if (r.kind !== 'done') throw new Error(r.rendered);

@@ -7,18 +7,20 @@ import { loadConfig, type GeneratorConfig } from './config.js';
 import { defaultTemplatesDir } from './locations.js';
 // Only light modules are imported statically: a warm run (nothing changed) answers from the cache
 // without loading the compiler, the emitters or Handlebars.
-import { LANGS, type Lang } from './output.js';
+import { DEFAULT_LANGS, LANGS, type Lang } from './output.js';
 
 export const GENERATE_USAGE = `usage: hms-gen generate [options] [FILE...]
 
-Emits Rust, TypeScript and C code for the contracts in FILE... (default: every idl/*.fbs, with -I idl)
+Emits Rust, TypeScript and C code (and JavaScript on request) for the contracts in FILE... (default: every idl/*.fbs, with -I idl)
 into the output directory, rewriting only files that changed.
 
 options:
   --out DIR          output directory (default: generated)
   -I DIR             add an include search directory (repeatable)
-  --lang LIST        comma-separated subset of rust,ts,c (default: all; c, the agent library's header,
-                     needs cbindgen and exists only with rust.agents in hms-gen.json)
+  --lang LIST        comma-separated subset of rust,ts,c,js (default: rust,ts,c; c, the agent library's
+                     header, needs cbindgen and exists only with rust.agents in hms-gen.json; js, the
+                     TypeScript bindings compiled to .js with .d.ts beside them, needs typescript and
+                     prettier installed beside hms-gen)
   --check            write nothing; exit 1 and list the files that differ from what the schema produces
   -h, --help         print this help
 
@@ -26,7 +28,8 @@ exit codes:
   0  ok (or up to date)
   1  schema errors, unsupported constructs, or stale output (--check)
   2  usage errors (unknown option, missing argument, file or directory; a bad hms-gen.json)
-  3  a required tool is missing or failed (cbindgen, for the C header), an I/O error, or an internal error`;
+  3  a required tool is missing or failed (cbindgen for the C header; tsc, prettier for js), an I/O error,
+     or an internal error`;
 
 interface GenerateArgs {
   readonly files: string[];
@@ -41,7 +44,7 @@ export function parseGenerateArgs(argv: readonly string[]): GenerateArgs {
   const files: string[] = [];
   const includePaths: string[] = [];
   let outDir = 'generated';
-  let langs: Lang[] = [...LANGS];
+  let langs: Lang[] = [...DEFAULT_LANGS];
   let check = false;
   let help = false;
   for (let i = 0; i < argv.length; i++) {
@@ -60,7 +63,7 @@ export function parseGenerateArgs(argv: readonly string[]): GenerateArgs {
       const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : value();
       const parts = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
       for (const p of parts) {
-        if (!(LANGS as readonly string[]).includes(p)) throw new UsageError(`--lang: unknown language ${p} (expected rust, ts or c)`);
+        if (!(LANGS as readonly string[]).includes(p)) throw new UsageError(`--lang: unknown language ${p} (expected rust, ts, c or js)`);
       }
       if (parts.length === 0) throw new UsageError('--lang needs at least one language');
       langs = LANGS.filter((l) => parts.includes(l));

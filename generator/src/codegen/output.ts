@@ -2,8 +2,10 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, wri
 import { dirname, join } from 'node:path';
 
 /** Languages hms-gen emits, each into its own subdirectory of the output directory. */
-export type Lang = 'rust' | 'ts' | 'c';
-export const LANGS: readonly Lang[] = ['rust', 'ts', 'c'];
+export type Lang = 'rust' | 'ts' | 'c' | 'js';
+export const LANGS: readonly Lang[] = ['rust', 'ts', 'c', 'js'];
+/** What `generate` emits unless `--lang` says otherwise (`js`, compiled from `ts`, on request). */
+export const DEFAULT_LANGS: readonly Lang[] = ['rust', 'ts', 'c'];
 
 /**
  * The files one `generate` run produces, by path relative to the output directory (always with

@@ -246,7 +246,7 @@ function stampFiles(dir: string, stamp: string): string[] {
 // Files that list every namespace or serve the whole ABI: they change with any service (their
 // stamps name every schema declaring something).
 const ABI_WIDE = [
-  'c/hms_agent.h', 'rust/agent-lib/Cargo.toml', 'rust/agent-lib/src/lib.rs', 'rust/contracts/src/agent.rs',
+  'c/hms_agent.h', 'rust/agent-lib/src/lib.rs', 'rust/contracts/src/agent.rs',
   'rust/contracts/src/hms.rs', 'rust/contracts/src/lib.rs', 'ts/_ffi.ts', 'ts/index.ts',
 ];
 
@@ -263,6 +263,8 @@ stamps('adding a schema or editing a table rewrites only the files that depend o
     assert.equal(stampFiles(dir, stampOf(first, 'ts/hms/config.ts')), ['idl/circuit_breaker.fbs', 'idl/configuration_manager.fbs', 'idl/hms/common.fbs']);
     assert.equal(stampFiles(dir, stampOf(first, 'ts/_runtime.ts')), []);
     assert.equal(stampFiles(dir, stampOf(first, 'rust/contracts/Cargo.toml')), []);
+    // The agent library's manifest names crates and paths of hms-gen.json, nothing of the schemas.
+    assert.equal(stampFiles(dir, stampOf(first, 'rust/agent-lib/Cargo.toml')), []);
     assert.is(stampOf(first, 'ts/hms/breaker.ts').match(/sha256 (\w+)/)?.[1], stampOf(first, 'rust/contracts/src/hms/breaker.rs').match(/sha256 (\w+)/)?.[1]);
 
     // (a) A new agent schema: a service in its own namespace, sorting after every other service.

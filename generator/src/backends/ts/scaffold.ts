@@ -3,8 +3,9 @@ import { ScaffoldError } from '../../codegen/scaffold.js';
 import type { SchemaSet } from '../../codegen/schema-set.js';
 import type { Service } from '../../ir/model.js';
 import { jsdoc } from './format.js';
-import { buildNameTable, propertyNames, stringLiteral } from './naming.js';
+import { buildNameTable, stringLiteral } from './naming.js';
 import { methodNames } from './services.js';
+import { tableProperties } from './tables.js';
 
 /**
  * `hms-gen new agent NAME --service S`: the test that calls the new agent through the generated
@@ -28,8 +29,7 @@ export interface AgentTestOptions {
 function minimalValue(plans: ReadonlyMap<string, ObjectPlan>, name: string, depth = 0): string {
   const plan = plans.get(name);
   if (!plan || plan.object.isStruct || depth > 8) return '{} /* fill in */';
-  const live = plan.fields.filter((f) => !f.deprecated && !(f.value.kind === 'enum' && f.value.enumDef.isUnion));
-  const props = propertyNames(live.map((f) => f.field.name));
+  const { live, props } = tableProperties(plan);
   const parts: string[] = [];
   for (const f of live) {
     if (!f.required) continue;

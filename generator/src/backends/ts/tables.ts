@@ -168,6 +168,15 @@ function addStruct(indent: number, id: number, struct: Call): string[] {
 
 const slotOf = (f: FieldPlan): number => (f.offset - 4) / 2;
 
+/**
+ * A table's properties: its live fields (not deprecated; the hidden `_type` field of a union is part
+ * of the union's value, not a property of its own) and their property names.
+ */
+export function tableProperties(plan: ObjectPlan): { readonly live: readonly FieldPlan[]; readonly props: ReadonlyMap<string, string> } {
+  const live = plan.fields.filter((f) => !f.deprecated && !(f.value.kind === 'enum' && f.value.enumDef.isUnion));
+  return { live, props: propertyNames(live.map((f) => f.field.name)) };
+}
+
 /** A table: its interface, reader, writer, and the `encode`/`decode` pair for whole buffers. */
 export function emitTable(
   plan: ObjectPlan,
@@ -179,10 +188,7 @@ export function emitTable(
   const d = scope.decl(o.name);
   const rt = scope.rt();
   const byName = new Map(plan.fields.map((f) => [f.field.name, f]));
-  // The hidden `_type` field of a union is part of the union's value, not a property of its own.
-  const isUnionType = (f: FieldPlan): boolean => f.value.kind === 'enum' && f.value.enumDef.isUnion;
-  const live = plan.fields.filter((f) => !f.deprecated && !isUnionType(f));
-  const props = propertyNames(live.map((f) => f.field.name));
+  const { live, props } = tableProperties(plan);
   const prop = (f: FieldPlan): string => props.get(f.field.name) as string;
   const partnerSlot = (f: FieldPlan): number => {
     const p = f.partner !== undefined ? byName.get(f.partner) : undefined;

@@ -48,6 +48,23 @@ function variable(kebab: string): string {
   return kebab.replace(/[-_]([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
+/** What both agent tests import (with `runtime`, more names of hms-runtime), and their predicate for the scaffold's answer. */
+const testImports = (...runtime: string[]): string[] => [
+  "import { test } from 'uvu';",
+  "import * as assert from 'uvu/assert';",
+  `import { ${['ErrorCodes', ...runtime, 'RustError'].join(', ')} } from 'hms-runtime';`,
+];
+const UNIMPLEMENTED = 'const unimplemented = (e: unknown): boolean => e instanceof RustError && e.code === ErrorCodes.Unimplemented;';
+
+/** One expectation per rpc the client can call (streaming rpcs have no client method). */
+function expectUnimplemented(plans: ReadonlyMap<string, ObjectPlan>, service: Service, client: string, indent: string): string[] {
+  const methods = methodNames(service);
+  return service.calls.flatMap((c) => {
+    const m = methods.get(c.name);
+    return m ? [`${indent}assert.throws(() => ${client}.${m.sync}(${minimalValue(plans, c.request)}), unimplemented);`] : [];
+  });
+}
+
 export function tsAgentTest(
   set: SchemaSet,
   plans: ReadonlyMap<string, ObjectPlan>,
@@ -57,7 +74,6 @@ export function tsAgentTest(
 ): string {
   const names = buildNameTable(set);
   const sv = names.service(service.name);
-  const methods = methodNames(service);
   const client = variable(kebabName);
   const js = (path: string): string => `${o.generatedTs}/${path.replace(/\.ts$/, '.js')}`;
   const moduleImport = js(sv.module.path);
@@ -70,15 +86,13 @@ export function tsAgentTest(
     "import { existsSync } from 'node:fs';",
     "import { join } from 'node:path';",
     "import { fileURLToPath } from 'node:url';",
-    "import { test } from 'uvu';",
-    "import * as assert from 'uvu/assert';",
-    "import { ErrorCodes, RustError } from 'hms-runtime';",
+    ...testImports(),
     `import { openAgentLibrary } from '${ffiImport}';`,
     `import { ${sv.client} } from '${moduleImport}';`,
     '',
     `const ROOT = fileURLToPath(new URL('${up}/', import.meta.url));`,
     "const LIB = join(process.env['CARGO_TARGET_DIR'] ?? join(ROOT, 'target'), 'debug', 'libhms_agent_lib.so');",
-    'const unimplemented = (e: unknown): boolean => e instanceof RustError && e.code === ErrorCodes.Unimplemented;',
+    UNIMPLEMENTED,
     '',
     `test(${stringLiteral(`${kebabName} serves ${service.name} through the generated client`)}, () => {`,
     "  assert.ok(existsSync(LIB), `${LIB} is missing: run cargo build`);",
@@ -86,11 +100,7 @@ export function tsAgentTest(
     '  try {',
     `    const ${client} = new ${sv.client}(lib, lib.create(${stringLiteral(kebabName)}));`,
   ];
-  for (const c of service.calls) {
-    const m = methods.get(c.name);
-    if (!m) continue; // streaming rpcs have no client method
-    lines.push(`    assert.throws(() => ${client}.${m.sync}(${minimalValue(plans, c.request)}), unimplemented);`);
-  }
+  lines.push(...expectUnimplemented(plans, service, client, '    '));
   lines.push('  } finally {', '    lib.close();', '  }', '});', '', 'test.run();', '');
   return lines.join('\n');
 }
@@ -221,30 +231,23 @@ export function registerTsAgent(
 export function tsLocalAgentTest(set: SchemaSet, plans: ReadonlyMap<string, ObjectPlan>, service: Service, kebabName: string, o: { readonly generatedTs: string; readonly agentsIndex: string }): string {
   const names = buildNameTable(set);
   const sv = names.service(service.name);
-  const methods = methodNames(service);
   const client = variable(kebabName);
   const lines = [
     `// Scaffolded by \`hms-gen new agent ${kebabName} --service ${service.name} --lang ts\`: calls the`,
     '// TypeScript agent through the generated client, hosted by LocalAgents (the same client and wire',
     '// as for a Rust agent). Every rpc answers Unimplemented until it is written: replace each',
     '// expectation with the real one as you do.',
-    "import { test } from 'uvu';",
-    "import * as assert from 'uvu/assert';",
-    "import { ErrorCodes, LocalAgents, RustError } from 'hms-runtime';",
+    ...testImports('LocalAgents'),
     `import { ${sv.client} } from '${o.generatedTs}/${sv.module.path.replace(/\.ts$/, '.js')}';`,
     `import { agentTypes } from '${o.agentsIndex}';`,
     '',
-    'const unimplemented = (e: unknown): boolean => e instanceof RustError && e.code === ErrorCodes.Unimplemented;',
+    UNIMPLEMENTED,
     '',
     `test(${stringLiteral(`${kebabName} serves ${service.name} through the generated client`)}, () => {`,
     '  const agents = new LocalAgents(agentTypes);',
     `  const ${client} = new ${sv.client}(agents, agents.create(${stringLiteral(kebabName)}));`,
   ];
-  for (const c of service.calls) {
-    const m = methods.get(c.name);
-    if (!m) continue;
-    lines.push(`  assert.throws(() => ${client}.${m.sync}(${minimalValue(plans, c.request)}), unimplemented);`);
-  }
+  lines.push(...expectUnimplemented(plans, service, client, '  '));
   lines.push('});', '', 'test.run();', '');
   return lines.join('\n');
 }

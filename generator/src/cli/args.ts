@@ -35,9 +35,10 @@ exit codes:
   0  ok (warnings may have been printed)
   1  schema errors (generate: also unsupported constructs, or stale output with --check;
      new: refused, nothing written)
-  2  usage errors (unknown command or option, missing argument, file or directory; a bad hms-gen.json)
-  3  a required tool is missing or failed (cbindgen, for generate's C header), an I/O error
-     (e.g. the output directory cannot be written), or an internal error`;
+  2  usage errors (unknown command or option, missing argument, file or directory; a bad hms-gen.json;
+     an output directory generate cannot write)
+  3  a required tool is missing or failed (cbindgen, for generate's C header), an I/O error during
+     the run, or an internal error`;
 
 /** Every command, as usage errors list them. */
 const COMMANDS = 'check, ir, generate or new';

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generatorCodeDir } from './locations.js';
+import { filesUnder, isGenerated } from './output.js';
 
 /**
  * The warm-run cache of `hms-gen generate`: `<outDir>/.hms-gen-cache.json` records content hashes of
@@ -69,8 +70,12 @@ export function generatorFingerprint(): string {
   return treeHash(generatorCodeDir(), (n) => n.endsWith('.js') || (n.endsWith('.ts') && !n.endsWith('.d.ts')));
 }
 
-/** True when the cache in `outDir` proves the output current for `key`. */
-export function upToDate(outDir: string, key: CacheKey): boolean {
+/**
+ * True when the cache in `outDir` proves the output current for `key`: every input and output as
+ * recorded, and no stamped file of an earlier run left in the language directories `langs` (the
+ * full run would remove it, and `--check` reports it).
+ */
+export function upToDate(outDir: string, key: CacheKey, langs: readonly string[]): boolean {
   let data: CacheData;
   try {
     data = JSON.parse(readFileSync(join(outDir, CACHE_FILE), 'utf8')) as CacheData;
@@ -80,6 +85,9 @@ export function upToDate(outDir: string, key: CacheKey): boolean {
   if (data.format !== FORMAT || JSON.stringify(data.key) !== JSON.stringify(key)) return false;
   for (const [path, hash] of Object.entries(data.sources)) if (fileHash(path) !== hash) return false;
   for (const [path, hash] of Object.entries(data.outputs)) if (fileHash(join(outDir, path)) !== hash) return false;
+  for (const lang of langs) {
+    for (const f of filesUnder(outDir, lang)) if (!(f in data.outputs) && isGenerated(join(outDir, f))) return false;
+  }
   return true;
 }
 
@@ -92,11 +100,13 @@ export function record(outDir: string, key: CacheKey, sources: ReadonlyMap<strin
     outputs: Object.fromEntries([...outputs].map(([p, text]) => [p, sha256(Buffer.from(text, 'utf8'))]).sort()),
   };
   const target = join(outDir, CACHE_FILE);
-  const tmp = `${target}.tmp`;
+  // Unique per process: two runs into one output directory must not share a temporary file.
+  const tmp = `${target}.${process.pid}.tmp`;
   try {
     writeFileSync(tmp, `${JSON.stringify(data, null, 1)}\n`);
     renameSync(tmp, target);
   } catch {
     // A cache that cannot be written only costs the next run its shortcut.
+    rmSync(tmp, { force: true });
   }
 }

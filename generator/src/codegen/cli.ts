@@ -1,5 +1,5 @@
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { accessSync, constants, readdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '../cli/args.js';
 import { ToolError } from './backend.js';
 import { generatorFingerprint, record, treeHash, upToDate, type CacheKey } from './cache.js';
@@ -27,9 +27,10 @@ options:
 exit codes:
   0  ok (or up to date)
   1  schema errors, unsupported constructs, or stale output (--check)
-  2  usage errors (unknown option, missing argument, file or directory; a bad hms-gen.json)
-  3  a required tool is missing or failed (cbindgen for the C header; tsc, prettier for js), an I/O error,
-     or an internal error`;
+  2  usage errors (unknown option, missing argument, file or directory; a bad hms-gen.json; an --out
+     that is empty, a file, not writable, or under /proc or /sys)
+  3  a required tool is missing or failed (cbindgen for the C header; tsc, prettier for js), an I/O error
+     during the run, or an internal error`;
 
 interface GenerateArgs {
   readonly files: string[];
@@ -95,6 +96,39 @@ function failure(e: unknown): string {
   return `internal error: ${msg}`;
 }
 
+/**
+ * Refuses an output directory generate cannot or must not write, before anything runs: an empty
+ * `--out` (it would write into the working directory), a path that is a file or lies under one,
+ * a directory that cannot be written, and the kernel's /proc and /sys (Node's recursive mkdir
+ * hangs there).
+ */
+export function checkOutDir(outDir: string): void {
+  if (outDir.trim() === '') throw new UsageError('--out needs a directory (an empty one would write into the working directory)');
+  const full = resolve(outDir);
+  if (/^\/(proc|sys)(\/|$)/.test(full)) throw new UsageError(`--out ${outDir}: under ${full.split('/')[1] === 'proc' ? '/proc' : '/sys'}, which holds no files`);
+  let at = full;
+  for (;;) {
+    let st: ReturnType<typeof statSync>;
+    try {
+      st = statSync(at, { throwIfNoEntry: false });
+    } catch {
+      st = undefined; // ENOTDIR: a file further up, found on the way
+    }
+    if (st !== undefined) {
+      if (!st.isDirectory()) throw new UsageError(`--out ${outDir}: ${at === full ? 'is' : `${at} is`} a file, not a directory`);
+      try {
+        accessSync(at, constants.W_OK);
+      } catch {
+        throw new UsageError(`--out ${outDir}: cannot write in ${at}`);
+      }
+      return;
+    }
+    const up = dirname(at);
+    if (up === at) return;
+    at = up;
+  }
+}
+
 async function mainUnguarded(argv: readonly string[]): Promise<number> {
   let args: GenerateArgs;
   let config: GeneratorConfig;
@@ -122,6 +156,7 @@ async function mainUnguarded(argv: readonly string[]): Promise<number> {
     for (const d of args.includePaths) {
       if (!statSync(d, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`include directory not found: ${d}`);
     }
+    checkOutDir(args.outDir);
   } catch (e) {
     if (e instanceof UsageError) {
       process.stderr.write(`hms-gen: ${e.message}\nTry 'hms-gen generate --help'.\n`);
@@ -135,7 +170,7 @@ async function mainUnguarded(argv: readonly string[]): Promise<number> {
     config: JSON.stringify(config),
     options: JSON.stringify({ files: args.files, includePaths: args.includePaths, langs: args.langs }),
   };
-  if (!args.check && upToDate(args.outDir, key)) {
+  if (!args.check && upToDate(args.outDir, key, args.langs)) {
     process.stdout.write(`hms-gen: ${args.outDir}/ is up to date\n`);
     return 0;
   }

@@ -1,4 +1,10 @@
-export { AgentLibrary, type AgentHandle, type LibraryContract, type LibraryDeclarations, type LibraryOptions } from './ffi/library.js';
+export {
+  AgentLibrary,
+  type AgentHandle,
+  type LibraryContract,
+  type LibraryDeclarations,
+  type LibraryOptions,
+} from './ffi/library.js';
 export { ContractMismatchError, ErrorCodes, RustError, type AgentErrorInfo } from './ffi/errors.js';
 export {
   agentType,

@@ -1,7 +1,14 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { registerRustAgent, rustAccessor, rustAgentModule, rustAgentNames } from '../backends/rust/scaffold.js';
-import { registerTsAgent, tsAgentModule, tsAgentNames, tsAgentsIndex, tsAgentTest, tsLocalAgentTest } from '../backends/ts/scaffold.js';
+import {
+  registerTsAgent,
+  tsAgentModule,
+  tsAgentNames,
+  tsAgentsIndex,
+  tsAgentTest,
+  tsLocalAgentTest,
+} from '../backends/ts/scaffold.js';
 import { loadConfig } from '../codegen/config.js';
 import { defaultTemplatesDir } from '../codegen/locations.js';
 import { planAll } from '../codegen/plan.js';
@@ -46,7 +53,9 @@ export interface NameForms {
 
 export function nameForms(name: string): NameForms {
   if (!/^[A-Za-z][A-Za-z0-9]*([-_][A-Za-z0-9]+)*$/.test(name)) {
-    throw new UsageError(`NAME must be kebab-case, snake_case or CamelCase, starting with a letter (got ${JSON.stringify(name)})`);
+    throw new UsageError(
+      `NAME must be kebab-case, snake_case or CamelCase, starting with a letter (got ${JSON.stringify(name)})`,
+    );
   }
   const words = name
     .split(/[-_]/)
@@ -99,14 +108,17 @@ function loadContracts(files: string[], includePaths: string[]): SchemaSet {
   if (files.length === 0) {
     let names: string[];
     try {
-      names = readdirSync('idl').filter((f) => f.endsWith('.fbs')).sort();
+      names = readdirSync('idl')
+        .filter((f) => f.endsWith('.fbs'))
+        .sort();
     } catch {
       throw new UsageError('no input files and no idl/ directory here');
     }
     files.push(...names.map((f) => `idl/${f}`));
     if (includePaths.length === 0) includePaths.push('idl');
   }
-  for (const f of files) if (!statSync(f, { throwIfNoEntry: false })?.isFile()) throw new UsageError(`cannot read file: ${f}`);
+  for (const f of files)
+    if (!statSync(f, { throwIfNoEntry: false })?.isFile()) throw new UsageError(`cannot read file: ${f}`);
   const loaded = loadSchemaSet(files, includePaths);
   if (!loaded.set) throw new Refusal(`the contracts have errors; fix them first:\n${loaded.rendered}`);
   return loaded.set;
@@ -114,7 +126,10 @@ function loadContracts(files: string[], includePaths: string[]): SchemaSet {
 
 function refuseExisting(paths: readonly string[]): void {
   const existing = paths.filter((p) => existsSync(p));
-  if (existing.length > 0) throw new Refusal(`${existing.join(', ')} already exist${existing.length === 1 ? 's' : ''}; nothing written (no file is ever overwritten)`);
+  if (existing.length > 0)
+    throw new Refusal(
+      `${existing.join(', ')} already exist${existing.length === 1 ? 's' : ''}; nothing written (no file is ever overwritten)`,
+    );
 }
 
 function writeNew(path: string, text: string): void {
@@ -136,7 +151,8 @@ function newService(argv: readonly string[]): string[] {
   const forms = nameForms(f.positional[0] as string);
   const dir = f.values.get('--dir') ?? 'idl';
   const namespace = f.values.get('--namespace') ?? `hms.${forms.snake}`;
-  if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/.test(namespace)) throw new UsageError(`--namespace: not a namespace: ${namespace}`);
+  if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/.test(namespace))
+    throw new UsageError(`--namespace: not a namespace: ${namespace}`);
   if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`directory not found: ${dir}`);
   if (!existsSync(join(dir, 'hms', 'common.fbs'))) {
     throw new Refusal(`${dir}/hms/common.fbs not found: a service's schema includes it (the agent ABI's types)`);
@@ -144,18 +160,27 @@ function newService(argv: readonly string[]): string[] {
   const file = join(dir, `${forms.snake}.fbs`);
   refuseExisting([file]);
   const qualified = `${namespace}.${forms.camel}`;
-  const others = readdirSync(dir).filter((n) => n.endsWith('.fbs')).map((n) => join(dir, n));
+  const others = readdirSync(dir)
+    .filter((n) => n.endsWith('.fbs'))
+    .map((n) => join(dir, n));
   if (others.length > 0) {
     const set = loadSchemaSet(others, [dir]).set;
-    if (set?.services.some((s) => s.name === qualified)) throw new Refusal(`a service ${qualified} exists already in ${dir}/`);
+    if (set?.services.some((s) => s.name === qualified))
+      throw new Refusal(`a service ${qualified} exists already in ${dir}/`);
   }
-  const text = new Templates(defaultTemplatesDir()).render('fbs/service.fbs.hbs', { name: forms.kebab, service: forms.camel, namespace });
+  const text = new Templates(defaultTemplatesDir()).render('fbs/service.fbs.hbs', {
+    name: forms.kebab,
+    service: forms.camel,
+    namespace,
+  });
   writeNew(file, text);
   // The scaffold must be valid as written: checked with the front end (a failure is a bug here).
   const check = compileFile(file, { includePaths: [dir] });
   if (check.errorCount > 0) {
     const sources = new Map<string, string>([[file, text]]);
-    throw new Error(`the scaffold of ${file} does not compile:\n${check.diagnostics.map((d) => renderDiagnostic(d, sources)).join('\n')}`);
+    throw new Error(
+      `the scaffold of ${file} does not compile:\n${check.diagnostics.map((d) => renderDiagnostic(d, sources)).join('\n')}`,
+    );
   }
   return [
     `wrote ${file} (rpc_service ${qualified})`,
@@ -183,7 +208,8 @@ function newAgent(argv: readonly string[]): string[] {
     throw new Refusal(`no service ${serviceName} in the contracts${known === '' ? '' : ` (they declare ${known})`}`);
   }
   const accessor = rustAccessor(set, service);
-  if (accessor === undefined) throw new Refusal(`${service.name} is not served over the agent ABI: its schema must include hms/common.fbs`);
+  if (accessor === undefined)
+    throw new Refusal(`${service.name} is not served over the agent ABI: its schema must include hms/common.fbs`);
   const testFile = join('tests', `${forms.kebab}-agent.test.ts`);
   const fromTests = (p: string): string => relative('tests', p).split('\\').join('/');
   return lang === 'rust'
@@ -199,14 +225,20 @@ function newRustAgent(
   testFile: string,
   fromTests: (p: string) => string,
 ): string[] {
-  if (!agents) throw new Refusal('hms-gen.json has no rust.agents (the crate that implements the agents): nowhere to put a Rust agent');
+  if (!agents)
+    throw new Refusal(
+      'hms-gen.json has no rust.agents (the crate that implements the agents): nowhere to put a Rust agent',
+    );
   const { module } = rustAgentNames(forms.kebab);
   const libRs = join(agents.path, 'src', 'lib.rs');
   const moduleFile = join(agents.path, 'src', `${module}.rs`);
   refuseExisting([moduleFile, testFile]);
   const lib = readOrRefuse(libRs, `rust.agents.path of hms-gen.json is ${agents.path}`);
   const registered = register(libRs, () => registerRustAgent(lib, forms.kebab, rustAccessor(set, service) as string));
-  const test = tsAgentTest(set, planAll(set), service, forms.kebab, { generatedTs: fromTests(join('generated', 'ts')), testDir: 'tests' });
+  const test = tsAgentTest(set, planAll(set), service, forms.kebab, {
+    generatedTs: fromTests(join('generated', 'ts')),
+    testDir: 'tests',
+  });
   writeNew(moduleFile, rustAgentModule(set, service, forms.kebab));
   writeNew(testFile, test);
   writeFileSync(libRs, registered);
@@ -230,13 +262,18 @@ function newTsAgent(
   testFile: string,
   fromTests: (p: string) => string,
 ): string[] {
-  if (!agents) throw new Refusal('hms-gen.json has no ts.agents (the directory of the TypeScript agents): nowhere to put a TypeScript agent');
+  if (!agents)
+    throw new Refusal(
+      'hms-gen.json has no ts.agents (the directory of the TypeScript agents): nowhere to put a TypeScript agent',
+    );
   const { file } = tsAgentNames(forms.kebab);
   const moduleFile = join(agents.path, file);
   const index = join(agents.path, 'index.ts');
   refuseExisting([moduleFile, testFile]);
   const generatedTs = relative(agents.path, join('generated', 'ts')).split('\\').join('/');
-  const current = existsSync(index) ? readOrRefuse(index, `ts.agents.path of hms-gen.json is ${agents.path}`) : tsAgentsIndex();
+  const current = existsSync(index)
+    ? readOrRefuse(index, `ts.agents.path of hms-gen.json is ${agents.path}`)
+    : tsAgentsIndex();
   const registered = register(index, () => registerTsAgent(current, set, service, forms.kebab, { generatedTs }));
   const test = tsLocalAgentTest(set, planAll(set), service, forms.kebab, {
     generatedTs: fromTests(join('generated', 'ts')),

@@ -57,7 +57,11 @@ function runUnguarded(argv: readonly string[]): number {
     return 0;
   }
   const results: CompileResult[] = args.files.map((f) =>
-    compileFile(f, { includePaths: args.includePaths, maxErrors: args.maxErrors, validateOnly: args.command === 'check' }),
+    compileFile(f, {
+      includePaths: args.includePaths,
+      maxErrors: args.maxErrors,
+      validateOnly: args.command === 'check',
+    }),
   );
   const { diagnostics: diags, sources } = mergeRuns(results);
   const errors = diags.filter((d) => d.severity === 'error').length;
@@ -70,7 +74,8 @@ function runUnguarded(argv: readonly string[]): number {
   } else {
     // One write: tens of thousands of small writes to a pipe cost more than the compile.
     const out = diags.map((d) => renderDiagnostic(d, sources));
-    if (diags.length) out.push(`${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`);
+    if (diags.length)
+      out.push(`${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`);
     if (out.length) process.stderr.write(`${out.join('\n')}\n`);
   }
   if (failed) return 1;
@@ -80,4 +85,3 @@ function runUnguarded(argv: readonly string[]): number {
   }
   return 0;
 }
-

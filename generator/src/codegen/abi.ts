@@ -56,48 +56,71 @@ const RESULT_PARAMS: readonly AbiParam[] = [
 export const COMMON_EXPORTS: readonly AbiFunction[] = [
   { name: 'hms_abi_version', doc: 'Version of the ABI (docs/ffi-abi.md).', params: [], ret: 'u32' },
   {
-    name: 'hms_contract_version', doc: 'Version of the generated contracts: `major << 16 | minor`.', params: [],
+    name: 'hms_contract_version',
+    doc: 'Version of the generated contracts: `major << 16 | minor`.',
+    params: [],
     ret: 'u32',
   },
   {
     name: 'hms_service_checksum',
-    doc: 'Checksum of the named service\'s contract (FNV-1a 64 of its layout); 0 for an unknown service.',
-    params: [{ name: 'name', role: 'bytesPtr' }, { name: 'name_len', role: 'len' }],
+    doc: "Checksum of the named service's contract (FNV-1a 64 of its layout); 0 for an unknown service.",
+    params: [
+      { name: 'name', role: 'bytesPtr' },
+      { name: 'name_len', role: 'len' },
+    ],
     ret: 'u64',
   },
   {
     name: 'hms_agent_type_id',
     doc: 'The type id of the named agent type (as the agent library registers it); 0 for an unknown name.',
-    params: [{ name: 'name', role: 'bytesPtr' }, { name: 'name_len', role: 'len' }],
+    params: [
+      { name: 'name', role: 'bytesPtr' },
+      { name: 'name_len', role: 'len' },
+    ],
     ret: 'u32',
   },
   {
     name: 'hms_agent_create',
     doc: 'Creates an agent of the given type from its configuration bytes and writes its handle.',
     params: [
-      { name: 'type_id', role: 'u32' }, { name: 'config', role: 'bytesPtr' }, { name: 'config_len', role: 'len' },
-      { name: 'out_handle', role: 'outHandle' }, ...RESULT_PARAMS,
+      { name: 'type_id', role: 'u32' },
+      { name: 'config', role: 'bytesPtr' },
+      { name: 'config_len', role: 'len' },
+      { name: 'out_handle', role: 'outHandle' },
+      ...RESULT_PARAMS,
     ],
     ret: 'status',
   },
   {
-    name: 'hms_agent_destroy', doc: 'Destroys an agent; its handle (and any copy of it) becomes invalid.',
-    params: [{ name: 'handle', role: 'handle' }], ret: 'status',
-  },
-  {
-    name: 'hms_agent_send_message', doc: 'Delivers an `hms.AgentMessage`; the result is the reply message.',
-    params: [{ name: 'handle', role: 'handle' }, { name: 'msg', role: 'bytesPtr' }, { name: 'msg_len', role: 'len' }, ...RESULT_PARAMS],
+    name: 'hms_agent_destroy',
+    doc: 'Destroys an agent; its handle (and any copy of it) becomes invalid.',
+    params: [{ name: 'handle', role: 'handle' }],
     ret: 'status',
   },
   {
-    name: 'hms_agent_health', doc: 'The agent\'s `hms.AgentHealth`.',
-    params: [{ name: 'handle', role: 'handle' }, ...RESULT_PARAMS], ret: 'status',
+    name: 'hms_agent_send_message',
+    doc: 'Delivers an `hms.AgentMessage`; the result is the reply message.',
+    params: [
+      { name: 'handle', role: 'handle' },
+      { name: 'msg', role: 'bytesPtr' },
+      { name: 'msg_len', role: 'len' },
+      ...RESULT_PARAMS,
+    ],
+    ret: 'status',
+  },
+  {
+    name: 'hms_agent_health',
+    doc: "The agent's `hms.AgentHealth`.",
+    params: [{ name: 'handle', role: 'handle' }, ...RESULT_PARAMS],
+    ret: 'status',
   },
   {
     name: 'hms_submit',
-    doc: 'Queues an rpc (by method id) on the library\'s worker pool; returns the request id its completion carries.',
+    doc: "Queues an rpc (by method id) on the library's worker pool; returns the request id its completion carries.",
     params: [
-      { name: 'handle', role: 'handle' }, { name: 'method_id', role: 'u32' }, { name: 'req', role: 'bytesPtr' },
+      { name: 'handle', role: 'handle' },
+      { name: 'method_id', role: 'u32' },
+      { name: 'req', role: 'bytesPtr' },
       { name: 'req_len', role: 'len' },
     ],
     ret: 'u64',
@@ -115,8 +138,13 @@ export const COMMON_EXPORTS: readonly AbiFunction[] = [
     ret: 'u32',
   },
   {
-    name: 'hms_free_buffer', doc: 'Frees a result this library handed over (result record place 1).',
-    params: [{ name: 'ptr', role: 'freePtr' }, { name: 'len', role: 'len' }], ret: 'void',
+    name: 'hms_free_buffer',
+    doc: 'Frees a result this library handed over (result record place 1).',
+    params: [
+      { name: 'ptr', role: 'freePtr' },
+      { name: 'len', role: 'len' },
+    ],
+    ret: 'void',
   },
 ];
 
@@ -173,7 +201,8 @@ export function rpcSymbols(services: readonly Service[]): Map<Service, Map<strin
     for (const c of s.calls) {
       const sym = rpcSymbol(s, c);
       const other = taken.get(sym);
-      if (other !== undefined) throw new UnsupportedError(c.location, `${s.name}.${c.name}: its export ${sym} collides with ${other}`);
+      if (other !== undefined)
+        throw new UnsupportedError(c.location, `${s.name}.${c.name}: its export ${sym} collides with ${other}`);
       taken.set(sym, `${s.name}.${c.name}`);
       syms.set(c.name, sym);
     }
@@ -192,16 +221,32 @@ export function rpcExport(symbol: string, call: RpcCall): AbiFunction {
   return {
     name: symbol,
     doc: `\`${call.name}\`: \`${call.request}\` in, \`${call.response}\` out (or an \`hms.AgentError\`).`,
-    params: [{ name: 'handle', role: 'handle' }, { name: 'req', role: 'bytesPtr' }, { name: 'req_len', role: 'len' }, ...RESULT_PARAMS],
+    params: [
+      { name: 'handle', role: 'handle' },
+      { name: 'req', role: 'bytesPtr' },
+      { name: 'req_len', role: 'len' },
+      ...RESULT_PARAMS,
+    ],
     ret: 'status',
   };
 }
 
 const C_TYPES: Readonly<Record<ParamRole, string>> = {
-  handle: 'uint64_t', u32: 'uint32_t', bytesPtr: 'const uint8_t *', len: 'uint32_t', outPtr: 'uint8_t *',
-  outCap: 'uint32_t', outHandle: 'uint64_t *', freePtr: 'uint8_t *',
+  handle: 'uint64_t',
+  u32: 'uint32_t',
+  bytesPtr: 'const uint8_t *',
+  len: 'uint32_t',
+  outPtr: 'uint8_t *',
+  outCap: 'uint32_t',
+  outHandle: 'uint64_t *',
+  freePtr: 'uint8_t *',
 };
-const C_RETURNS: Readonly<Record<AbiReturn, string>> = { status: 'int32_t', u32: 'uint32_t', u64: 'uint64_t', void: 'void' };
+const C_RETURNS: Readonly<Record<AbiReturn, string>> = {
+  status: 'int32_t',
+  u32: 'uint32_t',
+  u64: 'uint64_t',
+  void: 'void',
+};
 
 /**
  * The koffi prototype of a function (koffi parses C-like prototypes). Out-pointers are plain pointers:
@@ -213,10 +258,21 @@ export function koffiPrototype(f: AbiFunction): string {
 }
 
 const RUST_TYPES: Readonly<Record<ParamRole, string>> = {
-  handle: 'u64', u32: 'u32', bytesPtr: '*const u8', len: 'u32', outPtr: '*mut u8', outCap: 'u32',
-  outHandle: '*mut u64', freePtr: '*mut u8',
+  handle: 'u64',
+  u32: 'u32',
+  bytesPtr: '*const u8',
+  len: 'u32',
+  outPtr: '*mut u8',
+  outCap: 'u32',
+  outHandle: '*mut u64',
+  freePtr: '*mut u8',
 };
-const RUST_RETURNS: Readonly<Record<AbiReturn, string>> = { status: ' -> i32', u32: ' -> u32', u64: ' -> u64', void: '' };
+const RUST_RETURNS: Readonly<Record<AbiReturn, string>> = {
+  status: ' -> i32',
+  u32: ' -> u32',
+  u64: ' -> u64',
+  void: '',
+};
 
 /** `name(a: T, ...) -> R` for a Rust `extern "C" fn`. */
 export function rustSignature(f: AbiFunction): string {
@@ -235,7 +291,14 @@ function describeObject(o: ObjectDef): string[] {
   const lines = [`${o.isStruct ? 'struct' : 'table'} ${o.name} size=${o.bytesize} align=${o.minalign}`];
   for (const f of o.fields) {
     const d = f.default;
-    const def = d.kind === 'integer' ? `int:${d.value}` : d.kind === 'float' ? `float:${d.value}` : d.kind === 'string' ? `str:${JSON.stringify(d.value)}` : d.kind;
+    const def =
+      d.kind === 'integer'
+        ? `int:${d.value}`
+        : d.kind === 'float'
+          ? `float:${d.value}`
+          : d.kind === 'string'
+            ? `str:${JSON.stringify(d.value)}`
+            : d.kind;
     lines.push(
       `  field ${f.name} id=${f.id} offset=${f.offset} type=${typeText(f.type)} default=${def}` +
         ` deprecated=${f.deprecated} required=${f.required} optional=${f.optional} key=${f.key}`,
@@ -245,8 +308,11 @@ function describeObject(o: ObjectDef): string[] {
 }
 
 function describeEnum(e: EnumDef): string[] {
-  const lines = [`${e.isUnion ? 'union' : 'enum'} ${e.name} underlying=${typeText(e.underlying)} bit_flags=${e.bitFlags}`];
-  for (const v of e.values) lines.push(`  value ${v.name}=${v.value}${v.unionType ? ` type=${typeText(v.unionType)}` : ''}`);
+  const lines = [
+    `${e.isUnion ? 'union' : 'enum'} ${e.name} underlying=${typeText(e.underlying)} bit_flags=${e.bitFlags}`,
+  ];
+  for (const v of e.values)
+    lines.push(`  value ${v.name}=${v.value}${v.unionType ? ` type=${typeText(v.unionType)}` : ''}`);
   return lines;
 }
 

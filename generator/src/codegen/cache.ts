@@ -92,7 +92,12 @@ export function upToDate(outDir: string, key: CacheKey, langs: readonly string[]
 }
 
 /** Records a completed run (written last, atomically, so an interrupted run leaves no false promise). */
-export function record(outDir: string, key: CacheKey, sources: ReadonlyMap<string, string>, outputs: ReadonlyMap<string, string>): void {
+export function record(
+  outDir: string,
+  key: CacheKey,
+  sources: ReadonlyMap<string, string>,
+  outputs: ReadonlyMap<string, string>,
+): void {
   const data: CacheData = {
     format: FORMAT,
     key,

@@ -62,9 +62,13 @@ export function parseGenerateArgs(argv: readonly string[]): GenerateArgs {
     else if (a.startsWith('-I')) includePaths.push(a.slice(2));
     else if (a === '--lang' || a.startsWith('--lang=')) {
       const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : value();
-      const parts = v.split(',').map((s) => s.trim()).filter((s) => s !== '');
+      const parts = v
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
       for (const p of parts) {
-        if (!(LANGS as readonly string[]).includes(p)) throw new UsageError(`--lang: unknown language ${p} (expected rust, ts, c or js)`);
+        if (!(LANGS as readonly string[]).includes(p))
+          throw new UsageError(`--lang: unknown language ${p} (expected rust, ts, c or js)`);
       }
       if (parts.length === 0) throw new UsageError('--lang needs at least one language');
       langs = LANGS.filter((l) => parts.includes(l));
@@ -103,9 +107,13 @@ function failure(e: unknown): string {
  * hangs there).
  */
 export function checkOutDir(outDir: string): void {
-  if (outDir.trim() === '') throw new UsageError('--out needs a directory (an empty one would write into the working directory)');
+  if (outDir.trim() === '')
+    throw new UsageError('--out needs a directory (an empty one would write into the working directory)');
   const full = resolve(outDir);
-  if (/^\/(proc|sys)(\/|$)/.test(full)) throw new UsageError(`--out ${outDir}: under ${full.split('/')[1] === 'proc' ? '/proc' : '/sys'}, which holds no files`);
+  if (/^\/(proc|sys)(\/|$)/.test(full))
+    throw new UsageError(
+      `--out ${outDir}: under ${full.split('/')[1] === 'proc' ? '/proc' : '/sys'}, which holds no files`,
+    );
   let at = full;
   for (;;) {
     let st: ReturnType<typeof statSync>;
@@ -115,7 +123,8 @@ export function checkOutDir(outDir: string): void {
       st = undefined; // ENOTDIR: a file further up, found on the way
     }
     if (st !== undefined) {
-      if (!st.isDirectory()) throw new UsageError(`--out ${outDir}: ${at === full ? 'is' : `${at} is`} a file, not a directory`);
+      if (!st.isDirectory())
+        throw new UsageError(`--out ${outDir}: ${at === full ? 'is' : `${at} is`} a file, not a directory`);
       try {
         accessSync(at, constants.W_OK);
       } catch {
@@ -143,7 +152,9 @@ async function mainUnguarded(argv: readonly string[]): Promise<number> {
       // The contracts of this repository: every idl/*.fbs, included files resolved through idl/.
       let names: string[];
       try {
-        names = readdirSync('idl').filter((f) => f.endsWith('.fbs')).sort();
+        names = readdirSync('idl')
+          .filter((f) => f.endsWith('.fbs'))
+          .sort();
       } catch {
         throw new UsageError('no input files and no idl/ directory here');
       }
@@ -154,7 +165,8 @@ async function mainUnguarded(argv: readonly string[]): Promise<number> {
       if (!statSync(f, { throwIfNoEntry: false })?.isFile()) throw new UsageError(`cannot read file: ${f}`);
     }
     for (const d of args.includePaths) {
-      if (!statSync(d, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`include directory not found: ${d}`);
+      if (!statSync(d, { throwIfNoEntry: false })?.isDirectory())
+        throw new UsageError(`include directory not found: ${d}`);
     }
     checkOutDir(args.outDir);
   } catch (e) {
@@ -177,8 +189,14 @@ async function mainUnguarded(argv: readonly string[]): Promise<number> {
   const [{ generate }, { BACKENDS }] = await Promise.all([import('./generate.js'), import('./backends.js')]);
   // A missing tool (cbindgen) or a bug throws: main() reports it in one line, exit 3.
   const r = generate({
-    files: args.files, includePaths: args.includePaths, outDir: args.outDir, langs: args.langs,
-    templatesDir: defaultTemplatesDir(), check: args.check, backends: BACKENDS, config,
+    files: args.files,
+    includePaths: args.includePaths,
+    outDir: args.outDir,
+    langs: args.langs,
+    templatesDir: defaultTemplatesDir(),
+    check: args.check,
+    backends: BACKENDS,
+    config,
   });
   if (r.rendered !== '') process.stderr.write(`${r.rendered}\n`);
   if (r.kind !== 'done') {
@@ -194,10 +212,14 @@ async function mainUnguarded(argv: readonly string[]): Promise<number> {
       ...missing.map((p) => `  missing  ${join(args.outDir, p)}`),
       ...extra.map((p) => `  extra    ${join(args.outDir, p)}`),
     ];
-    process.stderr.write(`hms-gen: ${stale} generated file${stale === 1 ? ' is' : 's are'} stale (run \`hms-gen generate\`):\n${lines.join('\n')}\n`);
+    process.stderr.write(
+      `hms-gen: ${stale} generated file${stale === 1 ? ' is' : 's are'} stale (run \`hms-gen generate\`):\n${lines.join('\n')}\n`,
+    );
     return 1;
   }
   record(args.outDir, key, r.sources, r.out.entries());
-  process.stdout.write(`hms-gen: ${r.files} files in ${args.outDir}/, ${changed.length + missing.length} written, ${extra.length} removed\n`);
+  process.stdout.write(
+    `hms-gen: ${r.files} files in ${args.outDir}/, ${changed.length + missing.length} written, ${extra.length} removed\n`,
+  );
   return 0;
 }

@@ -60,7 +60,8 @@ function parseRust(rust: unknown): GeneratorConfig {
   if (agents === undefined) return { rust: {} };
   if (!isObject(agents)) fail('rust.agents: expected an object');
   onlyKeys(agents, ['crate', 'path'], 'rust.agents.');
-  if (typeof agents.crate !== 'string' || !/^[A-Za-z_][A-Za-z0-9_-]*$/.test(agents.crate)) fail('rust.agents.crate: expected a crate name');
+  if (typeof agents.crate !== 'string' || !/^[A-Za-z_][A-Za-z0-9_-]*$/.test(agents.crate))
+    fail('rust.agents.crate: expected a crate name');
   if (typeof agents.path !== 'string' || agents.path === '') fail('rust.agents.path: expected a path');
   return { rust: { agents: { crate: agents.crate, path: agents.path } } };
 }

@@ -60,7 +60,8 @@ export class Dependencies {
 
   /** The files of one declaration (table, struct, enum, union or service) by qualified name. */
   declaration(name: string): string[] {
-    const d = this.set.objectByName.get(name) ?? this.set.enumByName.get(name) ?? this.services.find((s) => s.name === name);
+    const d =
+      this.set.objectByName.get(name) ?? this.set.enumByName.get(name) ?? this.services.find((s) => s.name === name);
     return d ? sorted(this.reach([d])) : [];
   }
 
@@ -105,7 +106,12 @@ export class Dependencies {
     let h = this.hashes.get(id);
     if (h === undefined) {
       const sha = createHash('sha256');
-      for (const f of files) sha.update(f).update('\0').update(this.set.sources.get(f) ?? '').update('\0');
+      for (const f of files)
+        sha
+          .update(f)
+          .update('\0')
+          .update(this.set.sources.get(f) ?? '')
+          .update('\0');
       h = sha.digest('hex').slice(0, 16);
       this.hashes.set(id, h);
     }
@@ -128,7 +134,9 @@ export class Dependencies {
     if (this.abiFilesMemo) return this.abiFilesMemo;
     let out: Set<string>;
     if (hasAgentAbi(this.set)) {
-      const types = Object.values(ABI_TYPES).map((n) => (this.set.objectByName.get(n) ?? this.set.enumByName.get(n)) as ObjectDef | EnumDef);
+      const types = Object.values(ABI_TYPES).map(
+        (n) => (this.set.objectByName.get(n) ?? this.set.enumByName.get(n)) as ObjectDef | EnumDef,
+      );
       out = this.reach(types, false);
     } else {
       out = new Set(this.byNamespace.get(keyParts(ABI_TYPES.error.split('.').slice(0, -1)).join('.')) ?? []);

@@ -42,16 +42,27 @@ export function generate(o: GenerateOptions): GenerateResult {
   const out = new OutputSet();
   try {
     const ctx: EmitContext = {
-      set, plans: planAll(set), out, templates: new Templates(o.templatesDir), version: VERSION,
-      deps: new Dependencies(set), config: o.config ?? {}, outDir: o.outDir,
+      set,
+      plans: planAll(set),
+      out,
+      templates: new Templates(o.templatesDir),
+      version: VERSION,
+      deps: new Dependencies(set),
+      config: o.config ?? {},
+      outDir: o.outDir,
     };
     for (const b of o.backends) if (o.langs.includes(b.lang)) b.emit(ctx);
   } catch (e) {
     const located = locate(e);
     if (!located) throw e;
     const d: Diagnostic = {
-      code: 'E200', severity: 'error', message: located.message, file: located.file, line: located.line,
-      column: located.column, length: 1,
+      code: 'E200',
+      severity: 'error',
+      message: located.message,
+      file: located.file,
+      line: located.line,
+      column: located.column,
+      length: 1,
     };
     const sources = new Map<string, string>();
     try {

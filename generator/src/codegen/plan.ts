@@ -11,12 +11,32 @@ import type { SchemaSet } from './schema-set.js';
 export type ScalarKind = 'bool' | 'i8' | 'u8' | 'i16' | 'u16' | 'i32' | 'u32' | 'i64' | 'u64' | 'f32' | 'f64';
 
 export const SCALAR_OF: Readonly<Partial<Record<BaseType, ScalarKind>>> = {
-  Bool: 'bool', Byte: 'i8', UByte: 'u8', UType: 'u8', Short: 'i16', UShort: 'u16', Int: 'i32', UInt: 'u32',
-  Long: 'i64', ULong: 'u64', Float: 'f32', Double: 'f64',
+  Bool: 'bool',
+  Byte: 'i8',
+  UByte: 'u8',
+  UType: 'u8',
+  Short: 'i16',
+  UShort: 'u16',
+  Int: 'i32',
+  UInt: 'u32',
+  Long: 'i64',
+  ULong: 'u64',
+  Float: 'f32',
+  Double: 'f64',
 };
 
 export const SCALAR_SIZE: Readonly<Record<ScalarKind, number>> = {
-  bool: 1, i8: 1, u8: 1, i16: 2, u16: 2, i32: 4, u32: 4, i64: 8, u64: 8, f32: 4, f64: 8,
+  bool: 1,
+  i8: 1,
+  u8: 1,
+  i16: 2,
+  u16: 2,
+  i32: 4,
+  u32: 4,
+  i64: 8,
+  u64: 8,
+  f32: 4,
+  f64: 8,
 };
 
 /** What one value (a field, a vector element, an array element) is. */
@@ -99,8 +119,10 @@ function valueOf(set: SchemaSet, t: TypeRef, base: BaseType, owner: ObjectDef, f
 
 export function planValue(set: SchemaSet, t: TypeRef, owner: ObjectDef, field?: Field): ValuePlan {
   if (t.base === 'Vector') return { kind: 'vector', element: valueOf(set, t, t.element, owner, field) };
-  if (t.base === 'Array') return { kind: 'array', element: valueOf(set, t, t.element, owner, field), length: t.fixedLength };
-  if (t.base === 'Vector64') throw new PlanError(owner, field, '64-bit vectors (vector64) are not supported by the code generators');
+  if (t.base === 'Array')
+    return { kind: 'array', element: valueOf(set, t, t.element, owner, field), length: t.fixedLength };
+  if (t.base === 'Vector64')
+    throw new PlanError(owner, field, '64-bit vectors (vector64) are not supported by the code generators');
   return valueOf(set, t, t.base, owner, field);
 }
 

@@ -14,7 +14,7 @@ export interface QName {
 }
 
 export type ScalarName =
-  | 'bool' | 'byte' | 'ubyte' | 'short' | 'ushort' | 'int' | 'uint' | 'long' | 'ulong' | 'float' | 'double';
+  'bool' | 'byte' | 'ubyte' | 'short' | 'ushort' | 'int' | 'uint' | 'long' | 'ulong' | 'float' | 'double';
 
 export type TypeExpr =
   | { readonly kind: 'scalar'; readonly scalar: ScalarName; readonly span: Span }
@@ -123,7 +123,6 @@ export interface IncludeDecl {
   readonly pathSpan: Span;
 }
 
-
 // Frequent nodes are their own span: one object instead of two (the front end is allocation-bound).
 // They are plain constructors assigning every property: no getters and no class-field initializers,
 // each of which is an extra call per node until V8 optimizes (a cold `hms-gen check` never gets there).
@@ -195,8 +194,14 @@ export class FieldNode implements FieldDecl, Name {
   declare readonly name: Name;
   declare readonly span: Span;
   constructor(
-    text: string, file: SourceFile, start: number, end: number, type: TypeExpr,
-    defaultValue: DefaultExpr | undefined, attributes: readonly Attribute[], docs: readonly string[],
+    text: string,
+    file: SourceFile,
+    start: number,
+    end: number,
+    type: TypeExpr,
+    defaultValue: DefaultExpr | undefined,
+    attributes: readonly Attribute[],
+    docs: readonly string[],
   ) {
     this.text = text;
     this.file = file;

@@ -39,7 +39,10 @@ function decode(bytes: Buffer): { text: string; binary: boolean } {
  * The diagnostics of several compiles, each reported once (files shared through includes are
  * compiled once per main file), and every source text read, by path.
  */
-export function mergeRuns(results: readonly CompileResult[]): { diagnostics: Diagnostic[]; sources: Map<string, string> } {
+export function mergeRuns(results: readonly CompileResult[]): {
+  diagnostics: Diagnostic[];
+  sources: Map<string, string>;
+} {
   const diagnostics: Diagnostic[] = [];
   const sources = new Map<string, string>();
   const seen = new Set<string>();

@@ -129,28 +129,62 @@ export interface SvcDef {
   declFile: string;
 }
 
-
 export const SCALAR_BASE: Readonly<Record<string, BaseType>> = {
-  bool: 'Bool', byte: 'Byte', ubyte: 'UByte', short: 'Short', ushort: 'UShort', int: 'Int', uint: 'UInt',
-  long: 'Long', ulong: 'ULong', float: 'Float', double: 'Double',
+  bool: 'Bool',
+  byte: 'Byte',
+  ubyte: 'UByte',
+  short: 'Short',
+  ushort: 'UShort',
+  int: 'Int',
+  uint: 'UInt',
+  long: 'Long',
+  ulong: 'ULong',
+  float: 'Float',
+  double: 'Double',
 };
 
 /** Plain scalar and string types carry no references: shared, never mutated. */
 export const SCALAR_RTYPES: Readonly<Record<string, RType>> = Object.fromEntries(
-  Object.entries(SCALAR_BASE).map(([k, base]) => [k, Object.freeze({ base, element: 'None', fixedLength: 0 }) as RType]),
+  Object.entries(SCALAR_BASE).map(([k, base]) => [
+    k,
+    Object.freeze({ base, element: 'None', fixedLength: 0 }) as RType,
+  ]),
 );
 export const STRING_RTYPE: RType = Object.freeze({ base: 'String', element: 'None', fixedLength: 0 }) as RType;
 
-
 export const INT_KIND: Partial<Record<BaseType, IntKind>> = {
-  UType: 'ubyte', Bool: 'bool', Byte: 'byte', UByte: 'ubyte', Short: 'short', UShort: 'ushort', Int: 'int',
-  UInt: 'uint', Long: 'long', ULong: 'ulong',
+  UType: 'ubyte',
+  Bool: 'bool',
+  Byte: 'byte',
+  UByte: 'ubyte',
+  Short: 'short',
+  UShort: 'ushort',
+  Int: 'int',
+  UInt: 'uint',
+  Long: 'long',
+  ULong: 'ulong',
 };
 
 export const TYPE_NAMES: Readonly<Record<BaseType, string>> = {
-  None: 'none', UType: 'utype', Bool: 'bool', Byte: 'byte', UByte: 'ubyte', Short: 'short', UShort: 'ushort',
-  Int: 'int', UInt: 'uint', Long: 'long', ULong: 'ulong', Float: 'float', Double: 'double', String: 'string',
-  Vector: 'vector', Obj: 'struct', Union: 'union', Array: 'array', Vector64: 'vector64',
+  None: 'none',
+  UType: 'utype',
+  Bool: 'bool',
+  Byte: 'byte',
+  UByte: 'ubyte',
+  Short: 'short',
+  UShort: 'ushort',
+  Int: 'int',
+  UInt: 'uint',
+  Long: 'long',
+  ULong: 'ulong',
+  Float: 'float',
+  Double: 'double',
+  String: 'string',
+  Vector: 'vector',
+  Obj: 'struct',
+  Union: 'union',
+  Array: 'array',
+  Vector64: 'vector64',
 };
 
 export function isScalar(b: BaseType): boolean {
@@ -205,8 +239,25 @@ export const NO_KEYVALUES: readonly KeyValue[] = Object.freeze([]);
 export const NO_DOCS: readonly string[] = Object.freeze([]);
 export const NO_DEFAULT: DefaultValue = Object.freeze({ kind: 'none' });
 export const BASE_INDEX: Readonly<Record<BaseType, number>> = {
-  None: 0, UType: 1, Bool: 2, Byte: 3, UByte: 4, Short: 5, UShort: 6, Int: 7, UInt: 8, Long: 9, ULong: 10,
-  Float: 11, Double: 12, String: 13, Vector: 14, Obj: 15, Union: 16, Array: 17, Vector64: 18,
+  None: 0,
+  UType: 1,
+  Bool: 2,
+  Byte: 3,
+  UByte: 4,
+  Short: 5,
+  UShort: 6,
+  Int: 7,
+  UInt: 8,
+  Long: 9,
+  ULong: 10,
+  Float: 11,
+  Double: 12,
+  String: 13,
+  Vector: 14,
+  Obj: 15,
+  Union: 16,
+  Array: 17,
+  Vector64: 18,
 };
 
 /**

@@ -29,7 +29,15 @@ export class Reporter {
     const lineEnd = span.file.text.indexOf('\n', span.start);
     const maxLen = (lineEnd < 0 ? span.file.text.length : lineEnd) - span.start;
     const length = Math.max(1, Math.min(span.end - span.start, maxLen));
-    this.diagnostics.push({ code, severity: info.severity, message: clipWords(message), file: span.file.path, line, column, length });
+    this.diagnostics.push({
+      code,
+      severity: info.severity,
+      message: clipWords(message),
+      file: span.file.path,
+      line,
+      column,
+      length,
+    });
     if (info.severity === 'error') {
       this.errorCount++;
       if (this.errorCount >= this.maxErrors) {
@@ -50,7 +58,9 @@ export class Reporter {
 
 /** Names quoted in messages can be megabytes long (fuzzed input); keep messages readable. */
 function clipWords(message: string): string {
-  return message.length <= 400 ? message : message.replace(/[^\s]{81,}/g, (w) => `${w.slice(0, 60)}…(${w.length} chars)`);
+  return message.length <= 400
+    ? message
+    : message.replace(/[^\s]{81,}/g, (w) => `${w.slice(0, 60)}…(${w.length} chars)`);
 }
 
 /** `path:line:col: error[E0xx]: message`, then the source line and a caret under the column. */

@@ -30,8 +30,8 @@ export class IrField implements Field {
     this.#file = f.span.file;
     this.#at = f.span.start;
     this.#idPad = id | (f.padding << 16);
-    const flags = (f.deprecated ? 1 : 0) | (f.required ? 2 : 0) | (f.key ? 4 : 0) | (f.optional ? 8 : 0) |
-      (f.synthetic ? 16 : 0);
+    const flags =
+      (f.deprecated ? 1 : 0) | (f.required ? 2 : 0) | (f.key ? 4 : 0) | (f.optional ? 8 : 0) | (f.synthetic ? 16 : 0);
     this.#offFlags = f.offset * 32 + flags;
   }
   get id(): number {
@@ -84,4 +84,3 @@ export class IrEnumVal implements EnumVal {
     return this.#file.locate(this.#at);
   }
 }
-

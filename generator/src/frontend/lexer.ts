@@ -130,7 +130,12 @@ export class Lexer {
     else if (this.binary && this.src.startsWith('\u00ef\u00bb\u00bf')) this.i = 3;
   }
 
-  private err(code: 'E001' | 'E002' | 'E003' | 'E004' | 'E005' | 'E006', start: number, end: number, msg: string): void {
+  private err(
+    code: 'E001' | 'E002' | 'E003' | 'E004' | 'E005' | 'E006',
+    start: number,
+    end: number,
+    msg: string,
+  ): void {
     this.reporter.report(code, { file: this.file, start, end }, msg);
   }
 
@@ -488,7 +493,8 @@ function lexString(
     if (c === 92 /* \ */) {
       trivial = false;
       const e = src[i + 1];
-      if (high !== -1 && e !== 'u') fail('E003', highAt, highAt + 6, 'illegal Unicode sequence (unpaired high surrogate)');
+      if (high !== -1 && e !== 'u')
+        fail('E003', highAt, highAt + 6, 'illegal Unicode sequence (unpaired high surrogate)');
       const simple = e === undefined ? undefined : SIMPLE_ESCAPES[e];
       if (simple !== undefined) {
         bytes.push(simple);

@@ -69,4 +69,3 @@ export function parseFloatLiteral(text: string): number | undefined {
   if (DEC.test(s) || HEX.test(s)) return Number(parseIntLiteral(s));
   return undefined;
 }
-

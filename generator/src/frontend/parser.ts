@@ -1,7 +1,20 @@
 import { FieldNode, LiteralNode, NameNode, ScalarTypeNode } from './ast.js';
 import type {
-  Attribute, AttrValue, Decl, DefaultExpr, EnumDecl, EnumValueDecl, FieldDecl, IncludeDecl,
-  MethodDecl, Name, QName, ScalarName, ServiceDecl, TableDecl, TypeExpr,
+  Attribute,
+  AttrValue,
+  Decl,
+  DefaultExpr,
+  EnumDecl,
+  EnumValueDecl,
+  FieldDecl,
+  IncludeDecl,
+  MethodDecl,
+  Name,
+  QName,
+  ScalarName,
+  ServiceDecl,
+  TableDecl,
+  TypeExpr,
 } from './ast.js';
 import type { DiagnosticCode } from './codes.js';
 import type { Reporter } from './diagnostics.js';
@@ -12,19 +25,45 @@ import type { SourceFile, Span } from './source.js';
 class Bail extends Error {}
 
 const SCALARS: ReadonlyMap<string, ScalarName> = new Map<string, ScalarName>([
-  ['bool', 'bool'], ['byte', 'byte'], ['int8', 'byte'], ['ubyte', 'ubyte'], ['uint8', 'ubyte'],
-  ['short', 'short'], ['int16', 'short'], ['ushort', 'ushort'], ['uint16', 'ushort'],
-  ['int', 'int'], ['int32', 'int'], ['uint', 'uint'], ['uint32', 'uint'],
-  ['long', 'long'], ['int64', 'long'], ['ulong', 'ulong'], ['uint64', 'ulong'],
-  ['float', 'float'], ['float32', 'float'], ['double', 'double'], ['float64', 'double'],
+  ['bool', 'bool'],
+  ['byte', 'byte'],
+  ['int8', 'byte'],
+  ['ubyte', 'ubyte'],
+  ['uint8', 'ubyte'],
+  ['short', 'short'],
+  ['int16', 'short'],
+  ['ushort', 'ushort'],
+  ['uint16', 'ushort'],
+  ['int', 'int'],
+  ['int32', 'int'],
+  ['uint', 'uint'],
+  ['uint32', 'uint'],
+  ['long', 'long'],
+  ['int64', 'long'],
+  ['ulong', 'ulong'],
+  ['uint64', 'ulong'],
+  ['float', 'float'],
+  ['float32', 'float'],
+  ['double', 'double'],
+  ['float64', 'double'],
 ]);
 
 /** The built-in type names (scalars, their aliases, `string`): a type, never a declaration's name as written. */
 export const BUILTIN_TYPE_NAMES: ReadonlySet<string> = new Set([...SCALARS.keys(), 'string']);
 
 const DECL_KEYWORDS = new Set([
-  'table', 'struct', 'enum', 'union', 'namespace', 'root_type', 'rpc_service', 'attribute',
-  'file_identifier', 'file_extension', 'include', 'native_include',
+  'table',
+  'struct',
+  'enum',
+  'union',
+  'namespace',
+  'root_type',
+  'rpc_service',
+  'attribute',
+  'file_identifier',
+  'file_extension',
+  'include',
+  'native_include',
 ]);
 
 /** Shared empty list: most declarations have no docs or attributes. */
@@ -137,7 +176,7 @@ export class Parser {
     return Math.min(this.pos + 1, this.last);
   }
   private span(t: Token): Span {
-    return { file: this.file, start: (this.starts[t] as number), end: (this.ends[t] as number) };
+    return { file: this.file, start: this.starts[t] as number, end: this.ends[t] as number };
   }
   private spanFrom(start: number): Span {
     return { file: this.file, start, end: Math.max(this.prevEnd, start) };
@@ -231,7 +270,10 @@ export class Parser {
         const path = this.expectString();
         this.expectPunct(';');
         includes.push({
-          native, path: this.textOf(path), span: { file: this.file, start, end: (this.ends[path] as number) }, pathSpan: this.span(path),
+          native,
+          path: this.textOf(path),
+          span: { file: this.file, start, end: this.ends[path] as number },
+          pathSpan: this.span(path),
         });
       } catch (e) {
         if (!(e instanceof Bail)) throw e;
@@ -244,7 +286,7 @@ export class Parser {
   /** The next declaration, or undefined at the end of the schema. */
   nextDecl(): Decl | undefined {
     while (!this.atEof()) {
-      if ((this.codes[this.pos] === 123 /* { */)) {
+      if (this.codes[this.pos] === 123 /* { */) {
         // A JSON object after the schema (flatc data mode) ends the schema part.
         break;
       }
@@ -290,7 +332,12 @@ export class Parser {
           this.next();
           return;
         }
-      } else if (depth === 0 && (this.kinds[t] as T) === T.Ident && DECL_KEYWORDS.has(this.textOf(t)) && this.atLineStart(t)) {
+      } else if (
+        depth === 0 &&
+        (this.kinds[t] as T) === T.Ident &&
+        DECL_KEYWORDS.has(this.textOf(t)) &&
+        this.atLineStart(t)
+      ) {
         return;
       }
       this.next();
@@ -343,14 +390,23 @@ export class Parser {
         this.next();
         const s = this.expectString();
         this.expectPunct(';');
-        return { kind: this.textOf(t) as 'file_identifier' | 'file_extension', value: this.textOf(s), span: this.span(s) };
+        return {
+          kind: this.textOf(t) as 'file_identifier' | 'file_extension',
+          value: this.textOf(s),
+          span: this.span(s),
+        };
       }
       case 'attribute': {
         this.next();
-        if ((this.kinds[this.pos] as T) !== T.Ident && (this.kinds[this.pos] as T) !== T.String) this.unexpected('identifier or string constant');
+        if ((this.kinds[this.pos] as T) !== T.Ident && (this.kinds[this.pos] as T) !== T.String)
+          this.unexpected('identifier or string constant');
         const n = this.next();
         this.expectPunct(';');
-        return { kind: 'attribute', name: new NameNode(this.textOf(n), this.file, this.starts[n] as number, this.ends[n] as number), span: this.spanFrom(this.starts[t] as number) };
+        return {
+          kind: 'attribute',
+          name: new NameNode(this.textOf(n), this.file, this.starts[n] as number, this.ends[n] as number),
+          span: this.spanFrom(this.starts[t] as number),
+        };
       }
       case 'include':
       case 'native_include':
@@ -366,7 +422,7 @@ export class Parser {
     if (!(this.codes[this.pos] === 46 /* . */)) return first;
     let text = first.text;
     let last = first;
-    while ((this.codes[this.pos] === 46 /* . */)) {
+    while (this.codes[this.pos] === 46 /* . */) {
       this.next();
       last = this.expectIdent();
       text = `${text}.${last.text}`;
@@ -393,7 +449,14 @@ export class Parser {
       }
     }
     this.next();
-    return { kind: this.textOf(kw) as 'table' | 'struct', name, attributes, fields, docs, span: this.spanFrom(this.starts[kw] as number) };
+    return {
+      kind: this.textOf(kw) as 'table' | 'struct',
+      name,
+      attributes,
+      fields,
+      docs,
+      span: this.spanFrom(this.starts[kw] as number),
+    };
   }
 
   /**
@@ -411,7 +474,8 @@ export class Parser {
     const ends = this.ends;
     const p = this.pos;
     // name ':'
-    if ((kinds[p] as T) !== T.Ident || ((flags[p] as number) & HAS_VALUE) !== 0 || codes[p + 1] !== 58) return undefined;
+    if ((kinds[p] as T) !== T.Ident || ((flags[p] as number) & HAS_VALUE) !== 0 || codes[p + 1] !== 58)
+      return undefined;
     if (((flags[p + 1] as number) & HAS_DOCS) !== 0) return undefined;
     // T or [T], T one plain name
     let q = p + 2;
@@ -421,7 +485,11 @@ export class Parser {
       q++;
     }
     const tt = q;
-    if ((kinds[tt] as T) !== T.Ident || ((flags[tt] as number) & (HAS_VALUE | HAS_DOCS)) !== 0 || codes[tt + 1] === 46 /* . */) {
+    if (
+      (kinds[tt] as T) !== T.Ident ||
+      ((flags[tt] as number) & (HAS_VALUE | HAS_DOCS)) !== 0 ||
+      codes[tt + 1] === 46 /* . */
+    ) {
       return undefined;
     }
     q++;
@@ -434,8 +502,12 @@ export class Parser {
     if (codes[q] === 61 /* = */) {
       dt = q + 1;
       const k = kinds[dt] as T;
-      if ((k !== T.Integer && k !== T.Float && k !== T.Ident) || ((flags[q] as number) & HAS_DOCS) !== 0 ||
-        ((flags[dt] as number) & (HAS_VALUE | HAS_DOCS)) !== 0) return undefined;
+      if (
+        (k !== T.Integer && k !== T.Float && k !== T.Ident) ||
+        ((flags[q] as number) & HAS_DOCS) !== 0 ||
+        ((flags[dt] as number) & (HAS_VALUE | HAS_DOCS)) !== 0
+      )
+        return undefined;
       if (k === T.Ident && codes[dt + 1] === 40 /* ( */ && starts[dt + 1] === ends[dt]) return undefined;
       q = dt + 1;
     }
@@ -447,18 +519,31 @@ export class Parser {
     const scalar = SCALARS.get(typeText);
     let type: TypeExpr;
     if (scalar !== undefined) type = new ScalarTypeNode(scalar, file, starts[tt] as number, ends[tt] as number);
-    else if (typeText === 'string') type = { kind: 'string', span: { file, start: starts[tt] as number, end: ends[tt] as number } };
+    else if (typeText === 'string')
+      type = { kind: 'string', span: { file, start: starts[tt] as number, end: ends[tt] as number } };
     else {
       const name = new NameNode(typeText, file, starts[tt] as number, ends[tt] as number);
       type = { kind: 'named', name, span: name };
     }
-    if (vector) type = { kind: 'vector', element: type, span: { file, start: starts[p + 2] as number, end: ends[tt + 1] as number } };
+    if (vector)
+      type = {
+        kind: 'vector',
+        element: type,
+        span: { file, start: starts[p + 2] as number, end: ends[tt + 1] as number },
+      };
     let def: DefaultExpr | undefined;
     if (dt >= 0) {
       const k = kinds[dt] as T;
-      def = k === T.Ident
-        ? new LiteralNode('ident', this.identText(dt), file, starts[dt] as number, ends[dt] as number)
-        : new LiteralNode(k === T.Integer ? 'int' : 'float', this.src.slice(starts[dt] as number, ends[dt] as number), file, starts[dt] as number, ends[dt] as number);
+      def =
+        k === T.Ident
+          ? new LiteralNode('ident', this.identText(dt), file, starts[dt] as number, ends[dt] as number)
+          : new LiteralNode(
+              k === T.Integer ? 'int' : 'float',
+              this.src.slice(starts[dt] as number, ends[dt] as number),
+              file,
+              starts[dt] as number,
+              ends[dt] as number,
+            );
     }
     this.pos = q;
     this.prevEnd = ends[q - 1] as number;
@@ -497,8 +582,13 @@ export class Parser {
           this.next();
           return;
         }
-      } else if (depth === 0 && (this.kinds[t] as T) === T.Ident && DECL_KEYWORDS.has(this.textOf(t)) && this.atLineStart(t)
-        && (this.kinds[this.peek()] as T) === T.Ident) {
+      } else if (
+        depth === 0 &&
+        (this.kinds[t] as T) === T.Ident &&
+        DECL_KEYWORDS.has(this.textOf(t)) &&
+        this.atLineStart(t) &&
+        (this.kinds[this.peek()] as T) === T.Ident
+      ) {
         // A missing `}`: the next declaration starts here.
         throw new Bail();
       }
@@ -562,11 +652,11 @@ export class Parser {
       const name = this.parseQName();
       return { kind: 'named', name, span: name.span };
     }
-    if ((this.codes[this.pos] === 91 /* [ */)) {
+    if (this.codes[this.pos] === 91 /* [ */) {
       this.enter(t);
       this.next();
       const element = this.parseType();
-      if ((this.codes[this.pos] === 58 /* : */)) {
+      if (this.codes[this.pos] === 58 /* : */) {
         this.next();
         const len = this.pos;
         let length = this.textOf(len);
@@ -577,13 +667,25 @@ export class Parser {
           if ((this.kinds[len] as T) === T.Punct && this.textOf(len) === ']') {
             this.next();
             this.depth--;
-            return { kind: 'array', element, length, lengthSpan: this.span(len), span: this.spanFrom(this.starts[t] as number) };
+            return {
+              kind: 'array',
+              element,
+              length,
+              lengthSpan: this.span(len),
+              span: this.spanFrom(this.starts[t] as number),
+            };
           }
         }
         this.next();
         this.expectPunct(']');
         this.depth--;
-        return { kind: 'array', element, length, lengthSpan: this.span(len), span: this.spanFrom(this.starts[t] as number) };
+        return {
+          kind: 'array',
+          element,
+          length,
+          lengthSpan: this.span(len),
+          span: this.spanFrom(this.starts[t] as number),
+        };
       }
       this.expectPunct(']');
       this.depth--;
@@ -600,7 +702,11 @@ export class Parser {
       this.next();
       if ((this.kinds[this.pos] as T) !== T.Ident) this.fail('E072', this.pos, 'constant name expected after sign');
       const id = this.next();
-      return { kind: 'ident', text: this.textOf(t) + this.textOf(id), span: { file: this.file, start: (this.starts[t] as number), end: (this.ends[id] as number) } };
+      return {
+        kind: 'ident',
+        text: this.textOf(t) + this.textOf(id),
+        span: { file: this.file, start: this.starts[t] as number, end: this.ends[id] as number },
+      };
     }
     switch (this.kinds[t] as T) {
       case T.Integer:
@@ -611,11 +717,19 @@ export class Parser {
         return new LiteralNode('float', this.textOf(t), this.file, this.starts[t] as number, this.ends[t] as number);
       case T.String:
         this.next();
-        return new LiteralNode('string', this.textOf(t), this.file, this.starts[t] as number, this.ends[t] as number, this.trivialOf(t));
+        return new LiteralNode(
+          'string',
+          this.textOf(t),
+          this.file,
+          this.starts[t] as number,
+          this.ends[t] as number,
+          this.trivialOf(t),
+        );
       case T.Ident: {
         this.next();
         // flatc treats `name(` as a call only when the parenthesis touches the name.
-        const call = (this.codes[this.pos] === 40 /* ( */) && (this.starts[this.pos] as number) === this.ends[t] as number;
+        const call =
+          this.codes[this.pos] === 40 /* ( */ && (this.starts[this.pos] as number) === (this.ends[t] as number);
         if (call && FUNCTIONS.has(this.textOf(t))) {
           this.enter(t);
           this.next();
@@ -628,7 +742,7 @@ export class Parser {
         return new LiteralNode('ident', this.textOf(t), this.file, this.starts[t] as number, this.ends[t] as number);
       }
       default:
-        if ((this.codes[this.pos] === 91 /* [ */)) {
+        if (this.codes[this.pos] === 91 /* [ */) {
           this.next();
           if (!(this.codes[this.pos] === 93 /* ] */)) this.fail('E075', this.pos, 'Expected `]` in vector default');
           this.next();
@@ -651,12 +765,12 @@ export class Parser {
       this.next();
       const name: Name = new NameNode(this.textOf(t), this.file, this.starts[t] as number, this.ends[t] as number);
       let value: AttrValue | undefined;
-      if ((this.codes[this.pos] === 58 /* : */)) {
+      if (this.codes[this.pos] === 58 /* : */) {
         this.next();
         value = this.parseAttrValue();
       }
       out.push({ name, value });
-      if ((this.codes[this.pos] === 41 /* ) */)) {
+      if (this.codes[this.pos] === 41 /* ) */) {
         this.next();
         break;
       }
@@ -667,12 +781,22 @@ export class Parser {
 
   private parseAttrValue(): AttrValue {
     let t = this.pos;
-    if ((this.kinds[t] as T) === T.Punct && (this.textOf(t) === '+' || this.textOf(t) === '-') && (this.kinds[this.peek()] as T) === T.Ident) {
+    if (
+      (this.kinds[t] as T) === T.Punct &&
+      (this.textOf(t) === '+' || this.textOf(t) === '-') &&
+      (this.kinds[this.peek()] as T) === T.Ident
+    ) {
       this.fail('E081', t, 'attribute value must be an integer or a string');
     }
     if ((this.kinds[t] as T) === T.Integer || (this.kinds[t] as T) === T.String) {
       this.next();
-      return new LiteralNode((this.kinds[t] as T) === T.Integer ? 'int' : 'string', this.textOf(t), this.file, this.starts[t] as number, this.ends[t] as number);
+      return new LiteralNode(
+        (this.kinds[t] as T) === T.Integer ? 'int' : 'string',
+        this.textOf(t),
+        this.file,
+        this.starts[t] as number,
+        this.ends[t] as number,
+      );
     }
     if ((this.kinds[t] as T) === T.Float) {
       this.next();
@@ -690,7 +814,7 @@ export class Parser {
     const name = this.expectIdent();
     this.declName = name.text;
     let underlying: TypeExpr | undefined;
-    if ((this.codes[this.pos] === 58 /* : */)) {
+    if (this.codes[this.pos] === 58 /* : */) {
       this.next();
       underlying = this.parseType();
     }
@@ -703,13 +827,19 @@ export class Parser {
         values.push(this.parseEnumValue(isUnion));
         if (!(this.codes[this.pos] === 44 /* , */)) break;
         this.next();
-        if ((this.codes[this.pos] === 125 /* } */)) break;
+        if (this.codes[this.pos] === 125 /* } */) break;
       }
     }
     this.expectPunct('}');
     return {
-      kind: isUnion ? 'union' : 'enum', name, underlying, attributes, values, docs,
-      span: this.spanFrom(this.starts[kw] as number), bodySpan: this.span(brace),
+      kind: isUnion ? 'union' : 'enum',
+      name,
+      underlying,
+      attributes,
+      values,
+      docs,
+      span: this.spanFrom(this.starts[kw] as number),
+      bodySpan: this.span(brace),
     };
   }
 
@@ -717,12 +847,12 @@ export class Parser {
     const docs = this.takeDocs();
     const name = isUnion ? this.parseQName() : this.expectIdent();
     let type: TypeExpr | undefined;
-    if (isUnion && (this.codes[this.pos] === 58 /* : */)) {
+    if (isUnion && this.codes[this.pos] === 58 /* : */) {
       this.next();
       type = this.parseType();
     }
     let value: EnumValueDecl['value'];
-    if ((this.codes[this.pos] === 61 /* = */)) {
+    if (this.codes[this.pos] === 61 /* = */) {
       this.next();
       const v = this.pos;
       if ((this.kinds[v] as T) !== T.Integer) this.unexpected('integer constant');
@@ -740,7 +870,8 @@ export class Parser {
     const attributes = this.parseMetadata();
     this.expectPunct('{');
     const methods: MethodDecl[] = [];
-    if ((this.codes[this.pos] === 125 /* } */)) this.fail('E051', this.pos, `rpc_service ${name.text} must declare at least one method`);
+    if (this.codes[this.pos] === 125 /* } */)
+      this.fail('E051', this.pos, `rpc_service ${name.text} must declare at least one method`);
     do {
       if (this.atEof()) this.unexpected('}');
       const before = this.pos;

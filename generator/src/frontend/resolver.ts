@@ -1,26 +1,84 @@
 import type {
-  Attribute, Decl, DefaultExpr, EnumDecl, EnumValueDecl, FieldDecl, Name, QName, ServiceDecl, TableDecl, TypeExpr,
+  Attribute,
+  Decl,
+  DefaultExpr,
+  EnumDecl,
+  EnumValueDecl,
+  FieldDecl,
+  Name,
+  QName,
+  ServiceDecl,
+  TableDecl,
+  TypeExpr,
 } from './ast.js';
 import type { DiagnosticCode } from './codes.js';
 import type { Reporter } from './diagnostics.js';
 import {
-  fitsInt, INT_RANGES, intervalString, isHexIntLiteral, parseFloatLiteral, parseIntLiteral, type IntKind,
+  fitsInt,
+  INT_RANGES,
+  intervalString,
+  isHexIntLiteral,
+  parseFloatLiteral,
+  parseIntLiteral,
+  type IntKind,
 } from './numbers.js';
 import type { SourceFile, Span } from './source.js';
 import {
-  BASE_INDEX, elementType, inlineAlignment, inlineSize, INT_KIND, isFloat, isInteger, isScalar, isSeries, isStruct,
-  isUnsigned, isVector, NO_ATTRS, NO_DEFAULT, NO_DOCS, NO_KEYVALUES, paddingBytes, qn, qualify, qualifyWith,
-  SCALAR_RTYPES, STRING_RTYPE, TYPE_NAMES, withAttr, withoutAttr,
-  type AttrVal, type Attrs, type CallDef, type EDef, type EVal, type FDef, type MutableTypeRef, type RType,
-  type SDef, type SvcDef,
+  BASE_INDEX,
+  elementType,
+  inlineAlignment,
+  inlineSize,
+  INT_KIND,
+  isFloat,
+  isInteger,
+  isScalar,
+  isSeries,
+  isStruct,
+  isUnsigned,
+  isVector,
+  NO_ATTRS,
+  NO_DEFAULT,
+  NO_DOCS,
+  NO_KEYVALUES,
+  paddingBytes,
+  qn,
+  qualify,
+  qualifyWith,
+  SCALAR_RTYPES,
+  STRING_RTYPE,
+  TYPE_NAMES,
+  withAttr,
+  withoutAttr,
+  type AttrVal,
+  type Attrs,
+  type CallDef,
+  type EDef,
+  type EVal,
+  type FDef,
+  type MutableTypeRef,
+  type RType,
+  type SDef,
+  type SvcDef,
 } from './declarations.js';
 import { IrEnumVal, IrField } from './ir-records.js';
 import { BUILTIN_TYPE_NAMES } from './parser.js';
 import { IndexedTable } from './symbols.js';
 import { BASE_SIZE, compareNames } from '../ir/model.js';
 import type {
-  AdvancedFeature, DefaultValue, EnumDef, EnumVal, Field, KeyValue, Location, ObjectDef, RpcCall,
-  Schema, SchemaFile, Service, Streaming, TypeRef,
+  AdvancedFeature,
+  DefaultValue,
+  EnumDef,
+  EnumVal,
+  Field,
+  KeyValue,
+  Location,
+  ObjectDef,
+  RpcCall,
+  Schema,
+  SchemaFile,
+  Service,
+  Streaming,
+  TypeRef,
 } from '../ir/model.js';
 
 /**
@@ -31,10 +89,33 @@ import type {
 
 /** flatc's built-in attributes (idl.h), plus HEAD's offset64/vector64; others must be declared. */
 const BUILTIN_ATTRIBUTES = [
-  'deprecated', 'required', 'key', 'shared', 'hash', 'id', 'force_align', 'bit_flags', 'original_order',
-  'nested_flatbuffer', 'csharp_partial', 'streaming', 'idempotent', 'cpp_type', 'cpp_ptr_type',
-  'cpp_ptr_type_get', 'cpp_str_type', 'cpp_str_flex_ctor', 'native_inline', 'native_custom_alloc',
-  'native_type', 'native_type_pack_name', 'native_default', 'flexbuffer', 'private', 'offset64', 'vector64',
+  'deprecated',
+  'required',
+  'key',
+  'shared',
+  'hash',
+  'id',
+  'force_align',
+  'bit_flags',
+  'original_order',
+  'nested_flatbuffer',
+  'csharp_partial',
+  'streaming',
+  'idempotent',
+  'cpp_type',
+  'cpp_ptr_type',
+  'cpp_ptr_type_get',
+  'cpp_str_type',
+  'cpp_str_flex_ctor',
+  'native_inline',
+  'native_custom_alloc',
+  'native_type',
+  'native_type_pack_name',
+  'native_default',
+  'flexbuffer',
+  'private',
+  'offset64',
+  'vector64',
 ];
 
 /** Whether an earlier method of the same service has this method's name. */
@@ -67,9 +148,12 @@ interface ClashRule {
   readonly applies: (t: RType) => boolean;
 }
 const CLASH_RULES: readonly ClashRule[] = [
-  { suffix: '_type', applies: (t) => t.base === 'Union' }, { suffix: 'Type', applies: (t) => t.base === 'Union' },
-  { suffix: '_length', applies: (t) => isVector(t) }, { suffix: 'Length', applies: (t) => isVector(t) },
-  { suffix: '_byte_vector', applies: (t) => t.base === 'String' }, { suffix: 'ByteVector', applies: (t) => t.base === 'String' },
+  { suffix: '_type', applies: (t) => t.base === 'Union' },
+  { suffix: 'Type', applies: (t) => t.base === 'Union' },
+  { suffix: '_length', applies: (t) => isVector(t) },
+  { suffix: 'Length', applies: (t) => isVector(t) },
+  { suffix: '_byte_vector', applies: (t) => t.base === 'String' },
+  { suffix: 'ByteVector', applies: (t) => t.base === 'String' },
 ];
 function isLowerSnakeCase(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
@@ -117,9 +201,7 @@ export class Resolver {
   private setNamespace(parts: readonly string[]): void {
     this.ns = parts;
     this.nsName = parts.join('.');
-    this.nsEnclosing = parts.length > 32
-      ? undefined
-      : parts.map((_, i) => parts.slice(0, parts.length - i).join('.'));
+    this.nsEnclosing = parts.length > 32 ? undefined : parts.map((_, i) => parts.slice(0, parts.length - i).join('.'));
   }
   private root: SDef | undefined;
   private fileIdent = '';
@@ -204,8 +286,21 @@ export class Resolver {
     if (!sd && create) {
       // A forward reference: registered under the name as written, bound by the later definition.
       sd = {
-        uid: this.uids++, shortName: name, ns: this.ns, predecl: true, fixed: false, fields: [], fieldNames: undefined, minalign: 1, bytesize: 0,
-        hasKey: false, attrs: NO_ATTRS, docs: NO_DOCS, span, firstRef: span, declFile: '',
+        uid: this.uids++,
+        shortName: name,
+        ns: this.ns,
+        predecl: true,
+        fixed: false,
+        fields: [],
+        fieldNames: undefined,
+        minalign: 1,
+        bytesize: 0,
+        hasKey: false,
+        attrs: NO_ATTRS,
+        docs: NO_DOCS,
+        span,
+        firstRef: span,
+        declFile: '',
       };
       this.structs.set(name, sd);
       this.structList.push(sd);
@@ -227,8 +322,21 @@ export class Resolver {
       }
       if (!sd) {
         sd = {
-          uid: this.uids++, shortName: name.text, ns: this.ns, predecl: true, fixed: false, fields: [], fieldNames: undefined, minalign: 1, bytesize: 0,
-          hasKey: false, attrs: NO_ATTRS, docs: NO_DOCS, span: name.span, firstRef: name.span, declFile: '',
+          uid: this.uids++,
+          shortName: name.text,
+          ns: this.ns,
+          predecl: true,
+          fixed: false,
+          fields: [],
+          fieldNames: undefined,
+          minalign: 1,
+          bytesize: 0,
+          hasKey: false,
+          attrs: NO_ATTRS,
+          docs: NO_DOCS,
+          span: name.span,
+          firstRef: name.span,
+          declFile: '',
         };
         this.structs.set(qualified, sd);
         this.structList.push(sd);
@@ -256,7 +364,11 @@ export class Resolver {
       let v: AttrVal;
       if (a.value === undefined) v = { value: '0', kind: 'flag', span: a.name.span, nameSpan: a.name.span };
       else if (a.value.kind === 'float') {
-        this.err('E081', a.value.span, `attribute value must be an integer or a string: ${a.name.text}: ${a.value.text}`);
+        this.err(
+          'E081',
+          a.value.span,
+          `attribute value must be an integer or a string: ${a.name.text}: ${a.value.text}`,
+        );
         continue;
       } else v = { value: a.value.text, kind: a.value.kind, span: a.value.span, nameSpan: a.name.span };
       if (attrs.has(a.name.text)) {
@@ -313,8 +425,21 @@ export class Resolver {
     const fixed = d.kind === 'struct';
     // A duplicate still gets its body checked, against a throwaway definition.
     const def: SDef = sd ?? {
-      uid: this.uids++, shortName: d.name.text, ns: this.ns, predecl: false, fixed, fields: [], fieldNames: undefined, minalign: 1, bytesize: 0,
-      hasKey: false, attrs: NO_ATTRS, docs: NO_DOCS, span: d.name.span, firstRef: d.name.span, declFile: this.declFile,
+      uid: this.uids++,
+      shortName: d.name.text,
+      ns: this.ns,
+      predecl: false,
+      fixed,
+      fields: [],
+      fieldNames: undefined,
+      minalign: 1,
+      bytesize: 0,
+      hasKey: false,
+      attrs: NO_ATTRS,
+      docs: NO_DOCS,
+      span: d.name.span,
+      firstRef: d.name.span,
+      declFile: this.declFile,
     };
     def.predecl = false;
     def.fixed = fixed;
@@ -327,8 +452,11 @@ export class Resolver {
       if (fa) {
         const align = fa.kind === 'string' || fa.kind === 'int' ? parseIntLiteral(fa.value) : undefined;
         if (align === undefined || align < BigInt(def.minalign) || align > 32n || (align & (align - 1n)) !== 0n) {
-          this.err('E065', fa.span,
-            `force_align must be a power of two integer ranging from the struct's natural alignment ${def.minalign} to 32`);
+          this.err(
+            'E065',
+            fa.span,
+            `force_align must be a power of two integer ranging from the struct's natural alignment ${def.minalign} to 32`,
+          );
         } else def.minalign = Number(align);
       }
       if (def.bytesize === 0 && d.fields.length === 0) this.err('E048', d.name.span, 'size 0 structs not allowed');
@@ -369,8 +497,20 @@ export class Resolver {
     let f = this.fdefPool.pop();
     if (f === undefined) {
       f = {
-        name, type, offset: 4 + 2 * sd.fields.length, padding: 0, def: NO_DEFAULT, deprecated: false,
-        required: false, key: false, optional: false, attrs: NO_ATTRS, docs: NO_DOCS, span, synthetic, partner: undefined,
+        name,
+        type,
+        offset: 4 + 2 * sd.fields.length,
+        padding: 0,
+        def: NO_DEFAULT,
+        deprecated: false,
+        required: false,
+        key: false,
+        optional: false,
+        attrs: NO_ATTRS,
+        docs: NO_DOCS,
+        span,
+        synthetic,
+        partner: undefined,
       };
     } else {
       f.name = name;
@@ -421,24 +561,32 @@ export class Resolver {
       this.err('W001', d.name.span, `field names should be lowercase snake_case, got: ${name}`);
     }
     const te = d.type;
-    const type = te.kind === 'scalar' ? SCALAR_RTYPES[te.scalar] as RType : te.kind === 'string' ? STRING_RTYPE : this.resolveType(te);
+    const type =
+      te.kind === 'scalar'
+        ? (SCALAR_RTYPES[te.scalar] as RType)
+        : te.kind === 'string'
+          ? STRING_RTYPE
+          : this.resolveType(te);
     if (!type) return;
 
     if (sd.fixed) {
       const inner = type.base === 'Array' ? elementType(type) : type;
       if (inner.base === 'Obj' && inner.struct && (inner.struct.predecl || inner.struct === sd)) {
-        this.err('E047', d.type.span,
-          `Incomplete type in struct is not allowed, type name: ${inner.struct.shortName}`);
+        this.err('E047', d.type.span, `Incomplete type in struct is not allowed, type name: ${inner.struct.shortName}`);
         return;
       }
-      const valid = isScalar(type.base) || isStruct(type) ||
-        (type.base === 'Array' && (isScalar(inner.base) || isStruct(inner)));
+      const valid =
+        isScalar(type.base) || isStruct(type) || (type.base === 'Array' && (isScalar(inner.base) || isStruct(inner)));
       if (!valid) {
         const union = type.base === 'Union' || type.element === 'Union';
         const arrayElem = d.type.kind === 'array' ? d.type.element.span : d.type.span;
-        this.err(union ? 'E049' : type.base === 'Array' ? 'E050' : 'E042', type.base === 'Array' ? arrayElem : d.type.span,
-          union ? 'structs may contain only scalar or struct fields (a union may only be a table field)'
-            : 'structs may contain only scalar or struct fields');
+        this.err(
+          union ? 'E049' : type.base === 'Array' ? 'E050' : 'E042',
+          type.base === 'Array' ? arrayElem : d.type.span,
+          union
+            ? 'structs may contain only scalar or struct fields (a union may only be a table field)'
+            : 'structs may contain only scalar or struct fields',
+        );
         return;
       }
     } else if (type.base === 'Array') {
@@ -455,8 +603,13 @@ export class Resolver {
       if (!typefield) return;
     } else if (isVector(type) && type.element === 'Union') {
       this.features.add('AdvancedUnionFeatures');
-      typefield = this.addField(sd, `${name}_type`,
-        { base: 'Vector', element: 'UType', enumDef: type.enumDef, fixedLength: 0 }, d.name.span, true);
+      typefield = this.addField(
+        sd,
+        `${name}_type`,
+        { base: 'Vector', element: 'UType', enumDef: type.enumDef, fixedLength: 0 },
+        d.name.span,
+        true,
+      );
       if (!typefield) return;
     }
     const field = this.addField(sd, name, type, d.name.span, false);
@@ -473,8 +626,8 @@ export class Resolver {
     // Most fields have no attributes: their checks are skipped as a whole (a cold start pays
     // for every Map lookup).
     if (field.attrs.size === 0) {
-      const defStrOrVec = (type.base === 'String' || isVector(type)) &&
-        (field.def.kind === 'string' || field.def.kind === 'emptyVector');
+      const defStrOrVec =
+        (type.base === 'String' || isVector(type)) && (field.def.kind === 'string' || field.def.kind === 'emptyVector');
       field.optional = sd.fixed ? false : isScalar(type.base) ? field.def.kind === 'null' : !defStrOrVec;
       if (field.def.kind === 'null') {
         this.features.add('OptionalScalars');
@@ -499,20 +652,20 @@ export class Resolver {
 
     field.key = attrs.get('key') !== undefined;
     const required = attrs.get('required') !== undefined || (type.base === 'String' && field.key);
-    const defStrOrVec = (type.base === 'String' || isVector(type)) &&
-      (field.def.kind === 'string' || field.def.kind === 'emptyVector');
-    const optional = sd.fixed
-      ? false
-      : isScalar(type.base)
-        ? field.def.kind === 'null'
-        : !(required || defStrOrVec);
+    const defStrOrVec =
+      (type.base === 'String' || isVector(type)) && (field.def.kind === 'string' || field.def.kind === 'emptyVector');
+    const optional = sd.fixed ? false : isScalar(type.base) ? field.def.kind === 'null' : !(required || defStrOrVec);
     if (required && optional && isScalar(type.base)) {
       this.err('E076', (attrs.get('required') as AttrVal).nameSpan, 'Fields cannot be both optional and required.');
     }
     field.required = required;
     field.optional = optional;
     if (attrs.get('required') && (sd.fixed || isScalar(type.base)) && !(optional && isScalar(type.base))) {
-      this.err('E082', (attrs.get('required') as AttrVal).nameSpan, "only non-scalar fields in tables may be 'required'");
+      this.err(
+        'E082',
+        (attrs.get('required') as AttrVal).nameSpan,
+        "only non-scalar fields in tables may be 'required'",
+      );
     }
     if (field.key) {
       const k = attrs.get('key') as AttrVal;
@@ -520,7 +673,8 @@ export class Resolver {
       sd.hasKey = true;
       let valid = isScalar(type.base) || type.base === 'String' || isStruct(type);
       if (type.base === 'Array') valid = isScalar(type.element) || isStruct(elementType(type));
-      if (!valid) this.err('E083', k.nameSpan, "'key' field must be string, scalar type or fixed size array of scalars");
+      if (!valid)
+        this.err('E083', k.nameSpan, "'key' field must be string, scalar type or fixed size array of scalars");
       else if (field.def.kind === 'null') this.err('E083', k.nameSpan, "'key' field may not be an optional scalar");
     }
     if (field.def.kind === 'null') {
@@ -536,7 +690,12 @@ export class Resolver {
       if (!hash) this.err('E094', cppType.nameSpan, 'cpp_type can only be used with a hashed field');
       else if (!attrs.get('cpp_ptr_type')) {
         // flatc records the implied pointer type; the reflection output shows it.
-        field.attrs = withAttr(field.attrs, 'cpp_ptr_type', { value: 'naked', kind: 'string', span: cppType.span, nameSpan: cppType.nameSpan });
+        field.attrs = withAttr(field.attrs, 'cpp_ptr_type', {
+          value: 'naked',
+          kind: 'string',
+          span: cppType.span,
+          nameSpan: cppType.nameSpan,
+        });
       }
     }
     const shared = attrs.get('shared');
@@ -545,11 +704,16 @@ export class Resolver {
     if (nca) this.err('E095', nca.nameSpan, 'native_custom_alloc can only be used with a table or struct definition');
     const ni = attrs.get('native_inline');
     if (ni && !isStruct(type) && !(isVector(type) && type.element === 'Obj')) {
-      this.err('E093', ni.nameSpan, "'native_inline' can only be defined on structs, vector of structs or vector of tables");
+      this.err(
+        'E093',
+        ni.nameSpan,
+        "'native_inline' can only be defined on structs, vector of structs or vector of tables",
+      );
     }
     const nested = attrs.get('nested_flatbuffer');
     if (nested) {
-      if (nested.kind !== 'string') this.err('E087', nested.span, 'nested_flatbuffer attribute must be a string (the root type)');
+      if (nested.kind !== 'string')
+        this.err('E087', nested.span, 'nested_flatbuffer attribute must be a string (the root type)');
       else if (type.base !== 'Vector' || type.element !== 'UByte') {
         this.err('E087', nested.nameSpan, 'nested_flatbuffer attribute may only apply to a vector of ubyte');
       } else this.lookupCreateStruct(nested.value, nested.span, true);
@@ -572,26 +736,34 @@ export class Resolver {
       if (id) {
         const v = parseIntLiteral(id.value);
         if (v !== undefined && v > 0n && v <= 65535n) {
-          typefield.attrs = withAttr(typefield.attrs, 'id', { value: String(v - 1n), kind: id.kind, span: id.span, nameSpan: id.nameSpan });
+          typefield.attrs = withAttr(typefield.attrs, 'id', {
+            value: String(v - 1n),
+            kind: id.kind,
+            span: id.span,
+            nameSpan: id.nameSpan,
+          });
         } else {
-          this.err('E090', id.span,
-            `a union type effectively adds two fields with non-negative ids, its id must be that of the second field (the first field is the type field and not explicitly declared in the schema); field: ${name}, id: ${id.value}`);
+          this.err(
+            'E090',
+            id.span,
+            `a union type effectively adds two fields with non-negative ids, its id must be that of the second field (the first field is the type field and not explicitly declared in the schema); field: ${name}, id: ${id.value}`,
+          );
           field.attrs = withoutAttr(field.attrs, 'id');
         }
       }
       if (field.deprecated) typefield.deprecated = true;
-        // The hidden type vector of a union vector shares the union vector's presence (flatc).
+      // The hidden type vector of a union vector shares the union vector's presence (flatc).
       if (isVector(typefield.type)) {
         typefield.required = field.required;
         typefield.optional = field.optional;
       }
-
     }
   }
 
   private checkHash(type: RType, hash: AttrVal): void {
     const b = isVector(type) ? type.element : type.base;
-    const bits = b === 'Short' || b === 'UShort' ? 16 : b === 'Int' || b === 'UInt' ? 32 : b === 'Long' || b === 'ULong' ? 64 : 0;
+    const bits =
+      b === 'Short' || b === 'UShort' ? 16 : b === 'Int' || b === 'UInt' ? 32 : b === 'Long' || b === 'ULong' ? 64 : 0;
     if (bits === 0) {
       this.err('E085', hash.nameSpan, 'only short, ushort, int, uint, long and ulong data types support hashing.');
       return;
@@ -607,8 +779,11 @@ export class Resolver {
     const v = field.def.kind === 'integer' ? field.def.value : 0n;
     if (field.def.kind !== 'integer' && field.def.kind !== 'none') return;
     if (!hasValue(e.vals, v)) {
-      this.err('E071', d.default?.span ?? d.name.span,
-        `default value of \`${v}\` for field \`${field.name}\` is not part of enum \`${e.shortName}\`.`);
+      this.err(
+        'E071',
+        d.default?.span ?? d.name.span,
+        `default value of \`${v}\` for field \`${field.name}\` is not part of enum \`${e.shortName}\`.`,
+      );
     }
   }
 
@@ -624,8 +799,11 @@ export class Resolver {
       return;
     }
     if ((isVector(t) || t.base === 'String') && expr.kind === 'ident' && expr.text === 'null') {
-      this.err('E073', expr.span,
-        `Cannot assign token starting with 'null' to value of <${TYPE_NAMES[t.base]}> type. (\`= null\` is only for scalars; a ${TYPE_NAMES[t.base]} field is optional unless required)`);
+      this.err(
+        'E073',
+        expr.span,
+        `Cannot assign token starting with 'null' to value of <${TYPE_NAMES[t.base]}> type. (\`= null\` is only for scalars; a ${TYPE_NAMES[t.base]} field is optional unless required)`,
+      );
       return;
     }
     if (isVector(t)) {
@@ -664,7 +842,11 @@ export class Resolver {
     const typeName = TYPE_NAMES[b];
     if (expr.kind === 'call') {
       if (!isFloat(b)) {
-        this.err('E072', expr.span, `conversion function ${expr.fn}() is only allowed for float types, not <${typeName}>`);
+        this.err(
+          'E072',
+          expr.span,
+          `conversion function ${expr.fn}() is only allowed for float types, not <${typeName}>`,
+        );
         return undefined;
       }
       const arg = this.scalarValue(expr.arg, t, name);
@@ -679,11 +861,15 @@ export class Resolver {
     if (expr.kind === 'ident' || expr.kind === 'string') {
       let text = expr.text;
       if (expr.kind === 'string' && !expr.trivial) {
-        this.err('E072', expr.span,
-          `type mismatch or invalid value, an initializer of non-string field must be trivial ASCII string: type: ${typeName}, name: ${name}, value: ${text}`);
+        this.err(
+          'E072',
+          expr.span,
+          `type mismatch or invalid value, an initializer of non-string field must be trivial ASCII string: type: ${typeName}, name: ${name}, value: ${text}`,
+        );
         return undefined;
       }
-      if (b === 'Bool' && (text === 'true' || text === 'false')) return { kind: 'integer', value: text === 'true' ? 1n : 0n };
+      if (b === 'Bool' && (text === 'true' || text === 'false'))
+        return { kind: 'integer', value: text === 'true' ? 1n : 0n };
       if (text === 'null') return { kind: 'null' };
       if (isInteger(b) && b !== 'Bool' && /^[A-Za-z_]/.test(text)) return this.enumFromString(expr.span, t, text);
       if (expr.kind === 'string') {
@@ -705,12 +891,20 @@ export class Resolver {
     return this.numberValue(expr.span, t, expr.text, 'int');
   }
 
-  private numberValue(span: Span, t: RType, text: string, from: 'int' | 'float' | 'ident' | 'string'): DefaultValue | undefined {
+  private numberValue(
+    span: Span,
+    t: RType,
+    text: string,
+    from: 'int' | 'float' | 'ident' | 'string',
+  ): DefaultValue | undefined {
     const b = t.base;
     if (isFloat(b)) {
       if (from !== 'float' && isHexIntLiteral(text)) {
-        this.err('E072', span,
-          `invalid number, the exponent suffix of hexadecimal floating-point literals is mandatory: "${text}"`);
+        this.err(
+          'E072',
+          span,
+          `invalid number, the exponent suffix of hexadecimal floating-point literals is mandatory: "${text}"`,
+        );
         return undefined;
       }
       const v = parseFloatLiteral(text);
@@ -776,8 +970,12 @@ export class Resolver {
     }
     if (withId === 0 || sd.fields.length === 0) return;
     if (withId !== sd.fields.length) {
-      const missing = sd.fields.find((f) => !f.attrs.has('id') && !f.synthetic) ?? sd.fields[0] as FDef;
-      this.err('E089', missing.span, `either all fields or no fields must have an 'id' attribute (missing on: ${missing.name})`);
+      const missing = sd.fields.find((f) => !f.attrs.has('id') && !f.synthetic) ?? (sd.fields[0] as FDef);
+      this.err(
+        'E089',
+        missing.span,
+        `either all fields or no fields must have an 'id' attribute (missing on: ${missing.name})`,
+      );
       return;
     }
     const ids = new Map<FDef, number>();
@@ -795,8 +993,11 @@ export class Resolver {
       const f = sorted[i] as FDef;
       if (ids.get(f) !== i) {
         const a = f.attrs.get('id') as AttrVal;
-        this.err('E063', a.span,
-          `field id's must be consecutive from 0, id ${i} missing or set twice, field: ${f.name}, id: ${a.value}`);
+        this.err(
+          'E063',
+          a.span,
+          `field id's must be consecutive from 0, id ${i} missing or set twice, field: ${f.name}, id: ${a.value}`,
+        );
         return;
       }
       f.offset = 4 + 2 * i;
@@ -829,9 +1030,17 @@ export class Resolver {
     const isUnion = d.kind === 'union';
     const qualified = qualifyWith(this.nsName, d.name.text);
     const e: EDef = {
-      uid: this.uids++, shortName: d.name.text, ns: this.ns, isUnion,
+      uid: this.uids++,
+      shortName: d.name.text,
+      ns: this.ns,
+      isUnion,
       underlying: { base: isUnion ? 'UType' : 'Int', element: 'None', fixedLength: 0 },
-      vals: [], attrs: NO_ATTRS, docs: d.docs, span: d.name.span, declFile: this.declFile, bitFlags: false,
+      vals: [],
+      attrs: NO_ATTRS,
+      docs: d.docs,
+      span: d.name.span,
+      declFile: this.declFile,
+      bitFlags: false,
     };
     e.underlying.enumDef = e;
     e.qname = qualified;
@@ -839,15 +1048,21 @@ export class Resolver {
     if (duplicate) this.err('E032', d.name.span, `enum already exists: ${qualified}`);
     // On a bad underlying type the enum is still declared (as int) so its uses do not cascade.
     if (!isUnion && d.underlying === undefined) {
-      this.err('E043', d.bodySpan,
-        "must specify the underlying integer type for this enum (e.g. ': short', which was the default).");
+      this.err(
+        'E043',
+        d.bodySpan,
+        "must specify the underlying integer type for this enum (e.g. ': short', which was the default).",
+      );
     }
     if (d.underlying) {
       const ut = this.resolveType(d.underlying);
       // Another enum as the underlying type means its integer type (flatc accepts it).
       if (ut && (!isInteger(ut.base) || ut.base === 'Bool' || ut.base === 'UType')) {
-        this.err(isUnion ? 'E055' : 'E043', d.underlying.span,
-          isUnion ? 'underlying union type must be integral' : 'underlying enum type must be integral');
+        this.err(
+          isUnion ? 'E055' : 'E043',
+          d.underlying.span,
+          isUnion ? 'underlying union type must be integral' : 'underlying enum type must be integral',
+        );
       } else if (ut) {
         e.underlying = { base: ut.base, element: 'None', enumDef: e, fixedLength: 0 };
       }
@@ -868,7 +1083,14 @@ export class Resolver {
     const lo = INT_RANGES[kind][0];
     const hi = INT_RANGES[kind][1];
     if (isUnion || d.values.length === 0) {
-      e.vals.push({ name: 'NONE', value: 0n, attrs: NO_ATTRS, docs: NO_DOCS, span: d.name.span, valueSpan: d.name.span });
+      e.vals.push({
+        name: 'NONE',
+        value: 0n,
+        attrs: NO_ATTRS,
+        docs: NO_DOCS,
+        span: d.name.span,
+        valueSpan: d.name.span,
+      });
     }
     // Duplicate names: a set only for big enums (the usual handful is scanned).
     const names = d.values.length > 16 ? new Set(e.vals.map((v) => v.name)) : undefined;
@@ -919,7 +1141,12 @@ export class Resolver {
       }
       names?.add(name);
       e.vals.push({
-        name, value, unionType, attrs: this.parseMetadata(vd.attributes), docs: vd.docs, span: vd.name.span,
+        name,
+        value,
+        unionType,
+        attrs: this.parseMetadata(vd.attributes),
+        docs: vd.docs,
+        span: vd.name.span,
         valueSpan: vd.value?.span ?? vd.name.span,
       });
     }
@@ -954,8 +1181,13 @@ export class Resolver {
   private declareService(d: ServiceDecl): void {
     const qualified = qualifyWith(this.nsName, d.name.text);
     const svc: SvcDef = {
-      shortName: d.name.text, ns: this.ns, calls: [], attrs: this.parseMetadata(d.attributes), docs: d.docs,
-      span: d.name.span, declFile: this.declFile,
+      shortName: d.name.text,
+      ns: this.ns,
+      calls: [],
+      attrs: this.parseMetadata(d.attributes),
+      docs: d.docs,
+      span: d.name.span,
+      declFile: this.declFile,
     };
     if (this.services.has(qualified)) this.err('E032', d.name.span, `service already exists: ${qualified}`);
     else this.services.set(qualified, svc);
@@ -971,14 +1203,23 @@ export class Resolver {
       }
       const streaming = attrs.get('streaming');
       if (streaming && !['none', 'client', 'server', 'bidi'].includes(streaming.value)) {
-        this.err('E091', streaming.span,
-          `invalid 'streaming' value "${streaming.value}" (expected "none", "client", "server" or "bidi")`);
+        this.err(
+          'E091',
+          streaming.span,
+          `invalid 'streaming' value "${streaming.value}" (expected "none", "client", "server" or "bidi")`,
+        );
       }
       callNames?.add(m.name.text);
       if (!req || !resp) continue;
       const call: CallDef = {
-        name: m.name.text, request: req, response: resp, reqName: m.request, respName: m.response, attrs,
-        docs: m.docs, span: m.name.span,
+        name: m.name.text,
+        request: req,
+        response: resp,
+        reqName: m.request,
+        respName: m.response,
+        attrs,
+        docs: m.docs,
+        span: m.name.span,
       };
       svc.calls.push(call);
       this.pendingCalls.push(call);
@@ -1015,7 +1256,10 @@ export class Resolver {
     const builtinCalls = new Set<SDef>();
     for (let k = 0; k < this.pendingCalls.length; k++) {
       const c = this.pendingCalls[k] as CallDef;
-      for (const [sd, q] of [[c.request, c.reqName], [c.response, c.respName]] as const) {
+      for (const [sd, q] of [
+        [c.request, c.reqName],
+        [c.response, c.respName],
+      ] as const) {
         if (!sd.predecl || !BUILTIN_TYPE_NAMES.has(q.text) || suppressUndefined(sd.shortName)) continue;
         builtinCalls.add(sd);
         this.err('E045', q.span, `rpc request and response types must be tables: ${q.text} is a built-in type`);
@@ -1026,8 +1270,11 @@ export class Resolver {
       if (sd.predecl && !builtinCalls.has(sd) && !suppressUndefined(sd.shortName)) {
         const laterEnum = this.enumDeclaredLater(sd);
         if (laterEnum !== undefined) {
-          this.err('E031', sd.firstRef,
-            `type referenced but not defined (check namespace): ${sd.shortName} (the ${laterEnum.isUnion ? 'union' : 'enum'} of that name is declared later; enums and unions must be declared before use)`);
+          this.err(
+            'E031',
+            sd.firstRef,
+            `type referenced but not defined (check namespace): ${sd.shortName} (the ${laterEnum.isUnion ? 'union' : 'enum'} of that name is declared later; enums and unions must be declared before use)`,
+          );
         } else {
           this.err('E030', sd.firstRef, `type referenced but not defined (check namespace): ${sd.shortName}`);
         }
@@ -1103,7 +1350,8 @@ export class Resolver {
     const key = BASE_INDEX[t.base] * 0x200000 + BASE_INDEX[t.element] * 0x10000 + t.fixedLength;
     // A type is usually referenced in one shape (or two): the first lives on the type itself.
     if (owner !== undefined && owner.ref0Key === key) return owner.ref0 as MutableTypeRef;
-    const cache = owner === undefined ? this.typeRefs : owner.ref0Key === undefined ? undefined : (owner.refs ??= new Map());
+    const cache =
+      owner === undefined ? this.typeRefs : owner.ref0Key === undefined ? undefined : (owner.refs ??= new Map());
     let r = cache?.get(key);
     if (r === undefined) {
       r = {
@@ -1147,7 +1395,9 @@ export class Resolver {
       isUnion: e.isUnion,
       bitFlags: e.bitFlags,
       underlying: this.typeRef(e.underlying),
-      values: e.vals.map((v): EnumVal => new IrEnumVal(v, v.unionType ? this.typeRef(v.unionType) : undefined, this.kv(v.attrs))),
+      values: e.vals.map(
+        (v): EnumVal => new IrEnumVal(v, v.unionType ? this.typeRef(v.unionType) : undefined, this.kv(v.attrs)),
+      ),
       attributes: this.kv(e.attrs),
       documentation: e.docs,
       declarationFile: e.declFile,
@@ -1190,7 +1440,12 @@ export class Resolver {
         includedFilenames: [...new Set(incs.map((p) => this.ctx.relativeName(p)))],
       }))
       .sort((a, b) => compareNames(a.filename, b.filename));
-    const order: AdvancedFeature[] = ['AdvancedArrayFeatures', 'AdvancedUnionFeatures', 'OptionalScalars', 'DefaultVectorsAndStrings'];
+    const order: AdvancedFeature[] = [
+      'AdvancedArrayFeatures',
+      'AdvancedUnionFeatures',
+      'OptionalScalars',
+      'DefaultVectorsAndStrings',
+    ];
     return freezeTop({
       objects,
       enums,
@@ -1219,17 +1474,24 @@ function exprText(e: DefaultExpr): string {
 
 function applyFunction(fn: string, x: number): number {
   switch (fn) {
-    case 'deg': return (x * 180) / Math.PI;
-    case 'rad': return (x * Math.PI) / 180;
-    case 'sin': return Math.sin(x);
-    case 'cos': return Math.cos(x);
-    case 'tan': return Math.tan(x);
-    case 'asin': return Math.asin(x);
-    case 'acos': return Math.acos(x);
-    default: return Math.atan(x);
+    case 'deg':
+      return (x * 180) / Math.PI;
+    case 'rad':
+      return (x * Math.PI) / 180;
+    case 'sin':
+      return Math.sin(x);
+    case 'cos':
+      return Math.cos(x);
+    case 'tan':
+      return Math.tan(x);
+    case 'asin':
+      return Math.asin(x);
+    case 'acos':
+      return Math.acos(x);
+    default:
+      return Math.atan(x);
   }
 }
-
 
 /**
  * The model is immutable by type (every property is readonly). Only the top-level collections

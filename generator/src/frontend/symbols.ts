@@ -88,9 +88,11 @@ export class IndexedTable<V> {
         }
         continue;
       }
-      if (key.length <= name.length + 1 || !key.endsWith(name) || key.charCodeAt(key.length - name.length - 1) !== 46) continue;
+      if (key.length <= name.length + 1 || !key.endsWith(name) || key.charCodeAt(key.length - name.length - 1) !== 46)
+        continue;
       const prefixLen = key.length - name.length - 1;
-      const encloses = (ns.length === prefixLen || (ns.length > prefixLen && ns.charCodeAt(prefixLen) === 46)) &&
+      const encloses =
+        (ns.length === prefixLen || (ns.length > prefixLen && ns.charCodeAt(prefixLen) === 46)) &&
         samePrefix(ns, key, prefixLen);
       if (encloses && prefixLen + 1 > bestLen) {
         best = key;
@@ -108,4 +110,3 @@ export function lastPart(name: string): string {
   const dot = name.lastIndexOf('.');
   return dot < 0 ? name : name.slice(dot + 1);
 }
-

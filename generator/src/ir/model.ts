@@ -5,16 +5,50 @@
  */
 
 export type BaseType =
-  | 'None' | 'UType' | 'Bool' | 'Byte' | 'UByte' | 'Short' | 'UShort' | 'Int' | 'UInt' | 'Long' | 'ULong'
-  | 'Float' | 'Double' | 'String' | 'Vector' | 'Obj' | 'Union' | 'Array' | 'Vector64';
+  | 'None'
+  | 'UType'
+  | 'Bool'
+  | 'Byte'
+  | 'UByte'
+  | 'Short'
+  | 'UShort'
+  | 'Int'
+  | 'UInt'
+  | 'Long'
+  | 'ULong'
+  | 'Float'
+  | 'Double'
+  | 'String'
+  | 'Vector'
+  | 'Obj'
+  | 'Union'
+  | 'Array'
+  | 'Vector64';
 
 /**
  * Inline size in bytes of each base type as FlatBuffers lays it out (an offset for strings, vectors,
  * tables and unions; flatc's SizeOf). Struct and array sizes come from the ObjectDef/fixedLength.
  */
 export const BASE_SIZE: Readonly<Record<BaseType, number>> = {
-  None: 1, UType: 1, Bool: 1, Byte: 1, UByte: 1, Short: 2, UShort: 2, Int: 4, UInt: 4, Long: 8, ULong: 8,
-  Float: 4, Double: 8, String: 4, Vector: 4, Obj: 4, Union: 4, Array: 4, Vector64: 8,
+  None: 1,
+  UType: 1,
+  Bool: 1,
+  Byte: 1,
+  UByte: 1,
+  Short: 2,
+  UShort: 2,
+  Int: 4,
+  UInt: 4,
+  Long: 8,
+  ULong: 8,
+  Float: 4,
+  Double: 8,
+  String: 4,
+  Vector: 4,
+  Obj: 4,
+  Union: 4,
+  Array: 4,
+  Vector64: 8,
 };
 
 /** The IR's name order: byte-wise, as flatc's std::string keys (names are ASCII). */
@@ -147,7 +181,7 @@ export interface Service {
 }
 
 export type AdvancedFeature =
-  | 'AdvancedArrayFeatures' | 'AdvancedUnionFeatures' | 'OptionalScalars' | 'DefaultVectorsAndStrings';
+  'AdvancedArrayFeatures' | 'AdvancedUnionFeatures' | 'OptionalScalars' | 'DefaultVectorsAndStrings';
 
 export interface SchemaFile {
   readonly filename: string;

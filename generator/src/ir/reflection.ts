@@ -1,4 +1,15 @@
-import { BASE_SIZE, compareNames, type BaseType, type DefaultValue, type EnumDef, type Field, type KeyValue, type ObjectDef, type Schema, type TypeRef } from './model.js';
+import {
+  BASE_SIZE,
+  compareNames,
+  type BaseType,
+  type DefaultValue,
+  type EnumDef,
+  type Field,
+  type KeyValue,
+  type ObjectDef,
+  type Schema,
+  type TypeRef,
+} from './model.js';
 
 /**
  * The IR in the shape of flatc's reflection schema (`reflection/reflection.fbs`) as printed by
@@ -11,8 +22,18 @@ import { BASE_SIZE, compareNames, type BaseType, type DefaultValue, type EnumDef
 
 export type Json = null | boolean | number | bigint | string | readonly Json[] | { readonly [k: string]: Json };
 
-
-const INTEGER = new Set<BaseType>(['UType', 'Bool', 'Byte', 'UByte', 'Short', 'UShort', 'Int', 'UInt', 'Long', 'ULong']);
+const INTEGER = new Set<BaseType>([
+  'UType',
+  'Bool',
+  'Byte',
+  'UByte',
+  'Short',
+  'UShort',
+  'Int',
+  'UInt',
+  'Long',
+  'ULong',
+]);
 
 export function toReflection(schema: Schema): Json {
   const objIndex = new Map(schema.objects.map((o, i) => [o.name, i]));
@@ -26,7 +47,12 @@ export function toReflection(schema: Schema): Json {
       const o = byName.get(t.object);
       if (o && o.isStruct) elementSize = o.bytesize;
     }
-    const index = t.object !== undefined ? objIndex.get(t.object) ?? -1 : t.enum !== undefined ? enumIndex.get(t.enum) ?? -1 : -1;
+    const index =
+      t.object !== undefined
+        ? (objIndex.get(t.object) ?? -1)
+        : t.enum !== undefined
+          ? (enumIndex.get(t.enum) ?? -1)
+          : -1;
     return {
       base_type: t.base,
       element: t.element,

@@ -69,7 +69,8 @@ export class LocalAgents implements AgentTransport {
 
   constructor(types: readonly AgentType[]) {
     for (const t of types) {
-      if (this.types.has(t.name)) throw new Error(`two TypeScript agent types are named ${JSON.stringify(t.name)}: rename one`);
+      if (this.types.has(t.name))
+        throw new Error(`two TypeScript agent types are named ${JSON.stringify(t.name)}: rename one`);
       this.types.set(t.name, t);
       for (const d of t.serves) {
         for (const c of d.calls) {
@@ -91,7 +92,10 @@ export class LocalAgents implements AgentTransport {
   create(typeName: string, config: Uint8Array = new Uint8Array(0)): AgentHandle {
     const type = this.types.get(typeName);
     if (!type) {
-      throw new RustError({ code: ErrorCodes.NotFound, message: `no TypeScript agent type ${JSON.stringify(typeName)}` });
+      throw new RustError({
+        code: ErrorCodes.NotFound,
+        message: `no TypeScript agent type ${JSON.stringify(typeName)}`,
+      });
     }
     const agent = guard(() => type.create(config), `${typeName}: create`);
     const handle = this.nextHandle++;

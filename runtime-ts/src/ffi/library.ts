@@ -96,7 +96,12 @@ export class AgentLibrary implements AgentTransport {
   }
 
   /** Loads the library and checks that it was built from `contract`; throws ContractMismatchError otherwise. */
-  static open(path: string, decl: LibraryDeclarations, contract: LibraryContract, options: LibraryOptions): AgentLibrary {
+  static open(
+    path: string,
+    decl: LibraryDeclarations,
+    contract: LibraryContract,
+    options: LibraryOptions,
+  ): AgentLibrary {
     const lib = new AgentLibrary(path, decl, options);
     try {
       lib.checkContract(contract);
@@ -114,14 +119,17 @@ export class AgentLibrary implements AgentTransport {
       throw new RustError({ code: ErrorCodes.InvalidHandle, message: `agent library ${this.path} is closed` });
     }
     const f = this.fns.get(name);
-    if (f === undefined) throw new RustError({ code: ErrorCodes.Unimplemented, message: `${this.path} has no export ${name}` });
+    if (f === undefined)
+      throw new RustError({ code: ErrorCodes.Unimplemented, message: `${this.path} has no export ${name}` });
     return f;
   }
 
   private checkContract(c: LibraryContract): void {
     const abi = this.fn('hms_abi_version')() as number;
     if (abi !== c.abiVersion) {
-      throw new ContractMismatchError(`${this.path}: ABI version ${abi}, the bindings expect ${c.abiVersion}. ${STALE_FIX}`);
+      throw new ContractMismatchError(
+        `${this.path}: ABI version ${abi}, the bindings expect ${c.abiVersion}. ${STALE_FIX}`,
+      );
     }
     const version = this.fn('hms_contract_version')() as number;
     if (version !== c.contractVersion) {
@@ -217,7 +225,10 @@ export class AgentLibrary implements AgentTransport {
       const info = this.decodeError(bytes);
       return info.code === status ? info : { ...info, code: status };
     } catch {
-      return { code: status, message: `${this.path}: error ${status} with an undecodable AgentError (${bytes.length} bytes)` };
+      return {
+        code: status,
+        message: `${this.path}: error ${status} with an undecodable AgentError (${bytes.length} bytes)`,
+      };
     }
   }
 
@@ -306,14 +317,25 @@ export class AgentLibrary implements AgentTransport {
   typeId(name: string): number {
     const n = Buffer.from(name, 'utf8');
     const id = this.fn('hms_agent_type_id')(n, n.length) as number;
-    if (id === 0) throw new RustError({ code: ErrorCodes.NotFound, message: `${this.path} has no agent type ${JSON.stringify(name)}` });
+    if (id === 0)
+      throw new RustError({
+        code: ErrorCodes.NotFound,
+        message: `${this.path} has no agent type ${JSON.stringify(name)}`,
+      });
     return id;
   }
 
   /** Creates an agent (by type name or id) from its configuration bytes. */
   create(type: string | number, config: Uint8Array = new Uint8Array(0)): AgentHandle {
     const id = typeof type === 'number' ? type : this.typeId(type);
-    const status = this.fn('hms_agent_create')(id, config, config.length, this.handleOut, this.scratch, this.scratch.length) as number;
+    const status = this.fn('hms_agent_create')(
+      id,
+      config,
+      config.length,
+      this.handleOut,
+      this.scratch,
+      this.scratch.length,
+    ) as number;
     this.take(status);
     return Number(this.handleOut[0]) as AgentHandle;
   }
@@ -321,7 +343,10 @@ export class AgentLibrary implements AgentTransport {
   destroy(handle: AgentHandle): void {
     const status = this.fn('hms_agent_destroy')(handle) as number;
     if (status !== 0) {
-      throw new RustError({ code: status, message: `${this.path}: cannot destroy agent handle ${handle} (status ${status})` });
+      throw new RustError({
+        code: status,
+        message: `${this.path}: cannot destroy agent handle ${handle} (status ${status})`,
+      });
     }
   }
 
@@ -333,7 +358,13 @@ export class AgentLibrary implements AgentTransport {
 
   /** Delivers an `hms.AgentMessage`; returns the reply message bytes. */
   sendMessage(handle: AgentHandle, message: Uint8Array): Uint8Array {
-    const status = this.fn('hms_agent_send_message')(handle, message, message.length, this.scratch, this.scratch.length) as number;
+    const status = this.fn('hms_agent_send_message')(
+      handle,
+      message,
+      message.length,
+      this.scratch,
+      this.scratch.length,
+    ) as number;
     return this.take(status);
   }
 
@@ -353,7 +384,10 @@ export class AgentLibrary implements AgentTransport {
   close(): void {
     this.lib = undefined;
     this.fns.clear();
-    const closed = new RustError({ code: ErrorCodes.InvalidHandle, message: `agent library ${this.path} was closed with the call pending` });
+    const closed = new RustError({
+      code: ErrorCodes.InvalidHandle,
+      message: `agent library ${this.path} was closed with the call pending`,
+    });
     for (const p of this.pending.values()) p.reject(closed);
     this.pending.clear();
   }

@@ -11,8 +11,7 @@ import { ToolError } from '../../codegen/backend.js';
  */
 export const CBINDGEN_VERSION = '0.29.4';
 
-const INSTALL_HINT =
-  `install it with \`cargo install cbindgen --version ${CBINDGEN_VERSION} --locked\` (or run \`bash scripts/setup\`)`;
+const INSTALL_HINT = `install it with \`cargo install cbindgen --version ${CBINDGEN_VERSION} --locked\` (or run \`bash scripts/setup\`)`;
 
 /** `cbindgen` on PATH, else cargo's bin directory (where `cargo install` puts it). */
 function candidates(): string[] {
@@ -62,7 +61,9 @@ export function runCbindgen(source: string, config: string): string {
       header = '';
     }
     if (r.status !== 0 || header === '') {
-      throw new ToolError(`cbindgen failed on the generated rust/agent-lib/src/lib.rs (exit ${r.status}):\n${r.stderr}${r.stdout}`);
+      throw new ToolError(
+        `cbindgen failed on the generated rust/agent-lib/src/lib.rs (exit ${r.status}):\n${r.stderr}${r.stdout}`,
+      );
     }
     return header;
   } finally {

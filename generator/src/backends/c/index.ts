@@ -1,4 +1,11 @@
-import { ABI_VERSION, abiExports, hasAgentAbi, koffiPrototype, RESULT_RECORD_SIZE, type AbiFunction } from '../../codegen/abi.js';
+import {
+  ABI_VERSION,
+  abiExports,
+  hasAgentAbi,
+  koffiPrototype,
+  RESULT_RECORD_SIZE,
+  type AbiFunction,
+} from '../../codegen/abi.js';
 import { stampText, type Backend, type EmitContext } from '../../codegen/backend.js';
 import { OutputSet } from '../../codegen/output.js';
 import { rustBackend } from '../rust/index.js';
@@ -34,7 +41,7 @@ const AFTER_INCLUDES = [
   '/*',
   ' * The agent ABI (docs/ffi-abi.md). Every export that can fail returns a status: 0, or an',
   ' * hms.ErrorCode. The result (the response on 0, an encoded hms.AgentError otherwise) lands in the',
-  ' * caller\'s result area `out` (`out_cap` bytes): the result at its start, and in its last',
+  " * caller's result area `out` (`out_cap` bytes): the result at its start, and in its last",
   ' * HMS_RESULT_RECORD_SIZE bytes the record (len: u32, place: u32, ptr: u64, little-endian). With',
   ' * place 1 the result did not fit and is a library allocation at ptr: copy it, then free it with',
   ' * hms_free_buffer(ptr, len).',

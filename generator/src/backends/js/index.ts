@@ -1,5 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -18,7 +27,16 @@ import { tsBackend } from '../ts/index.js';
  * (devDependencies here; optional peer dependencies of the hms-gen package).
  */
 
-const PRETTIER_OPTIONS = ['--no-config', '--print-width', '120', '--single-quote', '--trailing-comma', 'all', '--end-of-line', 'lf'];
+const PRETTIER_OPTIONS = [
+  '--no-config',
+  '--print-width',
+  '120',
+  '--single-quote',
+  '--trailing-comma',
+  'all',
+  '--end-of-line',
+  'lf',
+];
 
 const require = createRequire(import.meta.url);
 
@@ -35,7 +53,9 @@ function runTool(what: string, args: readonly string[], cwd: string): void {
   const r = spawnSync(process.execPath, args, { cwd, encoding: 'utf8', timeout: 300_000 });
   if (r.error || r.status !== 0) {
     const out = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n').slice(0, 20).join('\n');
-    throw new ToolError(`--lang js: ${what} failed${r.error ? ` (${r.error.message})` : ` with exit ${r.status}`}${out === '' ? '' : `:\n${out}`}`);
+    throw new ToolError(
+      `--lang js: ${what} failed${r.error ? ` (${r.error.message})` : ` with exit ${r.status}`}${out === '' ? '' : `:\n${out}`}`,
+    );
   }
 }
 
@@ -65,8 +85,16 @@ export function compileTypeScript(ts: ReadonlyMap<string, string>): Map<string, 
     writeFileSync(join(work, 'package.json'), '{ "type": "module" }\n');
     const config = {
       compilerOptions: {
-        target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', declaration: true, noCheck: true,
-        rootDir: 'src', outDir: 'out', types: [], skipLibCheck: true, newLine: 'lf',
+        target: 'ES2022',
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        declaration: true,
+        noCheck: true,
+        rootDir: 'src',
+        outDir: 'out',
+        types: [],
+        skipLibCheck: true,
+        newLine: 'lf',
       },
       include: ['src'],
     };

@@ -16,9 +16,7 @@ function escapeMarkdown(line: string): string {
     .map((part, i) =>
       i % 2 === 1
         ? part
-        : part
-            .replace(/(?<!\\)\[([^\]]*)\](?!\()/g, '\\[$1\\]')
-            .replace(/(?<!\\)<(?!https?:\/\/)/g, '\\<'),
+        : part.replace(/(?<!\\)\[([^\]]*)\](?!\()/g, '\\[$1\\]').replace(/(?<!\\)<(?!https?:\/\/)/g, '\\<'),
     )
     .join('`');
 }

@@ -11,7 +11,8 @@ import { enumConstNames, unionVariantNames, type RustNaming } from './naming.js'
 
 export function enumScalar(e: EnumDef): ScalarKind {
   const s = SCALAR_OF[e.underlying.base];
-  if (s === undefined || s === 'bool' || s === 'f32' || s === 'f64') throw new Error(`enum ${e.name}: bad underlying type`);
+  if (s === undefined || s === 'bool' || s === 'f32' || s === 'f64')
+    throw new Error(`enum ${e.name}: bad underlying type`);
   return s;
 }
 
@@ -25,7 +26,13 @@ export function enumDefaultValue(e: EnumDef): bigint {
  * An enum value as a Rust expression seen from `module`: the named const when the schema declares
  * it, else the newtype around the number (bit_flags combinations, undeclared defaults).
  */
-export function enumValueExpr(names: RustNaming, e: EnumDef, value: bigint, module: string, which: 'owned' | 'tag' = 'owned'): string {
+export function enumValueExpr(
+  names: RustNaming,
+  e: EnumDef,
+  value: bigint,
+  module: string,
+  which: 'owned' | 'tag' = 'owned',
+): string {
   const type = names.path(e.name, which, module);
   const idents = enumConstNames(e.values);
   const i = e.values.findIndex((v) => v.value === value);
@@ -137,7 +144,7 @@ export function emitUnionEnums(names: RustNaming, e: EnumDef, module: string): s
   w.gap();
   // The verifier's union callback, once per union (every field of this union type passes it).
   w.block(`impl ${t.reader}<'_> {`, () => {
-    w.line('/// Verifies the member at `pos` with discriminant `key` (the table verifier\'s union');
+    w.line("/// Verifies the member at `pos` with discriminant `key` (the table verifier's union");
     w.line('/// callback); a discriminant this code does not know is accepted as it is.');
     w.all(
       signature(
@@ -169,7 +176,8 @@ export function emitUnionEnums(names: RustNaming, e: EnumDef, module: string): s
     w.block(`fn from(r: ${t.reader}<'_>) -> Self {`, () => {
       w.block('match r {', () => {
         w.line(`${t.reader}::None => Self::None,`);
-        for (const m of members) w.all(arm(12, `${t.reader}::${m.variant}(t)`, `Self::${m.variant}(Box::new(t.into()))`));
+        for (const m of members)
+          w.all(arm(12, `${t.reader}::${m.variant}(t)`, `Self::${m.variant}(Box::new(t.into()))`));
         w.line(`${t.reader}::Unknown(tag) => Self::Unknown(tag),`);
         if (members.length === 0) w.line(`${t.reader}::Never(_, never) => match never {},`);
       });
@@ -190,7 +198,8 @@ function verifyArm(indent: number, head: string, type: string, args: readonly st
   if (fits(indent, `${head}${body},`)) return [`${head}${body},`];
   // rustfmt prefers the body alone on a line in a block to a body broken over lines.
   if (fits(indent + 4, body)) return [`${head}{`, `    ${body}`, '}'];
-  if (fits(indent, `${head}v.${method}::<${type}>(`)) return [`${head}v.${method}::<${type}>(`, ...args.map((a) => `    ${a},`), '),'];
+  if (fits(indent, `${head}v.${method}::<${type}>(`))
+    return [`${head}v.${method}::<${type}>(`, ...args.map((a) => `    ${a},`), '),'];
   // (Observed: with a pattern so long that even `head v.method::<` does not fit, rustfmt takes the block.)
   if (fits(indent + 4, `.${method}::<${type}>(`) && fits(indent, `${head}v.${method}::<`)) {
     return [`${head}v`, ...genericCall(indent + 4, `.${method}`, type, args, ',').map((l) => `    ${l}`)];

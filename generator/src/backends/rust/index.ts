@@ -35,10 +35,15 @@ function emit(ctx: EmitContext): void {
   const { set, plans, templates } = ctx;
   checkSupported(set);
   const services = boundServices(ctx);
-  const names = new RustNaming(set.objects, set.enums, services?.map((s) => s.service));
+  const names = new RustNaming(
+    set.objects,
+    set.enums,
+    services?.map((s) => s.service),
+  );
   const rootIdents = new Map<string, string>();
   for (const s of set.schemas) {
-    if (s.rootTable !== undefined && s.fileIdent !== '' && !rootIdents.has(s.rootTable)) rootIdents.set(s.rootTable, s.fileIdent);
+    if (s.rootTable !== undefined && s.fileIdent !== '' && !rootIdents.has(s.rootTable))
+      rootIdents.set(s.rootTable, s.fileIdent);
   }
 
   const modules = new Map<string, Module>();
@@ -48,14 +53,16 @@ function emit(ctx: EmitContext): void {
     if (!m) {
       m = { path, namespace: namespace.join('.'), children: new Set(), items: [] };
       modules.set(key, m);
-      if (path.length > 0) moduleOf(path.slice(0, -1), namespace.slice(0, -1)).children.add(path[path.length - 1] as string);
+      if (path.length > 0)
+        moduleOf(path.slice(0, -1), namespace.slice(0, -1)).children.add(path[path.length - 1] as string);
     }
     return m;
   };
   moduleOf([], []);
 
   // Enums (and union discriminants) first, then structs, tables and union enums, each by name.
-  for (const e of set.enums) moduleOf(modulePath(e.namespace), e.namespace).items.push(emitEnumNewtype(templates, names, e));
+  for (const e of set.enums)
+    moduleOf(modulePath(e.namespace), e.namespace).items.push(emitEnumNewtype(templates, names, e));
   for (const o of set.objects) {
     if (!o.isStruct) continue;
     const path = modulePath(o.namespace);
@@ -91,14 +98,23 @@ function emit(ctx: EmitContext): void {
   }
 
   const crateStamp = stampText(ctx, []);
-  ctx.out.add('rust/contracts/Cargo.toml', templates.render('rust/Cargo.toml.hbs', { stamp: crateStamp, version: cargoVersion(ctx.version) }));
+  ctx.out.add(
+    'rust/contracts/Cargo.toml',
+    templates.render('rust/Cargo.toml.hbs', { stamp: crateStamp, version: cargoVersion(ctx.version) }),
+  );
   for (const m of [...modules.values()].sort((a, b) => (a.path.join('/') < b.path.join('/') ? -1 : 1))) {
     // `wire_bytes` (lib.rs) reads structs and enum values: emitted only when there are some (else
     // it is dead code, a warning).
     const hasStructs = set.enums.length > 0 || set.objects.some((o) => o.isStruct);
     // The crate root lists every namespace; a module, its own declarations and its children.
     const stamp = stampText(ctx, m.path.length === 0 ? ctx.deps.all() : ctx.deps.subtree(m.namespace.split('.')));
-    const context = { stamp, namespace: m.namespace, modules: [...m.children].sort(), items: m.items.join('\n'), hasStructs };
+    const context = {
+      stamp,
+      namespace: m.namespace,
+      modules: [...m.children].sort(),
+      items: m.items.join('\n'),
+      hasStructs,
+    };
     const file = m.path.length === 0 ? 'rust/contracts/src/lib.rs' : `rust/contracts/src/${m.path.join('/')}.rs`;
     const text = templates.render(m.path.length === 0 ? 'rust/lib.rs.hbs' : 'rust/module.rs.hbs', context);
     ctx.out.add(file, finish(text));

@@ -52,7 +52,11 @@ export function typeLines(indent: number, used: number, type: string, reserve: n
   if (indent + used + type.length + reserve <= MAX_WIDTH) return [type];
   const g = splitGeneric(type);
   if (!g) return [type];
-  return [`${g.outer}<`, ...g.args.flatMap((a) => withLast(typeLines(indent + 4, 0, a, 1), ',').map((l) => IND + l)), '>'];
+  return [
+    `${g.outer}<`,
+    ...g.args.flatMap((a) => withLast(typeLines(indent + 4, 0, a, 1), ',').map((l) => IND + l)),
+    '>',
+  ];
 }
 
 function withLast(lines: string[], tail: string): string[] {
@@ -75,7 +79,8 @@ export function signature(indent: number, head: string, params: readonly string[
     const budget = MAX_WIDTH - used;
     if (budget > 0 && joined.length <= budget) {
       const first = `${head}(${joined})`;
-      if (params.length > 0 && retText !== '' && first.length + indent + retText.length + 3 > MAX_WIDTH) return [first, `${IND}${retText}${end}`];
+      if (params.length > 0 && retText !== '' && first.length + indent + retText.length + 3 > MAX_WIDTH)
+        return [first, `${IND}${retText}${end}`];
       return [`${first}${ret}${end}`];
     }
   }
@@ -97,7 +102,8 @@ export function signature(indent: number, head: string, params: readonly string[
 }
 
 /** rustfmt's is_simple_expr (literals, single-segment paths, field accesses, references). */
-const SIMPLE_ARG = /^&?(?:[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*|"(?:[^"\\]|\\.)*"|-?[0-9][0-9A-Za-z_.]*)$/;
+const SIMPLE_ARG =
+  /^&?(?:[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*|"(?:[^"\\]|\\.)*"|-?[0-9][0-9A-Za-z_.]*)$/;
 /** rustfmt's `short_array_element_width_threshold`. */
 const SHORT_ITEM = 10;
 
@@ -140,7 +146,14 @@ function argLines(indent: number, a: string): string[] {
  * element's shape: it breaks when longer than `typeWidth` (by default: when even `head::<T>(` is
  * too wide).
  */
-export function genericCall(indent: number, head: string, type: string, args: readonly string[], tail: string, typeWidth?: number): string[] {
+export function genericCall(
+  indent: number,
+  head: string,
+  type: string,
+  args: readonly string[],
+  tail: string,
+  typeWidth?: number,
+): string[] {
   const open = `${head}::<${type}>`;
   const one = call(indent, open, args, tail);
   if (typeWidth !== undefined ? type.length <= typeWidth : one.length === 1 || fits(indent, `${open}(`)) return one;
@@ -160,7 +173,13 @@ export function genericCall(indent: number, head: string, type: string, args: re
  * than the indent width less the prefix takes the next element along.
  * Elements must each fit on their line (they are printed as given).
  */
-export function chain(indent: number, prefix: string, root: string, elems: readonly string[], suffix: string): string[] {
+export function chain(
+  indent: number,
+  prefix: string,
+  root: string,
+  elems: readonly string[],
+  suffix: string,
+): string[] {
   const text = root + elems.join('');
   if (text.length <= CHAIN_WIDTH && fits(indent, prefix + text + suffix)) return [prefix + text + suffix];
   let head = root;
@@ -183,7 +202,11 @@ export function structLit(indent: number, head: string, fields: readonly string[
   const joined = fields.join(', ');
   const one = `${head}{ ${joined} }${tail}`;
   if (joined.length <= STRUCT_LIT_WIDTH && fits(indent, one) && !fields.some((f) => f.includes('\n'))) return [one];
-  return [`${head}{`, ...fields.flatMap((f) => f.split('\n').map((l, i, all) => `${IND}${l}${i === all.length - 1 ? ',' : ''}`)), `}${tail}`];
+  return [
+    `${head}{`,
+    ...fields.flatMap((f) => f.split('\n').map((l, i, all) => `${IND}${l}${i === all.length - 1 ? ',' : ''}`)),
+    `}${tail}`,
+  ];
 }
 
 /** A match arm `pat => expr,` on one line when it fits, else rustfmt's block form. */

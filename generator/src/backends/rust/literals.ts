@@ -28,7 +28,8 @@ function floatLiteral(value: number, scalar: 'f32' | 'f64'): string {
 
 /** `value` as a Rust literal of type `scalar` (suffixed, e.g. `150i16`, `true`, `3.5f32`). */
 export function scalarLiteral(value: bigint | number | boolean, scalar: ScalarKind): string {
-  if (scalar === 'bool') return value === true || (typeof value !== 'boolean' && Number(value) !== 0) ? 'true' : 'false';
+  if (scalar === 'bool')
+    return value === true || (typeof value !== 'boolean' && Number(value) !== 0) ? 'true' : 'false';
   if (scalar === 'f32' || scalar === 'f64') return floatLiteral(Number(value), scalar);
   const v = typeof value === 'bigint' ? value : BigInt(typeof value === 'boolean' ? Number(value) : Math.trunc(value));
   return `${v}${scalar}`;

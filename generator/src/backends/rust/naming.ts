@@ -7,10 +7,59 @@ import type { EnumDef, ObjectDef, Service } from '../../ir/model.js';
 
 /** Strict and reserved keywords of Rust 2021 (and 2024's `gen`); `_` suffixed when they appear. */
 const KEYWORDS = new Set([
-  'as', 'async', 'await', 'break', 'const', 'continue', 'crate', 'dyn', 'else', 'enum', 'extern', 'false', 'fn',
-  'for', 'if', 'impl', 'in', 'let', 'loop', 'match', 'mod', 'move', 'mut', 'pub', 'ref', 'return', 'self', 'Self',
-  'static', 'struct', 'super', 'trait', 'true', 'type', 'unsafe', 'use', 'where', 'while', 'abstract', 'become',
-  'box', 'do', 'final', 'macro', 'override', 'priv', 'typeof', 'unsized', 'virtual', 'yield', 'try', 'gen', 'union',
+  'as',
+  'async',
+  'await',
+  'break',
+  'const',
+  'continue',
+  'crate',
+  'dyn',
+  'else',
+  'enum',
+  'extern',
+  'false',
+  'fn',
+  'for',
+  'if',
+  'impl',
+  'in',
+  'let',
+  'loop',
+  'match',
+  'mod',
+  'move',
+  'mut',
+  'pub',
+  'ref',
+  'return',
+  'self',
+  'Self',
+  'static',
+  'struct',
+  'super',
+  'trait',
+  'true',
+  'type',
+  'unsafe',
+  'use',
+  'where',
+  'while',
+  'abstract',
+  'become',
+  'box',
+  'do',
+  'final',
+  'macro',
+  'override',
+  'priv',
+  'typeof',
+  'unsized',
+  'virtual',
+  'yield',
+  'try',
+  'gen',
+  'union',
 ]);
 
 /**
@@ -18,8 +67,31 @@ const KEYWORDS = new Set([
  * names would shadow them inside its module, so it gets a `_` suffix instead.
  */
 const RESERVED_TYPES = new Set([
-  'Option', 'Some', 'None', 'Result', 'Ok', 'Err', 'Vec', 'String', 'Box', 'Default', 'Clone', 'Copy', 'Debug',
-  'PartialEq', 'Eq', 'Send', 'Sync', 'Sized', 'From', 'Into', 'Iterator', 'ToOwned', 'ToString', 'Drop', 'Fn',
+  'Option',
+  'Some',
+  'None',
+  'Result',
+  'Ok',
+  'Err',
+  'Vec',
+  'String',
+  'Box',
+  'Default',
+  'Clone',
+  'Copy',
+  'Debug',
+  'PartialEq',
+  'Eq',
+  'Send',
+  'Sync',
+  'Sized',
+  'From',
+  'Into',
+  'Iterator',
+  'ToOwned',
+  'ToString',
+  'Drop',
+  'Fn',
 ]);
 
 function words(name: string): string[] {
@@ -41,7 +113,9 @@ const valueMemo = new Map<string, string>();
 export function snakeCase(name: string): string {
   let s = snakeMemo.get(name);
   if (s === undefined) {
-    s = words(name).map((w) => w.toLowerCase()).join('_');
+    s = words(name)
+      .map((w) => w.toLowerCase())
+      .join('_');
     if (s === '') s = '_';
     snakeMemo.set(name, s);
   }

@@ -38,7 +38,14 @@ function serviceNames(set: SchemaSet, service: Service): { names: RustNaming; sn
   const bound = boundServices({ set } as EmitContext);
   const sn = bound?.find((s) => s.service.name === service.name);
   if (!bound || !sn) return undefined;
-  return { names: new RustNaming(set.objects, set.enums, bound.map((s) => s.service)), sn };
+  return {
+    names: new RustNaming(
+      set.objects,
+      set.enums,
+      bound.map((s) => s.service),
+    ),
+    sn,
+  };
 }
 
 /** The accessor of `service` in the `agents!` registration's `serves` list. */
@@ -108,7 +115,8 @@ class Uses {
 /** `src/<module>.rs` of the new agent. */
 export function rustAgentModule(set: SchemaSet, service: Service, kebabName: string): string {
   const found = serviceNames(set, service);
-  if (!found) throw new Error(`${service.name} is not served over the agent ABI (does its schema include hms/common.fbs?)`);
+  if (!found)
+    throw new Error(`${service.name} is not served over the agent ABI (does its schema include hms/common.fbs?)`);
   const { names, sn } = found;
   const { type } = rustAgentNames(kebabName);
   const uses = new Uses();
@@ -129,7 +137,9 @@ export function rustAgentModule(set: SchemaSet, service: Service, kebabName: str
     const method = sn.methods.get(c.name) as string;
     for (const d of docComments(c.documentation)) body.push(`    ${d}`);
     body.push(
-      ...signature(4, `fn ${method}`, ['&self', `req: ${req}`], ` -> Result<${resp}, ${agentError}>`).map((l) => `    ${l}`),
+      ...signature(4, `fn ${method}`, ['&self', `req: ${req}`], ` -> Result<${resp}, ${agentError}>`).map(
+        (l) => `    ${l}`,
+      ),
       '        let _ = req;',
       `        Err(unimplemented(${JSON.stringify(`${service.name}.${c.name}`)}))`,
       '    }',
@@ -140,7 +150,7 @@ export function rustAgentModule(set: SchemaSet, service: Service, kebabName: str
     '//!',
     `//! Scaffolded by \`hms-gen new agent ${kebabName} --service ${service.name}\`;`,
     '//! every rpc answers `Unimplemented` until it is written. The agent is registered in this',
-    '//! crate\'s `lib.rs`.',
+    "//! crate's `lib.rs`.",
     '',
     ...uses.render(),
     '',
@@ -152,7 +162,7 @@ export function rustAgentModule(set: SchemaSet, service: Service, kebabName: str
     `pub struct ${type} {}`,
     '',
     `impl ${type} {`,
-    '    /// Creates the agent from its configuration bytes (their format is this agent\'s own).',
+    "    /// Creates the agent from its configuration bytes (their format is this agent's own).",
     ...signature(4, 'pub fn create', ['config: &[u8]'], ` -> Result<Self, ${agentError}>`).map((l) => `    ${l}`),
     '        let _ = config;',
     '        Ok(Self::default())',
@@ -209,7 +219,8 @@ export function registerRustAgent(libRs: string, kebabName: string, accessor: st
     throw new ScaffoldError(`module ${module} is already declared`);
   }
   const open = lines.findIndex((l) => /^\s*hms_contracts::agents!\s*\{\s*$/.test(l));
-  if (open < 0) throw new ScaffoldError('no `hms_contracts::agents! {` registration (a line of its own) to add the agent to');
+  if (open < 0)
+    throw new ScaffoldError('no `hms_contracts::agents! {` registration (a line of its own) to add the agent to');
   let close = -1;
   for (let i = open + 1; i < lines.length; i++) {
     if (lines[i] === '}') {
@@ -217,14 +228,17 @@ export function registerRustAgent(libRs: string, kebabName: string, accessor: st
       break;
     }
   }
-  if (close < 0) throw new ScaffoldError('the `hms_contracts::agents!` registration has no closing `}` at the start of a line');
+  if (close < 0)
+    throw new ScaffoldError('the `hms_contracts::agents!` registration has no closing `}` at the start of a line');
   if (lines.slice(open, close).some((l) => l.includes(`name: ${module}::TYPE_NAME`))) {
     throw new ScaffoldError(`${module} is already registered`);
   }
   const registered = [...lines.slice(0, close), ...rustRegistrationEntry(kebabName, accessor), ...lines.slice(close)];
   // The module declaration: in order among the `pub mod x;` lines before the registration, else
   // just before it (with a blank line).
-  const mods = registered.map((l, i) => [l, i] as const).filter(([l, i]) => i < open && /^pub mod [a-z0-9_]+;$/.test(l));
+  const mods = registered
+    .map((l, i) => [l, i] as const)
+    .filter(([l, i]) => i < open && /^pub mod [a-z0-9_]+;$/.test(l));
   const decl = `pub mod ${module};`;
   if (mods.length === 0) {
     registered.splice(open, 0, decl, '');

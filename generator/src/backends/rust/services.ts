@@ -1,7 +1,17 @@
 import { relative, resolve } from 'node:path';
 import {
-  ABI_TYPES, ABI_VERSION, COMMON_EXPORTS, CONTRACT_VERSION, hasAgentAbi, methodIds, rpcExport, rpcSymbol, rpcSymbols,
-  rustSignature, serviceChecksum, type AbiFunction,
+  ABI_TYPES,
+  ABI_VERSION,
+  COMMON_EXPORTS,
+  CONTRACT_VERSION,
+  hasAgentAbi,
+  methodIds,
+  rpcExport,
+  rpcSymbol,
+  rpcSymbols,
+  rustSignature,
+  serviceChecksum,
+  type AbiFunction,
 } from '../../codegen/abi.js';
 import { stampText, UnsupportedError, type EmitContext } from '../../codegen/backend.js';
 import type { RpcCall, Service } from '../../ir/model.js';
@@ -43,7 +53,10 @@ export function boundServices(ctx: EmitContext): readonly ServiceNames[] | undef
   if (!hasAgentAbi(set)) return undefined;
   for (const d of [...set.objects, ...set.enums, ...set.services]) {
     if (modulePath(d.namespace)[0] === AGENT_MODULE) {
-      throw new UnsupportedError(d.location, `${d.name}: namespace ${d.namespace.join('.')} maps to the Rust module ${AGENT_MODULE}, which holds the Agent trait`);
+      throw new UnsupportedError(
+        d.location,
+        `${d.name}: namespace ${d.namespace.join('.')} maps to the Rust module ${AGENT_MODULE}, which holds the Agent trait`,
+      );
     }
   }
   const symbols = rpcSymbols(set.services);
@@ -82,14 +95,23 @@ export function emitServiceTrait(names: RustNaming, sn: ServiceNames): string {
     `/// \`crate::${AGENT_MODULE}::Agent::${sn.accessor}\`; calls arrive through \`crate::${AGENT_MODULE}::dispatch\`.`,
   );
   if (streaming.length > 0) {
-    lines.push('///', `/// Streaming rpcs are not supported over the agent ABI yet and have no method: ${streaming.map((c) => `\`${c.name}\``).join(', ')}.`);
+    lines.push(
+      '///',
+      `/// Streaming rpcs are not supported over the agent ABI yet and have no method: ${streaming.map((c) => `\`${c.name}\``).join(', ')}.`,
+    );
   }
   lines.push(`pub trait ${names.service(s.name).trait}: Send + Sync {`);
   for (const c of s.calls) {
     if (c.streaming !== 'none') continue;
     const req = names.path(c.request, 'owned', module);
     const resp = names.path(c.response, 'owned', module);
-    const sig = signature(4, `fn ${sn.methods.get(c.name) as string}`, ['&self', `req: ${req}`], ` -> Result<${resp}, ${error}>`, ';');
+    const sig = signature(
+      4,
+      `fn ${sn.methods.get(c.name) as string}`,
+      ['&self', `req: ${req}`],
+      ` -> Result<${resp}, ${error}>`,
+      ';',
+    );
     lines.push(...[...callDocs(c), ...sig].map((l) => `    ${l}`));
   }
   lines.push('}');
@@ -126,7 +148,7 @@ function agentsMacro(services: readonly ServiceNames[], names: RustNaming, at: s
     '/// }',
     '/// ```',
     '///',
-    '/// `name` is a `&\'static str` constant; `create` a `fn(&[u8]) -> Result<Type, AgentError>` (the',
+    "/// `name` is a `&'static str` constant; `create` a `fn(&[u8]) -> Result<Type, AgentError>` (the",
     '/// configuration bytes in); `serves` lists the [`AgentServices`](crate::agent::AgentServices)',
     '/// accessors of the services the type implements. At compile time, a listed service the type',
     '/// does not implement, an unknown service, two types with one type id',
@@ -178,7 +200,7 @@ function agentsMacro(services: readonly ServiceNames[], names: RustNaming, at: s
     '',
     '        /// Every agent type of this crate, as listed in its `hms_contracts::agents!` registration.',
     '        #[must_use]',
-    '        pub fn agent_factories() -> &\'static [$crate::agent::AgentFactory] {',
+    "        pub fn agent_factories() -> &'static [$crate::agent::AgentFactory] {",
     '            const FACTORIES: &[$crate::agent::AgentFactory] = &[$($crate::agent::AgentFactory {',
     '                type_id: $crate::agent::type_id_of($name),',
     '                name: $name,',
@@ -196,7 +218,12 @@ function agentsMacro(services: readonly ServiceNames[], names: RustNaming, at: s
 }
 
 /** `src/agent.rs` of the contracts crate. */
-export function emitAgentModule(ctx: EmitContext, names: RustNaming, services: readonly ServiceNames[], stamp: string): string {
+export function emitAgentModule(
+  ctx: EmitContext,
+  names: RustNaming,
+  services: readonly ServiceNames[],
+  stamp: string,
+): string {
   const at = AGENT_MODULE;
   const error = names.path(ABI_TYPES.error, 'owned', at);
   const code = names.path(ABI_TYPES.errorCode, 'owned', at);
@@ -219,8 +246,13 @@ export function emitAgentModule(ctx: EmitContext, names: RustNaming, services: r
     '/// Version of the generated contracts, `major << 16 | minor`; `hms_contract_version` returns it.',
     `pub const CONTRACT_VERSION: u32 = ${version};`,
     '',
-    '/// Every service\'s contract checksum (FNV-1a 64 of its canonical layout), by fully qualified name.',
-    ...checksumTable(services.map((s) => `(${rustString(s.service.name)}, 0x${serviceChecksum(ctx.set, s.service).toString(16).padStart(16, '0')})`)),
+    "/// Every service's contract checksum (FNV-1a 64 of its canonical layout), by fully qualified name.",
+    ...checksumTable(
+      services.map(
+        (s) =>
+          `(${rustString(s.service.name)}, 0x${serviceChecksum(ctx.set, s.service).toString(16).padStart(16, '0')})`,
+      ),
+    ),
     '',
     '/// The checksum of the service named `name` (UTF-8, fully qualified); 0 for an unknown service.',
     'pub fn service_checksum(name: &[u8]) -> u64 {',
@@ -233,19 +265,23 @@ export function emitAgentModule(ctx: EmitContext, names: RustNaming, services: r
     '/// An agent: its health, its bus messages, and the services it serves ([`AgentServices`], which',
     '/// the [`agents!`](crate::agents) registration implements from its `serves` list).',
     'pub trait Agent: Send + Sync + AgentServices {',
-    '    /// The agent\'s health snapshot.',
+    "    /// The agent's health snapshot.",
     `    fn health(&self) -> ${health};`,
     '',
     '    /// Handles a bus message and returns the reply. The default refuses it with `Unimplemented`.',
-    ...signature(4, 'fn send_message', ['&self', `msg: ${message}`], ` -> Result<${message}, ${error}>`).map((l) => `    ${l}`),
+    ...signature(4, 'fn send_message', ['&self', `msg: ${message}`], ` -> Result<${message}, ${error}>`).map(
+      (l) => `    ${l}`,
+    ),
     '        let _ = msg;',
-    ...call(8, 'Err(error', [`${code}::UNIMPLEMENTED`, '"this agent does not handle messages"'], ')').map((l) => `        ${l}`),
+    ...call(8, 'Err(error', [`${code}::UNIMPLEMENTED`, '"this agent does not handle messages"'], ')').map(
+      (l) => `        ${l}`,
+    ),
     '    }',
     '}',
     '',
     '/// The services an agent serves: one accessor per service, `Some(self)` for those it serves.',
     '///',
-    '/// Written by [`agents!`](crate::agents) from an agent type\'s `serves` list, never by hand: a',
+    "/// Written by [`agents!`](crate::agents) from an agent type's `serves` list, never by hand: a",
     '/// listed service the type does not implement is a compile error there, and no accessor can be',
     '/// forgotten (an unlisted service stays `None`, so its calls fail with `Unimplemented`).',
     'pub trait AgentServices {',
@@ -254,7 +290,9 @@ export function emitAgentModule(ctx: EmitContext, names: RustNaming, services: r
     if (i > 0) out.push('');
     out.push(
       `    /// The agent's \`${s.service.name}\` service, if it serves it.`,
-      ...signature(4, `fn ${s.accessor}`, ['&self'], ` -> Option<&dyn ${names.servicePath(s.service.name, at)}>`).map((l) => `    ${l}`),
+      ...signature(4, `fn ${s.accessor}`, ['&self'], ` -> Option<&dyn ${names.servicePath(s.service.name, at)}>`).map(
+        (l) => `    ${l}`,
+      ),
       '        None',
       '    }',
     );
@@ -262,21 +300,21 @@ export function emitAgentModule(ctx: EmitContext, names: RustNaming, services: r
   out.push(
     '}',
     '',
-    '/// Creates an agent from its configuration bytes (their format is the agent type\'s own).',
+    "/// Creates an agent from its configuration bytes (their format is the agent type's own).",
     `pub type CreateAgent = fn(&[u8]) -> Result<Box<dyn Agent>, ${error}>;`,
     '',
-    '/// The error an agent type\'s `create` function returns (named here for [`agents!`](crate::agents)).',
+    "/// The error an agent type's `create` function returns (named here for [`agents!`](crate::agents)).",
     `pub type CreateError = ${error};`,
     '',
     '/// How an agent library creates the agents of one type. An agent crate lists its types with',
-    '/// [`agents!`](crate::agents), which writes the `pub fn agent_factories() -> &\'static [AgentFactory]`',
+    "/// [`agents!`](crate::agents), which writes the `pub fn agent_factories() -> &'static [AgentFactory]`",
     '/// the generated agent library calls.',
     '#[derive(Debug, Clone, Copy)]',
     'pub struct AgentFactory {',
     '    /// The type id callers create agents with: [`type_id_of`] the name, unique within a library.',
     '    pub type_id: u32,',
-    '    /// The type\'s name (`hms_agent_type_id` maps it to `type_id`).',
-    '    pub name: &\'static str,',
+    "    /// The type's name (`hms_agent_type_id` maps it to `type_id`).",
+    "    pub name: &'static str,",
     '    /// Creates an agent from its configuration bytes.',
     '    pub create: CreateAgent,',
     '}',
@@ -295,7 +333,7 @@ export function emitAgentModule(ctx: EmitContext, names: RustNaming, services: r
     '    hash',
     '}',
     '',
-    '/// Whether `name`\'s type id is non-zero and no other name of `names` has it (nor `name` itself',
+    "/// Whether `name`'s type id is non-zero and no other name of `names` has it (nor `name` itself",
     '/// twice): the check [`agents!`](crate::agents) makes at compile time.',
     'pub const fn type_id_is_unique(names: &[&str], name: &str) -> bool {',
     '    let id = type_id_of(name);',
@@ -330,7 +368,12 @@ export function emitAgentModule(ctx: EmitContext, names: RustNaming, services: r
     '}',
     '',
     '/// Creates an agent of type `type_id` from its configuration; `NotFound` for an unknown type id.',
-    ...signature(0, 'pub fn create_agent', ['factories: &[AgentFactory]', 'type_id: u32', 'config: &[u8]'], ` -> Result<Box<dyn Agent>, ${error}>`),
+    ...signature(
+      0,
+      'pub fn create_agent',
+      ['factories: &[AgentFactory]', 'type_id: u32', 'config: &[u8]'],
+      ` -> Result<Box<dyn Agent>, ${error}>`,
+    ),
     '    let factory = factories',
     '        .iter()',
     '        .find(|f| type_id != 0 && f.type_id == type_id)',
@@ -344,7 +387,7 @@ export function emitAgentModule(ctx: EmitContext, names: RustNaming, services: r
     '}',
     '',
     '/// One function per call of the ABI: verified decode of the request (`DecodeFailed` when the',
-    '/// verifier rejects it), the agent\'s service (`Unimplemented` when it does not serve it), the',
+    "/// verifier rejects it), the agent's service (`Unimplemented` when it does not serve it), the",
     '/// call, and the response finished in `out`; any failure is the `AgentError` to send back.',
     'pub mod dispatch {',
     '    use super::{error, Agent, Builder};',
@@ -365,14 +408,19 @@ export function emitAgentModule(ctx: EmitContext, names: RustNaming, services: r
     '        )',
     '    }',
     '',
-    '    /// `hms_agent_health`: the agent\'s encoded `hms.AgentHealth`.',
+    "    /// `hms_agent_health`: the agent's encoded `hms.AgentHealth`.",
     `    pub fn health(agent: &dyn Agent, out: &mut Builder) -> Result<(), ${error}> {`,
     '        agent.health().encode_into(out);',
     '        Ok(())',
     '    }',
     '',
     '    /// `hms_agent_send_message`: an `hms.AgentMessage` in, the reply out.',
-    ...signature(4, 'pub fn send_message', ['agent: &dyn Agent', 'msg: &[u8]', 'out: &mut Builder'], ` -> Result<(), ${error}>`).map((l) => `    ${l}`),
+    ...signature(
+      4,
+      'pub fn send_message',
+      ['agent: &dyn Agent', 'msg: &[u8]', 'out: &mut Builder'],
+      ` -> Result<(), ${error}>`,
+    ).map((l) => `    ${l}`),
     `        let msg = decode(msg, ${message}::decode, "hms.AgentMessage")?;`,
     '        agent.send_message(msg)?.encode_into(out);',
     '        Ok(())',
@@ -382,16 +430,35 @@ export function emitAgentModule(ctx: EmitContext, names: RustNaming, services: r
     for (const c of s.service.calls) {
       const fn = s.dispatch.get(c.name) as string;
       const what = `${s.service.name}.${c.name}`;
-      out.push('', `    /// \`${s.symbols.get(c.name) as string}\`: \`${what}\`, \`${c.request}\` in, \`${c.response}\` out.`);
-      const sig = signature(4, `pub fn ${fn}`, ['agent: &dyn Agent', 'req: &[u8]', 'out: &mut Builder'], ` -> Result<(), ${error}>`);
+      out.push(
+        '',
+        `    /// \`${s.symbols.get(c.name) as string}\`: \`${what}\`, \`${c.request}\` in, \`${c.response}\` out.`,
+      );
+      const sig = signature(
+        4,
+        `pub fn ${fn}`,
+        ['agent: &dyn Agent', 'req: &[u8]', 'out: &mut Builder'],
+        ` -> Result<(), ${error}>`,
+      );
       const body: string[] = [];
       if (c.streaming !== 'none') {
         const msg = rustString(`${what} is a ${c.streaming}-streaming rpc, not supported over the agent ABI yet`);
         body.push('let _ = (agent, req, out);', ...call(8, 'Err(error', [`${code}::UNIMPLEMENTED`, msg], ')'));
       } else {
         body.push(
-          ...call(8, 'let req = decode', ['req', `${names.path(c.request, 'owned', at)}::decode`, rustString(c.request)], '?;'),
-          ...chain(8, 'let service = ', 'agent', [`.${s.accessor}()`, `.ok_or_else(|| unimplemented(${rustString(s.service.name)}))?`], ';'),
+          ...call(
+            8,
+            'let req = decode',
+            ['req', `${names.path(c.request, 'owned', at)}::decode`, rustString(c.request)],
+            '?;',
+          ),
+          ...chain(
+            8,
+            'let service = ',
+            'agent',
+            [`.${s.accessor}()`, `.ok_or_else(|| unimplemented(${rustString(s.service.name)}))?`],
+            ';',
+          ),
           ...call(8, `service.${s.methods.get(c.name) as string}(req)?.encode_into`, ['out'], ';'),
           'Ok(())',
         );
@@ -401,12 +468,19 @@ export function emitAgentModule(ctx: EmitContext, names: RustNaming, services: r
   }
   const ids = methodIds(services.map((s) => s.service));
   const dispatchBySymbol = new Map<string, string>();
-  for (const s of services) for (const c of s.service.calls) dispatchBySymbol.set(s.symbols.get(c.name) as string, s.dispatch.get(c.name) as string);
+  for (const s of services)
+    for (const c of s.service.calls)
+      dispatchBySymbol.set(s.symbols.get(c.name) as string, s.dispatch.get(c.name) as string);
   out.push(
     '',
     '    /// `hms_submit`: the rpc with method id `method_id` (1-based over the services in name order and',
     '    /// their rpcs in declaration order); `InvalidArgument` for an unknown id.',
-    ...signature(4, 'pub fn by_method_id', ['agent: &dyn Agent', 'method_id: u32', 'req: &[u8]', 'out: &mut Builder'], ` -> Result<(), ${error}>`).map((l) => `    ${l}`),
+    ...signature(
+      4,
+      'pub fn by_method_id',
+      ['agent: &dyn Agent', 'method_id: u32', 'req: &[u8]', 'out: &mut Builder'],
+      ` -> Result<(), ${error}>`,
+    ).map((l) => `    ${l}`),
     '        match method_id {',
     ...[...ids].map(([sym, id]) => `            ${id} => ${dispatchBySymbol.get(sym) as string}(agent, req, out),`),
     '            _ => Err(error(',
@@ -447,7 +521,7 @@ function exportHeader(f: AbiFunction): string[] {
 }
 
 const AREA = [
-  '    // SAFETY: `out`/`out_cap` are the caller\'s result area (this function\'s contract).',
+  "    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).",
   '    let area = unsafe { ResultArea::new(out, out_cap) };',
 ];
 
@@ -467,7 +541,8 @@ function respond(f: string, args: readonly string[], helper: 'respond' | 'reply'
   const closure = helper === 'reply' ? 'move |out| ' : 'move || ';
   const body = call(8, f, helper === 'reply' ? [...args, 'out'] : args, '');
   const one = `${helper}(area, ${closure}${body[0] as string})`;
-  if (body.length === 1 && `${closure}${body[0] as string}`.length <= 60 - 'area, '.length && 4 + one.length <= 100) return [`    ${one}`];
+  if (body.length === 1 && `${closure}${body[0] as string}`.length <= 60 - 'area, '.length && 4 + one.length <= 100)
+    return [`    ${one}`];
   return [`    ${helper}(area, ${closure}{`, ...body.map((l) => `        ${l}`), '    })'];
 }
 
@@ -499,7 +574,7 @@ const BODIES: Readonly<Record<string, readonly string[]>> = {
     '            .insert(created)',
     '            .map_err(|_| agent::error(ErrorCode::RESOURCE_EXHAUSTED, "too many live agents"))?;',
     '        // SAFETY: `out_handle` is not null (checked above) and valid for an 8-byte write (this',
-    '        // function\'s contract); unaligned because the caller\'s buffer may sit at any offset.',
+    "        // function's contract); unaligned because the caller's buffer may sit at any offset.",
     '        unsafe { out_handle.write_unaligned(handle) };',
     '        Ok(Vec::new())',
     '    })',
@@ -526,7 +601,7 @@ const BODIES: Readonly<Record<string, readonly string[]>> = {
     '            let req = bytes(req.as_deref(), "req")?;',
     '            dispatch::by_method_id(&**agent_of(handle)?, method_id, req, out)',
     '        });',
-    '        // The completion outlives the builder\'s next use: it gets its own copy.',
+    "        // The completion outlives the builder's next use: it gets its own copy.",
     '        let bytes = fbb.finished_data().to_vec();',
     '        keep(fbb);',
     '        (status, bytes)',
@@ -546,13 +621,18 @@ const BODIES: Readonly<Record<string, readonly string[]>> = {
   hms_release_caches: ['    guarded(|| u32::try_from(BUILDERS.clear()).unwrap_or(u32::MAX)).unwrap_or(0)'],
   hms_free_buffer: [
     '    // SAFETY: the caller hands back a buffer this library delivered with place 1, with its',
-    '    // delivered length, once (this function\'s contract); null is ignored.',
+    "    // delivered length, once (this function's contract); null is ignored.",
     '    let _ = guarded(move || unsafe { free_buffer(ptr, len) });',
   ],
 };
 
 /** The agent library's files (`rust/agent-lib/`), or none without `rust.agents` in hms-gen.json. */
-export function emitAgentLib(ctx: EmitContext, services: readonly ServiceNames[], stamp: string, version: string): Map<string, string> {
+export function emitAgentLib(
+  ctx: EmitContext,
+  services: readonly ServiceNames[],
+  stamp: string,
+  version: string,
+): Map<string, string> {
   const files = new Map<string, string>();
   const agents = ctx.config.rust?.agents;
   if (!agents) return files;
@@ -564,7 +644,11 @@ export function emitAgentLib(ctx: EmitContext, services: readonly ServiceNames[]
     'rust/agent-lib/Cargo.toml',
     // The manifest names crates and paths (hms-gen.json), nothing of the schemas.
     ctx.templates.render('rust/agent-lib.Cargo.toml.hbs', {
-      stamp: stampText(ctx, []), version, agentsCrate: agents.crate, agentsPath: rel(resolve(agents.path)), ffiPath: rel(ffi),
+      stamp: stampText(ctx, []),
+      version,
+      agentsCrate: agents.crate,
+      agentsPath: rel(resolve(agents.path)),
+      ffiPath: rel(ffi),
     }),
   );
   const exports: string[] = [];
@@ -581,12 +665,24 @@ export function emitAgentLib(ctx: EmitContext, services: readonly ServiceNames[]
           ...exportHeader(f),
           ...AREA,
           ...input('req', 'req_len'),
-          ...respond(`dispatch::${s.dispatch.get(c.name) as string}`, ['&**agent_of(handle)?', 'bytes(req, "req")?'], 'reply'),
+          ...respond(
+            `dispatch::${s.dispatch.get(c.name) as string}`,
+            ['&**agent_of(handle)?', 'bytes(req, "req")?'],
+            'reply',
+          ),
           '}',
         ].join('\n'),
       );
     }
   }
-  files.set('rust/agent-lib/src/lib.rs', ctx.templates.render('rust/agent-lib.rs.hbs', { stamp, agentsCrate: agents.crate, agentsIdent, exports: exports.join('\n\n') }));
+  files.set(
+    'rust/agent-lib/src/lib.rs',
+    ctx.templates.render('rust/agent-lib.rs.hbs', {
+      stamp,
+      agentsCrate: agents.crate,
+      agentsIdent,
+      exports: exports.join('\n\n'),
+    }),
+  );
   return files;
 }

@@ -60,7 +60,9 @@ export class StructEmitter {
   private write(v: ValuePlan, value: string, at: string, end: string): string {
     switch (v.kind) {
       case 'scalar':
-        return v.scalar === 'bool' ? `b[${at}] = u8::from(${value});` : `b[${at}..${end}].copy_from_slice(&${value}.to_le_bytes());`;
+        return v.scalar === 'bool'
+          ? `b[${at}] = u8::from(${value});`
+          : `b[${at}..${end}].copy_from_slice(&${value}.to_le_bytes());`;
       case 'enum':
         return `b[${at}..${end}].copy_from_slice(&${value}.0.to_le_bytes());`;
       case 'struct':

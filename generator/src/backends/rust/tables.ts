@@ -28,7 +28,12 @@ export function openBlock(w: CodeWriter, open: readonly string[], body: () => vo
 }
 
 /** The `run_verifier` signature at impl level (always wider than max_width on one line). */
-export const RUN_VERIFIER = signature(4, 'fn run_verifier', ['v: &mut ::flatbuffers::Verifier', 'pos: usize'], ' -> Result<(), ::flatbuffers::InvalidFlatbuffer>');
+export const RUN_VERIFIER = signature(
+  4,
+  'fn run_verifier',
+  ['v: &mut ::flatbuffers::Verifier', 'pos: usize'],
+  ' -> Result<(), ::flatbuffers::InvalidFlatbuffer>',
+);
 
 /**
  * `prefix unsafe { self.table.get::<type>(args) }` as rustfmt prints it at `indent`. In the block,
@@ -78,7 +83,8 @@ export class TableEmitter {
   private ownedType(p: FieldPlan): string {
     const v = p.value;
     if (v.kind === 'union') return this.types.owned(v);
-    if (v.kind === 'scalar' || v.kind === 'enum') return p.optionalScalar ? `Option<${this.types.owned(v)}>` : this.types.owned(v);
+    if (v.kind === 'scalar' || v.kind === 'enum')
+      return p.optionalScalar ? `Option<${this.types.owned(v)}>` : this.types.owned(v);
     const inner = v.kind === 'table' ? `Box<${this.types.owned(v)}>` : this.types.owned(v);
     return p.required ? inner : `Option<${inner}>`;
   }
@@ -88,7 +94,14 @@ export class TableEmitter {
     const v = p.value;
     const d = p.scalarDefault;
     if (d === null || d === undefined) throw new Error(`${p.field.name}: no scalar default`);
-    if (v.kind === 'enum') return enumValueExpr(this.names, v.enumDef, BigInt(d as bigint | boolean), this.module, v.enumDef.isUnion ? 'tag' : 'owned');
+    if (v.kind === 'enum')
+      return enumValueExpr(
+        this.names,
+        v.enumDef,
+        BigInt(d as bigint | boolean),
+        this.module,
+        v.enumDef.isUnion ? 'tag' : 'owned',
+      );
     if (v.kind === 'scalar') return scalarLiteral(d, v.scalar);
     throw new Error(`${p.field.name}: not a scalar`);
   }
@@ -135,16 +148,17 @@ export class TableEmitter {
     });
     w.gap();
     if (members.length === 0) w.line(`impl<'a> ${t.reader}<'a> {}`);
-    else w.block(`impl<'a> ${t.reader}<'a> {`, () => {
-      for (const m of members) {
-        w.line(`/// vtable offset of \`${m.plan.field.name}\`.`);
-        w.line(`pub const ${m.vt}: ::flatbuffers::VOffsetT = ${m.plan.offset};`);
-      }
-      for (const m of members) {
-        w.gap();
-        this.emitAccessor(w, m, o.shortName, byName);
-      }
-    });
+    else
+      w.block(`impl<'a> ${t.reader}<'a> {`, () => {
+        for (const m of members) {
+          w.line(`/// vtable offset of \`${m.plan.field.name}\`.`);
+          w.line(`pub const ${m.vt}: ::flatbuffers::VOffsetT = ${m.plan.offset};`);
+        }
+        for (const m of members) {
+          w.gap();
+          this.emitAccessor(w, m, o.shortName, byName);
+        }
+      });
     w.gap();
     w.block(`impl<'a> ::flatbuffers::Follow<'a> for ${t.reader}<'a> {`, () => {
       w.line('type Inner = Self;');
@@ -185,18 +199,26 @@ export class TableEmitter {
     w.all(docComments(o.documentation));
     w.line(`#[derive(Debug, Clone, PartialEq${deriveDefault ? ', Default' : ''})]`);
     if (ownedMembers.length === 0) w.line(`pub struct ${t.owned} {}`);
-    else w.block(`pub struct ${t.owned} {`, () => {
-      for (const m of ownedMembers) {
-        w.all(docComments(m.plan.field.documentation));
-        w.all(fieldDecl(4, `pub ${m.ident}`, this.ownedType(m.plan)));
-      }
-    });
+    else
+      w.block(`pub struct ${t.owned} {`, () => {
+        for (const m of ownedMembers) {
+          w.all(docComments(m.plan.field.documentation));
+          w.all(fieldDecl(4, `pub ${m.ident}`, this.ownedType(m.plan)));
+        }
+      });
     w.gap();
     if (!deriveDefault) {
       w.block(`impl Default for ${t.owned} {`, () => {
         w.line('/// The schema defaults.');
         w.block('fn default() -> Self {', () => {
-          w.all(structLit(12, 'Self ', ownedMembers.map((m) => `${m.ident}: ${this.ownedDefault(m.plan)}`), ''));
+          w.all(
+            structLit(
+              12,
+              'Self ',
+              ownedMembers.map((m) => `${m.ident}: ${this.ownedDefault(m.plan)}`),
+              '',
+            ),
+          );
         });
       });
       w.gap();
@@ -205,7 +227,11 @@ export class TableEmitter {
       this.emitPack(w, t.reader, ownedMembers, byName);
       w.gap();
       const ident = this.rootIdents.get(o.name);
-      w.line(ident !== undefined ? `/// A finished buffer with this table as root (file identifier \`${ident}\`).` : '/// A finished buffer with this table as root.');
+      w.line(
+        ident !== undefined
+          ? `/// A finished buffer with this table as root (file identifier \`${ident}\`).`
+          : '/// A finished buffer with this table as root.',
+      );
       w.block('pub fn encode(&self) -> Vec<u8> {', () => {
         // Small start: most messages are far below the default 1 KiB, which is allocated and zeroed.
         w.line('self.encode_with_capacity(256)');
@@ -234,7 +260,14 @@ export class TableEmitter {
     w.gap();
     w.block(`impl From<${t.reader}<'_>> for ${t.owned} {`, () => {
       w.block(`fn from(${ownedMembers.length === 0 ? '_r' : 'r'}: ${t.reader}<'_>) -> Self {`, () => {
-        w.all(structLit(8, 'Self ', ownedMembers.map((m) => this.fromReader(m).join('\n')), ''));
+        w.all(
+          structLit(
+            8,
+            'Self ',
+            ownedMembers.map((m) => this.fromReader(m).join('\n')),
+            '',
+          ),
+        );
       });
     });
     return w.toString();
@@ -307,7 +340,14 @@ export class TableEmitter {
       const partner = byName.get(p.partner ?? '') as Member;
       const tag = this.names.path(v.enumDef.name, 'tag', this.module);
       const reader = this.names.path(v.enumDef.name, 'reader', this.module);
-      const args = [JSON.stringify(partner.plan.field.name), `Self::${partner.vt}`, name, `Self::${m.vt}`, String(p.required), `${reader}::verify`];
+      const args = [
+        JSON.stringify(partner.plan.field.name),
+        `Self::${partner.vt}`,
+        name,
+        `Self::${m.vt}`,
+        String(p.required),
+        `${reader}::verify`,
+      ];
       w.all(call(12, `.visit_union::<${tag}, _>`, args, '?'));
       return;
     }
@@ -332,7 +372,9 @@ export class TableEmitter {
       case 'struct':
         return p.required ? field('.unwrap_or_default()') : field();
       case 'table':
-        return p.required ? field('.map(|t| Box::new(t.into()))', '.unwrap_or_default()') : field('.map(|t| Box::new(t.into()))');
+        return p.required
+          ? field('.map(|t| Box::new(t.into()))', '.unwrap_or_default()')
+          : field('.map(|t| Box::new(t.into()))');
       case 'vector': {
         const e = v.element;
         const collect =
@@ -346,8 +388,10 @@ export class TableEmitter {
         // An element wider than its line (a long item path): rustfmt keeps the chain on the first
         // line and gives the closure a block, its body a chain of its own.
         if (lines.some((l) => !fits(12, l))) {
-          const inner = e.kind === 'table' ? ['.iter()', `.map(${this.types.owned(e)}::from)`, '.collect()'] : undefined;
-          if (inner) return [`${m.ident}: r${get}.map(|v| {`, ...chain(16, '', 'v', inner, '').map((l) => `    ${l}`), '})'];
+          const inner =
+            e.kind === 'table' ? ['.iter()', `.map(${this.types.owned(e)}::from)`, '.collect()'] : undefined;
+          if (inner)
+            return [`${m.ident}: r${get}.map(|v| {`, ...chain(16, '', 'v', inner, '').map((l) => `    ${l}`), '})'];
         }
         return lines;
       }
@@ -357,9 +401,19 @@ export class TableEmitter {
   }
 
   /** `pack`: children first (strings, vectors, tables, unions), then the table, widest fields first. */
-  private emitPack(w: CodeWriter, reader: string, members: readonly Member[], byName: ReadonlyMap<string, Member>): void {
+  private emitPack(
+    w: CodeWriter,
+    reader: string,
+    members: readonly Member[],
+    byName: ReadonlyMap<string, Member>,
+  ): void {
     w.line('/// Builds this table (children first) into `fbb` and returns its offset.');
-    const sig = signature(4, "pub fn pack<'b>", ['&self', "fbb: &mut ::flatbuffers::FlatBufferBuilder<'b>"], ` -> ::flatbuffers::WIPOffset<${reader}<'b>>`);
+    const sig = signature(
+      4,
+      "pub fn pack<'b>",
+      ['&self', "fbb: &mut ::flatbuffers::FlatBufferBuilder<'b>"],
+      ` -> ::flatbuffers::WIPOffset<${reader}<'b>>`,
+    );
     openBlock(w, sig, () => {
       const children = members.filter((m) => isOffset(m.plan.value));
       for (const m of children) {
@@ -394,7 +448,16 @@ export class TableEmitter {
         } else {
           const block = items('x', v);
           if (block) w.block(`let ${m.ident} = ${self}.as_ref().map(|x| {`, () => w.all(block), '});');
-          else w.all(chain(8, `let ${m.ident} = `, 'self', [`.${m.ident}`, '.as_ref()', `.map(|x| ${simple('x', 'x', v)})`], ';'));
+          else
+            w.all(
+              chain(
+                8,
+                `let ${m.ident} = `,
+                'self',
+                [`.${m.ident}`, '.as_ref()', `.map(|x| ${simple('x', 'x', v)})`],
+                ';',
+              ),
+            );
         }
       }
       w.line('let start = fbb.start_table();');
@@ -409,9 +472,14 @@ export class TableEmitter {
           else w.block(`if let Some(x) = ${m.ident} {`, () => w.all(call(12, 'fbb.push_slot_always', [vt, 'x'], ';')));
         } else if (v.kind === 'struct') {
           if (p.required) w.all(call(8, 'fbb.push_slot_always', [vt, `self.${m.ident}`], ';'));
-          else w.block(`if let Some(x) = self.${m.ident} {`, () => w.all(call(12, 'fbb.push_slot_always', [vt, 'x'], ';')));
+          else
+            w.block(`if let Some(x) = self.${m.ident} {`, () =>
+              w.all(call(12, 'fbb.push_slot_always', [vt, 'x'], ';')),
+            );
         } else if (p.optionalScalar) {
-          w.block(`if let Some(x) = self.${m.ident} {`, () => w.all(call(12, `fbb.push_slot_always::<${this.types.owned(v)}>`, [vt, 'x'], ';')));
+          w.block(`if let Some(x) = self.${m.ident} {`, () =>
+            w.all(call(12, `fbb.push_slot_always::<${this.types.owned(v)}>`, [vt, 'x'], ';')),
+          );
         } else {
           const d = this.defaultExpr(p);
           const isFloat = v.kind === 'scalar' && (v.scalar === 'f32' || v.scalar === 'f64');
@@ -419,9 +487,15 @@ export class TableEmitter {
           const receiver = d.startsWith('-') ? `(${d})` : d;
           const differs =
             v.kind === 'scalar' && v.scalar === 'bool'
-              ? (d === 'true' ? `!self.${m.ident}` : `self.${m.ident}`)
-              : isFloat ? `self.${m.ident}.to_bits() != ${receiver}.to_bits()` : `self.${m.ident} != ${d}`;
-          w.block(`if ${differs} {`, () => w.all(call(12, `fbb.push_slot_always::<${this.types.owned(v)}>`, [vt, `self.${m.ident}`], ';')));
+              ? d === 'true'
+                ? `!self.${m.ident}`
+                : `self.${m.ident}`
+              : isFloat
+                ? `self.${m.ident}.to_bits() != ${receiver}.to_bits()`
+                : `self.${m.ident} != ${d}`;
+          w.block(`if ${differs} {`, () =>
+            w.all(call(12, `fbb.push_slot_always::<${this.types.owned(v)}>`, [vt, `self.${m.ident}`], ';')),
+          );
         }
       }
       for (const m of members) {

@@ -56,7 +56,10 @@ export class RustTypes {
 
   /** `follow(v)` with the `'a` lifetime elided, for verifier type arguments. */
   verify(v: ValuePlan): string {
-    return this.follow(v).replaceAll("<'a>", "<'_>").replaceAll("&'a str", '&str').replaceAll("Vector<'a,", "Vector<'_,");
+    return this.follow(v)
+      .replaceAll("<'a>", "<'_>")
+      .replaceAll("&'a str", '&str')
+      .replaceAll("Vector<'a,", "Vector<'_,");
   }
 
   /** What reading `follow(v)` yields. */

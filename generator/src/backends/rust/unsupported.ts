@@ -10,13 +10,19 @@ export function checkSupported(set: SchemaSet): void {
   for (const e of set.enums) {
     if (!e.isUnion) continue;
     if (e.underlying.base !== 'UType') {
-      throw new UnsupportedError(e.location, `union ${e.name}: unions with an underlying type (union U : T) are not supported by the Rust generator`);
+      throw new UnsupportedError(
+        e.location,
+        `union ${e.name}: unions with an underlying type (union U : T) are not supported by the Rust generator`,
+      );
     }
     for (const v of e.values) {
       if (v.value === 0n) continue;
       const o = v.unionType?.object !== undefined ? set.objectByName.get(v.unionType.object) : undefined;
       if (v.unionType?.base !== 'Obj' || !o || o.isStruct) {
-        throw new UnsupportedError(v.location, `union ${e.name}: member ${v.name} is not a table; struct and string union members are not supported by the Rust generator`);
+        throw new UnsupportedError(
+          v.location,
+          `union ${e.name}: member ${v.name} is not a table; struct and string union members are not supported by the Rust generator`,
+        );
       }
     }
   }
@@ -28,10 +34,16 @@ export function checkSupported(set: SchemaSet): void {
         throw new UnsupportedError(f.location, `${where}: vectors of unions are not supported by the Rust generator`);
       }
       if (f.attributes.some((a) => a.key === 'offset64')) {
-        throw new UnsupportedError(f.location, `${where}: 64-bit offsets (offset64) are not supported by the Rust generator`);
+        throw new UnsupportedError(
+          f.location,
+          `${where}: 64-bit offsets (offset64) are not supported by the Rust generator`,
+        );
       }
       if (f.default.kind === 'string' || f.default.kind === 'emptyVector') {
-        throw new UnsupportedError(f.location, `${where}: string and vector defaults are not supported by the Rust generator`);
+        throw new UnsupportedError(
+          f.location,
+          `${where}: string and vector defaults are not supported by the Rust generator`,
+        );
       }
     }
   }

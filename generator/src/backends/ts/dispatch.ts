@@ -47,7 +47,8 @@ export function emitDispatch(
       const body = call(8, `${scope.rt()}.encode`, args, ',');
       lines.push('    {', `      symbol: ${stringLiteral(symbol)},`, `      methodId: ${id},`);
       // Prettier: the arrow's body on its line when it fits, else on the next line, broken further if need be.
-      if (body.length === 1 && 6 + head.length + 1 + (body[0] as string).length <= PRINT_WIDTH) lines.push(`      ${head} ${body[0] as string}`);
+      if (body.length === 1 && 6 + head.length + 1 + (body[0] as string).length <= PRINT_WIDTH)
+        lines.push(`      ${head} ${body[0] as string}`);
       else lines.push(`      ${head}`, ...body.map((l) => `        ${l}`));
       lines.push('    },');
     }

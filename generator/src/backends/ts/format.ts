@@ -62,7 +62,13 @@ export function block(lines: readonly string[], depth: number): string {
 }
 
 /** `head{ a, b }tail` on one line when it fits (and `inline` allows), else one entry per line. */
-export function objectLiteral(indent: number, head: string, entries: readonly string[], tail: string, inline: boolean): string[] {
+export function objectLiteral(
+  indent: number,
+  head: string,
+  entries: readonly string[],
+  tail: string,
+  inline: boolean,
+): string[] {
   if (entries.length === 0) return [`${head}{}${tail}`];
   const one = `${head}{ ${entries.join(', ')} }${tail}`;
   if (inline && fits(indent, one)) return [one];

@@ -27,7 +27,10 @@ export const tsBackend: Backend = {
     const ids = methodIds(services);
     // Declarations grouped by module once (a module loop over every declaration is quadratic in
     // the number of namespaces).
-    const byModule = new Map<ModuleNames, { enums: EnumDef[]; unions: EnumDef[]; structs: ObjectDef[]; tables: ObjectDef[]; services: Service[] }>();
+    const byModule = new Map<
+      ModuleNames,
+      { enums: EnumDef[]; unions: EnumDef[]; structs: ObjectDef[]; tables: ObjectDef[]; services: Service[] }
+    >();
     const group = (ns: readonly string[]) => {
       const m = names.moduleOf(ns);
       let g = byModule.get(m);
@@ -44,7 +47,8 @@ export const tsBackend: Backend = {
       for (const e of g.enums) declarations.push(emitEnum(e, scope, ctx.templates));
       for (const e of g.unions) declarations.push(emitUnion(e, scope, ctx.templates));
       for (const o of g.structs) declarations.push(emitStruct(planOf(ctx, o.name), scope, ctx.templates));
-      for (const o of g.tables) declarations.push(emitTable(planOf(ctx, o.name), scope, ctx.templates, identifiers.get(o.name)));
+      for (const o of g.tables)
+        declarations.push(emitTable(planOf(ctx, o.name), scope, ctx.templates, identifiers.get(o.name)));
       for (const sv of g.services) declarations.push(...emitService(sv, scope, names, ids, identifiers));
       const content = ctx.templates.render('ts/module.ts.hbs', {
         stamp: stampText(ctx, ctx.deps.namespace(m.namespace)),
@@ -77,10 +81,15 @@ function rootIdentifiers(ctx: EmitContext): Map<string, string> {
 
 function renderIndex(ctx: EmitContext, stamp: string, modules: readonly ModuleNames[], ffi: boolean): string {
   const aliases = indexAliases(modules);
-  const exports = modules.map((m) => `export * as ${aliases.get(m) as string} from '${importPath('index.ts', m.path)}';`);
+  const exports = modules.map(
+    (m) => `export * as ${aliases.get(m) as string} from '${importPath('index.ts', m.path)}';`,
+  );
   // The Builder (and the interface the write* functions take) for composing buffers by hand.
-  exports.push(`export { Builder, DecodeError, EncodeError, EncodeTypeError, type FlatBuilder } from '${importPath('index.ts', RUNTIME_MODULE)}';`);
-  if (ffi) exports.push(`export { CONTRACT, DECLARATIONS, openAgentLibrary } from '${importPath('index.ts', FFI_MODULE)}';`);
+  exports.push(
+    `export { Builder, DecodeError, EncodeError, EncodeTypeError, type FlatBuilder } from '${importPath('index.ts', RUNTIME_MODULE)}';`,
+  );
+  if (ffi)
+    exports.push(`export { CONTRACT, DECLARATIONS, openAgentLibrary } from '${importPath('index.ts', FFI_MODULE)}';`);
   return ctx.templates.render('ts/index.ts.hbs', { stamp, exports });
 }
 
@@ -97,7 +106,11 @@ function rejectUnsupported(ctx: EmitContext): void {
     }
     for (const v of e.values) {
       // flatc 2.0.8 cannot build such buffers, so there is no oracle to hold an implementation to.
-      if (v.unionType?.base === 'Obj' && v.unionType.object !== undefined && ctx.set.objectByName.get(v.unionType.object)?.isStruct) {
+      if (
+        v.unionType?.base === 'Obj' &&
+        v.unionType.object !== undefined &&
+        ctx.set.objectByName.get(v.unionType.object)?.isStruct
+      ) {
         throw new UnsupportedError(
           v.location,
           `${e.name}.${v.name}: structs as union members are not supported by the TypeScript backend`,

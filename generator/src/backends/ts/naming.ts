@@ -9,14 +9,89 @@ import type { SchemaSet } from '../../codegen/schema-set.js';
 
 /** ECMAScript reserved words and TypeScript's predefined type names: never valid declaration names. */
 const RESERVED = new Set([
-  'break', 'case', 'catch', 'class', 'const', 'continue', 'debugger', 'default', 'delete', 'do', 'else', 'enum',
-  'export', 'extends', 'false', 'finally', 'for', 'function', 'if', 'import', 'in', 'instanceof', 'new', 'null',
-  'return', 'super', 'switch', 'this', 'throw', 'true', 'try', 'typeof', 'var', 'void', 'while', 'with', 'yield',
-  'let', 'static', 'implements', 'interface', 'package', 'private', 'protected', 'public', 'await', 'async',
-  'arguments', 'eval', 'any', 'unknown', 'number', 'bigint', 'boolean', 'string', 'symbol', 'object', 'never',
-  'undefined', 'type', 'declare', 'namespace', 'module', 'readonly', 'keyof', 'infer', 'is', 'asserts', 'as',
-  'satisfies', 'unique', 'global', 'require', 'exports', 'abstract', 'accessor', 'constructor', 'get', 'set', 'of',
-  'from', 'out', 'override',
+  'break',
+  'case',
+  'catch',
+  'class',
+  'const',
+  'continue',
+  'debugger',
+  'default',
+  'delete',
+  'do',
+  'else',
+  'enum',
+  'export',
+  'extends',
+  'false',
+  'finally',
+  'for',
+  'function',
+  'if',
+  'import',
+  'in',
+  'instanceof',
+  'new',
+  'null',
+  'return',
+  'super',
+  'switch',
+  'this',
+  'throw',
+  'true',
+  'try',
+  'typeof',
+  'var',
+  'void',
+  'while',
+  'with',
+  'yield',
+  'let',
+  'static',
+  'implements',
+  'interface',
+  'package',
+  'private',
+  'protected',
+  'public',
+  'await',
+  'async',
+  'arguments',
+  'eval',
+  'any',
+  'unknown',
+  'number',
+  'bigint',
+  'boolean',
+  'string',
+  'symbol',
+  'object',
+  'never',
+  'undefined',
+  'type',
+  'declare',
+  'namespace',
+  'module',
+  'readonly',
+  'keyof',
+  'infer',
+  'is',
+  'asserts',
+  'as',
+  'satisfies',
+  'unique',
+  'global',
+  'require',
+  'exports',
+  'abstract',
+  'accessor',
+  'constructor',
+  'get',
+  'set',
+  'of',
+  'from',
+  'out',
+  'override',
 ]);
 
 /**
@@ -24,8 +99,30 @@ const RESERVED = new Set([
  * the generated functions, and the globals it calls. A schema name equal to one would shadow it.
  */
 const TAKEN = new Set([
-  'flatbuffers', 'builder', 'value', 'bytes', 'r', 't', 'pos', 'e', 'at', 'Uint8Array', 'Number', 'BigInt', 'Object',
-  'Array', 'Error', 'String', 'Boolean', 'Math', 'NaN', 'Infinity', 'Symbol', 'JSON', 'Date', 'Promise',
+  'flatbuffers',
+  'builder',
+  'value',
+  'bytes',
+  'r',
+  't',
+  'pos',
+  'e',
+  'at',
+  'Uint8Array',
+  'Number',
+  'BigInt',
+  'Object',
+  'Array',
+  'Error',
+  'String',
+  'Boolean',
+  'Math',
+  'NaN',
+  'Infinity',
+  'Symbol',
+  'JSON',
+  'Date',
+  'Promise',
 ]);
 
 /** Names TypeScript rejects as enum members. */
@@ -41,7 +138,10 @@ export function safeIdent(name: string): string {
 /** `ttl_ms` → `ttlMs`, `TTL` → `tTL` (flatc's lower camel case), leading underscores kept. */
 export function camelCase(name: string): string {
   const lead = /^_*/.exec(name)?.[0] ?? '';
-  const parts = name.slice(lead.length).split('_').filter((p) => p !== '');
+  const parts = name
+    .slice(lead.length)
+    .split('_')
+    .filter((p) => p !== '');
   const [first = '', ...rest] = parts;
   const head = first.charAt(0).toLowerCase() + first.slice(1);
   return lead + head + rest.map((p) => p.charAt(0).toUpperCase() + p.slice(1)).join('');
@@ -168,7 +268,13 @@ export function buildNameTable(set: SchemaSet): NameTable {
     const iface = allocate(module.declared, sv.shortName);
     const ifaceAsync = allocate(module.declared, `${iface}Async`);
     const client = allocate(module.declared, `${iface}Client`);
-    services.set(sv.name, { module, iface, ifaceAsync, client, dispatch: allocate(module.declared, `${iface}Dispatch`) });
+    services.set(sv.name, {
+      module,
+      iface,
+      ifaceAsync,
+      client,
+      dispatch: allocate(module.declared, `${iface}Dispatch`),
+    });
   }
   const sorted = [...modules.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return {
@@ -189,7 +295,14 @@ export function buildNameTable(set: SchemaSet): NameTable {
 
 /** Aliases of the namespace modules in `index.ts`, unique and safe. */
 export function indexAliases(modules: readonly ModuleNames[]): Map<ModuleNames, string> {
-  const used = new Set(['DecodeError', 'EncodeError', 'EncodeTypeError', 'openAgentLibrary', 'CONTRACT', 'DECLARATIONS']);
+  const used = new Set([
+    'DecodeError',
+    'EncodeError',
+    'EncodeTypeError',
+    'openAgentLibrary',
+    'CONTRACT',
+    'DECLARATIONS',
+  ]);
   const out = new Map<ModuleNames, string>();
   for (const m of modules) out.set(m, allocate(used, m.alias));
   return out;

@@ -54,14 +54,22 @@ const testImports = (...runtime: string[]): string[] => [
   "import * as assert from 'uvu/assert';",
   `import { ${['ErrorCodes', ...runtime, 'RustError'].join(', ')} } from 'hms-runtime';`,
 ];
-const UNIMPLEMENTED = 'const unimplemented = (e: unknown): boolean => e instanceof RustError && e.code === ErrorCodes.Unimplemented;';
+const UNIMPLEMENTED =
+  'const unimplemented = (e: unknown): boolean => e instanceof RustError && e.code === ErrorCodes.Unimplemented;';
 
 /** One expectation per rpc the client can call (streaming rpcs have no client method). */
-function expectUnimplemented(plans: ReadonlyMap<string, ObjectPlan>, service: Service, client: string, indent: string): string[] {
+function expectUnimplemented(
+  plans: ReadonlyMap<string, ObjectPlan>,
+  service: Service,
+  client: string,
+  indent: string,
+): string[] {
   const methods = methodNames(service);
   return service.calls.flatMap((c) => {
     const m = methods.get(c.name);
-    return m ? [`${indent}assert.throws(() => ${client}.${m.sync}(${minimalValue(plans, c.request)}), unimplemented);`] : [];
+    return m
+      ? [`${indent}assert.throws(() => ${client}.${m.sync}(${minimalValue(plans, c.request)}), unimplemented);`]
+      : [];
   });
 }
 
@@ -78,7 +86,12 @@ export function tsAgentTest(
   const js = (path: string): string => `${o.generatedTs}/${path.replace(/\.ts$/, '.js')}`;
   const moduleImport = js(sv.module.path);
   const ffiImport = js('_ffi.ts');
-  const up = o.testDir.split('/').filter((p) => p !== '' && p !== '.').map(() => '..').join('/') || '.';
+  const up =
+    o.testDir
+      .split('/')
+      .filter((p) => p !== '' && p !== '.')
+      .map(() => '..')
+      .join('/') || '.';
   const lines = [
     `// Scaffolded by \`hms-gen new agent ${kebabName} --service ${service.name}\`: calls the agent through the`,
     '// generated TypeScript client, into the agent library that `cargo build` makes. Every rpc answers',
@@ -95,7 +108,7 @@ export function tsAgentTest(
     UNIMPLEMENTED,
     '',
     `test(${stringLiteral(`${kebabName} serves ${service.name} through the generated client`)}, () => {`,
-    "  assert.ok(existsSync(LIB), `${LIB} is missing: run cargo build`);",
+    '  assert.ok(existsSync(LIB), `${LIB} is missing: run cargo build`);',
     '  const lib = openAgentLibrary(LIB);',
     '  try {',
     `    const ${client} = new ${sv.client}(lib, lib.create(${stringLiteral(kebabName)}));`,
@@ -189,7 +202,7 @@ export function tsAgentsIndex(): string {
   return [
     '// The TypeScript agent types, for LocalAgents (hms-runtime): `new LocalAgents(agentTypes)`.',
     '// `hms-gen new agent NAME --service S --lang ts` adds to this list; agentType() makes a',
-    "// dispatch of a service the agent does not implement a compile error.",
+    '// dispatch of a service the agent does not implement a compile error.',
     "import { agentType, type AgentType } from 'hms-runtime';",
     '',
     'export const agentTypes: readonly AgentType[] = [',
@@ -213,22 +226,43 @@ export function registerTsAgent(
   const lines = index.split('\n');
   const open = lines.findIndex((l) => /^export const agentTypes\b.*= \[$/.test(l));
   const close = open < 0 ? -1 : lines.findIndex((l, i) => i > open && l === '];');
-  if (open < 0 || close < 0) throw new ScaffoldError('no `export const agentTypes: ... = [` list (its `];` on a line of its own) to add the agent to');
-  if (lines.some((l) => l.includes(`from './${file.replace(/\.ts$/, '.js')}'`))) throw new ScaffoldError(`./${file} is already imported`);
+  if (open < 0 || close < 0)
+    throw new ScaffoldError(
+      'no `export const agentTypes: ... = [` list (its `];` on a line of its own) to add the agent to',
+    );
+  if (lines.some((l) => l.includes(`from './${file.replace(/\.ts$/, '.js')}'`)))
+    throw new ScaffoldError(`./${file} is already imported`);
   const entry = `  agentType({ name: ${alias}.TYPE_NAME, create: ${alias}.${cls}.create, serves: [${sv.dispatch}] }),`;
   const entryLines =
     entry.length <= 120
       ? [entry]
-      : ['  agentType({', `    name: ${alias}.TYPE_NAME,`, `    create: ${alias}.${cls}.create,`, `    serves: [${sv.dispatch}],`, '  }),'];
+      : [
+          '  agentType({',
+          `    name: ${alias}.TYPE_NAME,`,
+          `    create: ${alias}.${cls}.create,`,
+          `    serves: [${sv.dispatch}],`,
+          '  }),',
+        ];
   const out = [...lines.slice(0, close), ...entryLines, ...lines.slice(close)];
   const lastImport = out.reduce((at, l, i) => (i < open && l.startsWith('import ') ? i : at), -1);
   const module = `${o.generatedTs}/${sv.module.path.replace(/\.ts$/, '.js')}`;
-  out.splice(lastImport + 1, 0, `import { ${sv.dispatch} } from '${module}';`, `import * as ${alias} from './${file.replace(/\.ts$/, '.js')}';`);
+  out.splice(
+    lastImport + 1,
+    0,
+    `import { ${sv.dispatch} } from '${module}';`,
+    `import * as ${alias} from './${file.replace(/\.ts$/, '.js')}';`,
+  );
   return out.join('\n');
 }
 
 /** The test of a TypeScript agent: LocalAgents over the registered types, the generated client. */
-export function tsLocalAgentTest(set: SchemaSet, plans: ReadonlyMap<string, ObjectPlan>, service: Service, kebabName: string, o: { readonly generatedTs: string; readonly agentsIndex: string }): string {
+export function tsLocalAgentTest(
+  set: SchemaSet,
+  plans: ReadonlyMap<string, ObjectPlan>,
+  service: Service,
+  kebabName: string,
+  o: { readonly generatedTs: string; readonly agentsIndex: string },
+): string {
   const names = buildNameTable(set);
   const sv = names.service(service.name);
   const client = variable(kebabName);

@@ -1,5 +1,14 @@
 import {
-  ABI_TYPES, ABI_VERSION, abiExports, COMMON_EXPORTS, CONTRACT_VERSION, hasAgentAbi, koffiPrototype, rpcSymbol, rpcSymbols, serviceChecksum,
+  ABI_TYPES,
+  ABI_VERSION,
+  abiExports,
+  COMMON_EXPORTS,
+  CONTRACT_VERSION,
+  hasAgentAbi,
+  koffiPrototype,
+  rpcSymbol,
+  rpcSymbols,
+  serviceChecksum,
 } from '../../codegen/abi.js';
 import { UnsupportedError, type EmitContext } from '../../codegen/backend.js';
 import type { Service } from '../../ir/model.js';
@@ -65,7 +74,8 @@ export function emitService(
   const out: string[] = [];
 
   const streaming = s.calls.filter((c) => c.streaming !== 'none').map((c) => `\`${c.name}\` (${c.streaming})`);
-  const note = streaming.length === 0 ? [] : [`Streaming rpcs, not callable through the agent ABI yet: ${streaming.join(', ')}.`];
+  const note =
+    streaming.length === 0 ? [] : [`Streaming rpcs, not callable through the agent ABI yet: ${streaming.join(', ')}.`];
   const lines: string[] = [...jsdoc(s.documentation, note), `export interface ${iface} {`];
   for (const c of unary(s)) {
     const req = scope.ref(scope.decl(c.request), scope.decl(c.request).type);
@@ -93,7 +103,7 @@ export function emitService(
     ...jsdoc([
       ` \`${iface}\` served by an agent: a Rust one of an agent library (see \`openAgentLibrary\` in \`${FFI_MODULE.replace('.ts', '')}\`),`,
       ` or a TypeScript one hosted by \`LocalAgents\` (with \`${dispatch}\`). Failures throw \`RustError\` (from \`hms-runtime\`)`,
-      ' with the `hms.ErrorCode` and message of the agent\'s `AgentError`.',
+      " with the `hms.ErrorCode` and message of the agent's `AgentError`.",
     ]),
     `export class ${client} implements ${iface}, ${ifaceAsync} {`,
   ];
@@ -108,7 +118,9 @@ export function emitService(
   else {
     cls.push('  ) {');
     for (const c of calls) {
-      cls.push(...call(4, `this.${bound(c)} = library.rpc`, [stringLiteral(rpcSymbol(s, c))], ';').map((l) => `    ${l}`));
+      cls.push(
+        ...call(4, `this.${bound(c)} = library.rpc`, [stringLiteral(rpcSymbol(s, c))], ';').map((l) => `    ${l}`),
+      );
     }
     cls.push('  }');
   }
@@ -133,7 +145,11 @@ export function emitService(
     cls.push(...signature(2, `async ${m.async}`, [`request: ${req}`], `Promise<${resp}>`).map((l) => `  ${l}`));
     const id = ids.get(rpcSymbol(s, c));
     if (id === undefined) throw new Error(`no method id for ${s.name}.${c.name}`);
-    cls.push(...call(4, 'const bytes = await this.library.callAsync', [String(id), 'this.handle', encode], ';').map((l) => `    ${l}`));
+    cls.push(
+      ...call(4, 'const bytes = await this.library.callAsync', [String(id), 'this.handle', encode], ';').map(
+        (l) => `    ${l}`,
+      ),
+    );
     cls.push(`    return ${scope.ref(respDecl, respDecl.decode)}(bytes);`);
     cls.push('  }');
   }
@@ -160,11 +176,14 @@ export function emitFfiModule(ctx: EmitContext, services: readonly Service[], na
   if (services.length === 0) lines.push('  services: {},');
   else {
     lines.push('  services: {');
-    for (const s of services) lines.push(`    ${stringLiteral(s.name)}: 0x${serviceChecksum(ctx.set, s).toString(16)}n,`);
+    for (const s of services)
+      lines.push(`    ${stringLiteral(s.name)}: 0x${serviceChecksum(ctx.set, s).toString(16)}n,`);
     lines.push('  },');
   }
   lines.push('};', '');
-  lines.push('/** koffi prototypes of the agent ABI (docs/ffi-abi.md), rendered from the same table as the Rust exports. */');
+  lines.push(
+    '/** koffi prototypes of the agent ABI (docs/ffi-abi.md), rendered from the same table as the Rust exports. */',
+  );
   lines.push('export const DECLARATIONS: LibraryDeclarations = {');
   const list = (key: string, protos: readonly string[]): void => {
     if (protos.length === 0) {

@@ -119,7 +119,10 @@ export function emitStruct(plan: ObjectPlan, scope: ModuleScope, templates: Temp
 
   const body = ['{'];
   for (const f of plan.fields) {
-    body.push(...jsdoc(f.field.documentation).map((l) => `  ${l}`), `  ${prop(f.field.name)}: ${valueType(scope, f.value)};`);
+    body.push(
+      ...jsdoc(f.field.documentation).map((l) => `  ${l}`),
+      `  ${prop(f.field.name)}: ${valueType(scope, f.value)};`,
+    );
   }
   body.push('}');
 
@@ -152,7 +155,9 @@ export function emitStruct(plan: ObjectPlan, scope: ModuleScope, templates: Temp
   if (end > 0) writes.push(`builder.pad(${end});`);
 
   return templates.render('ts/struct.ts.hbs', {
-    doc: jsdoc(o.documentation).map((l) => `${l}\n`).join(''),
+    doc: jsdoc(o.documentation)
+      .map((l) => `${l}\n`)
+      .join(''),
     name: d.type,
     qualified: o.name,
     size: o.bytesize,

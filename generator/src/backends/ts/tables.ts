@@ -50,14 +50,19 @@ function readCall(f: FieldPlan, slot: number, unionTypeSlot: number, scope: Modu
     case 'enum': {
       const kind = numKind(v.scalar);
       if (v.scalar === 'bool') {
-        return f.optionalScalar ? { head: 't.boolOrNull', args: [`${slot}`] } : { head: 't.bool', args: [`${slot}`, scalarDefault(f, scope)] };
+        return f.optionalScalar
+          ? { head: 't.boolOrNull', args: [`${slot}`] }
+          : { head: 't.bool', args: [`${slot}`, scalarDefault(f, scope)] };
       }
       const fn = isBig(v.scalar) ? 'big' : 'num';
       if (f.optionalScalar) return { head: `t.${fn}OrNull${typeArg(v, scope)}`, args: [`${slot}`, kind] };
       if (fn === 'big') return { head: `t.big${typeArg(v, scope)}`, args: [`${slot}`, kind, scalarDefault(f, scope)] };
       // The per-kind reader (`t.f64(slot, dflt)`): no switch on the kind per read.
       const floating = kind === "'f32'" || kind === "'f64'";
-      return { head: `t.${kind.slice(1, -1)}${floating ? '' : typeArg(v, scope)}`, args: [`${slot}`, scalarDefault(f, scope)] };
+      return {
+        head: `t.${kind.slice(1, -1)}${floating ? '' : typeArg(v, scope)}`,
+        args: [`${slot}`, scalarDefault(f, scope)],
+      };
     }
     case 'string':
       return { head: 't.string', args: [`${slot}`] };
@@ -77,7 +82,10 @@ function readCall(f: FieldPlan, slot: number, unionTypeSlot: number, scope: Modu
         case 'enum':
           if (e.kind === 'scalar' && e.scalar === 'u8') return { head: 't.bytes', args: [`${slot}`] };
           if (e.scalar === 'bool') return { head: 't.booleans', args: [`${slot}`] };
-          return { head: `t.${isBig(e.scalar) ? 'bigints' : 'numbers'}${typeArg(e, scope)}`, args: [`${slot}`, numKind(e.scalar)] };
+          return {
+            head: `t.${isBig(e.scalar) ? 'bigints' : 'numbers'}${typeArg(e, scope)}`,
+            args: [`${slot}`, numKind(e.scalar)],
+          };
         case 'string':
           return { head: 't.strings', args: [`${slot}`] };
         case 'struct': {
@@ -121,7 +129,8 @@ function childCall(f: FieldPlan, expr: string, where: string, scope: ModuleScope
       switch (e.kind) {
         case 'scalar':
         case 'enum':
-          if (e.kind === 'scalar' && e.scalar === 'u8') return { head: `${rt}.bytes`, args: ['builder', expr, ...tail] };
+          if (e.kind === 'scalar' && e.scalar === 'u8')
+            return { head: `${rt}.bytes`, args: ['builder', expr, ...tail] };
           if (e.scalar === 'bool') return { head: `${rt}.booleans`, args: ['builder', expr, ...tail] };
           if (isBig(e.scalar)) return { head: `${rt}.bigints`, args: ['builder', numKind(e.scalar), expr, ...tail] };
           return { head: `${rt}.numbers`, args: ['builder', numKind(e.scalar), expr, ...tail] };
@@ -172,7 +181,10 @@ const slotOf = (f: FieldPlan): number => (f.offset - 4) / 2;
  * A table's properties: its live fields (not deprecated; the hidden `_type` field of a union is part
  * of the union's value, not a property of its own) and their property names.
  */
-export function tableProperties(plan: ObjectPlan): { readonly live: readonly FieldPlan[]; readonly props: ReadonlyMap<string, string> } {
+export function tableProperties(plan: ObjectPlan): {
+  readonly live: readonly FieldPlan[];
+  readonly props: ReadonlyMap<string, string>;
+} {
   const live = plan.fields.filter((f) => !f.deprecated && !(f.value.kind === 'enum' && f.value.enumDef.isUnion));
   return { live, props: propertyNames(live.map((f) => f.field.name)) };
 }
@@ -206,7 +218,10 @@ export function emitTable(
   const initBody = ['{'];
   for (const f of live) {
     const t = fieldInitType(scope, f);
-    initBody.push(...jsdoc(f.field.documentation).map((l) => `  ${l}`), `  ${prop(f)}${t.optional ? '?' : ''}: ${t.type};`);
+    initBody.push(
+      ...jsdoc(f.field.documentation).map((l) => `  ${l}`),
+      `  ${prop(f)}${t.optional ? '?' : ''}: ${t.type};`,
+    );
   }
   initBody.push('}');
 
@@ -271,7 +286,9 @@ export function emitTable(
 
   const ident = identifier === undefined ? undefined : stringLiteral(identifier);
   return templates.render('ts/table.ts.hbs', {
-    doc: jsdoc(o.documentation).map((l) => `${l}\n`).join(''),
+    doc: jsdoc(o.documentation)
+      .map((l) => `${l}\n`)
+      .join(''),
     name: d.type,
     qualified: o.name,
     body: body.length === 2 ? '{}' : body.join('\n'),

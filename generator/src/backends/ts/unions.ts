@@ -63,23 +63,41 @@ export function emitUnion(e: EnumDef, scope: ModuleScope, templates: Templates):
           `export type ${d.init} =`,
           codes.map((c) => [`type: ${c.tag}`, `value: ${c.init}`]),
         );
-  const memberDocs = members.flatMap((v) => (v.documentation.length > 0 ? [`- \`${v.name}\`:${v.documentation.join('')}`] : []));
-  const readCases = codes.map((c) =>
-    indented([`case ${c.v.value}:`, ...objectLiteral(6, 'return ', [`type: ${c.tag}`, `value: ${c.read}`], ';', true).map(nest)], 2),
+  const memberDocs = members.flatMap((v) =>
+    v.documentation.length > 0 ? [`- \`${v.name}\`:${v.documentation.join('')}`] : [],
   );
-  const writeCases = codes.map((c) => indented([`case ${c.tag}:`, ...call(6, `return ${c.write.head}`, c.write.args, ';').map(nest)], 2));
+  const readCases = codes.map((c) =>
+    indented(
+      [
+        `case ${c.v.value}:`,
+        ...objectLiteral(6, 'return ', [`type: ${c.tag}`, `value: ${c.read}`], ';', true).map(nest),
+      ],
+      2,
+    ),
+  );
+  const writeCases = codes.map((c) =>
+    indented([`case ${c.tag}:`, ...call(6, `return ${c.write.head}`, c.write.args, ';').map(nest)], 2),
+  );
   const names = codes.map((c) => `'${c.v.name}'`).join(', ');
   return templates.render('ts/union.ts.hbs', {
     doc: indented(jsdoc(e.documentation, memberDocs), 0) + (e.documentation.length + memberDocs.length > 0 ? '\n' : ''),
     alias: indented(alias, 0),
     initAlias: indented(initAlias, 0),
     init: d.init,
-    unknownType: indented(call(6, `throw ${rt}.unknownType`, ['value', stringLiteral(e.name), stringLiteral(names)], ';'), 3),
+    unknownType: indented(
+      call(6, `throw ${rt}.unknownType`, ['value', stringLiteral(e.name), stringLiteral(names)], ';'),
+      3,
+    ),
     qualified: e.name,
     empty: codes.length === 0,
     rt,
     readSignature: indented(
-      signature(0, `export function ${d.read}`, [`r: ${rt}.Reader`, 'type: number', 'pos: number | null'], `${d.type} | null`),
+      signature(
+        0,
+        `export function ${d.read}`,
+        [`r: ${rt}.Reader`, 'type: number', 'pos: number | null'],
+        `${d.type} | null`,
+      ),
       0,
     ),
     readCases,

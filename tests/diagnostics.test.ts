@@ -53,4 +53,23 @@ test('error cap: E099 closes the list at --max-errors', () => {
   assert.is(r.diagnostics[r.diagnostics.length - 1]?.code, 'E099');
 });
 
+test('control bytes of the schema never reach the terminal raw; the caret stays under its column', () => {
+  const source = 'table T {\n  a: int; \u001b[31m\u0007 b: int;\r\n}\n';
+  const r = compileText('ctl.fbs', source);
+  assert.ok(r.diagnostics.length > 0);
+  const sources = new Map([['ctl.fbs', source]]);
+  for (const d of r.diagnostics) {
+    const text = renderDiagnostic(d, sources);
+    // Only newlines (between the rendered lines) and tabs may remain of the C0 controls.
+    assert.not.match(text, /[\u0000-\u0008\u000b-\u001f\u007f]/, JSON.stringify(text));
+    const lines = text.split('\n');
+    const shown = lines[2] as string;
+    const caret = lines[3] as string;
+    // The caret column is the diagnostic's column in the shown line (one character per control).
+    assert.is(caret.indexOf('^') - caret.indexOf('| ') - 2, d.column - 1, text);
+    assert.is(shown.length - shown.indexOf('| ') - 2, (source.split('\n')[d.line - 1] as string).replace(/\r$/, '').length, text);
+  }
+  assert.match(renderDiagnostic(r.diagnostics[0]!, sources), '\u241b[31m\u2407');
+});
+
 test.run();

@@ -64,13 +64,25 @@ function clipWords(message: string): string {
 }
 
 /** `path:line:col: error[E0xx]: message`, then the source line and a caret under the column. */
+/**
+ * Text safe for a terminal: control characters other than tab (ESC, BEL, CR, ...) become their
+ * Unicode control pictures (U+2400-U+241F, U+2421 for DEL), one character each, so a schema cannot
+ * drive the terminal and the caret under the source line stays in place.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000a-\u001f\u007f]/g, (c) =>
+    String.fromCharCode(c === '\u007f' ? 0x2421 : 0x2400 + c.charCodeAt(0)),
+  );
+}
+
 export function renderDiagnostic(d: Diagnostic, sources: ReadonlyMap<string, string>): string {
-  const head = `${d.file}:${d.line}:${d.column}: ${d.severity}[${d.code}]: ${d.message}`;
+  const head = `${printable(d.file)}:${d.line}:${d.column}: ${d.severity}[${d.code}]: ${printable(d.message)}`;
   const text = sources.get(d.file);
   if (text === undefined) return head;
   const line = lineOf(d.file, text, d.line);
   if (line === undefined) return head;
-  const shown = line.length > 200 ? clip(line, d.column) : { text: line, column: d.column };
+  const clipped = line.length > 200 ? clip(line, d.column) : { text: line, column: d.column };
+  const shown = { text: printable(clipped.text), column: clipped.column };
   const gutter = String(d.line);
   const pad = ' '.repeat(gutter.length);
   const prefix = shown.text.slice(0, shown.column - 1).replace(/[^\t]/g, ' ');

@@ -80,4 +80,23 @@ test('two generate runs into one directory at once both succeed and leave it com
   }
 });
 
+test('the warm-run cache notices an include that a file in an earlier -I directory now shadows', () => {
+  const dir = join(work, 'shadow');
+  mkdirSync(join(dir, 'a'), { recursive: true });
+  mkdirSync(join(dir, 'b'), { recursive: true });
+  writeFileSync(join(dir, 'main.fbs'), 'include "x.fbs";\nnamespace m;\ntable Main { x: x.X; }\n');
+  writeFileSync(join(dir, 'b', 'x.fbs'), 'namespace x;\ntable X { from_b: int; }\n');
+  const gen = () => hmsGen(['generate', '--lang', 'ts', '--out', 'out', '-I', 'a', '-I', 'b', 'main.fbs'], dir);
+  assert.is(gen().status, 0);
+  assert.match(gen().stdout, 'is up to date');
+  // a/x.fbs now comes first in the search: the output must follow it.
+  writeFileSync(join(dir, 'a', 'x.fbs'), 'namespace x;\ntable X { from_a: int; }\n');
+  const again = gen();
+  assert.is(again.status, 0, again.stderr);
+  assert.not.match(again.stdout, 'up to date');
+  const x = readFileSync(join(dir, 'out', 'ts', 'x.ts'), 'utf8');
+  assert.match(x, 'fromA');
+  assert.not.match(x, 'fromB');
+});
+
 test.run();

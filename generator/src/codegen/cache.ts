@@ -14,7 +14,7 @@ import { filesUnder, isGenerated } from './output.js';
  */
 
 export const CACHE_FILE = '.hms-gen-cache.json';
-const FORMAT = 1;
+const FORMAT = 2;
 
 export interface CacheKey {
   readonly generator: string;
@@ -30,6 +30,8 @@ interface CacheData {
   readonly sources: Readonly<Record<string, string>>;
   /** Produced files, relative to the output directory. */
   readonly outputs: Readonly<Record<string, string>>;
+  /** Include candidates that held no file: one appearing there would change how includes resolve. */
+  readonly absent: readonly string[];
 }
 
 export function sha256(data: string | Uint8Array): string {
@@ -70,9 +72,18 @@ export function generatorFingerprint(): string {
   return treeHash(generatorCodeDir(), (n) => n.endsWith('.js') || (n.endsWith('.ts') && !n.endsWith('.d.ts')));
 }
 
+function exists(path: string): boolean {
+  try {
+    return statSync(path, { throwIfNoEntry: false }) !== undefined;
+  } catch {
+    return false; // ENOTDIR: a file where a directory was probed, still no file at the path
+  }
+}
+
 /**
  * True when the cache in `outDir` proves the output current for `key`: every input and output as
- * recorded, and no stamped file of an earlier run left in the language directories `langs` (the
+ * recorded, no file now where the include search found none (it would resolve differently), and no
+ * stamped file of an earlier run left in the language directories `langs` (the
  * full run would remove it, and `--check` reports it).
  */
 export function upToDate(outDir: string, key: CacheKey, langs: readonly string[]): boolean {
@@ -84,6 +95,7 @@ export function upToDate(outDir: string, key: CacheKey, langs: readonly string[]
   }
   if (data.format !== FORMAT || JSON.stringify(data.key) !== JSON.stringify(key)) return false;
   for (const [path, hash] of Object.entries(data.sources)) if (fileHash(path) !== hash) return false;
+  for (const path of data.absent) if (exists(path)) return false;
   for (const [path, hash] of Object.entries(data.outputs)) if (fileHash(join(outDir, path)) !== hash) return false;
   for (const lang of langs) {
     for (const f of filesUnder(outDir, lang)) if (!(f in data.outputs) && isGenerated(join(outDir, f))) return false;
@@ -97,12 +109,14 @@ export function record(
   key: CacheKey,
   sources: ReadonlyMap<string, string>,
   outputs: ReadonlyMap<string, string>,
+  absent: readonly string[],
 ): void {
   const data: CacheData = {
     format: FORMAT,
     key,
     sources: Object.fromEntries([...sources].map(([p, text]) => [p, sha256(Buffer.from(text, 'utf8'))]).sort()),
     outputs: Object.fromEntries([...outputs].map(([p, text]) => [p, sha256(Buffer.from(text, 'utf8'))]).sort()),
+    absent: [...absent].sort(),
   };
   const target = join(outDir, CACHE_FILE);
   // Unique per process: two runs into one output directory must not share a temporary file.

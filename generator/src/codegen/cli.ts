@@ -217,7 +217,7 @@ async function mainUnguarded(argv: readonly string[]): Promise<number> {
     );
     return 1;
   }
-  record(args.outDir, key, r.sources, r.out.entries());
+  record(args.outDir, key, r.sources, r.out.entries(), r.absent);
   process.stdout.write(
     `hms-gen: ${r.files} files in ${args.outDir}/, ${changed.length + missing.length} written, ${extra.length} removed\n`,
   );

@@ -32,6 +32,8 @@ export type GenerateResult =
       readonly out: OutputSet;
       /** Every .fbs file read, by displayed path (for the warm-run cache). */
       readonly sources: ReadonlyMap<string, string>;
+      /** Paths the include search found empty (for the warm-run cache). */
+      readonly absent: readonly string[];
     };
 
 /** Compiles the inputs, runs the selected backends and writes (or checks) the output directory. */
@@ -74,7 +76,15 @@ export function generate(o: GenerateOptions): GenerateResult {
     return { kind: 'unsupported', rendered, errorCount: 1 };
   }
   const drift = o.check ? diff(out, o.outDir, o.langs) : write(out, o.outDir, o.langs);
-  return { kind: 'done', drift, files: out.size, rendered: loaded.rendered, out, sources: loaded.sources };
+  return {
+    kind: 'done',
+    drift,
+    files: out.size,
+    rendered: loaded.rendered,
+    out,
+    sources: loaded.sources,
+    absent: loaded.absent,
+  };
 }
 
 function locate(e: unknown): { file: string; line: number; column: number; message: string } | undefined {

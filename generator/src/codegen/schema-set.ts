@@ -35,18 +35,20 @@ export interface LoadResult {
   readonly errorCount: number;
   /** Text of every .fbs file read (inputs and includes), by displayed path. */
   readonly sources: ReadonlyMap<string, string>;
+  /** Paths the include search found empty (see CompileResult.absent). */
+  readonly absent: readonly string[];
 }
 
 /** Compiles every input and merges them; no set when any input has errors. */
 export function loadSchemaSet(files: readonly string[], includePaths: readonly string[]): LoadResult {
   const results = files.map((f) => compileFile(f, { includePaths }));
-  const { diagnostics, sources } = mergeRuns(results);
+  const { diagnostics, sources, absent } = mergeRuns(results);
   const text = diagnostics.map((d) => renderDiagnostic(d, sources)).join('\n');
   const errorCount = results.reduce((n, r) => n + r.errorCount, 0);
-  if (errorCount > 0) return { set: undefined, diagnostics, rendered: text, errorCount, sources };
+  if (errorCount > 0) return { set: undefined, diagnostics, rendered: text, errorCount, sources, absent };
   const schemas = results.map((r) => r.schema).filter((s): s is Schema => s !== undefined);
   const schemaFiles = results.filter((r) => r.schema !== undefined).map((r) => [...r.sources.keys()]);
-  return { set: mergeSchemas(schemas, sources, schemaFiles), diagnostics, rendered: text, errorCount, sources };
+  return { set: mergeSchemas(schemas, sources, schemaFiles), diagnostics, rendered: text, errorCount, sources, absent };
 }
 
 /**

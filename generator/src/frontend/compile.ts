@@ -22,6 +22,11 @@ export interface CompileResult {
   readonly errorCount: number;
   /** Text of every file read, by the path used in diagnostics (for rendering source lines). */
   readonly sources: ReadonlyMap<string, string>;
+  /**
+   * Paths the include search probed that held no file (as diagnostics display paths): a file
+   * appearing at one of them changes what an include resolves to (an earlier -I shadows a later one).
+   */
+  readonly absent: readonly string[];
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -42,12 +47,15 @@ function decode(bytes: Buffer): { text: string; binary: boolean } {
 export function mergeRuns(results: readonly CompileResult[]): {
   diagnostics: Diagnostic[];
   sources: Map<string, string>;
+  absent: string[];
 } {
   const diagnostics: Diagnostic[] = [];
   const sources = new Map<string, string>();
+  const absent = new Set<string>();
   const seen = new Set<string>();
   for (const r of results) {
     for (const [k, v] of r.sources) sources.set(k, v);
+    for (const p of r.absent) absent.add(p);
     for (const d of r.diagnostics) {
       const key = `${d.file}:${d.line}:${d.column}:${d.code}:${d.message}`;
       if (!seen.has(key)) {
@@ -56,7 +64,7 @@ export function mergeRuns(results: readonly CompileResult[]): {
       }
     }
   }
-  return { diagnostics, sources };
+  return { diagnostics, sources, absent: [...absent].sort() };
 }
 
 export function compileFile(file: string, options: CompileOptions = {}): CompileResult {
@@ -135,14 +143,17 @@ function compile(mainPath: string, mainText: string | undefined, options: Compil
       return false; // unreadable candidate: keep searching
     }
   };
+  const absent = new Set<string>();
   // The including file's directory first, then each -I directory in order (flatc's search).
   const findInclude = (from: string, name: string): { path: string; raw: string } | undefined => {
     const beside = resolvePath(dirname(from), name);
     if (isFile(beside)) return { path: canonical(beside), raw: concat(rawDir(rawPaths.get(from) ?? from), name) };
+    absent.add(display(beside));
     const dirs = options.includePaths ?? [];
     for (let k = 0; k < dirs.length; k++) {
       const candidate = resolvePath(includeDirs[k] as string, name);
       if (isFile(candidate)) return { path: canonical(candidate), raw: concat(dirs[k] as string, name) };
+      absent.add(display(candidate));
     }
     return undefined;
   };
@@ -221,5 +232,5 @@ function compile(mainPath: string, mainText: string | undefined, options: Compil
   } catch (e) {
     if (!(e instanceof TooManyErrors)) throw e;
   }
-  return { schema, diagnostics: reporter.diagnostics, errorCount: reporter.errorCount, sources };
+  return { schema, diagnostics: reporter.diagnostics, errorCount: reporter.errorCount, sources, absent: [...absent] };
 }

@@ -22,5 +22,6 @@ pub const DECODE_FAILED: i32 = 103;
 /// The response could not be encoded.
 pub const ENCODE_FAILED: i32 = 104;
 
-/// Version of the ABI described in docs/ffi-abi.md; returned by `hms_abi_version`.
-pub const ABI_VERSION: u32 = 1;
+// The ABI's version is `hms_contracts::agent::ABI_VERSION`, generated from generator/src/codegen/abi.ts
+// (a copy here said 1 while the ABI was at 2); tests/abi-constants.test.ts holds these codes to the
+// schema's `hms.ErrorCode`.

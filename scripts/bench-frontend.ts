@@ -4,7 +4,8 @@
 //   (b) wall-time medians of `hms-gen check FILE` (generator/dist), `flatc -b --schema -o TMP FILE`
 //       and a bare `node -e 0`, measured in interleaved rounds (rotating order) so that machine
 //       noise hits all three alike;
-// then the ratios against the targets: in-process >= 20 MB/s; (hms-gen check - bare node) <= 2 x flatc.
+// then the ratios against the targets: in-process >= 20 MB/s; (hms-gen check - bare node) <= 2.5 x flatc
+// (the owner's decision in issue 9: cold runs judged on the bin itself, node_modules/.bin/hms-gen, not npx).
 // PASS/MISS is printed per target; the exit status is 0 either way (a benchmark is not a test).
 //
 //   node --import tsx scripts/bench-frontend.ts [N]     (N services, default 300)
@@ -22,11 +23,12 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const services = process.argv[2] !== undefined ? Number(process.argv[2]) : 300;
 const runs = Math.max(10, Number(process.env['HMS_BENCH_RUNS'] ?? 15));
 const flatc = process.env['HMS_FLATC'] ?? 'flatc';
-// The npm bin (bundled CLI from its code cache), as `npx hms-gen` runs it.
-const cli = join(repoRoot, 'generator', 'bin', 'hms-gen.cjs');
+// The npm bin itself (the bundled CLI from its code cache), as a pipeline runs it; npx's own start-up
+// (~0.25 s) is not hms-gen's.
+const cli = join(repoRoot, 'node_modules', '.bin', 'hms-gen');
 
 const TARGET_MBPS = 20;
-const TARGET_RATIO = 2;
+const TARGET_RATIO = 2.5;
 
 function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -115,7 +117,7 @@ interface Command {
 }
 const out = join(work, 'out');
 const commands: Command[] = [
-  { name: 'hms-gen check', cmd: process.execPath, args: [cli, 'check', file], times: [] },
+  { name: 'hms-gen check', cmd: cli, args: ['check', file], times: [] },
   { name: 'flatc -b --schema', cmd: flatc, args: ['-b', '--schema', '-o', out, file], times: [] },
   { name: 'node -e 0', cmd: process.execPath, args: ['-e', '0'], times: [] },
 ];

@@ -9,6 +9,7 @@ import {
   tsAgentTest,
   tsLocalAgentTest,
 } from '../backends/ts/scaffold.js';
+import { resolveInputs } from '../codegen/cli.js';
 import { loadConfig } from '../codegen/config.js';
 import { defaultTemplatesDir } from '../codegen/locations.js';
 import { planAll } from '../codegen/plan.js';
@@ -105,20 +106,7 @@ function parseFlags(argv: readonly string[], known: readonly string[]): Flags {
 
 /** The contracts of the working directory, as `generate` reads them by default. */
 function loadContracts(files: string[], includePaths: string[]): SchemaSet {
-  if (files.length === 0) {
-    let names: string[];
-    try {
-      names = readdirSync('idl')
-        .filter((f) => f.endsWith('.fbs'))
-        .sort();
-    } catch {
-      throw new UsageError('no input files and no idl/ directory here');
-    }
-    files.push(...names.map((f) => `idl/${f}`));
-    if (includePaths.length === 0) includePaths.push('idl');
-  }
-  for (const f of files)
-    if (!statSync(f, { throwIfNoEntry: false })?.isFile()) throw new UsageError(`cannot read file: ${f}`);
+  resolveInputs(files, includePaths);
   const loaded = loadSchemaSet(files, includePaths);
   if (!loaded.set) throw new Refusal(`the contracts have errors; fix them first:\n${loaded.rendered}`);
   return loaded.set;

@@ -101,6 +101,33 @@ function failure(e: unknown): string {
 }
 
 /**
+ * The inputs of a run, in place: without FILEs the contracts of this repository (every idl/*.fbs,
+ * includes resolved through idl/); each file and include directory must exist (else a UsageError).
+ * `generate` and `new agent` read the same set.
+ */
+export function resolveInputs(files: string[], includePaths: string[]): void {
+  if (files.length === 0) {
+    let names: string[];
+    try {
+      names = readdirSync('idl')
+        .filter((f) => f.endsWith('.fbs'))
+        .sort();
+    } catch {
+      throw new UsageError('no input files and no idl/ directory here');
+    }
+    files.push(...names.map((f) => `idl/${f}`));
+    if (includePaths.length === 0) includePaths.push('idl');
+  }
+  for (const f of files) {
+    if (!statSync(f, { throwIfNoEntry: false })?.isFile()) throw new UsageError(`cannot read file: ${f}`);
+  }
+  for (const d of includePaths) {
+    if (!statSync(d, { throwIfNoEntry: false })?.isDirectory())
+      throw new UsageError(`include directory not found: ${d}`);
+  }
+}
+
+/**
  * Refuses an output directory generate cannot or must not write, before anything runs: an empty
  * `--out` (it would write into the working directory), a path that is a file or lies under one,
  * a directory that cannot be written, and the kernel's /proc and /sys (Node's recursive mkdir
@@ -148,26 +175,7 @@ async function mainUnguarded(argv: readonly string[]): Promise<number> {
       process.stdout.write(`${GENERATE_USAGE}\n`);
       return 0;
     }
-    if (args.files.length === 0) {
-      // The contracts of this repository: every idl/*.fbs, included files resolved through idl/.
-      let names: string[];
-      try {
-        names = readdirSync('idl')
-          .filter((f) => f.endsWith('.fbs'))
-          .sort();
-      } catch {
-        throw new UsageError('no input files and no idl/ directory here');
-      }
-      args.files.push(...names.map((f) => `idl/${f}`));
-      if (args.includePaths.length === 0) args.includePaths.push('idl');
-    }
-    for (const f of args.files) {
-      if (!statSync(f, { throwIfNoEntry: false })?.isFile()) throw new UsageError(`cannot read file: ${f}`);
-    }
-    for (const d of args.includePaths) {
-      if (!statSync(d, { throwIfNoEntry: false })?.isDirectory())
-        throw new UsageError(`include directory not found: ${d}`);
-    }
+    resolveInputs(args.files, args.includePaths);
     checkOutDir(args.outDir);
   } catch (e) {
     if (e instanceof UsageError) {

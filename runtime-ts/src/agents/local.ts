@@ -62,9 +62,10 @@ const FIRST_HANDLE = 1 << 20;
 export class LocalAgents implements AgentTransport {
   private readonly types = new Map<string, AgentType>();
   private readonly agents = new Map<number, Live>();
-  /** Per rpc symbol and per method id: the call, for each agent type that serves it. */
+  /** Per rpc symbol: the call, for each agent type that serves it. */
   private readonly bySymbol = new Map<string, Map<AgentType, ServiceCall<unknown>>>();
-  private readonly byMethodId = new Map<number, { readonly symbol: string }>();
+  /** Rpc symbol by method id (for callAsync). */
+  private readonly symbolOf = new Map<number, string>();
   private nextHandle = FIRST_HANDLE;
 
   constructor(types: readonly AgentType[]) {
@@ -77,7 +78,7 @@ export class LocalAgents implements AgentTransport {
           let m = this.bySymbol.get(c.symbol);
           if (!m) this.bySymbol.set(c.symbol, (m = new Map()));
           m.set(t, c as ServiceCall<unknown>);
-          this.byMethodId.set(c.methodId, { symbol: c.symbol });
+          this.symbolOf.set(c.methodId, c.symbol);
         }
       }
     }
@@ -121,12 +122,13 @@ export class LocalAgents implements AgentTransport {
   }
 
   callAsync(methodId: number, handle: AgentHandle, request: Uint8Array): Promise<Uint8Array> {
-    const m = this.byMethodId.get(methodId);
+    const symbol = this.symbolOf.get(methodId);
     // The request may be a view of the client's shared builder: copied before the call is deferred.
     const bytes = request.slice();
     return Promise.resolve().then(() => {
-      if (!m) throw new RustError({ code: ErrorCodes.InvalidArgument, message: `unknown method id ${methodId}` });
-      return this.rpc(m.symbol)(handle, bytes);
+      if (symbol === undefined)
+        throw new RustError({ code: ErrorCodes.InvalidArgument, message: `unknown method id ${methodId}` });
+      return this.rpc(symbol)(handle, bytes);
     });
   }
 }

@@ -3,10 +3,7 @@ import type { Service } from '../../ir/model.js';
 import { call, jsdoc, PRINT_WIDTH } from './format.js';
 import { stringLiteral } from './naming.js';
 import type { ModuleScope } from './scope.js';
-import { methodNames } from './services.js';
-
-/** The package of the TypeScript runtime the generated modules import. */
-const RUNTIME_PACKAGE = 'hms-runtime';
+import { methodNames, RUNTIME_PACKAGE } from './services.js';
 
 /**
  * `<Service>Dispatch`: serves the service from a TypeScript implementation of its interface, the

@@ -38,22 +38,34 @@ export class Dependencies {
   private readonly declaring = new Set<string>();
   private abiFilesMemo: ReadonlySet<string> | undefined;
   private readonly hashes = new Map<string, string>();
+  /** Declarations by namespace key, and each namespace's keyed components (computed once: hot). */
+  private readonly declsByKey = new Map<string, (ObjectDef | EnumDef | Service)[]>();
+  private readonly keyed = new WeakMap<readonly string[], readonly string[]>();
+  /** Every file a set can hold: once `reach` has them all it can stop (one-file schemas at once). */
+  private readonly universe = new Set<string>();
 
   constructor(private readonly set: SchemaSet) {
     for (const d of [...set.objects, ...set.enums, ...set.services]) {
-      const k = keyParts(d.namespace);
+      const k = this.keyParts(d.namespace);
       const key = k.join('.');
       let files = this.byNamespace.get(key);
       if (!files) this.byNamespace.set(key, (files = new Set()));
       files.add(d.location.file);
       this.namespaces.set(key, k);
       this.declaring.add(d.location.file);
+      this.universe.add(d.location.file);
+      let decls = this.declsByKey.get(key);
+      if (!decls) this.declsByKey.set(key, (decls = []));
+      decls.push(d);
     }
     set.schemas.forEach((s, i) => {
       if (s.rootTable === undefined) return;
       let files = this.rootFiles.get(s.rootTable);
       if (!files) this.rootFiles.set(s.rootTable, (files = new Set()));
-      for (const f of set.schemaFiles[i] ?? []) files.add(f);
+      for (const f of set.schemaFiles[i] ?? []) {
+        files.add(f);
+        this.universe.add(f);
+      }
     });
     this.services = [...set.services].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
@@ -73,12 +85,12 @@ export class Dependencies {
   /** A module holding the declarations of `namespace` that also lists its child namespaces. */
   subtree(namespace: readonly string[]): string[] {
     const out = this.namespaceFiles(namespace);
-    const k = keyParts(namespace);
+    const k = this.keyParts(namespace);
     let services = false;
     for (const [key, parts] of this.namespaces) {
       if (parts.length <= k.length || !k.every((c, i) => parts[i] === c)) continue;
       for (const f of this.byNamespace.get(key) ?? []) out.add(f);
-      services ||= this.services.some((s) => keyParts(s.namespace).join('.') === key);
+      services ||= (this.declsByKey.get(key) ?? []).some((d) => 'calls' in d);
     }
     // A child holding only services exists only when they are bound.
     if (services) for (const f of this.abiFiles()) out.add(f);
@@ -118,13 +130,19 @@ export class Dependencies {
     return h;
   }
 
-  private namespaceFiles(namespace: readonly string[]): Set<string> {
-    const key = keyParts(namespace).join('.');
-    const starts: (ObjectDef | EnumDef | Service)[] = [];
-    for (const d of [...this.set.objects, ...this.set.enums, ...this.services]) {
-      if (keyParts(d.namespace).join('.') === key) starts.push(d);
+  /** A namespace as compared here: components in lower case without `_` (see the class comment). */
+  private keyParts(namespace: readonly string[]): readonly string[] {
+    let k = this.keyed.get(namespace);
+    if (k === undefined) {
+      k = namespace.map((c) => c.toLowerCase().replace(/_/g, ''));
+      this.keyed.set(namespace, k);
     }
-    const out = this.reach(starts);
+    return k;
+  }
+
+  private namespaceFiles(namespace: readonly string[]): Set<string> {
+    const key = this.keyParts(namespace).join('.');
+    const out = this.reach(this.declsByKey.get(key) ?? []);
     for (const f of this.byNamespace.get(key) ?? []) out.add(f);
     return out;
   }
@@ -139,7 +157,7 @@ export class Dependencies {
       );
       out = this.reach(types, false);
     } else {
-      out = new Set(this.byNamespace.get(keyParts(ABI_TYPES.error.split('.').slice(0, -1)).join('.')) ?? []);
+      out = new Set(this.byNamespace.get(this.keyParts(ABI_TYPES.error.split('.').slice(0, -1)).join('.')) ?? []);
     }
     this.abiFilesMemo = out;
     return out;
@@ -150,8 +168,8 @@ export class Dependencies {
     const out = new Set<string>();
     const seen = new Set<string>();
     const work = [...starts];
-    const namespaceOf = (ns: readonly string[]): void => {
-      for (const f of this.byNamespace.get(keyParts(ns).join('.')) ?? []) out.add(f);
+    const namespaceOf = (key: string): void => {
+      for (const f of this.byNamespace.get(key) ?? []) out.add(f);
     };
     const visit = (from: ObjectDef | EnumDef | Service, name: string | undefined): void => {
       if (name === undefined) return;
@@ -159,10 +177,10 @@ export class Dependencies {
       if (!d) return;
       // Where else the reference could have resolved: the namespaces from `from`'s outwards, each
       // joined with the part of the name written after a prefix they share.
-      const n = from.namespace;
-      const target = d.namespace;
+      const n = this.keyParts(from.namespace);
+      const target = this.keyParts(d.namespace);
       for (let j = 0; j <= Math.min(n.length, target.length) && (j === 0 || n[j - 1] === target[j - 1]); j++) {
-        for (let i = j + 1; i <= n.length; i++) namespaceOf([...n.slice(0, i), ...target.slice(j)]);
+        for (let i = j + 1; i <= n.length; i++) namespaceOf([...n.slice(0, i), ...target.slice(j)].join('.'));
       }
       work.push(d);
     };
@@ -172,11 +190,13 @@ export class Dependencies {
       visit(from, t.enum);
     };
     for (let d = work.pop(); d !== undefined; d = work.pop()) {
+      // Nothing can be added any more (every file of a one-file schema is in at the first step).
+      if (out.size === this.universe.size) break;
       const id = `${'calls' in d ? 'service' : 'type'} ${d.name}`;
       if (seen.has(id)) continue;
       seen.add(id);
       out.add(d.location.file);
-      namespaceOf(d.namespace);
+      namespaceOf(this.keyParts(d.namespace).join('.'));
       if ('calls' in d) {
         if (!withServices) continue;
         for (const c of d.calls) {
@@ -197,11 +217,6 @@ export class Dependencies {
     }
     return out;
   }
-}
-
-/** A namespace as compared here: components in lower case without `_` (see the class comment). */
-function keyParts(namespace: readonly string[]): string[] {
-  return namespace.map((c) => c.toLowerCase().replace(/_/g, ''));
 }
 
 function sorted(files: Iterable<string>): string[] {

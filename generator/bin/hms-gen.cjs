@@ -36,28 +36,26 @@ function load(withCache) {
 module.exports = { load };
 
 if (require.main === module) {
-  const unbundled = new Map([
-    ['generate', ['codegen', 'cli.js']],
-    ['new', ['cli', 'new.js']],
-  ]).get(process.argv[2]);
-  if (unbundled !== undefined) {
-    // Code generation and scaffolding are not part of the bundle (they would slow every `check`):
-    // they run from the unbundled build, with their own dependencies (Handlebars).
-    import(pathToFileURL(path.join(dist, ...unbundled)).href)
-      .then((m) => m.main(process.argv.slice(3)))
-      .then(
-        (code) => {
-          process.exitCode = code;
-        },
-        (e) => {
-          // A missing or broken build (no dist/): one line, never a stack trace.
-          process.stderr.write(`hms-gen: internal error: ${e instanceof Error ? e.message : String(e)} (run bash scripts/setup)\n`);
-          process.exitCode = 3;
-        },
-      );
-  } else if (fs.existsSync(bundle)) {
-    process.exitCode = load(true).exports.run(process.argv.slice(2));
+  // Code generation and scaffolding are not part of the bundle (they would slow every `check`):
+  // the bundled CLI loads them from the unbundled build, with their own dependencies (Handlebars).
+  const unbundled = (...p) => import(pathToFileURL(path.join(dist, ...p)).href);
+  const commands = {
+    generate: () => unbundled('codegen', 'cli.js'),
+    scaffold: () => unbundled('cli', 'new.js'),
+    generateUsage: async () => (await unbundled('codegen', 'cli.js')).GENERATE_USAGE,
+  };
+  const fail = (e) => {
+    // A missing or broken build (no dist/): one line, never a stack trace.
+    process.stderr.write(`hms-gen: internal error: ${e instanceof Error ? e.message : String(e)} (run bash scripts/setup)\n`);
+    process.exitCode = 3;
+  };
+  if (fs.existsSync(bundle)) {
+    Promise.resolve()
+      .then(() => load(true).exports.run(process.argv.slice(2), commands))
+      .then((code) => {
+        process.exitCode = code;
+      }, fail);
   } else {
-    import(pathToFileURL(path.join(dist, 'cli', 'main.js')).href);
+    unbundled('cli', 'main.js').catch(fail);
   }
 }

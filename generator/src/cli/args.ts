@@ -1,15 +1,8 @@
 /** Command-line parsing for hms-gen; any mistake is a UsageError (exit code 2). */
 
-export class UsageError extends Error {}
+import { UsageError } from '../errors.js';
 
-export interface Args {
-  readonly command: 'check' | 'ir' | 'version' | 'help';
-  readonly files: readonly string[];
-  readonly includePaths: readonly string[];
-  readonly json: boolean;
-  readonly maxErrors: number;
-  readonly warningsAsErrors: boolean;
-}
+export { UsageError };
 
 export const USAGE = `usage: hms-gen <command> [options] FILE...
 
@@ -41,55 +34,73 @@ exit codes:
      the run, or an internal error`;
 
 /** Every command, as usage errors list them. */
-const COMMANDS = 'check, ir, generate or new';
-/** Commands with their own entry and options (codegen/cli.ts, cli/new.ts), dispatched before run(). */
-const SEPARATE_COMMANDS: ReadonlySet<string> = new Set(['generate', 'new']);
+export const COMMANDS = 'check, ir, generate or new';
 
-export function parseArgs(argv: readonly string[]): Args {
-  let command: Args['command'] | undefined;
-  const files: string[] = [];
-  const includePaths: string[] = [];
-  let json = false;
-  let maxErrors = 50;
-  let warningsAsErrors = false;
-  let onlyFiles = false;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] as string;
-    const value = (flag: string): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new UsageError(`option ${flag} needs a value`);
-      return v;
-    };
-    if (onlyFiles || !a.startsWith('-') || a === '-') {
-      if (command === undefined) {
-        if (a === 'check' || a === 'ir') command = a;
-        else if (a === 'help') command = 'help';
-        else if (SEPARATE_COMMANDS.has(a)) {
-          // `hms-gen --json generate`: the bin routes generate and new only as the first argument.
-          throw new UsageError(`${a}: options go after the command (hms-gen ${a} [options] ...)`);
-        } else throw new UsageError(`unknown command: ${a} (expected ${COMMANDS})`);
-      } else files.push(a);
-      continue;
-    }
-    if (a === '--') onlyFiles = true;
-    else if (a === '--version' || a === '-V') command = 'version';
-    else if (a === '--help' || a === '-h') command = 'help';
-    else if (a === '-I' || a === '--include') includePaths.push(value(a));
-    else if (a.startsWith('-I')) includePaths.push(a.slice(2));
-    else if (a.startsWith('--include=')) includePaths.push(a.slice('--include='.length));
-    else if (a === '--json') json = true;
-    else if (a === '--warnings-as-errors') warningsAsErrors = true;
-    else if (a === '--max-errors' || a.startsWith('--max-errors=')) {
-      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : value(a);
-      if (!/^[1-9][0-9]{0,5}$/.test(v)) throw new UsageError(`--max-errors needs a positive integer, got: ${v}`);
-      maxErrors = Number(v);
-    } else throw new UsageError(`unknown option: ${a}`);
+export const CHECK_USAGE = `usage: hms-gen check [options] FILE...
+
+Validates schemas as flatc does (each FILE compiled on its own, with its includes); prints every
+error and warning with its location, the source line and a caret.
+
+options:
+  -I DIR             add an include search directory (repeatable; also -IDIR, --include DIR, --include=DIR)
+  --json             print the diagnostics as JSON on stdout
+  --max-errors N     stop after N errors per file (default 50)
+  --warnings-as-errors
+                     treat warnings as errors
+  -h, --help         print this help
+
+examples:
+  hms-gen check -I idl idl/*.fbs
+  hms-gen check --json --warnings-as-errors schema.fbs
+
+exit codes:
+  0  valid (warnings may have been printed)
+  1  schema errors (or warnings, with --warnings-as-errors)
+  2  usage errors (unknown option, missing argument, file or directory)
+  3  an internal error`;
+
+export const IR_USAGE = `usage: hms-gen ir [options] FILE
+
+Prints the resolved schema of FILE as JSON in the shape of flatc's reflection schema
+(\`flatc -b --schema\` then \`flatc --json reflection.fbs\`), diagnostics on stderr.
+
+options:
+  -I DIR             add an include search directory (repeatable; also -IDIR, --include DIR, --include=DIR)
+  --json             print the diagnostics as JSON on stderr
+  --max-errors N     stop after N errors (default 50)
+  --warnings-as-errors
+                     treat warnings as errors (no IR is printed)
+  -h, --help         print this help
+
+examples:
+  hms-gen ir -I idl idl/recovery.fbs > recovery.ir.json
+
+exit codes:
+  0  ok; 1  schema errors; 2  usage errors; 3  an internal error`;
+
+/** Edit distance (insertions, deletions, substitutions), for "did you mean". */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++)
+      cur[j] = Math.min(
+        (prev[j] as number) + 1,
+        (cur[j - 1] as number) + 1,
+        (prev[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    prev = cur;
   }
-  if (command === undefined) throw new UsageError(`missing command (expected ${COMMANDS})`);
-  if (command === 'version' || command === 'help') {
-    return { command, files, includePaths, json, maxErrors, warningsAsErrors };
+  return prev[b.length] as number;
+}
+
+/** The closest of `known` to a mistyped `word`, when it is close enough to be what was meant. */
+export function suggest(word: string, known: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const k of known) {
+    const d = distance(word.toLowerCase(), k.toLowerCase());
+    if (d < bestD) [best, bestD] = [k, d];
   }
-  if (files.length === 0) throw new UsageError(`${command}: no input file`);
-  if (command === 'ir' && files.length > 1) throw new UsageError('ir: exactly one input file expected');
-  return { command, files, includePaths, json, maxErrors, warningsAsErrors };
+  return best !== undefined && bestD <= Math.max(1, Math.floor(best.length / 3)) ? best : undefined;
 }

@@ -9,7 +9,7 @@ import {
   tsAgentTest,
   tsLocalAgentTest,
 } from '../backends/ts/scaffold.js';
-import { resolveInputs } from '../codegen/cli.js';
+import { resolveInputs } from '../codegen/inputs.js';
 import { loadConfig } from '../codegen/config.js';
 import { defaultTemplatesDir } from '../codegen/locations.js';
 import { planAll } from '../codegen/plan.js';
@@ -72,36 +72,17 @@ export function nameForms(name: string): NameForms {
 /** A refusal: exit 1 with this message, nothing written. */
 class Refusal extends Error {}
 
-interface Flags {
-  readonly positional: string[];
-  readonly values: Map<string, string>;
-  readonly includePaths: string[];
+/** `hms-gen new`'s arguments as cli/run.ts parsed them: `[kind, NAME, FILE...]`, option values by flag. */
+export interface NewArgs {
+  readonly positional: readonly string[];
+  readonly values: ReadonlyMap<string, string>;
+  readonly includePaths: readonly string[];
 }
 
-function parseFlags(argv: readonly string[], known: readonly string[]): Flags {
-  const positional: string[] = [];
-  const values = new Map<string, string>();
-  const includePaths: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] as string;
-    if (!a.startsWith('-') || a === '-') {
-      positional.push(a);
-      continue;
-    }
-    const eq = a.indexOf('=');
-    const flag = eq > 0 ? a.slice(0, eq) : a;
-    const value = (): string => {
-      if (eq > 0) return a.slice(eq + 1);
-      const v = argv[++i];
-      if (v === undefined) throw new UsageError(`option ${flag} needs a value`);
-      return v;
-    };
-    if (flag === '-I' || flag === '--include') includePaths.push(value());
-    else if (flag.startsWith('-I') && flag.length > 2) includePaths.push(a.slice(2));
-    else if (known.includes(flag)) values.set(flag, value());
-    else throw new UsageError(`unknown option: ${a}`);
-  }
-  return { positional, values, includePaths };
+/** The options `kind` takes: any other one given is a usage error. */
+function only(kind: string, f: NewArgs, known: readonly string[], includes: boolean): void {
+  for (const flag of f.values.keys()) if (!known.includes(flag)) throw new UsageError(`unknown option: ${flag}`);
+  if (!includes && f.includePaths.length > 0) throw new UsageError(`new ${kind}: -I is not an option of new ${kind}`);
 }
 
 /** The contracts of the working directory, as `generate` reads them by default. */
@@ -132,10 +113,9 @@ function next(steps: readonly (readonly [string, string])[]): string[] {
   return ['next:', ...steps.map(([c, why]) => `  ${c.padEnd(width)}  # ${why}`)];
 }
 
-function newService(argv: readonly string[]): string[] {
-  const f = parseFlags(argv, ['--dir', '--namespace']);
+function newService(f: NewArgs): string[] {
+  only('service', f, ['--dir', '--namespace'], false);
   if (f.positional.length !== 1) throw new UsageError('new service: expected exactly one NAME');
-  if (f.includePaths.length > 0) throw new UsageError('new service: -I is not an option of new service');
   const forms = nameForms(f.positional[0] as string);
   const dir = f.values.get('--dir') ?? 'idl';
   const namespace = f.values.get('--namespace') ?? `hms.${forms.snake}`;
@@ -179,8 +159,8 @@ function newService(argv: readonly string[]): string[] {
   ];
 }
 
-function newAgent(argv: readonly string[]): string[] {
-  const f = parseFlags(argv, ['--service', '--lang']);
+function newAgent(f: NewArgs): string[] {
+  only('agent', f, ['--service', '--lang'], true);
   const [name, ...files] = f.positional;
   if (name === undefined) throw new UsageError('new agent: expected a NAME');
   const forms = nameForms(name);
@@ -189,7 +169,7 @@ function newAgent(argv: readonly string[]): string[] {
   const lang = f.values.get('--lang') ?? 'rust';
   if (lang !== 'rust' && lang !== 'ts') throw new UsageError(`--lang: unknown language ${lang} (expected rust or ts)`);
   const config = loadConfig();
-  const set = loadContracts(files, f.includePaths);
+  const set = loadContracts(files, [...f.includePaths]);
   const service = set.services.find((s) => s.name === serviceName);
   if (!service) {
     const known = set.services.map((s) => s.name).join(', ');
@@ -299,31 +279,23 @@ function register(path: string, edit: () => string): string {
   }
 }
 
-/** `hms-gen new ...`: resolves to the exit code. */
-export async function main(argv: readonly string[]): Promise<number> {
-  const [what, ...rest] = argv;
+/** `hms-gen new KIND ...` (arguments parsed by cli/run.ts): the exit code; usage errors are thrown. */
+export function runNew(args: NewArgs): number {
+  const [what, ...positional] = args.positional;
+  const rest: NewArgs = { ...args, positional };
   try {
-    if (what === undefined || what === '--help' || what === '-h' || rest.includes('--help') || rest.includes('-h')) {
-      if (what === undefined) throw new UsageError('new: expected service or agent');
-      process.stdout.write(`${NEW_USAGE}\n`);
-      return 0;
-    }
     let lines: string[];
+    if (what === undefined) throw new UsageError('new: expected service or agent');
     if (what === 'service') lines = newService(rest);
     else if (what === 'agent') lines = newAgent(rest);
     else throw new UsageError(`new: unknown kind ${what} (expected service or agent)`);
     process.stdout.write(`${lines.map((l, i) => (i === 0 ? `hms-gen: ${l}` : l)).join('\n')}\n`);
     return 0;
   } catch (e) {
-    if (e instanceof UsageError) {
-      process.stderr.write(`hms-gen: ${e.message}\nTry 'hms-gen new --help'.\n`);
-      return 2;
-    }
     if (e instanceof Refusal) {
       process.stderr.write(`hms-gen: ${e.message}\n`);
       return 1;
     }
-    process.stderr.write(`hms-gen: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
-    return 3;
+    throw e;
   }
 }

@@ -6,6 +6,7 @@ import { Dependencies } from './dependencies.js';
 import { diff, OutputSet, write, type Drift, type Lang } from './output.js';
 import { planAll, PlanError } from './plan.js';
 import { loadSchemaSet } from './schema-set.js';
+import type { ParseCache } from '../frontend/parse-cache.js';
 import { Templates } from './templates.js';
 import type { GeneratorConfig } from './config.js';
 
@@ -19,13 +20,35 @@ export interface GenerateOptions {
   readonly check: boolean;
   readonly backends: readonly Backend[];
   readonly config?: GeneratorConfig;
+  /** Emit into memory only: neither write nor compare (`drift` is then empty). */
+  readonly emitOnly?: boolean;
+  /** Files of an earlier run with the same generator, templates, configuration and options (see emitFile). */
+  readonly previous?: ReadonlyMap<string, string>;
+  /** Compiled templates of `templatesDir` to reuse (a long-running generator keeps them). */
+  readonly templates?: Templates;
+  /** Parses to reuse for unchanged .fbs files (a long-running generator keeps them). */
+  readonly parseCache?: ParseCache;
 }
 
 export type GenerateResult =
-  | { readonly kind: 'schema-errors'; readonly rendered: string; readonly errorCount: number }
-  | { readonly kind: 'unsupported'; readonly rendered: string; readonly errorCount: number }
+  | {
+      readonly kind: 'schema-errors';
+      readonly rendered: string;
+      readonly errorCount: number;
+      readonly diagnostics: readonly Diagnostic[];
+      readonly sources: ReadonlyMap<string, string>;
+    }
+  | {
+      readonly kind: 'unsupported';
+      readonly rendered: string;
+      readonly errorCount: number;
+      readonly diagnostics: readonly Diagnostic[];
+      readonly sources: ReadonlyMap<string, string>;
+    }
   | {
       readonly kind: 'done';
+      /** Warnings of the compile. */
+      readonly diagnostics: readonly Diagnostic[];
       readonly drift: Drift;
       readonly files: number;
       readonly rendered: string;
@@ -38,8 +61,15 @@ export type GenerateResult =
 
 /** Compiles the inputs, runs the selected backends and writes (or checks) the output directory. */
 export function generate(o: GenerateOptions): GenerateResult {
-  const loaded = loadSchemaSet(o.files, o.includePaths);
-  if (!loaded.set) return { kind: 'schema-errors', rendered: loaded.rendered, errorCount: loaded.errorCount };
+  const loaded = loadSchemaSet(o.files, o.includePaths, o.parseCache);
+  if (!loaded.set)
+    return {
+      kind: 'schema-errors',
+      rendered: loaded.rendered,
+      errorCount: loaded.errorCount,
+      diagnostics: loaded.diagnostics,
+      sources: loaded.sources,
+    };
   const set = loaded.set;
   const out = new OutputSet();
   try {
@@ -47,11 +77,12 @@ export function generate(o: GenerateOptions): GenerateResult {
       set,
       plans: planAll(set),
       out,
-      templates: new Templates(o.templatesDir),
+      templates: o.templates ?? new Templates(o.templatesDir),
       version: VERSION,
       deps: new Dependencies(set),
       config: o.config ?? {},
       outDir: o.outDir,
+      ...(o.previous ? { previous: o.previous } : {}),
     };
     for (const b of o.backends) if (o.langs.includes(b.lang)) b.emit(ctx);
   } catch (e) {
@@ -66,18 +97,25 @@ export function generate(o: GenerateOptions): GenerateResult {
       column: located.column,
       length: 1,
     };
-    const sources = new Map<string, string>();
-    try {
-      sources.set(d.file, readFileSync(d.file, 'utf8'));
-    } catch {
-      // rendered without the source line
+    const sources = new Map<string, string>(loaded.sources);
+    if (!sources.has(d.file)) {
+      try {
+        sources.set(d.file, readFileSync(d.file, 'utf8'));
+      } catch {
+        // rendered without the source line
+      }
     }
     const rendered = [loaded.rendered, renderDiagnostic(d, sources)].filter((s) => s !== '').join('\n');
-    return { kind: 'unsupported', rendered, errorCount: 1 };
+    return { kind: 'unsupported', rendered, errorCount: 1, diagnostics: [...loaded.diagnostics, d], sources };
   }
-  const drift = o.check ? diff(out, o.outDir, o.langs) : write(out, o.outDir, o.langs);
+  const drift: Drift = o.emitOnly
+    ? { changed: [], missing: [], extra: [] }
+    : o.check
+      ? diff(out, o.outDir, o.langs)
+      : write(out, o.outDir, o.langs);
   return {
     kind: 'done',
+    diagnostics: loaded.diagnostics,
     drift,
     files: out.size,
     rendered: loaded.rendered,

@@ -1,4 +1,5 @@
 import { compileFile, mergeRuns } from '../frontend/compile.js';
+import type { ParseCache } from '../frontend/parse-cache.js';
 import { renderDiagnostic, type Diagnostic } from '../frontend/diagnostics.js';
 import type { EnumDef, ObjectDef, Schema, Service } from '../ir/model.js';
 
@@ -40,8 +41,12 @@ export interface LoadResult {
 }
 
 /** Compiles every input and merges them; no set when any input has errors. */
-export function loadSchemaSet(files: readonly string[], includePaths: readonly string[]): LoadResult {
-  const results = files.map((f) => compileFile(f, { includePaths }));
+export function loadSchemaSet(
+  files: readonly string[],
+  includePaths: readonly string[],
+  parseCache?: ParseCache,
+): LoadResult {
+  const results = files.map((f) => compileFile(f, { includePaths, ...(parseCache ? { parseCache } : {}) }));
   const { diagnostics, sources, absent } = mergeRuns(results);
   const text = diagnostics.map((d) => renderDiagnostic(d, sources)).join('\n');
   const errorCount = results.reduce((n, r) => n + r.errorCount, 0);

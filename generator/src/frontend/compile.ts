@@ -1,7 +1,7 @@
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve as resolvePath, sep } from 'node:path';
 import { Reporter, TooManyErrors, type Diagnostic } from './diagnostics.js';
-import { createParser } from './parser.js';
+import { parseFile, type ParseCache } from './parse-cache.js';
 import { Resolver } from './resolver.js';
 import { SourceFile } from './source.js';
 import type { Schema } from '../ir/model.js';
@@ -13,6 +13,8 @@ export interface CompileOptions {
   readonly maxErrors?: number;
   /** Validate only (`hms-gen check`): every check runs, but no IR is built (`schema` stays undefined). */
   readonly validateOnly?: boolean;
+  /** Parses of earlier compiles to reuse for files that did not change (a long-running generator keeps one). */
+  readonly parseCache?: ParseCache;
 }
 
 export interface CompileResult {
@@ -167,8 +169,8 @@ function compile(mainPath: string, mainText: string | undefined, options: Compil
   const visit = (key: string, sf: SourceFile): void => {
     if (!rawPaths.has(key)) rawPaths.set(key, key === mainKey ? mainPath : key);
     stack.push(key);
-    const parser = createParser(sf, reporter);
-    const includes = parser.parseIncludes();
+    const parser = parseFile(sf, reporter, options.parseCache);
+    const includes = parser.includes;
     const incs: { path: string; raw: string }[] = [];
     fileIncludes.set(key, incs);
     if (sf === mainFile) nativeIncludes = includes.filter((i) => i.native).map((i) => i.path);
@@ -197,9 +199,10 @@ function compile(mainPath: string, mainText: string | undefined, options: Compil
     }
     const r = resolver as Resolver;
     r.beginFile(key);
-    for (let d = parser.nextDecl(); d !== undefined; d = parser.nextDecl()) r.declare(d);
+    for (let d = parser.next(); d !== undefined; d = parser.next()) r.declare(d);
     for (const t of parser.brokenTypes) brokenTypes.add(t);
     if (parser.brokenUnnamed) brokenUnnamed = true;
+    parser.done();
     stack.pop();
   };
 

@@ -1,4 +1,4 @@
-import { stampText, type Backend, type EmitContext } from '../../codegen/backend.js';
+import { emitFile, stampText, type Backend, type EmitContext } from '../../codegen/backend.js';
 import { emitEnumNewtype, emitUnionEnums } from './enums.js';
 import { RustNaming, modulePath } from './naming.js';
 import { AGENT_MODULE, boundServices, emitAgentLib, emitAgentModule, emitServiceTrait } from './services.js';
@@ -11,12 +11,15 @@ import { checkSupported } from './unsupported.js';
  * module per namespace (`hms.health` → `src/hms/health.rs`, declared from `src/hms.rs`).
  */
 
-/** One Rust module: its items and child modules. */
+/**
+ * One Rust module: its declarations (printed only when the file is rendered, see `emitFile`) and
+ * child modules.
+ */
 interface Module {
   readonly path: readonly string[];
   readonly namespace: string;
   readonly children: Set<string>;
-  readonly items: string[];
+  readonly items: (() => string)[];
 }
 
 function cargoVersion(v: string): string {
@@ -61,37 +64,42 @@ function emit(ctx: EmitContext): void {
   moduleOf([], []);
 
   // Enums (and union discriminants) first, then structs, tables and union enums, each by name.
+  const planOf = (name: string) => {
+    const plan = plans.get(name);
+    if (!plan) throw new Error(`no plan for ${name}`);
+    return plan;
+  };
   for (const e of set.enums)
-    moduleOf(modulePath(e.namespace), e.namespace).items.push(emitEnumNewtype(templates, names, e));
+    moduleOf(modulePath(e.namespace), e.namespace).items.push(() => emitEnumNewtype(templates, names, e));
   for (const o of set.objects) {
     if (!o.isStruct) continue;
     const path = modulePath(o.namespace);
-    const plan = plans.get(o.name);
-    if (!plan) throw new Error(`no plan for ${o.name}`);
-    moduleOf(path, o.namespace).items.push(new StructEmitter(names, path.join('::')).emit(plan));
+    const plan = planOf(o.name);
+    moduleOf(path, o.namespace).items.push(() => new StructEmitter(names, path.join('::')).emit(plan));
   }
   for (const o of set.objects) {
     if (o.isStruct) continue;
     const path = modulePath(o.namespace);
-    const plan = plans.get(o.name);
-    if (!plan) throw new Error(`no plan for ${o.name}`);
-    moduleOf(path, o.namespace).items.push(new TableEmitter(names, path.join('::'), rootIdents).emit(plan));
+    const plan = planOf(o.name);
+    moduleOf(path, o.namespace).items.push(() => new TableEmitter(names, path.join('::'), rootIdents).emit(plan));
   }
   for (const e of set.enums) {
     if (!e.isUnion) continue;
     const path = modulePath(e.namespace);
-    moduleOf(path, e.namespace).items.push(emitUnionEnums(names, e, path.join('::')));
+    moduleOf(path, e.namespace).items.push(() => emitUnionEnums(names, e, path.join('::')));
   }
 
   for (const s of services ?? []) {
     const path = modulePath(s.service.namespace);
-    moduleOf(path, s.service.namespace).items.push(emitServiceTrait(names, s));
+    moduleOf(path, s.service.namespace).items.push(() => emitServiceTrait(names, s));
   }
   if (services) {
     moduleOf([], []).children.add(AGENT_MODULE);
-    const file = `rust/contracts/src/${AGENT_MODULE}.rs`;
-    const stamp = stampText(ctx, ctx.deps.abi());
-    ctx.out.add(file, finish(emitAgentModule(ctx, names, services, stamp)));
+    const abi = ctx.deps.abi();
+    emitFile(ctx, `rust/contracts/src/${AGENT_MODULE}.rs`, abi, (stamp) =>
+      finish(emitAgentModule(ctx, names, services, stamp)),
+    );
+    const stamp = stampText(ctx, abi);
     for (const [file, text] of emitAgentLib(ctx, services, stamp, cargoVersion(ctx.version))) {
       ctx.out.add(file, file.endsWith('.rs') ? finish(text) : text);
     }
@@ -107,17 +115,18 @@ function emit(ctx: EmitContext): void {
     // it is dead code, a warning).
     const hasStructs = set.enums.length > 0 || set.objects.some((o) => o.isStruct);
     // The crate root lists every namespace; a module, its own declarations and its children.
-    const stamp = stampText(ctx, m.path.length === 0 ? ctx.deps.all() : ctx.deps.subtree(m.namespace.split('.')));
-    const context = {
-      stamp,
-      namespace: m.namespace,
-      modules: [...m.children].sort(),
-      items: m.items.join('\n'),
-      hasStructs,
-    };
+    const files = m.path.length === 0 ? ctx.deps.all() : ctx.deps.subtree(m.namespace.split('.'));
     const file = m.path.length === 0 ? 'rust/contracts/src/lib.rs' : `rust/contracts/src/${m.path.join('/')}.rs`;
-    const text = templates.render(m.path.length === 0 ? 'rust/lib.rs.hbs' : 'rust/module.rs.hbs', context);
-    ctx.out.add(file, finish(text));
+    emitFile(ctx, file, files, (stamp) => {
+      const context = {
+        stamp,
+        namespace: m.namespace,
+        modules: [...m.children].sort(),
+        items: m.items.map((item) => item()).join('\n'),
+        hasStructs,
+      };
+      return finish(templates.render(m.path.length === 0 ? 'rust/lib.rs.hbs' : 'rust/module.rs.hbs', context));
+    });
   }
 }
 

@@ -1,4 +1,4 @@
-import { stampText, UnsupportedError, type Backend, type EmitContext } from '../../codegen/backend.js';
+import { emitFile, stampText, UnsupportedError, type Backend, type EmitContext } from '../../codegen/backend.js';
 import type { ObjectPlan } from '../../codegen/plan.js';
 import type { EnumDef, ObjectDef, Service } from '../../ir/model.js';
 import { emitEnum } from './enums.js';
@@ -41,26 +41,27 @@ export const tsBackend: Backend = {
     for (const o of ctx.set.objects) (o.isStruct ? group(o.namespace).structs : group(o.namespace).tables).push(o);
     for (const sv of services) group(sv.namespace).services.push(sv);
     for (const m of names.modules) {
-      const scope = new ModuleScope(m, names);
-      const g = byModule.get(m) ?? { enums: [], unions: [], structs: [], tables: [], services: [] };
-      const declarations: string[] = [];
-      for (const e of g.enums) declarations.push(emitEnum(e, scope, ctx.templates));
-      for (const e of g.unions) declarations.push(emitUnion(e, scope, ctx.templates));
-      for (const o of g.structs) declarations.push(emitStruct(planOf(ctx, o.name), scope, ctx.templates));
-      for (const o of g.tables)
-        declarations.push(emitTable(planOf(ctx, o.name), scope, ctx.templates, identifiers.get(o.name)));
-      for (const sv of g.services) declarations.push(...emitService(sv, scope, names, ids, identifiers));
-      const content = ctx.templates.render('ts/module.ts.hbs', {
-        stamp: stampText(ctx, ctx.deps.namespace(m.namespace)),
-        imports: scope.imports.render(),
-        declarations: declarations.map((d) => d.trimEnd()),
+      emitFile(ctx, `ts/${m.path}`, ctx.deps.namespace(m.namespace), (stamp) => {
+        const scope = new ModuleScope(m, names);
+        const g = byModule.get(m) ?? { enums: [], unions: [], structs: [], tables: [], services: [] };
+        const declarations: string[] = [];
+        for (const e of g.enums) declarations.push(emitEnum(e, scope, ctx.templates));
+        for (const e of g.unions) declarations.push(emitUnion(e, scope, ctx.templates));
+        for (const o of g.structs) declarations.push(emitStruct(planOf(ctx, o.name), scope, ctx.templates));
+        for (const o of g.tables)
+          declarations.push(emitTable(planOf(ctx, o.name), scope, ctx.templates, identifiers.get(o.name)));
+        for (const sv of g.services) declarations.push(...emitService(sv, scope, names, ids, identifiers));
+        return ctx.templates.render('ts/module.ts.hbs', {
+          stamp,
+          imports: scope.imports.render(),
+          declarations: declarations.map((d) => d.trimEnd()),
+        });
       });
-      ctx.out.add(`ts/${m.path}`, content);
     }
     ctx.out.add(`ts/${RUNTIME_MODULE}`, ctx.templates.render('ts/runtime.ts.hbs', { stamp: stampText(ctx, []) }));
     const ffi = hasAgentAbi(ctx.set);
-    if (ffi) ctx.out.add(`ts/${FFI_MODULE}`, emitFfiModule(ctx, services, names, stampText(ctx, ctx.deps.abi())));
-    ctx.out.add('ts/index.ts', renderIndex(ctx, stampText(ctx, ctx.deps.all()), names.modules, ffi));
+    if (ffi) emitFile(ctx, `ts/${FFI_MODULE}`, ctx.deps.abi(), (stamp) => emitFfiModule(ctx, services, names, stamp));
+    emitFile(ctx, 'ts/index.ts', ctx.deps.all(), (stamp) => renderIndex(ctx, stamp, names.modules, ffi));
   },
 };
 

@@ -1,0 +1,107 @@
+import { resolve } from 'node:path';
+import { watch as chokidar, type FSWatcher } from 'chokidar';
+import { Generator, type GenerateOutput } from '../api.js';
+import { HmsGenError } from '../errors.js';
+import { failure, type GenerateArgs } from './cli.js';
+import { CONFIG_FILE, loadConfig, type GeneratorConfig } from './config.js';
+import { defaultTemplatesDir } from './locations.js';
+import type { Lang } from './output.js';
+
+/**
+ * `hms-gen generate --watch`: one long-running Generator (parses of unchanged files and files
+ * whose inputs did not change are reused, see api.ts) driven by chokidar. chokidar rather than
+ * `fs.watch`: editors save by writing a temporary file and renaming it over the schema, or (vim)
+ * by renaming the schema to a backup and writing a new file; `fs.watch` on the file then follows the
+ * old inode or stops reporting, chokidar's `atomic` handling reports both as one change (tests/watch.test.ts
+ * saves both ways).
+ *
+ * Watched: every .fbs the set read (includes too; the list is refreshed after each build), every
+ * include candidate found empty (a file appearing there changes how an include resolves),
+ * hms-gen.json and the templates. Changes are debounced: a burst of saves is one rebuild.
+ */
+
+export interface WatchOptions {
+  readonly files: readonly string[];
+  readonly includePaths: readonly string[];
+  readonly outDir: string;
+  readonly langs: readonly Lang[];
+  readonly config: GeneratorConfig;
+  readonly args: GenerateArgs;
+  /** Quiet time after the last change before a rebuild (ms). */
+  readonly debounceMs?: number;
+}
+
+/** Runs until SIGINT or SIGTERM; resolves to exit code 0. */
+export async function watch(o: WatchOptions): Promise<number> {
+  const gen = new Generator({
+    files: o.files,
+    includePaths: o.includePaths,
+    outDir: o.outDir,
+    langs: o.langs,
+    write: true,
+    warningsAsErrors: o.args.warningsAsErrors,
+  });
+  let config = o.config;
+  const watched = new Set<string>();
+  const watcher: FSWatcher = chokidar([], { ignoreInitial: true, atomic: true });
+  const sync = (paths: Iterable<string>): void => {
+    const want = new Set([...paths].map((p) => resolve(p)));
+    want.add(resolve(CONFIG_FILE));
+    want.add(defaultTemplatesDir());
+    const add = [...want].filter((p) => !watched.has(p));
+    const drop = [...watched].filter((p) => !want.has(p));
+    if (add.length > 0) watcher.add(add);
+    if (drop.length > 0) watcher.unwatch(drop);
+    for (const p of add) watched.add(p);
+    for (const p of drop) watched.delete(p);
+  };
+
+  const build = (why: string): void => {
+    const t0 = performance.now();
+    let line: string;
+    try {
+      config = loadConfig();
+      const r: GenerateOutput = gen.generate({ config });
+      const ms = (performance.now() - t0).toFixed(0);
+      if (r.diagnostics.length > 0) process.stderr.write(`${r.format()}\n`);
+      if (r.ok) {
+        const { changed, missing, extra } = r.drift;
+        line = `hms-gen: ${why}: ${changed.length + missing.length} of ${r.files.size} files written, ${extra.length} removed in ${ms} ms`;
+        sync([...r.sources.keys(), ...r.absent]);
+      } else {
+        const n = Math.max(1, r.errorCount);
+        line = `hms-gen: ${why}: ${n} error${n === 1 ? '' : 's'}, previous output kept (${ms} ms)`;
+        // Still watch what this attempt read (a new include being fixed).
+        sync([...watched, ...r.sources.keys(), ...r.absent]);
+      }
+    } catch (e) {
+      // A bad hms-gen.json, a vanished input, a failing tool: reported, and the watch goes on.
+      line = `hms-gen: ${why}: ${e instanceof HmsGenError && e.exitCode === 2 ? e.message : failure(e)}; previous output kept`;
+    }
+    process.stdout.write(`${line}\n`);
+  };
+
+  let timer: NodeJS.Timeout | undefined;
+  const changes = new Set<string>();
+  watcher.on('all', (_event, path) => {
+    changes.add(path);
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => {
+      timer = undefined;
+      const names = [...changes].map((p) => p.replace(`${process.cwd()}/`, ''));
+      changes.clear();
+      build(names.length === 1 ? `${names[0]} changed` : `${names.length} files changed`);
+    }, o.debounceMs ?? 60);
+  });
+
+  build('initial build');
+  await new Promise<void>((ready) => watcher.once('ready', ready));
+  process.stdout.write(`hms-gen: watching ${watched.size} paths (Ctrl-C to stop)\n`);
+  await new Promise<void>((stop) => {
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  if (timer) clearTimeout(timer);
+  await watcher.close();
+  return 0;
+}

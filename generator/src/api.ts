@@ -9,7 +9,7 @@
  * or failing); each carries the CLI's exit code.
  */
 import { compileFile, mergeRuns } from './frontend/compile.js';
-import { ParseCache } from './frontend/parse-cache.js';
+import { CompileCache } from './frontend/compile-cache.js';
 import { renderDiagnostic, type Diagnostic } from './frontend/diagnostics.js';
 import type { Schema } from './ir/model.js';
 import { BACKENDS } from './codegen/backends.js';
@@ -136,7 +136,7 @@ const NO_DRIFT: Drift = { changed: [], missing: [], extra: [] };
  */
 export class Generator {
   private previous: { readonly epoch: string; readonly files: ReadonlyMap<string, string> } | undefined;
-  private readonly parseCache = new ParseCache();
+  private readonly compileCache = new CompileCache();
   /** Compiled templates, by the hash of the templates directory they were read from. */
   private templates: { readonly key: string; readonly compiled: Templates } | undefined;
 
@@ -171,7 +171,7 @@ export class Generator {
       backends: BACKENDS,
       config,
       templates: this.templates.compiled,
-      parseCache: this.parseCache,
+      compileCache: this.compileCache,
       ...(previous ? { previous } : {}),
     });
     const diagnostics = r.diagnostics;

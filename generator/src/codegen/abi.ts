@@ -353,7 +353,17 @@ export function serviceContractText(set: SchemaSet, service: Service): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** Checksums computed for a set (both emitters ask for every service's). */
+const checksums = new WeakMap<SchemaSet, Map<Service, bigint>>();
+
 /** FNV-1a 64 of the service's canonical contract text. */
 export function serviceChecksum(set: SchemaSet, service: Service): bigint {
-  return fnv1a64(Buffer.from(serviceContractText(set, service), 'utf8'));
+  let bySet = checksums.get(set);
+  if (!bySet) checksums.set(set, (bySet = new Map()));
+  let sum = bySet.get(service);
+  if (sum === undefined) {
+    sum = fnv1a64(Buffer.from(serviceContractText(set, service), 'utf8'));
+    bySet.set(service, sum);
+  }
+  return sum;
 }

@@ -6,7 +6,7 @@ import { Dependencies } from './dependencies.js';
 import { diff, OutputSet, write, type Drift, type Lang } from './output.js';
 import { planAll, PlanError } from './plan.js';
 import { loadSchemaSet } from './schema-set.js';
-import type { ParseCache } from '../frontend/parse-cache.js';
+import type { CompileCache } from '../frontend/compile-cache.js';
 import { Templates } from './templates.js';
 import type { GeneratorConfig } from './config.js';
 
@@ -26,8 +26,8 @@ export interface GenerateOptions {
   readonly previous?: ReadonlyMap<string, string>;
   /** Compiled templates of `templatesDir` to reuse (a long-running generator keeps them). */
   readonly templates?: Templates;
-  /** Parses to reuse for unchanged .fbs files (a long-running generator keeps them). */
-  readonly parseCache?: ParseCache;
+  /** Compiles and parses to reuse for unchanged .fbs files (a long-running generator keeps them). */
+  readonly compileCache?: CompileCache;
 }
 
 export type GenerateResult =
@@ -61,7 +61,7 @@ export type GenerateResult =
 
 /** Compiles the inputs, runs the selected backends and writes (or checks) the output directory. */
 export function generate(o: GenerateOptions): GenerateResult {
-  const loaded = loadSchemaSet(o.files, o.includePaths, o.parseCache);
+  const loaded = loadSchemaSet(o.files, o.includePaths, o.compileCache);
   if (!loaded.set)
     return {
       kind: 'schema-errors',

@@ -1,5 +1,5 @@
 import { compileFile, mergeRuns } from '../frontend/compile.js';
-import type { ParseCache } from '../frontend/parse-cache.js';
+import type { CompileCache } from '../frontend/compile-cache.js';
 import { renderDiagnostic, type Diagnostic } from '../frontend/diagnostics.js';
 import type { EnumDef, ObjectDef, Schema, Service } from '../ir/model.js';
 
@@ -44,9 +44,9 @@ export interface LoadResult {
 export function loadSchemaSet(
   files: readonly string[],
   includePaths: readonly string[],
-  parseCache?: ParseCache,
+  cache?: CompileCache,
 ): LoadResult {
-  const results = files.map((f) => compileFile(f, { includePaths, ...(parseCache ? { parseCache } : {}) }));
+  const results = files.map((f) => (cache ? cache.compile(f, includePaths) : compileFile(f, { includePaths })));
   const { diagnostics, sources, absent } = mergeRuns(results);
   const text = diagnostics.map((d) => renderDiagnostic(d, sources)).join('\n');
   const errorCount = results.reduce((n, r) => n + r.errorCount, 0);

@@ -206,10 +206,9 @@ pub unsafe extern "C" fn hms_agent_create(
     out: *mut u8,
     out_cap: u32,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap) };
-    // SAFETY: `config` is null or valid for reads of `config_len` bytes during the call (this function's contract).
-    let config = unsafe { input(config, config_len) };
+    // SAFETY: `out`/`out_cap` are the caller's result area and `config` is null or valid for
+    // reads of `config_len` bytes during the call (this function's contract).
+    let (area, config) = unsafe { (ResultArea::new(out, out_cap), input(config, config_len)) };
     respond(area, move || {
         let config = bytes(config, "config")?;
         if out_handle.is_null() {
@@ -252,10 +251,9 @@ pub unsafe extern "C" fn hms_agent_send_message(
     out: *mut u8,
     out_cap: u32,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap) };
-    // SAFETY: `msg` is null or valid for reads of `msg_len` bytes during the call (this function's contract).
-    let msg = unsafe { input(msg, msg_len) };
+    // SAFETY: `out`/`out_cap` are the caller's result area and `msg` is null or valid for
+    // reads of `msg_len` bytes during the call (this function's contract).
+    let (area, msg) = unsafe { (ResultArea::new(out, out_cap), input(msg, msg_len)) };
     reply(area, move |out| {
         dispatch::send_message(&**agent_of(handle)?, bytes(msg, "msg")?, out)
     })
@@ -351,10 +349,9 @@ pub unsafe extern "C" fn hms_circuit_breaker_configure(
     out: *mut u8,
     out_cap: u32,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap) };
-    // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
-    let req = unsafe { input(req, req_len) };
+    // SAFETY: `out`/`out_cap` are the caller's result area and `req` is null or valid for
+    // reads of `req_len` bytes during the call (this function's contract).
+    let (area, req) = unsafe { (ResultArea::new(out, out_cap), input(req, req_len)) };
     reply(area, move |out| {
         dispatch::circuit_breaker_configure(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
@@ -373,10 +370,9 @@ pub unsafe extern "C" fn hms_circuit_breaker_try_acquire(
     out: *mut u8,
     out_cap: u32,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap) };
-    // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
-    let req = unsafe { input(req, req_len) };
+    // SAFETY: `out`/`out_cap` are the caller's result area and `req` is null or valid for
+    // reads of `req_len` bytes during the call (this function's contract).
+    let (area, req) = unsafe { (ResultArea::new(out, out_cap), input(req, req_len)) };
     reply(area, move |out| {
         dispatch::circuit_breaker_try_acquire(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
@@ -395,10 +391,9 @@ pub unsafe extern "C" fn hms_circuit_breaker_record_outcome(
     out: *mut u8,
     out_cap: u32,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap) };
-    // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
-    let req = unsafe { input(req, req_len) };
+    // SAFETY: `out`/`out_cap` are the caller's result area and `req` is null or valid for
+    // reads of `req_len` bytes during the call (this function's contract).
+    let (area, req) = unsafe { (ResultArea::new(out, out_cap), input(req, req_len)) };
     reply(area, move |out| {
         dispatch::circuit_breaker_record_outcome(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
@@ -417,10 +412,9 @@ pub unsafe extern "C" fn hms_circuit_breaker_get_state(
     out: *mut u8,
     out_cap: u32,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap) };
-    // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
-    let req = unsafe { input(req, req_len) };
+    // SAFETY: `out`/`out_cap` are the caller's result area and `req` is null or valid for
+    // reads of `req_len` bytes during the call (this function's contract).
+    let (area, req) = unsafe { (ResultArea::new(out, out_cap), input(req, req_len)) };
     reply(area, move |out| {
         dispatch::circuit_breaker_get_state(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
@@ -439,10 +433,9 @@ pub unsafe extern "C" fn hms_circuit_breaker_reset(
     out: *mut u8,
     out_cap: u32,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap) };
-    // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
-    let req = unsafe { input(req, req_len) };
+    // SAFETY: `out`/`out_cap` are the caller's result area and `req` is null or valid for
+    // reads of `req_len` bytes during the call (this function's contract).
+    let (area, req) = unsafe { (ResultArea::new(out, out_cap), input(req, req_len)) };
     reply(area, move |out| {
         dispatch::circuit_breaker_reset(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
@@ -461,10 +454,9 @@ pub unsafe extern "C" fn hms_configuration_manager_get_config(
     out: *mut u8,
     out_cap: u32,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap) };
-    // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
-    let req = unsafe { input(req, req_len) };
+    // SAFETY: `out`/`out_cap` are the caller's result area and `req` is null or valid for
+    // reads of `req_len` bytes during the call (this function's contract).
+    let (area, req) = unsafe { (ResultArea::new(out, out_cap), input(req, req_len)) };
     reply(area, move |out| {
         dispatch::configuration_manager_get_config(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
@@ -483,10 +475,9 @@ pub unsafe extern "C" fn hms_configuration_manager_set_config(
     out: *mut u8,
     out_cap: u32,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap) };
-    // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
-    let req = unsafe { input(req, req_len) };
+    // SAFETY: `out`/`out_cap` are the caller's result area and `req` is null or valid for
+    // reads of `req_len` bytes during the call (this function's contract).
+    let (area, req) = unsafe { (ResultArea::new(out, out_cap), input(req, req_len)) };
     reply(area, move |out| {
         dispatch::configuration_manager_set_config(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
@@ -505,10 +496,9 @@ pub unsafe extern "C" fn hms_configuration_manager_delete_config(
     out: *mut u8,
     out_cap: u32,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap) };
-    // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
-    let req = unsafe { input(req, req_len) };
+    // SAFETY: `out`/`out_cap` are the caller's result area and `req` is null or valid for
+    // reads of `req_len` bytes during the call (this function's contract).
+    let (area, req) = unsafe { (ResultArea::new(out, out_cap), input(req, req_len)) };
     reply(area, move |out| {
         dispatch::configuration_manager_delete_config(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
@@ -527,10 +517,9 @@ pub unsafe extern "C" fn hms_configuration_manager_watch_config(
     out: *mut u8,
     out_cap: u32,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap) };
-    // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
-    let req = unsafe { input(req, req_len) };
+    // SAFETY: `out`/`out_cap` are the caller's result area and `req` is null or valid for
+    // reads of `req_len` bytes during the call (this function's contract).
+    let (area, req) = unsafe { (ResultArea::new(out, out_cap), input(req, req_len)) };
     reply(area, move |out| {
         dispatch::configuration_manager_watch_config(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
@@ -549,10 +538,9 @@ pub unsafe extern "C" fn hms_consensus_request_vote(
     out: *mut u8,
     out_cap: u32,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap) };
-    // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
-    let req = unsafe { input(req, req_len) };
+    // SAFETY: `out`/`out_cap` are the caller's result area and `req` is null or valid for
+    // reads of `req_len` bytes during the call (this function's contract).
+    let (area, req) = unsafe { (ResultArea::new(out, out_cap), input(req, req_len)) };
     reply(area, move |out| {
         dispatch::consensus_request_vote(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
@@ -571,10 +559,9 @@ pub unsafe extern "C" fn hms_consensus_append_entries(
     out: *mut u8,
     out_cap: u32,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap) };
-    // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
-    let req = unsafe { input(req, req_len) };
+    // SAFETY: `out`/`out_cap` are the caller's result area and `req` is null or valid for
+    // reads of `req_len` bytes during the call (this function's contract).
+    let (area, req) = unsafe { (ResultArea::new(out, out_cap), input(req, req_len)) };
     reply(area, move |out| {
         dispatch::consensus_append_entries(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
@@ -593,10 +580,9 @@ pub unsafe extern "C" fn hms_consensus_propose(
     out: *mut u8,
     out_cap: u32,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap) };
-    // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
-    let req = unsafe { input(req, req_len) };
+    // SAFETY: `out`/`out_cap` are the caller's result area and `req` is null or valid for
+    // reads of `req_len` bytes during the call (this function's contract).
+    let (area, req) = unsafe { (ResultArea::new(out, out_cap), input(req, req_len)) };
     reply(area, move |out| {
         dispatch::consensus_propose(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
@@ -615,10 +601,9 @@ pub unsafe extern "C" fn hms_consensus_get_status(
     out: *mut u8,
     out_cap: u32,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap) };
-    // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
-    let req = unsafe { input(req, req_len) };
+    // SAFETY: `out`/`out_cap` are the caller's result area and `req` is null or valid for
+    // reads of `req_len` bytes during the call (this function's contract).
+    let (area, req) = unsafe { (ResultArea::new(out, out_cap), input(req, req_len)) };
     reply(area, move |out| {
         dispatch::consensus_get_status(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
@@ -637,10 +622,9 @@ pub unsafe extern "C" fn hms_genetic_engine_configure(
     out: *mut u8,
     out_cap: u32,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap) };
-    // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
-    let req = unsafe { input(req, req_len) };
+    // SAFETY: `out`/`out_cap` are the caller's result area and `req` is null or valid for
+    // reads of `req_len` bytes during the call (this function's contract).
+    let (area, req) = unsafe { (ResultArea::new(out, out_cap), input(req, req_len)) };
     reply(area, move |out| {
         dispatch::genetic_engine_configure(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
@@ -659,10 +643,9 @@ pub unsafe extern "C" fn hms_genetic_engine_evolve(
     out: *mut u8,
     out_cap: u32,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap) };
-    // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
-    let req = unsafe { input(req, req_len) };
+    // SAFETY: `out`/`out_cap` are the caller's result area and `req` is null or valid for
+    // reads of `req_len` bytes during the call (this function's contract).
+    let (area, req) = unsafe { (ResultArea::new(out, out_cap), input(req, req_len)) };
     reply(area, move |out| {
         dispatch::genetic_engine_evolve(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
@@ -681,10 +664,9 @@ pub unsafe extern "C" fn hms_genetic_engine_get_best(
     out: *mut u8,
     out_cap: u32,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap) };
-    // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
-    let req = unsafe { input(req, req_len) };
+    // SAFETY: `out`/`out_cap` are the caller's result area and `req` is null or valid for
+    // reads of `req_len` bytes during the call (this function's contract).
+    let (area, req) = unsafe { (ResultArea::new(out, out_cap), input(req, req_len)) };
     reply(area, move |out| {
         dispatch::genetic_engine_get_best(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
@@ -703,10 +685,9 @@ pub unsafe extern "C" fn hms_genetic_engine_get_history(
     out: *mut u8,
     out_cap: u32,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap) };
-    // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
-    let req = unsafe { input(req, req_len) };
+    // SAFETY: `out`/`out_cap` are the caller's result area and `req` is null or valid for
+    // reads of `req_len` bytes during the call (this function's contract).
+    let (area, req) = unsafe { (ResultArea::new(out, out_cap), input(req, req_len)) };
     reply(area, move |out| {
         dispatch::genetic_engine_get_history(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
@@ -725,10 +706,9 @@ pub unsafe extern "C" fn hms_health_monitor_register_agent(
     out: *mut u8,
     out_cap: u32,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap) };
-    // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
-    let req = unsafe { input(req, req_len) };
+    // SAFETY: `out`/`out_cap` are the caller's result area and `req` is null or valid for
+    // reads of `req_len` bytes during the call (this function's contract).
+    let (area, req) = unsafe { (ResultArea::new(out, out_cap), input(req, req_len)) };
     reply(area, move |out| {
         dispatch::health_monitor_register_agent(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
@@ -747,10 +727,9 @@ pub unsafe extern "C" fn hms_health_monitor_report_heartbeat(
     out: *mut u8,
     out_cap: u32,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap) };
-    // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
-    let req = unsafe { input(req, req_len) };
+    // SAFETY: `out`/`out_cap` are the caller's result area and `req` is null or valid for
+    // reads of `req_len` bytes during the call (this function's contract).
+    let (area, req) = unsafe { (ResultArea::new(out, out_cap), input(req, req_len)) };
     reply(area, move |out| {
         dispatch::health_monitor_report_heartbeat(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
@@ -769,10 +748,9 @@ pub unsafe extern "C" fn hms_health_monitor_get_health(
     out: *mut u8,
     out_cap: u32,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap) };
-    // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
-    let req = unsafe { input(req, req_len) };
+    // SAFETY: `out`/`out_cap` are the caller's result area and `req` is null or valid for
+    // reads of `req_len` bytes during the call (this function's contract).
+    let (area, req) = unsafe { (ResultArea::new(out, out_cap), input(req, req_len)) };
     reply(area, move |out| {
         dispatch::health_monitor_get_health(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
@@ -791,10 +769,9 @@ pub unsafe extern "C" fn hms_health_monitor_list_unhealthy(
     out: *mut u8,
     out_cap: u32,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap) };
-    // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
-    let req = unsafe { input(req, req_len) };
+    // SAFETY: `out`/`out_cap` are the caller's result area and `req` is null or valid for
+    // reads of `req_len` bytes during the call (this function's contract).
+    let (area, req) = unsafe { (ResultArea::new(out, out_cap), input(req, req_len)) };
     reply(area, move |out| {
         dispatch::health_monitor_list_unhealthy(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
@@ -813,10 +790,9 @@ pub unsafe extern "C" fn hms_health_monitor_deregister_agent(
     out: *mut u8,
     out_cap: u32,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap) };
-    // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
-    let req = unsafe { input(req, req_len) };
+    // SAFETY: `out`/`out_cap` are the caller's result area and `req` is null or valid for
+    // reads of `req_len` bytes during the call (this function's contract).
+    let (area, req) = unsafe { (ResultArea::new(out, out_cap), input(req, req_len)) };
     reply(area, move |out| {
         dispatch::health_monitor_deregister_agent(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
@@ -835,10 +811,9 @@ pub unsafe extern "C" fn hms_metrics_collector_record_sample(
     out: *mut u8,
     out_cap: u32,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap) };
-    // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
-    let req = unsafe { input(req, req_len) };
+    // SAFETY: `out`/`out_cap` are the caller's result area and `req` is null or valid for
+    // reads of `req_len` bytes during the call (this function's contract).
+    let (area, req) = unsafe { (ResultArea::new(out, out_cap), input(req, req_len)) };
     reply(area, move |out| {
         dispatch::metrics_collector_record_sample(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
@@ -857,10 +832,9 @@ pub unsafe extern "C" fn hms_metrics_collector_record_batch(
     out: *mut u8,
     out_cap: u32,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap) };
-    // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
-    let req = unsafe { input(req, req_len) };
+    // SAFETY: `out`/`out_cap` are the caller's result area and `req` is null or valid for
+    // reads of `req_len` bytes during the call (this function's contract).
+    let (area, req) = unsafe { (ResultArea::new(out, out_cap), input(req, req_len)) };
     reply(area, move |out| {
         dispatch::metrics_collector_record_batch(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
@@ -879,10 +853,9 @@ pub unsafe extern "C" fn hms_metrics_collector_query_summary(
     out: *mut u8,
     out_cap: u32,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap) };
-    // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
-    let req = unsafe { input(req, req_len) };
+    // SAFETY: `out`/`out_cap` are the caller's result area and `req` is null or valid for
+    // reads of `req_len` bytes during the call (this function's contract).
+    let (area, req) = unsafe { (ResultArea::new(out, out_cap), input(req, req_len)) };
     reply(area, move |out| {
         dispatch::metrics_collector_query_summary(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
@@ -901,10 +874,9 @@ pub unsafe extern "C" fn hms_metrics_collector_list_metrics(
     out: *mut u8,
     out_cap: u32,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap) };
-    // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
-    let req = unsafe { input(req, req_len) };
+    // SAFETY: `out`/`out_cap` are the caller's result area and `req` is null or valid for
+    // reads of `req_len` bytes during the call (this function's contract).
+    let (area, req) = unsafe { (ResultArea::new(out, out_cap), input(req, req_len)) };
     reply(area, move |out| {
         dispatch::metrics_collector_list_metrics(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
@@ -923,10 +895,9 @@ pub unsafe extern "C" fn hms_metrics_collector_export_text(
     out: *mut u8,
     out_cap: u32,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap) };
-    // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
-    let req = unsafe { input(req, req_len) };
+    // SAFETY: `out`/`out_cap` are the caller's result area and `req` is null or valid for
+    // reads of `req_len` bytes during the call (this function's contract).
+    let (area, req) = unsafe { (ResultArea::new(out, out_cap), input(req, req_len)) };
     reply(area, move |out| {
         dispatch::metrics_collector_export_text(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
@@ -945,10 +916,9 @@ pub unsafe extern "C" fn hms_recovery_set_policy(
     out: *mut u8,
     out_cap: u32,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap) };
-    // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
-    let req = unsafe { input(req, req_len) };
+    // SAFETY: `out`/`out_cap` are the caller's result area and `req` is null or valid for
+    // reads of `req_len` bytes during the call (this function's contract).
+    let (area, req) = unsafe { (ResultArea::new(out, out_cap), input(req, req_len)) };
     reply(area, move |out| {
         dispatch::recovery_set_policy(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
@@ -967,10 +937,9 @@ pub unsafe extern "C" fn hms_recovery_plan_recovery(
     out: *mut u8,
     out_cap: u32,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap) };
-    // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
-    let req = unsafe { input(req, req_len) };
+    // SAFETY: `out`/`out_cap` are the caller's result area and `req` is null or valid for
+    // reads of `req_len` bytes during the call (this function's contract).
+    let (area, req) = unsafe { (ResultArea::new(out, out_cap), input(req, req_len)) };
     reply(area, move |out| {
         dispatch::recovery_plan_recovery(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
@@ -989,10 +958,9 @@ pub unsafe extern "C" fn hms_recovery_report_outcome(
     out: *mut u8,
     out_cap: u32,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap) };
-    // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
-    let req = unsafe { input(req, req_len) };
+    // SAFETY: `out`/`out_cap` are the caller's result area and `req` is null or valid for
+    // reads of `req_len` bytes during the call (this function's contract).
+    let (area, req) = unsafe { (ResultArea::new(out, out_cap), input(req, req_len)) };
     reply(area, move |out| {
         dispatch::recovery_report_outcome(&**agent_of(handle)?, bytes(req, "req")?, out)
     })
@@ -1011,10 +979,9 @@ pub unsafe extern "C" fn hms_recovery_get_plan(
     out: *mut u8,
     out_cap: u32,
 ) -> i32 {
-    // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
-    let area = unsafe { ResultArea::new(out, out_cap) };
-    // SAFETY: `req` is null or valid for reads of `req_len` bytes during the call (this function's contract).
-    let req = unsafe { input(req, req_len) };
+    // SAFETY: `out`/`out_cap` are the caller's result area and `req` is null or valid for
+    // reads of `req_len` bytes during the call (this function's contract).
+    let (area, req) = unsafe { (ResultArea::new(out, out_cap), input(req, req_len)) };
     reply(area, move |out| {
         dispatch::recovery_get_plan(&**agent_of(handle)?, bytes(req, "req")?, out)
     })

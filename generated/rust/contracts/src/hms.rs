@@ -121,18 +121,21 @@ impl ::core::ops::BitAndAssign for AgentCapabilities {
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for AgentCapabilities {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for AgentCapabilities {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self(u32::from_le_bytes(crate::wire_bytes(buf, loc)))
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Read::read(buf, at).map(Self)
     }
 }
 
-impl ::flatbuffers::Push for AgentCapabilities {
-    type Output = Self;
+impl crate::runtime::Inline for AgentCapabilities {
+    type Wire = Self;
+    const ALIGN: usize = 4;
+
     #[inline]
-    unsafe fn push(&self, dst: &mut [u8], _written_len: usize) {
+    fn write_wire(&self, dst: &mut [u8]) {
         dst[..4].copy_from_slice(&self.0.to_le_bytes());
     }
 }
@@ -243,18 +246,21 @@ impl ::core::fmt::Debug for ErrorCode {
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for ErrorCode {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for ErrorCode {
+    const SIZE: usize = 2;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self(u16::from_le_bytes(crate::wire_bytes(buf, loc)))
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Read::read(buf, at).map(Self)
     }
 }
 
-impl ::flatbuffers::Push for ErrorCode {
-    type Output = Self;
+impl crate::runtime::Inline for ErrorCode {
+    type Wire = Self;
+    const ALIGN: usize = 2;
+
     #[inline]
-    unsafe fn push(&self, dst: &mut [u8], _written_len: usize) {
+    fn write_wire(&self, dst: &mut [u8]) {
         dst[..2].copy_from_slice(&self.0.to_le_bytes());
     }
 }
@@ -311,18 +317,21 @@ impl ::core::fmt::Debug for HealthStatus {
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for HealthStatus {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for HealthStatus {
+    const SIZE: usize = 1;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self(u8::from_le_bytes(crate::wire_bytes(buf, loc)))
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Read::read(buf, at).map(Self)
     }
 }
 
-impl ::flatbuffers::Push for HealthStatus {
-    type Output = Self;
+impl crate::runtime::Inline for HealthStatus {
+    type Wire = Self;
+    const ALIGN: usize = 1;
+
     #[inline]
-    unsafe fn push(&self, dst: &mut [u8], _written_len: usize) {
+    fn write_wire(&self, dst: &mut [u8]) {
         dst[..1].copy_from_slice(&self.0.to_le_bytes());
     }
 }
@@ -378,18 +387,21 @@ impl ::core::fmt::Debug for Priority {
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for Priority {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for Priority {
+    const SIZE: usize = 1;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self(i8::from_le_bytes(crate::wire_bytes(buf, loc)))
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Read::read(buf, at).map(Self)
     }
 }
 
-impl ::flatbuffers::Push for Priority {
-    type Output = Self;
+impl crate::runtime::Inline for Priority {
+    type Wire = Self;
+    const ALIGN: usize = 1;
+
     #[inline]
-    unsafe fn push(&self, dst: &mut [u8], _written_len: usize) {
+    fn write_wire(&self, dst: &mut [u8]) {
         dst[..1].copy_from_slice(&self.0.to_le_bytes());
     }
 }
@@ -447,11 +459,12 @@ impl SemVer {
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for SemVerWire {
-    type Inner = SemVer;
+impl<'a> crate::runtime::Read<'a> for SemVer {
+    const SIZE: usize = 6;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> SemVer {
-        SemVer::from_wire(&crate::wire_bytes(buf, loc))
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        buf.get(at..)?.first_chunk::<6>().map(Self::from_wire)
     }
 }
 
@@ -467,15 +480,13 @@ impl ::flatbuffers::Verifiable for SemVerWire {
 
 impl ::flatbuffers::SimpleToVerifyInSlice for SemVerWire {}
 
-impl ::flatbuffers::Push for SemVer {
-    type Output = SemVerWire;
+impl crate::runtime::Inline for SemVer {
+    type Wire = SemVerWire;
+    const ALIGN: usize = 2;
+
     #[inline]
-    unsafe fn push(&self, dst: &mut [u8], _written_len: usize) {
+    fn write_wire(&self, dst: &mut [u8]) {
         dst[..6].copy_from_slice(&self.to_wire());
-    }
-    #[inline]
-    fn alignment() -> ::flatbuffers::PushAlignment {
-        ::flatbuffers::PushAlignment::new(2)
     }
 }
 
@@ -484,7 +495,7 @@ impl ::flatbuffers::Push for SemVer {
 /// Zero-copy reader; the owned form is [`Ack`].
 #[derive(Clone, Copy)]
 pub struct AckRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> AckRef<'a> {
@@ -496,29 +507,22 @@ impl<'a> AckRef<'a> {
     /// True if the command changed state; false if it was a no-op (e.g. already done).
     #[inline]
     pub fn ok(&self) -> bool {
-        // SAFETY: `self.table` is a verified `Ack` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<bool>(Self::VT_OK, Some(false)) }.unwrap_or(false)
+        self.table.get(Self::VT_OK).unwrap_or(false)
     }
 
     /// Optional explanation.
     #[inline]
     pub fn message(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `Ack` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_MESSAGE, None)
-        }
+        self.table.get(Self::VT_MESSAGE)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for AckRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for AckRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -596,7 +600,8 @@ impl Ack {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<AckRef<'_>>(bytes)?.into())
+        let root: AckRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -615,7 +620,7 @@ impl From<AckRef<'_>> for Ack {
 /// Zero-copy reader; the owned form is [`AgentError`].
 #[derive(Clone, Copy)]
 pub struct AgentErrorRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> AgentErrorRef<'a> {
@@ -635,67 +640,46 @@ impl<'a> AgentErrorRef<'a> {
     /// What went wrong. Defaults to Internal so a forgotten code is never read as Ok.
     #[inline]
     pub fn code(&self) -> ErrorCode {
-        // SAFETY: `self.table` is a verified `AgentError` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<ErrorCode>(Self::VT_CODE, Some(ErrorCode::INTERNAL))
-        }
-        .unwrap_or(ErrorCode::INTERNAL)
+        self.table.get(Self::VT_CODE).unwrap_or(ErrorCode::INTERNAL)
     }
 
     /// Short human-readable description.
     #[inline]
     pub fn message(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `AgentError` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_MESSAGE, None)
-        }
+        self.table.get(Self::VT_MESSAGE)
     }
 
     /// Extra context: stack trace, offending field, leader hint, ...
     #[inline]
     pub fn details(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `AgentError` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_DETAILS, None)
-        }
+        self.table.get(Self::VT_DETAILS)
     }
 
     /// True if the same request may succeed when retried (with backoff).
     #[inline]
     pub fn retryable(&self) -> bool {
-        // SAFETY: `self.table` is a verified `AgentError` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<bool>(Self::VT_RETRYABLE, Some(false)) }.unwrap_or(false)
+        self.table.get(Self::VT_RETRYABLE).unwrap_or(false)
     }
 
     /// Suggested minimum wait before a retry, in milliseconds; absent = no hint.
     #[inline]
     pub fn retry_after_ms(&self) -> Option<u32> {
-        // SAFETY: `self.table` is a verified `AgentError` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u32>(Self::VT_RETRY_AFTER_MS, None) }
+        self.table.get(Self::VT_RETRY_AFTER_MS)
     }
 
     /// Id of the agent that raised the error.
     #[inline]
     pub fn agent_id(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `AgentError` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_AGENT_ID, None)
-        }
+        self.table.get(Self::VT_AGENT_ID)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for AgentErrorRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for AgentErrorRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -785,7 +769,7 @@ impl AgentError {
             fbb.push_slot_always(AgentErrorRef::VT_AGENT_ID, x);
         }
         if self.code != ErrorCode::INTERNAL {
-            fbb.push_slot_always::<ErrorCode>(AgentErrorRef::VT_CODE, self.code);
+            fbb.push_slot_always::<u16>(AgentErrorRef::VT_CODE, self.code.0);
         }
         if self.retryable {
             fbb.push_slot_always::<bool>(AgentErrorRef::VT_RETRYABLE, self.retryable);
@@ -816,7 +800,8 @@ impl AgentError {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<AgentErrorRef<'_>>(bytes)?.into())
+        let root: AgentErrorRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -838,7 +823,7 @@ impl From<AgentErrorRef<'_>> for AgentError {
 /// Zero-copy reader; the owned form is [`AgentHealth`].
 #[derive(Clone, Copy)]
 pub struct AgentHealthRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> AgentHealthRef<'a> {
@@ -860,81 +845,54 @@ impl<'a> AgentHealthRef<'a> {
     /// Agent id; the sort key of vectors of AgentHealth.
     #[inline]
     pub fn agent_id(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `AgentHealth` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_AGENT_ID, None)
-        }
+        self.table.get(Self::VT_AGENT_ID)
     }
 
     /// Aggregated status (the worst of heartbeat state and checks).
     #[inline]
     pub fn status(&self) -> HealthStatus {
-        // SAFETY: `self.table` is a verified `AgentHealth` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<HealthStatus>(Self::VT_STATUS, Some(HealthStatus::UNKNOWN))
-        }
-        .unwrap_or(HealthStatus::UNKNOWN)
+        self.table
+            .get(Self::VT_STATUS)
+            .unwrap_or(HealthStatus::UNKNOWN)
     }
 
     /// Time of the last heartbeat received, Unix epoch milliseconds.
     #[inline]
     pub fn last_heartbeat_ms(&self) -> u64 {
-        // SAFETY: `self.table` is a verified `AgentHealth` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<u64>(Self::VT_LAST_HEARTBEAT_MS, Some(0u64))
-        }
-        .unwrap_or(0u64)
+        self.table.get(Self::VT_LAST_HEARTBEAT_MS).unwrap_or(0u64)
     }
 
     /// Time since the agent (re)started, in milliseconds.
     #[inline]
     pub fn uptime_ms(&self) -> u64 {
-        // SAFETY: `self.table` is a verified `AgentHealth` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_UPTIME_MS, Some(0u64)) }.unwrap_or(0u64)
+        self.table.get(Self::VT_UPTIME_MS).unwrap_or(0u64)
     }
 
     /// Fraction of failed operations over the recent window, 0.0–1.0.
     #[inline]
     pub fn error_rate(&self) -> f64 {
-        // SAFETY: `self.table` is a verified `AgentHealth` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<f64>(Self::VT_ERROR_RATE, Some(0.0f64)) }.unwrap_or(0.0f64)
+        self.table.get(Self::VT_ERROR_RATE).unwrap_or(0.0f64)
     }
 
     /// Human-readable summary of the status.
     #[inline]
     pub fn message(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `AgentHealth` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_MESSAGE, None)
-        }
+        self.table.get(Self::VT_MESSAGE)
     }
 
     /// Individual check results.
     #[inline]
-    pub fn checks(
-        &self,
-    ) -> Option<::flatbuffers::Vector<'a, ::flatbuffers::ForwardsUOffset<HealthCheckRef<'a>>>> {
-        // SAFETY: `self.table` is a verified `AgentHealth` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table.get::<::flatbuffers::ForwardsUOffset<
-                ::flatbuffers::Vector<'a, ::flatbuffers::ForwardsUOffset<HealthCheckRef<'a>>>,
-            >>(Self::VT_CHECKS, None)
-        }
+    pub fn checks(&self) -> Option<crate::runtime::Vector<'a, HealthCheckRef<'a>>> {
+        self.table.get(Self::VT_CHECKS)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for AgentHealthRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for AgentHealthRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -1026,7 +984,7 @@ impl AgentHealth {
             fbb.push_slot_always(AgentHealthRef::VT_CHECKS, x);
         }
         if self.status != HealthStatus::UNKNOWN {
-            fbb.push_slot_always::<HealthStatus>(AgentHealthRef::VT_STATUS, self.status);
+            fbb.push_slot_always::<u8>(AgentHealthRef::VT_STATUS, self.status.0);
         }
         let end = fbb.end_table(start);
         ::flatbuffers::WIPOffset::new(end.value())
@@ -1054,7 +1012,8 @@ impl AgentHealth {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<AgentHealthRef<'_>>(bytes)?.into())
+        let root: AgentHealthRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -1081,7 +1040,7 @@ impl From<AgentHealthRef<'_>> for AgentHealth {
 /// Zero-copy reader; the owned form is [`AgentMessage`].
 #[derive(Clone, Copy)]
 pub struct AgentMessageRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> AgentMessageRef<'a> {
@@ -1097,58 +1056,34 @@ impl<'a> AgentMessageRef<'a> {
     /// Unique message id (e.g. a ULID), used for de-duplication.
     #[inline]
     pub fn id(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `AgentMessage` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_ID, None)
-        }
+        self.table.get(Self::VT_ID)
     }
 
     /// Fully qualified payload type, e.g. "hms.health.HeartbeatRequest".
     #[inline]
     pub fn type_(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `AgentMessage` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_TYPE_, None)
-        }
+        self.table.get(Self::VT_TYPE_)
     }
 
     /// Serialized payload.
     #[inline]
-    pub fn payload(&self) -> Option<::flatbuffers::Vector<'a, u8>> {
-        // SAFETY: `self.table` is a verified `AgentMessage` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'a, u8>>>(
-                    Self::VT_PAYLOAD,
-                    None,
-                )
-        }
+    pub fn payload(&self) -> Option<crate::runtime::Vector<'a, u8>> {
+        self.table.get(Self::VT_PAYLOAD)
     }
 
     /// Envelope metadata.
     #[inline]
     pub fn metadata(&self) -> Option<MessageMetadataRef<'a>> {
-        // SAFETY: `self.table` is a verified `AgentMessage` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<MessageMetadataRef<'a>>>(
-                    Self::VT_METADATA,
-                    None,
-                )
-        }
+        self.table.get(Self::VT_METADATA)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for AgentMessageRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for AgentMessageRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -1243,7 +1178,8 @@ impl AgentMessage {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<AgentMessageRef<'_>>(bytes)?.into())
+        let root: AgentMessageRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -1264,19 +1200,17 @@ impl From<AgentMessageRef<'_>> for AgentMessage {
 #[derive(Clone, Copy)]
 pub struct EmptyRef<'a> {
     #[allow(dead_code)]
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> EmptyRef<'a> {}
 
-impl<'a> ::flatbuffers::Follow<'a> for EmptyRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for EmptyRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -1335,7 +1269,8 @@ impl Empty {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<EmptyRef<'_>>(bytes)?.into())
+        let root: EmptyRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -1350,7 +1285,7 @@ impl From<EmptyRef<'_>> for Empty {
 /// Zero-copy reader; the owned form is [`HealthCheck`].
 #[derive(Clone, Copy)]
 pub struct HealthCheckRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> HealthCheckRef<'a> {
@@ -1366,50 +1301,36 @@ impl<'a> HealthCheckRef<'a> {
     /// Check name, unique within an agent, e.g. "nats", "disk", "model".
     #[inline]
     pub fn name(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `HealthCheck` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_NAME, None)
-        }
+        self.table.get(Self::VT_NAME)
     }
 
     /// Outcome of the check.
     #[inline]
     pub fn status(&self) -> HealthStatus {
-        // SAFETY: `self.table` is a verified `HealthCheck` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<HealthStatus>(Self::VT_STATUS, Some(HealthStatus::UNKNOWN))
-        }
-        .unwrap_or(HealthStatus::UNKNOWN)
+        self.table
+            .get(Self::VT_STATUS)
+            .unwrap_or(HealthStatus::UNKNOWN)
     }
 
     /// Human-readable detail (error text, observed value).
     #[inline]
     pub fn detail(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `HealthCheck` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_DETAIL, None)
-        }
+        self.table.get(Self::VT_DETAIL)
     }
 
     /// How long the check took, in microseconds.
     #[inline]
     pub fn latency_us(&self) -> u32 {
-        // SAFETY: `self.table` is a verified `HealthCheck` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u32>(Self::VT_LATENCY_US, Some(0u32)) }.unwrap_or(0u32)
+        self.table.get(Self::VT_LATENCY_US).unwrap_or(0u32)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for HealthCheckRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for HealthCheckRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -1466,7 +1387,7 @@ impl HealthCheck {
             fbb.push_slot_always::<u32>(HealthCheckRef::VT_LATENCY_US, self.latency_us);
         }
         if self.status != HealthStatus::UNKNOWN {
-            fbb.push_slot_always::<HealthStatus>(HealthCheckRef::VT_STATUS, self.status);
+            fbb.push_slot_always::<u8>(HealthCheckRef::VT_STATUS, self.status.0);
         }
         let end = fbb.end_table(start);
         ::flatbuffers::WIPOffset::new(end.value())
@@ -1494,7 +1415,8 @@ impl HealthCheck {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<HealthCheckRef<'_>>(bytes)?.into())
+        let root: HealthCheckRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -1514,7 +1436,7 @@ impl From<HealthCheckRef<'_>> for HealthCheck {
 /// Zero-copy reader; the owned form is [`MessageMetadata`].
 #[derive(Clone, Copy)]
 pub struct MessageMetadataRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> MessageMetadataRef<'a> {
@@ -1532,57 +1454,42 @@ impl<'a> MessageMetadataRef<'a> {
     /// Creation time, Unix epoch milliseconds.
     #[inline]
     pub fn timestamp(&self) -> u64 {
-        // SAFETY: `self.table` is a verified `MessageMetadata` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_TIMESTAMP, Some(0u64)) }.unwrap_or(0u64)
+        self.table.get(Self::VT_TIMESTAMP).unwrap_or(0u64)
     }
 
     /// Agent id of the sender.
     #[inline]
     pub fn sender(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `MessageMetadata` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_SENDER, None)
-        }
+        self.table.get(Self::VT_SENDER)
     }
 
     /// Delivery priority.
     #[inline]
     pub fn priority(&self) -> Priority {
-        // SAFETY: `self.table` is a verified `MessageMetadata` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<Priority>(Self::VT_PRIORITY, Some(Priority::NORMAL))
-        }
-        .unwrap_or(Priority::NORMAL)
+        self.table
+            .get(Self::VT_PRIORITY)
+            .unwrap_or(Priority::NORMAL)
     }
 
     /// Time to live in milliseconds after `timestamp`; 0 = never expires.
     #[inline]
     pub fn ttl_ms(&self) -> u32 {
-        // SAFETY: `self.table` is a verified `MessageMetadata` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u32>(Self::VT_TTL_MS, Some(0u32)) }.unwrap_or(0u32)
+        self.table.get(Self::VT_TTL_MS).unwrap_or(0u32)
     }
 
     /// Id of the message this one answers or was caused by, for tracing.
     #[inline]
     pub fn correlation_id(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `MessageMetadata` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_CORRELATION_ID, None)
-        }
+        self.table.get(Self::VT_CORRELATION_ID)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for MessageMetadataRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for MessageMetadataRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -1664,7 +1571,7 @@ impl MessageMetadata {
             fbb.push_slot_always(MessageMetadataRef::VT_CORRELATION_ID, x);
         }
         if self.priority != Priority::NORMAL {
-            fbb.push_slot_always::<Priority>(MessageMetadataRef::VT_PRIORITY, self.priority);
+            fbb.push_slot_always::<i8>(MessageMetadataRef::VT_PRIORITY, self.priority.0);
         }
         let end = fbb.end_table(start);
         ::flatbuffers::WIPOffset::new(end.value())
@@ -1692,7 +1599,8 @@ impl MessageMetadata {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<MessageMetadataRef<'_>>(bytes)?.into())
+        let root: MessageMetadataRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 

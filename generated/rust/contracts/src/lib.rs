@@ -7,8 +7,6 @@
 //! discriminant `UType`. With the ABI types of idl/hms/common.fbs, each `rpc_service` is a trait in
 //! its namespace module and `agent` holds the `Agent` trait, `AgentFactory` and the dispatch functions.
 
-// Reading through `flatbuffers::Table` needs `unsafe`; every block says why it holds.
-#![allow(unsafe_code)]
 // Literal defaults are the schema's, whatever constant they resemble.
 #![allow(clippy::approx_constant, clippy::excessive_precision)]
 // Documentation is copied from the schema as written.
@@ -18,6 +16,7 @@
 
 pub mod agent;
 pub mod hms;
+pub mod runtime;
 
 /// Why `decode` rejected a buffer: the FlatBuffers verifier's finding.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -150,7 +150,7 @@ export function emitUnionEnums(names: RustNaming, e: EnumDef, module: string): s
       signature(
         4,
         'pub fn verify',
-        [`key: ${t.tag}`, 'v: &mut ::flatbuffers::Verifier', 'pos: usize'],
+        ['key: u8', 'v: &mut ::flatbuffers::Verifier', 'pos: usize'],
         ' -> Result<(), ::flatbuffers::InvalidFlatbuffer>',
       ),
     );
@@ -159,7 +159,7 @@ export function emitUnionEnums(names: RustNaming, e: EnumDef, module: string): s
         w.all(['let _ = (key, v, pos);', 'Ok(())']);
         return;
       }
-      w.block('match key {', () => {
+      w.block(`match ${t.tag}(key) {`, () => {
         for (const m of members) {
           const reader = names.path(objectOf(m), 'reader', module);
           const type = `::flatbuffers::ForwardsUOffset<${reader}<'_>>`;

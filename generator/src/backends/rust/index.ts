@@ -22,6 +22,9 @@ interface Module {
   readonly items: (() => string)[];
 }
 
+/** The crate's module of safe read helpers (templates/rust/runtime.rs.hbs). */
+export const RUNTIME_MODULE = 'runtime';
+
 function cargoVersion(v: string): string {
   return /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(v) ? v : '0.0.0';
 }
@@ -61,7 +64,8 @@ function emit(ctx: EmitContext): void {
     }
     return m;
   };
-  moduleOf([], []);
+  // The safe read (and struct push) helpers every reader and builder calls: templates/rust/runtime.rs.hbs.
+  moduleOf([], []).children.add(RUNTIME_MODULE);
 
   // Enums (and union discriminants) first, then structs, tables and union enums, each by name.
   const planOf = (name: string) => {
@@ -110,10 +114,14 @@ function emit(ctx: EmitContext): void {
     'rust/contracts/Cargo.toml',
     templates.render('rust/Cargo.toml.hbs', { stamp: crateStamp, version: cargoVersion(ctx.version) }),
   );
+  ctx.out.add(
+    `rust/contracts/src/${RUNTIME_MODULE}.rs`,
+    finish(templates.render('rust/runtime.rs.hbs', { stamp: crateStamp })),
+  );
+  // `wire_bytes` (lib.rs) reads struct members: emitted only when a struct reads one with it
+  // (else it is dead code, a warning).
+  const hasStructs = [...modules.values()].some((n) => n.items.some((i) => i.includes('crate::wire_bytes(')));
   for (const m of [...modules.values()].sort((a, b) => (a.path.join('/') < b.path.join('/') ? -1 : 1))) {
-    // `wire_bytes` (lib.rs) reads structs and enum values: emitted only when there are some (else
-    // it is dead code, a warning).
-    const hasStructs = set.enums.length > 0 || set.objects.some((o) => o.isStruct);
     // The crate root lists every namespace; a module, its own declarations and its children.
     const files = m.path.length === 0 ? ctx.deps.all() : ctx.deps.subtree(m.namespace.split('.'));
     const file = m.path.length === 0 ? 'rust/contracts/src/lib.rs' : `rust/contracts/src/${m.path.join('/')}.rs`;

@@ -525,6 +525,19 @@ const AREA = [
   '    let area = unsafe { ResultArea::new(out, out_cap) };',
 ];
 
+/**
+ * The result area and the input bytes from the caller's pointers in one `unsafe` block (both are
+ * this function's contract; the pointer checks themselves are in hms-ffi's `ResultArea::new` and
+ * `input::borrow`).
+ */
+function areaAndInput(ptr: string, len: string): string[] {
+  return [
+    `    // SAFETY: \`out\`/\`out_cap\` are the caller's result area and \`${ptr}\` is null or valid for`,
+    `    // reads of \`${len}\` bytes during the call (this function's contract).`,
+    `    let (area, ${ptr}) = unsafe { (ResultArea::new(out, out_cap), input(${ptr}, ${len})) };`,
+  ];
+}
+
 function input(ptr: string, len: string): string[] {
   return [
     `    // SAFETY: \`${ptr}\` is null or valid for reads of \`${len}\` bytes during the call (this function's contract).`,
@@ -559,8 +572,7 @@ const BODIES: Readonly<Record<string, readonly string[]>> = {
     '    guarded(move || name.map_or(0, |n| agent::agent_type_id(factories(), n))).unwrap_or(0)',
   ],
   hms_agent_create: [
-    ...AREA,
-    ...input('config', 'config_len'),
+    ...areaAndInput('config', 'config_len'),
     '    respond(area, move || {',
     '        let config = bytes(config, "config")?;',
     '        if out_handle.is_null() {',
@@ -587,8 +599,7 @@ const BODIES: Readonly<Record<string, readonly string[]>> = {
     '    }',
   ],
   hms_agent_send_message: [
-    ...AREA,
-    ...input('msg', 'msg_len'),
+    ...areaAndInput('msg', 'msg_len'),
     ...respond('dispatch::send_message', ['&**agent_of(handle)?', 'bytes(msg, "msg")?'], 'reply'),
   ],
   hms_agent_health: [...AREA, ...respond('dispatch::health', ['&**agent_of(handle)?'], 'reply')],
@@ -663,8 +674,7 @@ export function emitAgentLib(
       exports.push(
         [
           ...exportHeader(f),
-          ...AREA,
-          ...input('req', 'req_len'),
+          ...areaAndInput('req', 'req_len'),
           ...respond(
             `dispatch::${s.dispatch.get(c.name) as string}`,
             ['&**agent_of(handle)?', 'bytes(req, "req")?'],

@@ -9,8 +9,9 @@ import { RustTypes } from './types.js';
 
 /**
  * Structs: an owned `Copy` type with pub fields, converted to and from its `[u8; N]` wire form at
- * the plan's byte offsets (little-endian, padding zeroed). The wire newtype is what vectors and
- * table slots are read as; its `Follow` yields the owned value, so no pointer casts are needed.
+ * the plan's byte offsets (little-endian, padding zeroed). Table slots and vectors read the owned
+ * type in place (`crate::runtime::Read`, bounds-checked, no pointer casts); the wire newtype is
+ * what the verifier checks and the builder's `crate::runtime::Pushed` writes.
  */
 
 /** Byte size of one element of a struct member. */
@@ -155,11 +156,12 @@ export class StructEmitter {
       });
     });
     w.gap();
-    w.block(`impl<'a> ::flatbuffers::Follow<'a> for ${t.wire} {`, () => {
-      w.line(`type Inner = ${t.owned};`);
+    w.block(`impl<'a> crate::runtime::Read<'a> for ${t.owned} {`, () => {
+      w.line(`const SIZE: usize = ${n};`);
+      w.gap();
       w.line('#[inline]');
-      w.block(`unsafe fn follow(buf: &'a [u8], loc: usize) -> ${t.owned} {`, () => {
-        w.line(`${t.owned}::from_wire(&crate::wire_bytes(buf, loc))`);
+      w.block("fn read(buf: &'a [u8], at: usize) -> Option<Self> {", () => {
+        w.line(`buf.get(at..)?.first_chunk::<${n}>().map(Self::from_wire)`);
       });
     });
     w.gap();
@@ -172,15 +174,13 @@ export class StructEmitter {
     w.gap();
     w.line(`impl ::flatbuffers::SimpleToVerifyInSlice for ${t.wire} {}`);
     w.gap();
-    w.block(`impl ::flatbuffers::Push for ${t.owned} {`, () => {
-      w.line(`type Output = ${t.wire};`);
+    w.block(`impl crate::runtime::Inline for ${t.owned} {`, () => {
+      w.line(`type Wire = ${t.wire};`);
+      w.line(`const ALIGN: usize = ${o.minalign};`);
+      w.gap();
       w.line('#[inline]');
-      w.block('unsafe fn push(&self, dst: &mut [u8], _written_len: usize) {', () => {
+      w.block('fn write_wire(&self, dst: &mut [u8]) {', () => {
         w.line(`dst[..${n}].copy_from_slice(&self.to_wire());`);
-      });
-      w.line('#[inline]');
-      w.block('fn alignment() -> ::flatbuffers::PushAlignment {', () => {
-        w.line(`::flatbuffers::PushAlignment::new(${o.minalign})`);
       });
     });
     return w.toString();

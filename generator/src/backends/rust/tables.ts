@@ -8,7 +8,8 @@ import { arm, call, chain, fieldDecl, fits, genericCall, signature, structLit } 
 import { RustTypes } from './types.js';
 
 /**
- * Tables: a zero-copy reader `XRef<'a>` over a verified `flatbuffers::Table`, and an owned `X`
+ * Tables: a zero-copy reader `XRef<'a>` over a verified table (`crate::runtime::Table`, whose
+ * reads are bounds-checked: no `unsafe`), and an owned `X`
  * with `pack`/`encode`/`decode`. Owned field shapes: scalars as `T` (optional scalars
  * `Option<T>`), strings `Option<String>`, tables `Option<Box<T>>`, structs `Option<S>`, vectors
  * `Option<Vec<T>>` (absent and empty stay distinct); required ones drop the `Option`. Unions are
@@ -36,36 +37,20 @@ export const RUN_VERIFIER = signature(
 );
 
 /**
- * `prefix unsafe { self.table.get::<type>(args) }` as rustfmt prints it at `indent`. In the block,
- * the chain `self.table.get::<T>(args)` (root `self.table`, last child `.get`) stays on one line
- * within chain_width; else rustfmt compares the last child overflowed after `self.table` with it
- * on its own line and keeps the overflowed one unless its own line needs fewer lines.
+ * `prefix self.table.get(Self::VT_X)<elements>suffix` (a bounds-checked read through
+ * `crate::runtime::Table::get`, its type inferred from the accessor's) as rustfmt prints the chain
+ * at `indent`.
  */
-function slotRead(indent: number, prefix: string, type: string, args: readonly string[], suffix: string): string[] {
-  const e = `self.table.get::<${type}>(${args.join(', ')})`;
-  const one = `${prefix}unsafe { ${e} }${suffix}`;
-  if (e.length <= 60 && indent + one.length <= 100) return [one];
-  const inner = indent + 4;
-  const root = 'self.table';
-  const budget = Math.min(100 - inner, 60) - root.length;
-  // The type is laid out in the last child's shape: after `self.table`, or alone at its indent.
-  const over = genericCall(inner, `${root}.get`, type, args, '', 100 - inner - root.length);
-  const own = genericCall(inner + 4, '.get', type, args, '', 100 - inner - 4);
-  const vertical = [root, ...own.map((l) => `    ${l}`)];
-  const fitsLine = (over[0] as string).length - root.length <= budget;
-  let body: string[];
-  if (over.length === 1) body = fitsLine ? over : vertical;
-  else if (fitsLine && over.length >= 5) body = over;
-  else if (!fitsLine) body = vertical;
-  else body = own.length >= over.length ? over : vertical;
-  // `.get::<T>(` too wide on its own line: rustfmt gives up on the chain and keeps it as written;
-  // write it with the type broken open, within max_width.
-  if (body === vertical && !fits(inner + 4, own[0] as string)) body = genericCall(inner, `${root}.get`, type, args, '');
-  return [`${prefix}unsafe {`, ...body.map((l) => `    ${l}`), `}${suffix}`];
+function slotRead(indent: number, prefix: string, vt: string, elements: readonly string[], suffix: string): string[] {
+  const lines = chain(indent, prefix, 'self.table', [`.get(Self::${vt})`, ...elements], suffix);
+  const last = elements[elements.length - 1];
+  if (lines.every((l) => fits(indent, l)) || last === undefined) return lines;
+  // The last element wider than its own line (a long default path): rustfmt keeps the chain on
+  // one line and breaks the last call's argument list open.
+  const open = last.indexOf('(');
+  const head = `${prefix}self.table.get(Self::${vt})${[...elements.slice(0, -1), last.slice(0, open + 1)].join('')}`;
+  return [head, `    ${last.slice(open + 1, -1)},`, `)${suffix}`];
 }
-
-const SAFETY_SLOT = (table: string): string =>
-  `// SAFETY: \`self.table\` is a verified \`${table}\` (see \`Follow\`); the slot has the schema's type.`;
 
 export class TableEmitter {
   private readonly types: RustTypes;
@@ -144,7 +129,7 @@ export class TableEmitter {
     w.block(`pub struct ${t.reader}<'a> {`, () => {
       // A table without fields never reads its table.
       if (members.length === 0) w.line('#[allow(dead_code)]');
-      w.line("table: ::flatbuffers::Table<'a>,");
+      w.line("table: crate::runtime::Table<'a>,");
     });
     w.gap();
     if (members.length === 0) w.line(`impl<'a> ${t.reader}<'a> {}`);
@@ -156,18 +141,16 @@ export class TableEmitter {
         }
         for (const m of members) {
           w.gap();
-          this.emitAccessor(w, m, o.shortName, byName);
+          this.emitAccessor(w, m, byName);
         }
       });
     w.gap();
-    w.block(`impl<'a> ::flatbuffers::Follow<'a> for ${t.reader}<'a> {`, () => {
-      w.line('type Inner = Self;');
+    w.block(`impl<'a> crate::runtime::Read<'a> for ${t.reader}<'a> {`, () => {
+      w.line('const SIZE: usize = 4;');
+      w.gap();
       w.line('#[inline]');
-      w.block("unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {", () => {
-        w.block('Self {', () => {
-          w.line('// SAFETY: the caller guarantees a verified table of this type at `loc`.');
-          w.line('table: unsafe { ::flatbuffers::Table::new(buf, loc) },');
-        });
+      w.block("fn read(buf: &'a [u8], at: usize) -> Option<Self> {", () => {
+        w.line('crate::runtime::Table::follow(buf, at).map(|table| Self { table })');
       });
     });
     w.gap();
@@ -254,7 +237,8 @@ export class TableEmitter {
       w.gap();
       w.line('/// Verifies `bytes` (a finished buffer with this table as root), then copies it out.');
       w.block('pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {', () => {
-        w.line(`Ok(::flatbuffers::root::<${t.reader}<'_>>(bytes)?.into())`);
+        w.line(`let root: ${t.reader}<'_> = crate::runtime::root(bytes)?;`);
+        w.line('Ok(root.into())');
       });
     });
     w.gap();
@@ -273,7 +257,7 @@ export class TableEmitter {
     return w.toString();
   }
 
-  private emitAccessor(w: CodeWriter, m: Member, table: string, byName: ReadonlyMap<string, Member>): void {
+  private emitAccessor(w: CodeWriter, m: Member, byName: ReadonlyMap<string, Member>): void {
     const p = m.plan;
     const v = p.value;
     w.all(docComments(p.field.documentation));
@@ -291,11 +275,8 @@ export class TableEmitter {
           w.all(arm(12, `${tag}::${consts[0]}`, `${reader}::None`));
           e.values.forEach((val, i) => {
             if (val.value === 0n) return;
-            const object = val.unionType?.object ?? '';
             w.block(`${tag}::${consts[i]} => {`, () => {
-              w.line(SAFETY_SLOT(table));
-              const type = `::flatbuffers::ForwardsUOffset<${this.names.path(object, 'reader', this.module)}<'a>>`;
-              w.all(slotRead(16, 'let value = ', type, [`Self::${m.vt}`, 'None'], ';'));
+              w.all(slotRead(16, 'let value = ', m.vt, [], ';'));
               w.all(call(16, 'value.map_or', [`${reader}::None`, `${reader}::${variants[i]}`], ''));
             });
           });
@@ -308,26 +289,19 @@ export class TableEmitter {
       const type = this.types.owned(v);
       if (p.optionalScalar) {
         openBlock(w, signature(4, `pub fn ${m.ident}`, ['&self'], ` -> Option<${type}>`), () => {
-          w.line(SAFETY_SLOT(table));
-          w.all(slotRead(8, '', type, [`Self::${m.vt}`, 'None'], ''));
+          w.all(slotRead(8, '', m.vt, [], ''));
         });
       } else {
         const d = this.defaultExpr(p);
         openBlock(w, signature(4, `pub fn ${m.ident}`, ['&self'], ` -> ${type}`), () => {
-          w.line(SAFETY_SLOT(table));
-          const read = slotRead(8, '', type, [`Self::${m.vt}`, `Some(${d})`], '');
-          const unwrap = `.unwrap_or(${d})`;
-          if (read.length > 1) w.all([...read, unwrap]);
-          else if (8 + (read[0] as string).length + unwrap.length <= 100) w.line(`${read[0] as string}${unwrap}`);
-          else w.all([read[0] as string, `    ${unwrap}`]);
+          w.all(slotRead(8, '', m.vt, [`.unwrap_or(${d})`], ''));
         });
       }
       return;
     }
     // Offsets and structs: Option even when required (the verifier guarantees Some).
     openBlock(w, signature(4, `pub fn ${m.ident}`, ['&self'], ` -> Option<${this.types.read(v)}>`), () => {
-      w.line(SAFETY_SLOT(table));
-      w.all(slotRead(8, '', this.types.follow(v), [`Self::${m.vt}`, 'None'], ''));
+      w.all(slotRead(8, '', m.vt, [], ''));
     });
   }
 
@@ -338,7 +312,6 @@ export class TableEmitter {
     if (p.field.type.base === 'UType' && p.partner !== undefined) return; // checked with its union
     if (v.kind === 'union') {
       const partner = byName.get(p.partner ?? '') as Member;
-      const tag = this.names.path(v.enumDef.name, 'tag', this.module);
       const reader = this.names.path(v.enumDef.name, 'reader', this.module);
       const args = [
         JSON.stringify(partner.plan.field.name),
@@ -348,7 +321,7 @@ export class TableEmitter {
         String(p.required),
         `${reader}::verify`,
       ];
-      w.all(call(12, `.visit_union::<${tag}, _>`, args, '?'));
+      w.all(call(12, '.visit_union::<u8, _>', args, '?'));
       return;
     }
     const type = v.kind === 'scalar' || v.kind === 'enum' ? this.types.owned(v) : this.types.verify(v);
@@ -433,7 +406,10 @@ export class TableEmitter {
             case 'table':
               return `${place}.pack(fbb)`;
             case 'vector':
-              return `fbb.create_vector(${ref})`;
+              // Structs and enums through `crate::runtime::Pushed` (the same bytes `create_vector` writes).
+              return vv.element.kind === 'struct' || vv.element.kind === 'enum'
+                ? `crate::runtime::create_vector(fbb, ${ref})`
+                : `fbb.create_vector(${ref})`;
             default:
               throw new Error(`not an offset: ${vv.kind}`);
           }
@@ -471,14 +447,14 @@ export class TableEmitter {
           if (p.required) w.all(call(8, 'fbb.push_slot_always', [vt, m.ident], ';'));
           else w.block(`if let Some(x) = ${m.ident} {`, () => w.all(call(12, 'fbb.push_slot_always', [vt, 'x'], ';')));
         } else if (v.kind === 'struct') {
-          if (p.required) w.all(call(8, 'fbb.push_slot_always', [vt, `self.${m.ident}`], ';'));
+          if (p.required) w.all(call(8, 'fbb.push_slot_always', [vt, `crate::runtime::Pushed(self.${m.ident})`], ';'));
           else
             w.block(`if let Some(x) = self.${m.ident} {`, () =>
-              w.all(call(12, 'fbb.push_slot_always', [vt, 'x'], ';')),
+              w.all(call(12, 'fbb.push_slot_always', [vt, 'crate::runtime::Pushed(x)'], ';')),
             );
         } else if (p.optionalScalar) {
           w.block(`if let Some(x) = self.${m.ident} {`, () =>
-            w.all(call(12, `fbb.push_slot_always::<${this.types.owned(v)}>`, [vt, 'x'], ';')),
+            w.all(call(12, `fbb.push_slot_always::<${slotType(v)}>`, [vt, slotValue(v, 'x')], ';')),
           );
         } else {
           const d = this.defaultExpr(p);
@@ -494,7 +470,7 @@ export class TableEmitter {
                 ? `self.${m.ident}.to_bits() != ${receiver}.to_bits()`
                 : `self.${m.ident} != ${d}`;
           w.block(`if ${differs} {`, () =>
-            w.all(call(12, `fbb.push_slot_always::<${this.types.owned(v)}>`, [vt, `self.${m.ident}`], ';')),
+            w.all(call(12, `fbb.push_slot_always::<${slotType(v)}>`, [vt, slotValue(v, `self.${m.ident}`)], ';')),
           );
         }
       }
@@ -504,13 +480,24 @@ export class TableEmitter {
         if (!partner) throw new Error(`${m.plan.field.name}: union without its _type field`);
         w.block(`if let Some(x) = ${m.ident} {`, () => {
           w.all(call(12, 'fbb.push_slot_always', [`${reader}::${m.vt}`, 'x'], ';'));
-          w.all(call(12, 'fbb.push_slot_always', [`${reader}::${partner.vt}`, `self.${m.ident}.tag()`], ';'));
+          w.all(call(12, 'fbb.push_slot_always', [`${reader}::${partner.vt}`, `self.${m.ident}.tag().0`], ';'));
         });
       }
       w.line('let end = fbb.end_table(start);');
       w.line('::flatbuffers::WIPOffset::new(end.value())');
     });
   }
+}
+
+/** The type a scalar or enum slot is pushed as: an enum as its underlying scalar (`.0`). */
+function slotType(v: ValuePlan): string {
+  if (v.kind === 'scalar' || v.kind === 'enum') return v.scalar;
+  throw new Error(`not a scalar: ${v.kind}`);
+}
+
+/** The value `place` of a scalar or enum slot as `slotType` pushes it. */
+function slotValue(v: ValuePlan, place: string): string {
+  return v.kind === 'enum' ? `${place}.0` : place;
 }
 
 function isOffset(v: ValuePlan): boolean {

@@ -2,8 +2,9 @@ import type { ValuePlan } from '../../codegen/plan.js';
 import type { RustNaming } from './naming.js';
 
 /**
- * Rust type spellings of plan values, in the three roles a value plays: the owned type, the
- * `Follow` type the reader asks `flatbuffers::Table::get` for, and what that read returns.
+ * Rust type spellings of plan values, in the three roles a value plays: the owned type, the type
+ * the verifier checks a slot or element as (`flatbuffers` types), and what a reader returns (read
+ * through `crate::runtime::Read`, bounds-checked).
  */
 export class RustTypes {
   constructor(
@@ -33,8 +34,8 @@ export class RustTypes {
     }
   }
 
-  /** The `Follow` type a table slot or vector element is read as. */
-  follow(v: ValuePlan): string {
+  /** The `flatbuffers` type a table slot or vector element is verified as (`'a` lifetimes). */
+  private follow(v: ValuePlan): string {
     switch (v.kind) {
       case 'scalar':
         return v.scalar;
@@ -62,7 +63,7 @@ export class RustTypes {
       .replaceAll("Vector<'a,", "Vector<'_,");
   }
 
-  /** What reading `follow(v)` yields. */
+  /** What a reader reads a slot or vector element as (a `crate::runtime::Read` type). */
   read(v: ValuePlan): string {
     switch (v.kind) {
       case 'string':
@@ -72,7 +73,7 @@ export class RustTypes {
       case 'table':
         return `${this.names.path(v.object.name, 'reader', this.module)}<'a>`;
       case 'vector':
-        return `::flatbuffers::Vector<'a, ${this.follow(v.element)}>`;
+        return `crate::runtime::Vector<'a, ${this.read(v.element)}>`;
       default:
         return this.follow(v);
     }

@@ -43,18 +43,21 @@ impl ::core::fmt::Debug for BreakerState {
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for BreakerState {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for BreakerState {
+    const SIZE: usize = 1;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self(u8::from_le_bytes(crate::wire_bytes(buf, loc)))
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Read::read(buf, at).map(Self)
     }
 }
 
-impl ::flatbuffers::Push for BreakerState {
-    type Output = Self;
+impl crate::runtime::Inline for BreakerState {
+    type Wire = Self;
+    const ALIGN: usize = 1;
+
     #[inline]
-    unsafe fn push(&self, dst: &mut [u8], _written_len: usize) {
+    fn write_wire(&self, dst: &mut [u8]) {
         dst[..1].copy_from_slice(&self.0.to_le_bytes());
     }
 }
@@ -110,18 +113,21 @@ impl ::core::fmt::Debug for CallOutcome {
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for CallOutcome {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for CallOutcome {
+    const SIZE: usize = 1;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self(u8::from_le_bytes(crate::wire_bytes(buf, loc)))
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Read::read(buf, at).map(Self)
     }
 }
 
-impl ::flatbuffers::Push for CallOutcome {
-    type Output = Self;
+impl crate::runtime::Inline for CallOutcome {
+    type Wire = Self;
+    const ALIGN: usize = 1;
+
     #[inline]
-    unsafe fn push(&self, dst: &mut [u8], _written_len: usize) {
+    fn write_wire(&self, dst: &mut [u8]) {
         dst[..1].copy_from_slice(&self.0.to_le_bytes());
     }
 }
@@ -171,18 +177,21 @@ impl ::core::fmt::Debug for SlidingWindowType {
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for SlidingWindowType {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for SlidingWindowType {
+    const SIZE: usize = 1;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self(u8::from_le_bytes(crate::wire_bytes(buf, loc)))
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Read::read(buf, at).map(Self)
     }
 }
 
-impl ::flatbuffers::Push for SlidingWindowType {
-    type Output = Self;
+impl crate::runtime::Inline for SlidingWindowType {
+    type Wire = Self;
+    const ALIGN: usize = 1;
+
     #[inline]
-    unsafe fn push(&self, dst: &mut [u8], _written_len: usize) {
+    fn write_wire(&self, dst: &mut [u8]) {
         dst[..1].copy_from_slice(&self.0.to_le_bytes());
     }
 }
@@ -204,7 +213,7 @@ impl ::flatbuffers::SimpleToVerifyInSlice for SlidingWindowType {}
 /// Zero-copy reader; the owned form is [`AcquireRequest`].
 #[derive(Clone, Copy)]
 pub struct AcquireRequestRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> AcquireRequestRef<'a> {
@@ -216,29 +225,22 @@ impl<'a> AcquireRequestRef<'a> {
     /// Breaker name.
     #[inline]
     pub fn name(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `AcquireRequest` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_NAME, None)
-        }
+        self.table.get(Self::VT_NAME)
     }
 
     /// Caller's clock, Unix epoch milliseconds (lets tests drive a fake clock).
     #[inline]
     pub fn now_ms(&self) -> u64 {
-        // SAFETY: `self.table` is a verified `AcquireRequest` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_NOW_MS, Some(0u64)) }.unwrap_or(0u64)
+        self.table.get(Self::VT_NOW_MS).unwrap_or(0u64)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for AcquireRequestRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for AcquireRequestRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -310,7 +312,8 @@ impl AcquireRequest {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<AcquireRequestRef<'_>>(bytes)?.into())
+        let root: AcquireRequestRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -328,7 +331,7 @@ impl From<AcquireRequestRef<'_>> for AcquireRequest {
 /// Zero-copy reader; the owned form is [`AcquireResponse`].
 #[derive(Clone, Copy)]
 pub struct AcquireResponseRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> AcquireResponseRef<'a> {
@@ -342,37 +345,30 @@ impl<'a> AcquireResponseRef<'a> {
     /// True if the caller may invoke the target and must then record the outcome.
     #[inline]
     pub fn permitted(&self) -> bool {
-        // SAFETY: `self.table` is a verified `AcquireResponse` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<bool>(Self::VT_PERMITTED, Some(false)) }.unwrap_or(false)
+        self.table.get(Self::VT_PERMITTED).unwrap_or(false)
     }
 
     /// State after the decision (an OPEN breaker may have moved to HALF_OPEN).
     #[inline]
     pub fn state(&self) -> BreakerState {
-        // SAFETY: `self.table` is a verified `AcquireResponse` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<BreakerState>(Self::VT_STATE, Some(BreakerState::CLOSED))
-        }
-        .unwrap_or(BreakerState::CLOSED)
+        self.table
+            .get(Self::VT_STATE)
+            .unwrap_or(BreakerState::CLOSED)
     }
 
     /// When rejected: time until a call may be permitted again.
     #[inline]
     pub fn retry_after_ms(&self) -> Option<u32> {
-        // SAFETY: `self.table` is a verified `AcquireResponse` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u32>(Self::VT_RETRY_AFTER_MS, None) }
+        self.table.get(Self::VT_RETRY_AFTER_MS)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for AcquireResponseRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for AcquireResponseRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -423,7 +419,7 @@ impl AcquireResponse {
             fbb.push_slot_always::<bool>(AcquireResponseRef::VT_PERMITTED, self.permitted);
         }
         if self.state != BreakerState::CLOSED {
-            fbb.push_slot_always::<BreakerState>(AcquireResponseRef::VT_STATE, self.state);
+            fbb.push_slot_always::<u8>(AcquireResponseRef::VT_STATE, self.state.0);
         }
         let end = fbb.end_table(start);
         ::flatbuffers::WIPOffset::new(end.value())
@@ -451,7 +447,8 @@ impl AcquireResponse {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<AcquireResponseRef<'_>>(bytes)?.into())
+        let root: AcquireResponseRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -470,7 +467,7 @@ impl From<AcquireResponseRef<'_>> for AcquireResponse {
 /// Zero-copy reader; the owned form is [`BreakerConfig`].
 #[derive(Clone, Copy)]
 pub struct BreakerConfigRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> BreakerConfigRef<'a> {
@@ -498,121 +495,85 @@ impl<'a> BreakerConfigRef<'a> {
     /// Failure rate in percent at or above which the breaker opens (inclusive).
     #[inline]
     pub fn failure_threshold(&self) -> f32 {
-        // SAFETY: `self.table` is a verified `BreakerConfig` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<f32>(Self::VT_FAILURE_THRESHOLD, Some(50.0f32))
-        }
-        .unwrap_or(50.0f32)
+        self.table
+            .get(Self::VT_FAILURE_THRESHOLD)
+            .unwrap_or(50.0f32)
     }
 
     /// Consecutive successful trial calls in HALF_OPEN that close the breaker
     /// early. 0 = wait for all half_open_max_calls and re-evaluate the rate.
     #[inline]
     pub fn success_threshold(&self) -> u32 {
-        // SAFETY: `self.table` is a verified `BreakerConfig` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<u32>(Self::VT_SUCCESS_THRESHOLD, Some(0u32))
-        }
-        .unwrap_or(0u32)
+        self.table.get(Self::VT_SUCCESS_THRESHOLD).unwrap_or(0u32)
     }
 
     /// Window type.
     #[inline]
     pub fn window_type(&self) -> SlidingWindowType {
-        // SAFETY: `self.table` is a verified `BreakerConfig` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table.get::<SlidingWindowType>(
-                Self::VT_WINDOW_TYPE,
-                Some(SlidingWindowType::COUNT_BASED),
-            )
-        }
-        .unwrap_or(SlidingWindowType::COUNT_BASED)
+        self.table
+            .get(Self::VT_WINDOW_TYPE)
+            .unwrap_or(SlidingWindowType::COUNT_BASED)
     }
 
     /// Window size: calls (CountBased) or seconds (TimeBased).
     #[inline]
     pub fn sliding_window_size(&self) -> u32 {
-        // SAFETY: `self.table` is a verified `BreakerConfig` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<u32>(Self::VT_SLIDING_WINDOW_SIZE, Some(100u32))
-        }
-        .unwrap_or(100u32)
+        self.table
+            .get(Self::VT_SLIDING_WINDOW_SIZE)
+            .unwrap_or(100u32)
     }
 
     /// Calls needed in the window before any rate is computed.
     #[inline]
     pub fn minimum_calls(&self) -> u32 {
-        // SAFETY: `self.table` is a verified `BreakerConfig` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u32>(Self::VT_MINIMUM_CALLS, Some(100u32)) }.unwrap_or(100u32)
+        self.table.get(Self::VT_MINIMUM_CALLS).unwrap_or(100u32)
     }
 
     /// Time the breaker stays OPEN before the next call may move it to HALF_OPEN.
     #[inline]
     pub fn open_timeout_ms(&self) -> u32 {
-        // SAFETY: `self.table` is a verified `BreakerConfig` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<u32>(Self::VT_OPEN_TIMEOUT_MS, Some(60000u32))
-        }
-        .unwrap_or(60000u32)
+        self.table.get(Self::VT_OPEN_TIMEOUT_MS).unwrap_or(60000u32)
     }
 
     /// Trial calls permitted in HALF_OPEN; further calls are rejected.
     #[inline]
     pub fn half_open_max_calls(&self) -> u32 {
-        // SAFETY: `self.table` is a verified `BreakerConfig` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<u32>(Self::VT_HALF_OPEN_MAX_CALLS, Some(10u32))
-        }
-        .unwrap_or(10u32)
+        self.table
+            .get(Self::VT_HALF_OPEN_MAX_CALLS)
+            .unwrap_or(10u32)
     }
 
     /// Calls slower than this count as slow, in milliseconds.
     #[inline]
     pub fn slow_call_duration_ms(&self) -> u32 {
-        // SAFETY: `self.table` is a verified `BreakerConfig` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<u32>(Self::VT_SLOW_CALL_DURATION_MS, Some(60000u32))
-        }
-        .unwrap_or(60000u32)
+        self.table
+            .get(Self::VT_SLOW_CALL_DURATION_MS)
+            .unwrap_or(60000u32)
     }
 
     /// Slow-call rate in percent at or above which the breaker opens.
     #[inline]
     pub fn slow_call_rate_threshold(&self) -> f32 {
-        // SAFETY: `self.table` is a verified `BreakerConfig` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<f32>(Self::VT_SLOW_CALL_RATE_THRESHOLD, Some(100.0f32))
-        }
-        .unwrap_or(100.0f32)
+        self.table
+            .get(Self::VT_SLOW_CALL_RATE_THRESHOLD)
+            .unwrap_or(100.0f32)
     }
 
     /// Move OPEN -> HALF_OPEN on a timer instead of on the first call after the wait.
     #[inline]
     pub fn automatic_half_open(&self) -> bool {
-        // SAFETY: `self.table` is a verified `BreakerConfig` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<bool>(Self::VT_AUTOMATIC_HALF_OPEN, Some(false))
-        }
-        .unwrap_or(false)
+        self.table
+            .get(Self::VT_AUTOMATIC_HALF_OPEN)
+            .unwrap_or(false)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for BreakerConfigRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for BreakerConfigRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -747,10 +708,7 @@ impl BreakerConfig {
             );
         }
         if self.window_type != SlidingWindowType::COUNT_BASED {
-            fbb.push_slot_always::<SlidingWindowType>(
-                BreakerConfigRef::VT_WINDOW_TYPE,
-                self.window_type,
-            );
+            fbb.push_slot_always::<u8>(BreakerConfigRef::VT_WINDOW_TYPE, self.window_type.0);
         }
         if self.automatic_half_open {
             fbb.push_slot_always::<bool>(
@@ -784,7 +742,8 @@ impl BreakerConfig {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<BreakerConfigRef<'_>>(bytes)?.into())
+        let root: BreakerConfigRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -810,7 +769,7 @@ impl From<BreakerConfigRef<'_>> for BreakerConfig {
 /// Zero-copy reader; the owned form is [`BreakerStatus`].
 #[derive(Clone, Copy)]
 pub struct BreakerStatusRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> BreakerStatusRef<'a> {
@@ -838,100 +797,72 @@ impl<'a> BreakerStatusRef<'a> {
     /// Breaker name (usually "\<caller>->\<target agent>"); sort key.
     #[inline]
     pub fn name(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `BreakerStatus` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_NAME, None)
-        }
+        self.table.get(Self::VT_NAME)
     }
 
     /// Current state.
     #[inline]
     pub fn state(&self) -> BreakerState {
-        // SAFETY: `self.table` is a verified `BreakerStatus` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<BreakerState>(Self::VT_STATE, Some(BreakerState::CLOSED))
-        }
-        .unwrap_or(BreakerState::CLOSED)
+        self.table
+            .get(Self::VT_STATE)
+            .unwrap_or(BreakerState::CLOSED)
     }
 
     /// Failure rate in percent over the window; -1 while fewer than minimum_calls.
     #[inline]
     pub fn failure_rate(&self) -> f32 {
-        // SAFETY: `self.table` is a verified `BreakerStatus` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<f32>(Self::VT_FAILURE_RATE, Some(-1.0f32)) }.unwrap_or(-1.0f32)
+        self.table.get(Self::VT_FAILURE_RATE).unwrap_or(-1.0f32)
     }
 
     /// Slow-call rate in percent over the window; -1 while fewer than minimum_calls.
     #[inline]
     pub fn slow_call_rate(&self) -> f32 {
-        // SAFETY: `self.table` is a verified `BreakerStatus` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<f32>(Self::VT_SLOW_CALL_RATE, Some(-1.0f32))
-        }
-        .unwrap_or(-1.0f32)
+        self.table.get(Self::VT_SLOW_CALL_RATE).unwrap_or(-1.0f32)
     }
 
     /// Calls currently in the window.
     #[inline]
     pub fn buffered_calls(&self) -> u32 {
-        // SAFETY: `self.table` is a verified `BreakerStatus` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u32>(Self::VT_BUFFERED_CALLS, Some(0u32)) }.unwrap_or(0u32)
+        self.table.get(Self::VT_BUFFERED_CALLS).unwrap_or(0u32)
     }
 
     /// Failed calls currently in the window.
     #[inline]
     pub fn failed_calls(&self) -> u32 {
-        // SAFETY: `self.table` is a verified `BreakerStatus` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u32>(Self::VT_FAILED_CALLS, Some(0u32)) }.unwrap_or(0u32)
+        self.table.get(Self::VT_FAILED_CALLS).unwrap_or(0u32)
     }
 
     /// Slow calls currently in the window.
     #[inline]
     pub fn slow_calls(&self) -> u32 {
-        // SAFETY: `self.table` is a verified `BreakerStatus` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u32>(Self::VT_SLOW_CALLS, Some(0u32)) }.unwrap_or(0u32)
+        self.table.get(Self::VT_SLOW_CALLS).unwrap_or(0u32)
     }
 
     /// Calls rejected while OPEN/HALF_OPEN/ForcedOpen since the breaker was created.
     #[inline]
     pub fn not_permitted_calls(&self) -> u64 {
-        // SAFETY: `self.table` is a verified `BreakerStatus` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<u64>(Self::VT_NOT_PERMITTED_CALLS, Some(0u64))
-        }
-        .unwrap_or(0u64)
+        self.table.get(Self::VT_NOT_PERMITTED_CALLS).unwrap_or(0u64)
     }
 
     /// When the current state was entered, Unix epoch milliseconds.
     #[inline]
     pub fn state_since_ms(&self) -> u64 {
-        // SAFETY: `self.table` is a verified `BreakerStatus` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_STATE_SINCE_MS, Some(0u64)) }.unwrap_or(0u64)
+        self.table.get(Self::VT_STATE_SINCE_MS).unwrap_or(0u64)
     }
 
     /// Active configuration.
     #[inline]
     pub fn config(&self) -> Option<BreakerConfigRef<'a>> {
-        // SAFETY: `self.table` is a verified `BreakerStatus` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<BreakerConfigRef<'a>>>(Self::VT_CONFIG, None)
-        }
+        self.table.get(Self::VT_CONFIG)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for BreakerStatusRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for BreakerStatusRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -1049,7 +980,7 @@ impl BreakerStatus {
             fbb.push_slot_always(BreakerStatusRef::VT_CONFIG, x);
         }
         if self.state != BreakerState::CLOSED {
-            fbb.push_slot_always::<BreakerState>(BreakerStatusRef::VT_STATE, self.state);
+            fbb.push_slot_always::<u8>(BreakerStatusRef::VT_STATE, self.state.0);
         }
         let end = fbb.end_table(start);
         ::flatbuffers::WIPOffset::new(end.value())
@@ -1077,7 +1008,8 @@ impl BreakerStatus {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<BreakerStatusRef<'_>>(bytes)?.into())
+        let root: BreakerStatusRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -1103,7 +1035,7 @@ impl From<BreakerStatusRef<'_>> for BreakerStatus {
 /// Zero-copy reader; the owned form is [`ConfigureBreakerRequest`].
 #[derive(Clone, Copy)]
 pub struct ConfigureBreakerRequestRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> ConfigureBreakerRequestRef<'a> {
@@ -1115,32 +1047,22 @@ impl<'a> ConfigureBreakerRequestRef<'a> {
     /// Breaker name; created if it does not exist.
     #[inline]
     pub fn name(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `ConfigureBreakerRequest` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_NAME, None)
-        }
+        self.table.get(Self::VT_NAME)
     }
 
     /// New thresholds. Changing them clears the window but keeps the state.
     #[inline]
     pub fn config(&self) -> Option<BreakerConfigRef<'a>> {
-        // SAFETY: `self.table` is a verified `ConfigureBreakerRequest` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<BreakerConfigRef<'a>>>(Self::VT_CONFIG, None)
-        }
+        self.table.get(Self::VT_CONFIG)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for ConfigureBreakerRequestRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for ConfigureBreakerRequestRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -1215,7 +1137,8 @@ impl ConfigureBreakerRequest {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<ConfigureBreakerRequestRef<'_>>(bytes)?.into())
+        let root: ConfigureBreakerRequestRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -1233,7 +1156,7 @@ impl From<ConfigureBreakerRequestRef<'_>> for ConfigureBreakerRequest {
 /// Zero-copy reader; the owned form is [`GetStateRequest`].
 #[derive(Clone, Copy)]
 pub struct GetStateRequestRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> GetStateRequestRef<'a> {
@@ -1243,22 +1166,16 @@ impl<'a> GetStateRequestRef<'a> {
     /// Breaker name.
     #[inline]
     pub fn name(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `GetStateRequest` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_NAME, None)
-        }
+        self.table.get(Self::VT_NAME)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for GetStateRequestRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for GetStateRequestRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -1324,7 +1241,8 @@ impl GetStateRequest {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<GetStateRequestRef<'_>>(bytes)?.into())
+        let root: GetStateRequestRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -1341,7 +1259,7 @@ impl From<GetStateRequestRef<'_>> for GetStateRequest {
 /// Zero-copy reader; the owned form is [`RecordOutcomeRequest`].
 #[derive(Clone, Copy)]
 pub struct RecordOutcomeRequestRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> RecordOutcomeRequestRef<'a> {
@@ -1359,58 +1277,44 @@ impl<'a> RecordOutcomeRequestRef<'a> {
     /// Breaker name.
     #[inline]
     pub fn name(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `RecordOutcomeRequest` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_NAME, None)
-        }
+        self.table.get(Self::VT_NAME)
     }
 
     /// Outcome.
     #[inline]
     pub fn outcome(&self) -> CallOutcome {
-        // SAFETY: `self.table` is a verified `RecordOutcomeRequest` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<CallOutcome>(Self::VT_OUTCOME, Some(CallOutcome::SUCCESS))
-        }
-        .unwrap_or(CallOutcome::SUCCESS)
+        self.table
+            .get(Self::VT_OUTCOME)
+            .unwrap_or(CallOutcome::SUCCESS)
     }
 
     /// Call duration in microseconds (for the slow-call rate).
     #[inline]
     pub fn duration_us(&self) -> u64 {
-        // SAFETY: `self.table` is a verified `RecordOutcomeRequest` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_DURATION_US, Some(0u64)) }.unwrap_or(0u64)
+        self.table.get(Self::VT_DURATION_US).unwrap_or(0u64)
     }
 
     /// Completion time, Unix epoch milliseconds.
     #[inline]
     pub fn timestamp_ms(&self) -> u64 {
-        // SAFETY: `self.table` is a verified `RecordOutcomeRequest` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_TIMESTAMP_MS, Some(0u64)) }.unwrap_or(0u64)
+        self.table.get(Self::VT_TIMESTAMP_MS).unwrap_or(0u64)
     }
 
     /// Error code of a failed call, for diagnostics.
     #[inline]
     pub fn error_code(&self) -> crate::hms::ErrorCode {
-        // SAFETY: `self.table` is a verified `RecordOutcomeRequest` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<crate::hms::ErrorCode>(Self::VT_ERROR_CODE, Some(crate::hms::ErrorCode::OK))
-        }
-        .unwrap_or(crate::hms::ErrorCode::OK)
+        self.table
+            .get(Self::VT_ERROR_CODE)
+            .unwrap_or(crate::hms::ErrorCode::OK)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for RecordOutcomeRequestRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for RecordOutcomeRequestRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -1472,13 +1376,10 @@ impl RecordOutcomeRequest {
         }
         fbb.push_slot_always(RecordOutcomeRequestRef::VT_NAME, name);
         if self.error_code != crate::hms::ErrorCode::OK {
-            fbb.push_slot_always::<crate::hms::ErrorCode>(
-                RecordOutcomeRequestRef::VT_ERROR_CODE,
-                self.error_code,
-            );
+            fbb.push_slot_always::<u16>(RecordOutcomeRequestRef::VT_ERROR_CODE, self.error_code.0);
         }
         if self.outcome != CallOutcome::SUCCESS {
-            fbb.push_slot_always::<CallOutcome>(RecordOutcomeRequestRef::VT_OUTCOME, self.outcome);
+            fbb.push_slot_always::<u8>(RecordOutcomeRequestRef::VT_OUTCOME, self.outcome.0);
         }
         let end = fbb.end_table(start);
         ::flatbuffers::WIPOffset::new(end.value())
@@ -1506,7 +1407,8 @@ impl RecordOutcomeRequest {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<RecordOutcomeRequestRef<'_>>(bytes)?.into())
+        let root: RecordOutcomeRequestRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -1527,7 +1429,7 @@ impl From<RecordOutcomeRequestRef<'_>> for RecordOutcomeRequest {
 /// Zero-copy reader; the owned form is [`RecordOutcomeResponse`].
 #[derive(Clone, Copy)]
 pub struct RecordOutcomeResponseRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> RecordOutcomeResponseRef<'a> {
@@ -1541,41 +1443,32 @@ impl<'a> RecordOutcomeResponseRef<'a> {
     /// State before the outcome was recorded.
     #[inline]
     pub fn previous_state(&self) -> BreakerState {
-        // SAFETY: `self.table` is a verified `RecordOutcomeResponse` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<BreakerState>(Self::VT_PREVIOUS_STATE, Some(BreakerState::CLOSED))
-        }
-        .unwrap_or(BreakerState::CLOSED)
+        self.table
+            .get(Self::VT_PREVIOUS_STATE)
+            .unwrap_or(BreakerState::CLOSED)
     }
 
     /// State after the outcome was recorded.
     #[inline]
     pub fn state(&self) -> BreakerState {
-        // SAFETY: `self.table` is a verified `RecordOutcomeResponse` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<BreakerState>(Self::VT_STATE, Some(BreakerState::CLOSED))
-        }
-        .unwrap_or(BreakerState::CLOSED)
+        self.table
+            .get(Self::VT_STATE)
+            .unwrap_or(BreakerState::CLOSED)
     }
 
     /// Failure rate after recording; -1 while fewer than minimum_calls.
     #[inline]
     pub fn failure_rate(&self) -> f32 {
-        // SAFETY: `self.table` is a verified `RecordOutcomeResponse` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<f32>(Self::VT_FAILURE_RATE, Some(-1.0f32)) }.unwrap_or(-1.0f32)
+        self.table.get(Self::VT_FAILURE_RATE).unwrap_or(-1.0f32)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for RecordOutcomeResponseRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for RecordOutcomeResponseRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -1637,13 +1530,13 @@ impl RecordOutcomeResponse {
             );
         }
         if self.previous_state != BreakerState::CLOSED {
-            fbb.push_slot_always::<BreakerState>(
+            fbb.push_slot_always::<u8>(
                 RecordOutcomeResponseRef::VT_PREVIOUS_STATE,
-                self.previous_state,
+                self.previous_state.0,
             );
         }
         if self.state != BreakerState::CLOSED {
-            fbb.push_slot_always::<BreakerState>(RecordOutcomeResponseRef::VT_STATE, self.state);
+            fbb.push_slot_always::<u8>(RecordOutcomeResponseRef::VT_STATE, self.state.0);
         }
         let end = fbb.end_table(start);
         ::flatbuffers::WIPOffset::new(end.value())
@@ -1671,7 +1564,8 @@ impl RecordOutcomeResponse {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<RecordOutcomeResponseRef<'_>>(bytes)?.into())
+        let root: RecordOutcomeResponseRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -1690,7 +1584,7 @@ impl From<RecordOutcomeResponseRef<'_>> for RecordOutcomeResponse {
 /// Zero-copy reader; the owned form is [`ResetRequest`].
 #[derive(Clone, Copy)]
 pub struct ResetRequestRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> ResetRequestRef<'a> {
@@ -1704,39 +1598,28 @@ impl<'a> ResetRequestRef<'a> {
     /// Breaker name.
     #[inline]
     pub fn name(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `ResetRequest` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_NAME, None)
-        }
+        self.table.get(Self::VT_NAME)
     }
 
     /// State to force instead of CLOSED (Disabled or ForcedOpen); absent = CLOSED.
     #[inline]
     pub fn force_state(&self) -> Option<BreakerState> {
-        // SAFETY: `self.table` is a verified `ResetRequest` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<BreakerState>(Self::VT_FORCE_STATE, None) }
+        self.table.get(Self::VT_FORCE_STATE)
     }
 
     /// Operator note for the audit log.
     #[inline]
     pub fn reason(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `ResetRequest` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_REASON, None)
-        }
+        self.table.get(Self::VT_REASON)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for ResetRequestRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for ResetRequestRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -1787,7 +1670,7 @@ impl ResetRequest {
             fbb.push_slot_always(ResetRequestRef::VT_REASON, x);
         }
         if let Some(x) = self.force_state {
-            fbb.push_slot_always::<BreakerState>(ResetRequestRef::VT_FORCE_STATE, x);
+            fbb.push_slot_always::<u8>(ResetRequestRef::VT_FORCE_STATE, x.0);
         }
         let end = fbb.end_table(start);
         ::flatbuffers::WIPOffset::new(end.value())
@@ -1815,7 +1698,8 @@ impl ResetRequest {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<ResetRequestRef<'_>>(bytes)?.into())
+        let root: ResetRequestRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 

@@ -40,18 +40,21 @@ impl ::core::fmt::Debug for ChangeKind {
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for ChangeKind {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for ChangeKind {
+    const SIZE: usize = 1;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self(u8::from_le_bytes(crate::wire_bytes(buf, loc)))
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Read::read(buf, at).map(Self)
     }
 }
 
-impl ::flatbuffers::Push for ChangeKind {
-    type Output = Self;
+impl crate::runtime::Inline for ChangeKind {
+    type Wire = Self;
+    const ALIGN: usize = 1;
+
     #[inline]
-    unsafe fn push(&self, dst: &mut [u8], _written_len: usize) {
+    fn write_wire(&self, dst: &mut [u8]) {
         dst[..1].copy_from_slice(&self.0.to_le_bytes());
     }
 }
@@ -109,18 +112,21 @@ impl ::core::fmt::Debug for ConfigValueType {
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for ConfigValueType {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for ConfigValueType {
+    const SIZE: usize = 1;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self(u8::from_le_bytes(crate::wire_bytes(buf, loc)))
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Read::read(buf, at).map(Self)
     }
 }
 
-impl ::flatbuffers::Push for ConfigValueType {
-    type Output = Self;
+impl crate::runtime::Inline for ConfigValueType {
+    type Wire = Self;
+    const ALIGN: usize = 1;
+
     #[inline]
-    unsafe fn push(&self, dst: &mut [u8], _written_len: usize) {
+    fn write_wire(&self, dst: &mut [u8]) {
         dst[..1].copy_from_slice(&self.0.to_le_bytes());
     }
 }
@@ -224,18 +230,21 @@ impl ::core::ops::BitAndAssign for WatchEvents {
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for WatchEvents {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for WatchEvents {
+    const SIZE: usize = 1;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self(u8::from_le_bytes(crate::wire_bytes(buf, loc)))
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Read::read(buf, at).map(Self)
     }
 }
 
-impl ::flatbuffers::Push for WatchEvents {
-    type Output = Self;
+impl crate::runtime::Inline for WatchEvents {
+    type Wire = Self;
+    const ALIGN: usize = 1;
+
     #[inline]
-    unsafe fn push(&self, dst: &mut [u8], _written_len: usize) {
+    fn write_wire(&self, dst: &mut [u8]) {
         dst[..1].copy_from_slice(&self.0.to_le_bytes());
     }
 }
@@ -257,7 +266,7 @@ impl ::flatbuffers::SimpleToVerifyInSlice for WatchEvents {}
 /// Zero-copy reader; the owned form is [`BoolValue`].
 #[derive(Clone, Copy)]
 pub struct BoolValueRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> BoolValueRef<'a> {
@@ -267,19 +276,16 @@ impl<'a> BoolValueRef<'a> {
     /// The value.
     #[inline]
     pub fn value(&self) -> bool {
-        // SAFETY: `self.table` is a verified `BoolValue` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<bool>(Self::VT_VALUE, Some(false)) }.unwrap_or(false)
+        self.table.get(Self::VT_VALUE).unwrap_or(false)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for BoolValueRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for BoolValueRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -346,7 +352,8 @@ impl BoolValue {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<BoolValueRef<'_>>(bytes)?.into())
+        let root: BoolValueRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -361,7 +368,7 @@ impl From<BoolValueRef<'_>> for BoolValue {
 /// Zero-copy reader; the owned form is [`ConfigChange`].
 #[derive(Clone, Copy)]
 pub struct ConfigChangeRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> ConfigChangeRef<'a> {
@@ -375,40 +382,28 @@ impl<'a> ConfigChangeRef<'a> {
     /// Kind of change.
     #[inline]
     pub fn kind(&self) -> ChangeKind {
-        // SAFETY: `self.table` is a verified `ConfigChange` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<ChangeKind>(Self::VT_KIND, Some(ChangeKind::PUT))
-        }
-        .unwrap_or(ChangeKind::PUT)
+        self.table.get(Self::VT_KIND).unwrap_or(ChangeKind::PUT)
     }
 
     /// Entry after the change (for Delete: key and last version only).
     #[inline]
     pub fn entry(&self) -> Option<ConfigEntryRef<'a>> {
-        // SAFETY: `self.table` is a verified `ConfigChange` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<ConfigEntryRef<'a>>>(Self::VT_ENTRY, None)
-        }
+        self.table.get(Self::VT_ENTRY)
     }
 
     /// Store revision of the change.
     #[inline]
     pub fn revision(&self) -> u64 {
-        // SAFETY: `self.table` is a verified `ConfigChange` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_REVISION, Some(0u64)) }.unwrap_or(0u64)
+        self.table.get(Self::VT_REVISION).unwrap_or(0u64)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for ConfigChangeRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for ConfigChangeRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -464,7 +459,7 @@ impl ConfigChange {
             fbb.push_slot_always(ConfigChangeRef::VT_ENTRY, x);
         }
         if self.kind != ChangeKind::PUT {
-            fbb.push_slot_always::<ChangeKind>(ConfigChangeRef::VT_KIND, self.kind);
+            fbb.push_slot_always::<u8>(ConfigChangeRef::VT_KIND, self.kind.0);
         }
         let end = fbb.end_table(start);
         ::flatbuffers::WIPOffset::new(end.value())
@@ -492,7 +487,8 @@ impl ConfigChange {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<ConfigChangeRef<'_>>(bytes)?.into())
+        let root: ConfigChangeRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -511,7 +507,7 @@ impl From<ConfigChangeRef<'_>> for ConfigChange {
 /// Zero-copy reader; the owned form is [`ConfigEntry`].
 #[derive(Clone, Copy)]
 pub struct ConfigEntryRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> ConfigEntryRef<'a> {
@@ -533,38 +529,26 @@ impl<'a> ConfigEntryRef<'a> {
     /// Dotted key, e.g. "genetic_engine.population_size"; sort key.
     #[inline]
     pub fn key(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `ConfigEntry` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_KEY, None)
-        }
+        self.table.get(Self::VT_KEY)
     }
 
     /// Canonical string form of the value (what `typed_value` renders to).
     #[inline]
     pub fn value(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `ConfigEntry` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_VALUE, None)
-        }
+        self.table.get(Self::VT_VALUE)
     }
 
     /// Version of this key, incremented on every write; 1 = first write.
     #[inline]
     pub fn version(&self) -> u64 {
-        // SAFETY: `self.table` is a verified `ConfigEntry` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_VERSION, Some(0u64)) }.unwrap_or(0u64)
+        self.table.get(Self::VT_VERSION).unwrap_or(0u64)
     }
 
     #[inline]
     pub fn typed_value_type(&self) -> ConfigValueType {
-        // SAFETY: `self.table` is a verified `ConfigEntry` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<ConfigValueType>(Self::VT_TYPED_VALUE_TYPE, Some(ConfigValueType::NONE))
-        }
-        .unwrap_or(ConfigValueType::NONE)
+        self.table
+            .get(Self::VT_TYPED_VALUE_TYPE)
+            .unwrap_or(ConfigValueType::NONE)
     }
 
     /// Typed form of the value; NONE for entries written as plain strings.
@@ -573,47 +557,19 @@ impl<'a> ConfigEntryRef<'a> {
         match self.typed_value_type() {
             ConfigValueType::NONE => ConfigValueRef::None,
             ConfigValueType::STRING_VALUE => {
-                // SAFETY: `self.table` is a verified `ConfigEntry` (see `Follow`); the slot has the schema's type.
-                let value = unsafe {
-                    self.table
-                        .get::<::flatbuffers::ForwardsUOffset<StringValueRef<'a>>>(
-                            Self::VT_TYPED_VALUE,
-                            None,
-                        )
-                };
+                let value = self.table.get(Self::VT_TYPED_VALUE);
                 value.map_or(ConfigValueRef::None, ConfigValueRef::StringValue)
             }
             ConfigValueType::INT_VALUE => {
-                // SAFETY: `self.table` is a verified `ConfigEntry` (see `Follow`); the slot has the schema's type.
-                let value = unsafe {
-                    self.table
-                        .get::<::flatbuffers::ForwardsUOffset<IntValueRef<'a>>>(
-                            Self::VT_TYPED_VALUE,
-                            None,
-                        )
-                };
+                let value = self.table.get(Self::VT_TYPED_VALUE);
                 value.map_or(ConfigValueRef::None, ConfigValueRef::IntValue)
             }
             ConfigValueType::DOUBLE_VALUE => {
-                // SAFETY: `self.table` is a verified `ConfigEntry` (see `Follow`); the slot has the schema's type.
-                let value = unsafe {
-                    self.table
-                        .get::<::flatbuffers::ForwardsUOffset<DoubleValueRef<'a>>>(
-                            Self::VT_TYPED_VALUE,
-                            None,
-                        )
-                };
+                let value = self.table.get(Self::VT_TYPED_VALUE);
                 value.map_or(ConfigValueRef::None, ConfigValueRef::DoubleValue)
             }
             ConfigValueType::BOOL_VALUE => {
-                // SAFETY: `self.table` is a verified `ConfigEntry` (see `Follow`); the slot has the schema's type.
-                let value = unsafe {
-                    self.table
-                        .get::<::flatbuffers::ForwardsUOffset<BoolValueRef<'a>>>(
-                            Self::VT_TYPED_VALUE,
-                            None,
-                        )
-                };
+                let value = self.table.get(Self::VT_TYPED_VALUE);
                 value.map_or(ConfigValueRef::None, ConfigValueRef::BoolValue)
             }
             other => ConfigValueRef::Unknown(other.0),
@@ -623,29 +579,22 @@ impl<'a> ConfigEntryRef<'a> {
     /// Time of the last write, Unix epoch milliseconds.
     #[inline]
     pub fn updated_at_ms(&self) -> u64 {
-        // SAFETY: `self.table` is a verified `ConfigEntry` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_UPDATED_AT_MS, Some(0u64)) }.unwrap_or(0u64)
+        self.table.get(Self::VT_UPDATED_AT_MS).unwrap_or(0u64)
     }
 
     /// Agent or operator that wrote the value.
     #[inline]
     pub fn updated_by(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `ConfigEntry` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_UPDATED_BY, None)
-        }
+        self.table.get(Self::VT_UPDATED_BY)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for ConfigEntryRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for ConfigEntryRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -659,7 +608,7 @@ impl ::flatbuffers::Verifiable for ConfigEntryRef<'_> {
             .visit_field::<::flatbuffers::ForwardsUOffset<&str>>("key", Self::VT_KEY, true)?
             .visit_field::<::flatbuffers::ForwardsUOffset<&str>>("value", Self::VT_VALUE, false)?
             .visit_field::<u64>("version", Self::VT_VERSION, false)?
-            .visit_union::<ConfigValueType, _>(
+            .visit_union::<u8, _>(
                 "typed_value_type",
                 Self::VT_TYPED_VALUE_TYPE,
                 "typed_value",
@@ -728,7 +677,10 @@ impl ConfigEntry {
         }
         if let Some(x) = typed_value {
             fbb.push_slot_always(ConfigEntryRef::VT_TYPED_VALUE, x);
-            fbb.push_slot_always(ConfigEntryRef::VT_TYPED_VALUE_TYPE, self.typed_value.tag());
+            fbb.push_slot_always(
+                ConfigEntryRef::VT_TYPED_VALUE_TYPE,
+                self.typed_value.tag().0,
+            );
         }
         let end = fbb.end_table(start);
         ::flatbuffers::WIPOffset::new(end.value())
@@ -756,7 +708,8 @@ impl ConfigEntry {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<ConfigEntryRef<'_>>(bytes)?.into())
+        let root: ConfigEntryRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -778,7 +731,7 @@ impl From<ConfigEntryRef<'_>> for ConfigEntry {
 /// Zero-copy reader; the owned form is [`ConfigSnapshot`].
 #[derive(Clone, Copy)]
 pub struct ConfigSnapshotRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> ConfigSnapshotRef<'a> {
@@ -790,32 +743,22 @@ impl<'a> ConfigSnapshotRef<'a> {
     /// Store revision.
     #[inline]
     pub fn revision(&self) -> u64 {
-        // SAFETY: `self.table` is a verified `ConfigSnapshot` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_REVISION, Some(0u64)) }.unwrap_or(0u64)
+        self.table.get(Self::VT_REVISION).unwrap_or(0u64)
     }
 
     /// All entries, sorted by key.
     #[inline]
-    pub fn entries(
-        &self,
-    ) -> Option<::flatbuffers::Vector<'a, ::flatbuffers::ForwardsUOffset<ConfigEntryRef<'a>>>> {
-        // SAFETY: `self.table` is a verified `ConfigSnapshot` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table.get::<::flatbuffers::ForwardsUOffset<
-                ::flatbuffers::Vector<'a, ::flatbuffers::ForwardsUOffset<ConfigEntryRef<'a>>>,
-            >>(Self::VT_ENTRIES, None)
-        }
+    pub fn entries(&self) -> Option<crate::runtime::Vector<'a, ConfigEntryRef<'a>>> {
+        self.table.get(Self::VT_ENTRIES)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for ConfigSnapshotRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for ConfigSnapshotRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -894,7 +837,8 @@ impl ConfigSnapshot {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<ConfigSnapshotRef<'_>>(bytes)?.into())
+        let root: ConfigSnapshotRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -914,7 +858,7 @@ impl From<ConfigSnapshotRef<'_>> for ConfigSnapshot {
 /// Zero-copy reader; the owned form is [`DeleteConfigRequest`].
 #[derive(Clone, Copy)]
 pub struct DeleteConfigRequestRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> DeleteConfigRequestRef<'a> {
@@ -926,29 +870,22 @@ impl<'a> DeleteConfigRequestRef<'a> {
     /// Key to delete.
     #[inline]
     pub fn key(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `DeleteConfigRequest` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_KEY, None)
-        }
+        self.table.get(Self::VT_KEY)
     }
 
     /// Compare-and-set as in SetConfigRequest; absent = unconditional.
     #[inline]
     pub fn expected_version(&self) -> Option<u64> {
-        // SAFETY: `self.table` is a verified `DeleteConfigRequest` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_EXPECTED_VERSION, None) }
+        self.table.get(Self::VT_EXPECTED_VERSION)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for DeleteConfigRequestRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for DeleteConfigRequestRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -1020,7 +957,8 @@ impl DeleteConfigRequest {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<DeleteConfigRequestRef<'_>>(bytes)?.into())
+        let root: DeleteConfigRequestRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -1038,7 +976,7 @@ impl From<DeleteConfigRequestRef<'_>> for DeleteConfigRequest {
 /// Zero-copy reader; the owned form is [`DeleteConfigResponse`].
 #[derive(Clone, Copy)]
 pub struct DeleteConfigResponseRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> DeleteConfigResponseRef<'a> {
@@ -1050,26 +988,22 @@ impl<'a> DeleteConfigResponseRef<'a> {
     /// False if the key did not exist.
     #[inline]
     pub fn deleted(&self) -> bool {
-        // SAFETY: `self.table` is a verified `DeleteConfigResponse` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<bool>(Self::VT_DELETED, Some(false)) }.unwrap_or(false)
+        self.table.get(Self::VT_DELETED).unwrap_or(false)
     }
 
     /// Store revision after the delete.
     #[inline]
     pub fn revision(&self) -> u64 {
-        // SAFETY: `self.table` is a verified `DeleteConfigResponse` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_REVISION, Some(0u64)) }.unwrap_or(0u64)
+        self.table.get(Self::VT_REVISION).unwrap_or(0u64)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for DeleteConfigResponseRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for DeleteConfigResponseRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -1142,7 +1076,8 @@ impl DeleteConfigResponse {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<DeleteConfigResponseRef<'_>>(bytes)?.into())
+        let root: DeleteConfigResponseRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -1160,7 +1095,7 @@ impl From<DeleteConfigResponseRef<'_>> for DeleteConfigResponse {
 /// Zero-copy reader; the owned form is [`DoubleValue`].
 #[derive(Clone, Copy)]
 pub struct DoubleValueRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> DoubleValueRef<'a> {
@@ -1170,19 +1105,16 @@ impl<'a> DoubleValueRef<'a> {
     /// The value.
     #[inline]
     pub fn value(&self) -> f64 {
-        // SAFETY: `self.table` is a verified `DoubleValue` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<f64>(Self::VT_VALUE, Some(0.0f64)) }.unwrap_or(0.0f64)
+        self.table.get(Self::VT_VALUE).unwrap_or(0.0f64)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for DoubleValueRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for DoubleValueRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -1249,7 +1181,8 @@ impl DoubleValue {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<DoubleValueRef<'_>>(bytes)?.into())
+        let root: DoubleValueRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -1264,7 +1197,7 @@ impl From<DoubleValueRef<'_>> for DoubleValue {
 /// Zero-copy reader; the owned form is [`GetConfigRequest`].
 #[derive(Clone, Copy)]
 pub struct GetConfigRequestRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> GetConfigRequestRef<'a> {
@@ -1275,36 +1208,23 @@ impl<'a> GetConfigRequestRef<'a> {
 
     /// Exact keys to read.
     #[inline]
-    pub fn keys(
-        &self,
-    ) -> Option<::flatbuffers::Vector<'a, ::flatbuffers::ForwardsUOffset<&'a str>>> {
-        // SAFETY: `self.table` is a verified `GetConfigRequest` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table.get::<::flatbuffers::ForwardsUOffset<
-                ::flatbuffers::Vector<'a, ::flatbuffers::ForwardsUOffset<&'a str>>,
-            >>(Self::VT_KEYS, None)
-        }
+    pub fn keys(&self) -> Option<crate::runtime::Vector<'a, &'a str>> {
+        self.table.get(Self::VT_KEYS)
     }
 
     /// Also return every key starting with this prefix; empty = none.
     #[inline]
     pub fn prefix(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `GetConfigRequest` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_PREFIX, None)
-        }
+        self.table.get(Self::VT_PREFIX)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for GetConfigRequestRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for GetConfigRequestRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -1384,7 +1304,8 @@ impl GetConfigRequest {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<GetConfigRequestRef<'_>>(bytes)?.into())
+        let root: GetConfigRequestRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -1402,7 +1323,7 @@ impl From<GetConfigRequestRef<'_>> for GetConfigRequest {
 /// Zero-copy reader; the owned form is [`GetConfigResponse`].
 #[derive(Clone, Copy)]
 pub struct GetConfigResponseRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> GetConfigResponseRef<'a> {
@@ -1413,33 +1334,23 @@ impl<'a> GetConfigResponseRef<'a> {
 
     /// Entries, sorted by key.
     #[inline]
-    pub fn entries(
-        &self,
-    ) -> Option<::flatbuffers::Vector<'a, ::flatbuffers::ForwardsUOffset<ConfigEntryRef<'a>>>> {
-        // SAFETY: `self.table` is a verified `GetConfigResponse` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table.get::<::flatbuffers::ForwardsUOffset<
-                ::flatbuffers::Vector<'a, ::flatbuffers::ForwardsUOffset<ConfigEntryRef<'a>>>,
-            >>(Self::VT_ENTRIES, None)
-        }
+    pub fn entries(&self) -> Option<crate::runtime::Vector<'a, ConfigEntryRef<'a>>> {
+        self.table.get(Self::VT_ENTRIES)
     }
 
     /// Store-wide revision the read reflects.
     #[inline]
     pub fn revision(&self) -> u64 {
-        // SAFETY: `self.table` is a verified `GetConfigResponse` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_REVISION, Some(0u64)) }.unwrap_or(0u64)
+        self.table.get(Self::VT_REVISION).unwrap_or(0u64)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for GetConfigResponseRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for GetConfigResponseRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -1518,7 +1429,8 @@ impl GetConfigResponse {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<GetConfigResponseRef<'_>>(bytes)?.into())
+        let root: GetConfigResponseRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -1538,7 +1450,7 @@ impl From<GetConfigResponseRef<'_>> for GetConfigResponse {
 /// Zero-copy reader; the owned form is [`IntValue`].
 #[derive(Clone, Copy)]
 pub struct IntValueRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> IntValueRef<'a> {
@@ -1548,19 +1460,16 @@ impl<'a> IntValueRef<'a> {
     /// The value.
     #[inline]
     pub fn value(&self) -> i64 {
-        // SAFETY: `self.table` is a verified `IntValue` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<i64>(Self::VT_VALUE, Some(0i64)) }.unwrap_or(0i64)
+        self.table.get(Self::VT_VALUE).unwrap_or(0i64)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for IntValueRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for IntValueRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -1627,7 +1536,8 @@ impl IntValue {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<IntValueRef<'_>>(bytes)?.into())
+        let root: IntValueRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -1642,7 +1552,7 @@ impl From<IntValueRef<'_>> for IntValue {
 /// Zero-copy reader; the owned form is [`SetConfigRequest`].
 #[derive(Clone, Copy)]
 pub struct SetConfigRequestRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> SetConfigRequestRef<'a> {
@@ -1660,21 +1570,14 @@ impl<'a> SetConfigRequestRef<'a> {
     /// Key to write.
     #[inline]
     pub fn key(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `SetConfigRequest` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_KEY, None)
-        }
+        self.table.get(Self::VT_KEY)
     }
 
     #[inline]
     pub fn value_type(&self) -> ConfigValueType {
-        // SAFETY: `self.table` is a verified `SetConfigRequest` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<ConfigValueType>(Self::VT_VALUE_TYPE, Some(ConfigValueType::NONE))
-        }
-        .unwrap_or(ConfigValueType::NONE)
+        self.table
+            .get(Self::VT_VALUE_TYPE)
+            .unwrap_or(ConfigValueType::NONE)
     }
 
     /// New value.
@@ -1683,47 +1586,19 @@ impl<'a> SetConfigRequestRef<'a> {
         match self.value_type() {
             ConfigValueType::NONE => ConfigValueRef::None,
             ConfigValueType::STRING_VALUE => {
-                // SAFETY: `self.table` is a verified `SetConfigRequest` (see `Follow`); the slot has the schema's type.
-                let value = unsafe {
-                    self.table
-                        .get::<::flatbuffers::ForwardsUOffset<StringValueRef<'a>>>(
-                            Self::VT_VALUE,
-                            None,
-                        )
-                };
+                let value = self.table.get(Self::VT_VALUE);
                 value.map_or(ConfigValueRef::None, ConfigValueRef::StringValue)
             }
             ConfigValueType::INT_VALUE => {
-                // SAFETY: `self.table` is a verified `SetConfigRequest` (see `Follow`); the slot has the schema's type.
-                let value = unsafe {
-                    self.table
-                        .get::<::flatbuffers::ForwardsUOffset<IntValueRef<'a>>>(
-                            Self::VT_VALUE,
-                            None,
-                        )
-                };
+                let value = self.table.get(Self::VT_VALUE);
                 value.map_or(ConfigValueRef::None, ConfigValueRef::IntValue)
             }
             ConfigValueType::DOUBLE_VALUE => {
-                // SAFETY: `self.table` is a verified `SetConfigRequest` (see `Follow`); the slot has the schema's type.
-                let value = unsafe {
-                    self.table
-                        .get::<::flatbuffers::ForwardsUOffset<DoubleValueRef<'a>>>(
-                            Self::VT_VALUE,
-                            None,
-                        )
-                };
+                let value = self.table.get(Self::VT_VALUE);
                 value.map_or(ConfigValueRef::None, ConfigValueRef::DoubleValue)
             }
             ConfigValueType::BOOL_VALUE => {
-                // SAFETY: `self.table` is a verified `SetConfigRequest` (see `Follow`); the slot has the schema's type.
-                let value = unsafe {
-                    self.table
-                        .get::<::flatbuffers::ForwardsUOffset<BoolValueRef<'a>>>(
-                            Self::VT_VALUE,
-                            None,
-                        )
-                };
+                let value = self.table.get(Self::VT_VALUE);
                 value.map_or(ConfigValueRef::None, ConfigValueRef::BoolValue)
             }
             other => ConfigValueRef::Unknown(other.0),
@@ -1735,29 +1610,22 @@ impl<'a> SetConfigRequestRef<'a> {
     /// fails with VersionConflict.
     #[inline]
     pub fn expected_version(&self) -> Option<u64> {
-        // SAFETY: `self.table` is a verified `SetConfigRequest` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_EXPECTED_VERSION, None) }
+        self.table.get(Self::VT_EXPECTED_VERSION)
     }
 
     /// Writer identity for `updated_by`.
     #[inline]
     pub fn updated_by(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `SetConfigRequest` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_UPDATED_BY, None)
-        }
+        self.table.get(Self::VT_UPDATED_BY)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for SetConfigRequestRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for SetConfigRequestRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -1769,7 +1637,7 @@ impl ::flatbuffers::Verifiable for SetConfigRequestRef<'_> {
     ) -> Result<(), ::flatbuffers::InvalidFlatbuffer> {
         v.visit_table(pos)?
             .visit_field::<::flatbuffers::ForwardsUOffset<&str>>("key", Self::VT_KEY, true)?
-            .visit_union::<ConfigValueType, _>(
+            .visit_union::<u8, _>(
                 "value_type",
                 Self::VT_VALUE_TYPE,
                 "value",
@@ -1829,7 +1697,7 @@ impl SetConfigRequest {
         }
         if let Some(x) = value {
             fbb.push_slot_always(SetConfigRequestRef::VT_VALUE, x);
-            fbb.push_slot_always(SetConfigRequestRef::VT_VALUE_TYPE, self.value.tag());
+            fbb.push_slot_always(SetConfigRequestRef::VT_VALUE_TYPE, self.value.tag().0);
         }
         let end = fbb.end_table(start);
         ::flatbuffers::WIPOffset::new(end.value())
@@ -1857,7 +1725,8 @@ impl SetConfigRequest {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<SetConfigRequestRef<'_>>(bytes)?.into())
+        let root: SetConfigRequestRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -1877,7 +1746,7 @@ impl From<SetConfigRequestRef<'_>> for SetConfigRequest {
 /// Zero-copy reader; the owned form is [`SetConfigResponse`].
 #[derive(Clone, Copy)]
 pub struct SetConfigResponseRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> SetConfigResponseRef<'a> {
@@ -1889,29 +1758,22 @@ impl<'a> SetConfigResponseRef<'a> {
     /// The entry as stored (with its new version).
     #[inline]
     pub fn entry(&self) -> Option<ConfigEntryRef<'a>> {
-        // SAFETY: `self.table` is a verified `SetConfigResponse` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<ConfigEntryRef<'a>>>(Self::VT_ENTRY, None)
-        }
+        self.table.get(Self::VT_ENTRY)
     }
 
     /// Version before the write; 0 if the key was created.
     #[inline]
     pub fn previous_version(&self) -> u64 {
-        // SAFETY: `self.table` is a verified `SetConfigResponse` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_PREVIOUS_VERSION, Some(0u64)) }.unwrap_or(0u64)
+        self.table.get(Self::VT_PREVIOUS_VERSION).unwrap_or(0u64)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for SetConfigResponseRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for SetConfigResponseRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -1992,7 +1854,8 @@ impl SetConfigResponse {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<SetConfigResponseRef<'_>>(bytes)?.into())
+        let root: SetConfigResponseRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -2010,7 +1873,7 @@ impl From<SetConfigResponseRef<'_>> for SetConfigResponse {
 /// Zero-copy reader; the owned form is [`StringValue`].
 #[derive(Clone, Copy)]
 pub struct StringValueRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> StringValueRef<'a> {
@@ -2020,22 +1883,16 @@ impl<'a> StringValueRef<'a> {
     /// The value.
     #[inline]
     pub fn value(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `StringValue` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_VALUE, None)
-        }
+        self.table.get(Self::VT_VALUE)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for StringValueRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for StringValueRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -2103,7 +1960,8 @@ impl StringValue {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<StringValueRef<'_>>(bytes)?.into())
+        let root: StringValueRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -2120,7 +1978,7 @@ impl From<StringValueRef<'_>> for StringValue {
 /// Zero-copy reader; the owned form is [`WatchConfigRequest`].
 #[derive(Clone, Copy)]
 pub struct WatchConfigRequestRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> WatchConfigRequestRef<'a> {
@@ -2138,54 +1996,40 @@ impl<'a> WatchConfigRequestRef<'a> {
     /// Key prefix to watch; empty = all keys.
     #[inline]
     pub fn prefix(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `WatchConfigRequest` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_PREFIX, None)
-        }
+        self.table.get(Self::VT_PREFIX)
     }
 
     /// Return changes with a revision greater than this.
     #[inline]
     pub fn after_revision(&self) -> u64 {
-        // SAFETY: `self.table` is a verified `WatchConfigRequest` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_AFTER_REVISION, Some(0u64)) }.unwrap_or(0u64)
+        self.table.get(Self::VT_AFTER_REVISION).unwrap_or(0u64)
     }
 
     /// Kinds of change to report.
     #[inline]
     pub fn events(&self) -> WatchEvents {
-        // SAFETY: `self.table` is a verified `WatchConfigRequest` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<WatchEvents>(Self::VT_EVENTS, Some(WatchEvents(3u8)))
-        }
-        .unwrap_or(WatchEvents(3u8))
+        self.table.get(Self::VT_EVENTS).unwrap_or(WatchEvents(3u8))
     }
 
     /// Maximum time to wait for a change, in milliseconds.
     #[inline]
     pub fn timeout_ms(&self) -> u32 {
-        // SAFETY: `self.table` is a verified `WatchConfigRequest` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u32>(Self::VT_TIMEOUT_MS, Some(30000u32)) }.unwrap_or(30000u32)
+        self.table.get(Self::VT_TIMEOUT_MS).unwrap_or(30000u32)
     }
 
     /// Maximum number of changes to return.
     #[inline]
     pub fn max_changes(&self) -> u32 {
-        // SAFETY: `self.table` is a verified `WatchConfigRequest` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u32>(Self::VT_MAX_CHANGES, Some(256u32)) }.unwrap_or(256u32)
+        self.table.get(Self::VT_MAX_CHANGES).unwrap_or(256u32)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for WatchConfigRequestRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for WatchConfigRequestRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -2265,7 +2109,7 @@ impl WatchConfigRequest {
             fbb.push_slot_always::<u32>(WatchConfigRequestRef::VT_MAX_CHANGES, self.max_changes);
         }
         if self.events != WatchEvents(3u8) {
-            fbb.push_slot_always::<WatchEvents>(WatchConfigRequestRef::VT_EVENTS, self.events);
+            fbb.push_slot_always::<u8>(WatchConfigRequestRef::VT_EVENTS, self.events.0);
         }
         let end = fbb.end_table(start);
         ::flatbuffers::WIPOffset::new(end.value())
@@ -2293,7 +2137,8 @@ impl WatchConfigRequest {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<WatchConfigRequestRef<'_>>(bytes)?.into())
+        let root: WatchConfigRequestRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -2314,7 +2159,7 @@ impl From<WatchConfigRequestRef<'_>> for WatchConfigRequest {
 /// Zero-copy reader; the owned form is [`WatchConfigResponse`].
 #[derive(Clone, Copy)]
 pub struct WatchConfigResponseRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> WatchConfigResponseRef<'a> {
@@ -2325,34 +2170,23 @@ impl<'a> WatchConfigResponseRef<'a> {
 
     /// Changes in revision order.
     #[inline]
-    pub fn changes(
-        &self,
-    ) -> Option<::flatbuffers::Vector<'a, ::flatbuffers::ForwardsUOffset<ConfigChangeRef<'a>>>>
-    {
-        // SAFETY: `self.table` is a verified `WatchConfigResponse` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table.get::<::flatbuffers::ForwardsUOffset<
-                ::flatbuffers::Vector<'a, ::flatbuffers::ForwardsUOffset<ConfigChangeRef<'a>>>,
-            >>(Self::VT_CHANGES, None)
-        }
+    pub fn changes(&self) -> Option<crate::runtime::Vector<'a, ConfigChangeRef<'a>>> {
+        self.table.get(Self::VT_CHANGES)
     }
 
     /// Revision to pass as `after_revision` in the next poll.
     #[inline]
     pub fn revision(&self) -> u64 {
-        // SAFETY: `self.table` is a verified `WatchConfigResponse` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_REVISION, Some(0u64)) }.unwrap_or(0u64)
+        self.table.get(Self::VT_REVISION).unwrap_or(0u64)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for WatchConfigResponseRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for WatchConfigResponseRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -2431,7 +2265,8 @@ impl WatchConfigResponse {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<WatchConfigResponseRef<'_>>(bytes)?.into())
+        let root: WatchConfigResponseRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -2512,11 +2347,11 @@ impl ConfigValueRef<'_> {
     /// Verifies the member at `pos` with discriminant `key` (the table verifier's union
     /// callback); a discriminant this code does not know is accepted as it is.
     pub fn verify(
-        key: ConfigValueType,
+        key: u8,
         v: &mut ::flatbuffers::Verifier,
         pos: usize,
     ) -> Result<(), ::flatbuffers::InvalidFlatbuffer> {
-        match key {
+        match ConfigValueType(key) {
             ConfigValueType::STRING_VALUE => v
                 .verify_union_variant::<::flatbuffers::ForwardsUOffset<StringValueRef<'_>>>(
                     "ConfigValue::StringValue",

@@ -37,18 +37,21 @@ impl ::core::fmt::Debug for EntryKind {
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for EntryKind {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for EntryKind {
+    const SIZE: usize = 1;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self(u8::from_le_bytes(crate::wire_bytes(buf, loc)))
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Read::read(buf, at).map(Self)
     }
 }
 
-impl ::flatbuffers::Push for EntryKind {
-    type Output = Self;
+impl crate::runtime::Inline for EntryKind {
+    type Wire = Self;
+    const ALIGN: usize = 1;
+
     #[inline]
-    unsafe fn push(&self, dst: &mut [u8], _written_len: usize) {
+    fn write_wire(&self, dst: &mut [u8]) {
         dst[..1].copy_from_slice(&self.0.to_le_bytes());
     }
 }
@@ -101,18 +104,21 @@ impl ::core::fmt::Debug for Role {
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for Role {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for Role {
+    const SIZE: usize = 1;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self(u8::from_le_bytes(crate::wire_bytes(buf, loc)))
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Read::read(buf, at).map(Self)
     }
 }
 
-impl ::flatbuffers::Push for Role {
-    type Output = Self;
+impl crate::runtime::Inline for Role {
+    type Wire = Self;
+    const ALIGN: usize = 1;
+
     #[inline]
-    unsafe fn push(&self, dst: &mut [u8], _written_len: usize) {
+    fn write_wire(&self, dst: &mut [u8]) {
         dst[..1].copy_from_slice(&self.0.to_le_bytes());
     }
 }
@@ -166,11 +172,12 @@ impl LogId {
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for LogIdWire {
-    type Inner = LogId;
+impl<'a> crate::runtime::Read<'a> for LogId {
+    const SIZE: usize = 16;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> LogId {
-        LogId::from_wire(&crate::wire_bytes(buf, loc))
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        buf.get(at..)?.first_chunk::<16>().map(Self::from_wire)
     }
 }
 
@@ -186,15 +193,13 @@ impl ::flatbuffers::Verifiable for LogIdWire {
 
 impl ::flatbuffers::SimpleToVerifyInSlice for LogIdWire {}
 
-impl ::flatbuffers::Push for LogId {
-    type Output = LogIdWire;
+impl crate::runtime::Inline for LogId {
+    type Wire = LogIdWire;
+    const ALIGN: usize = 8;
+
     #[inline]
-    unsafe fn push(&self, dst: &mut [u8], _written_len: usize) {
+    fn write_wire(&self, dst: &mut [u8]) {
         dst[..16].copy_from_slice(&self.to_wire());
-    }
-    #[inline]
-    fn alignment() -> ::flatbuffers::PushAlignment {
-        ::flatbuffers::PushAlignment::new(8)
     }
 }
 
@@ -203,7 +208,7 @@ impl ::flatbuffers::Push for LogId {
 /// Zero-copy reader; the owned form is [`AppendEntriesRequest`].
 #[derive(Clone, Copy)]
 pub struct AppendEntriesRequestRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> AppendEntriesRequestRef<'a> {
@@ -223,63 +228,46 @@ impl<'a> AppendEntriesRequestRef<'a> {
     /// Leader's term.
     #[inline]
     pub fn term(&self) -> u64 {
-        // SAFETY: `self.table` is a verified `AppendEntriesRequest` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_TERM, Some(0u64)) }.unwrap_or(0u64)
+        self.table.get(Self::VT_TERM).unwrap_or(0u64)
     }
 
     /// Leader id, so followers can redirect clients.
     #[inline]
     pub fn leader_id(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `AppendEntriesRequest` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_LEADER_ID, None)
-        }
+        self.table.get(Self::VT_LEADER_ID)
     }
 
     /// Index of the entry immediately preceding the new ones.
     #[inline]
     pub fn prev_log_index(&self) -> u64 {
-        // SAFETY: `self.table` is a verified `AppendEntriesRequest` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_PREV_LOG_INDEX, Some(0u64)) }.unwrap_or(0u64)
+        self.table.get(Self::VT_PREV_LOG_INDEX).unwrap_or(0u64)
     }
 
     /// Term of the prev_log_index entry.
     #[inline]
     pub fn prev_log_term(&self) -> u64 {
-        // SAFETY: `self.table` is a verified `AppendEntriesRequest` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_PREV_LOG_TERM, Some(0u64)) }.unwrap_or(0u64)
+        self.table.get(Self::VT_PREV_LOG_TERM).unwrap_or(0u64)
     }
 
     /// Entries to store; empty for a heartbeat.
     #[inline]
-    pub fn entries(
-        &self,
-    ) -> Option<::flatbuffers::Vector<'a, ::flatbuffers::ForwardsUOffset<LogEntryRef<'a>>>> {
-        // SAFETY: `self.table` is a verified `AppendEntriesRequest` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table.get::<::flatbuffers::ForwardsUOffset<
-                ::flatbuffers::Vector<'a, ::flatbuffers::ForwardsUOffset<LogEntryRef<'a>>>,
-            >>(Self::VT_ENTRIES, None)
-        }
+    pub fn entries(&self) -> Option<crate::runtime::Vector<'a, LogEntryRef<'a>>> {
+        self.table.get(Self::VT_ENTRIES)
     }
 
     /// Leader's commit index.
     #[inline]
     pub fn leader_commit(&self) -> u64 {
-        // SAFETY: `self.table` is a verified `AppendEntriesRequest` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_LEADER_COMMIT, Some(0u64)) }.unwrap_or(0u64)
+        self.table.get(Self::VT_LEADER_COMMIT).unwrap_or(0u64)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for AppendEntriesRequestRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for AppendEntriesRequestRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -394,7 +382,8 @@ impl AppendEntriesRequest {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<AppendEntriesRequestRef<'_>>(bytes)?.into())
+        let root: AppendEntriesRequestRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -416,7 +405,7 @@ impl From<AppendEntriesRequestRef<'_>> for AppendEntriesRequest {
 /// Zero-copy reader; the owned form is [`AppendEntriesResponse`].
 #[derive(Clone, Copy)]
 pub struct AppendEntriesResponseRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> AppendEntriesResponseRef<'a> {
@@ -434,47 +423,40 @@ impl<'a> AppendEntriesResponseRef<'a> {
     /// Follower's current term, for the leader to update itself.
     #[inline]
     pub fn term(&self) -> u64 {
-        // SAFETY: `self.table` is a verified `AppendEntriesResponse` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_TERM, Some(0u64)) }.unwrap_or(0u64)
+        self.table.get(Self::VT_TERM).unwrap_or(0u64)
     }
 
     /// True if the follower had an entry matching prev_log_index/prev_log_term.
     #[inline]
     pub fn success(&self) -> bool {
-        // SAFETY: `self.table` is a verified `AppendEntriesResponse` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<bool>(Self::VT_SUCCESS, Some(false)) }.unwrap_or(false)
+        self.table.get(Self::VT_SUCCESS).unwrap_or(false)
     }
 
     /// Highest index known to match the leader's log (valid when success).
     #[inline]
     pub fn match_index(&self) -> u64 {
-        // SAFETY: `self.table` is a verified `AppendEntriesResponse` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_MATCH_INDEX, Some(0u64)) }.unwrap_or(0u64)
+        self.table.get(Self::VT_MATCH_INDEX).unwrap_or(0u64)
     }
 
     /// On failure: first index of the conflicting term, for fast backtracking.
     #[inline]
     pub fn conflict_index(&self) -> Option<u64> {
-        // SAFETY: `self.table` is a verified `AppendEntriesResponse` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_CONFLICT_INDEX, None) }
+        self.table.get(Self::VT_CONFLICT_INDEX)
     }
 
     /// On failure: term of the conflicting entry; absent if the log is too short.
     #[inline]
     pub fn conflict_term(&self) -> Option<u64> {
-        // SAFETY: `self.table` is a verified `AppendEntriesResponse` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_CONFLICT_TERM, None) }
+        self.table.get(Self::VT_CONFLICT_TERM)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for AppendEntriesResponseRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for AppendEntriesResponseRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -565,7 +547,8 @@ impl AppendEntriesResponse {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<AppendEntriesResponseRef<'_>>(bytes)?.into())
+        let root: AppendEntriesResponseRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -586,7 +569,7 @@ impl From<AppendEntriesResponseRef<'_>> for AppendEntriesResponse {
 /// Zero-copy reader; the owned form is [`ConsensusStatus`].
 #[derive(Clone, Copy)]
 pub struct ConsensusStatusRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> ConsensusStatusRef<'a> {
@@ -612,91 +595,64 @@ impl<'a> ConsensusStatusRef<'a> {
     /// This node's id.
     #[inline]
     pub fn node_id(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `ConsensusStatus` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_NODE_ID, None)
-        }
+        self.table.get(Self::VT_NODE_ID)
     }
 
     /// Current role.
     #[inline]
     pub fn role(&self) -> Role {
-        // SAFETY: `self.table` is a verified `ConsensusStatus` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<Role>(Self::VT_ROLE, Some(Role::FOLLOWER)) }
-            .unwrap_or(Role::FOLLOWER)
+        self.table.get(Self::VT_ROLE).unwrap_or(Role::FOLLOWER)
     }
 
     /// Current term.
     #[inline]
     pub fn term(&self) -> u64 {
-        // SAFETY: `self.table` is a verified `ConsensusStatus` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_TERM, Some(0u64)) }.unwrap_or(0u64)
+        self.table.get(Self::VT_TERM).unwrap_or(0u64)
     }
 
     /// Known leader; empty if unknown.
     #[inline]
     pub fn leader_id(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `ConsensusStatus` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_LEADER_ID, None)
-        }
+        self.table.get(Self::VT_LEADER_ID)
     }
 
     /// Candidate voted for in the current term; empty if none.
     #[inline]
     pub fn voted_for(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `ConsensusStatus` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_VOTED_FOR, None)
-        }
+        self.table.get(Self::VT_VOTED_FOR)
     }
 
     /// Position of the last log entry.
     #[inline]
     pub fn last_log(&self) -> Option<LogId> {
-        // SAFETY: `self.table` is a verified `ConsensusStatus` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<LogIdWire>(Self::VT_LAST_LOG, None) }
+        self.table.get(Self::VT_LAST_LOG)
     }
 
     /// Highest index known to be committed.
     #[inline]
     pub fn commit_index(&self) -> u64 {
-        // SAFETY: `self.table` is a verified `ConsensusStatus` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_COMMIT_INDEX, Some(0u64)) }.unwrap_or(0u64)
+        self.table.get(Self::VT_COMMIT_INDEX).unwrap_or(0u64)
     }
 
     /// Highest index applied to the state machine.
     #[inline]
     pub fn last_applied(&self) -> u64 {
-        // SAFETY: `self.table` is a verified `ConsensusStatus` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_LAST_APPLIED, Some(0u64)) }.unwrap_or(0u64)
+        self.table.get(Self::VT_LAST_APPLIED).unwrap_or(0u64)
     }
 
     /// Peers and their replication progress (filled on the leader only).
     #[inline]
-    pub fn peers(
-        &self,
-    ) -> Option<::flatbuffers::Vector<'a, ::flatbuffers::ForwardsUOffset<PeerStatusRef<'a>>>> {
-        // SAFETY: `self.table` is a verified `ConsensusStatus` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table.get::<::flatbuffers::ForwardsUOffset<
-                ::flatbuffers::Vector<'a, ::flatbuffers::ForwardsUOffset<PeerStatusRef<'a>>>,
-            >>(Self::VT_PEERS, None)
-        }
+    pub fn peers(&self) -> Option<crate::runtime::Vector<'a, PeerStatusRef<'a>>> {
+        self.table.get(Self::VT_PEERS)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for ConsensusStatusRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for ConsensusStatusRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -776,7 +732,7 @@ impl ConsensusStatus {
         });
         let start = fbb.start_table();
         if let Some(x) = self.last_log {
-            fbb.push_slot_always(ConsensusStatusRef::VT_LAST_LOG, x);
+            fbb.push_slot_always(ConsensusStatusRef::VT_LAST_LOG, crate::runtime::Pushed(x));
         }
         if self.term != 0u64 {
             fbb.push_slot_always::<u64>(ConsensusStatusRef::VT_TERM, self.term);
@@ -798,7 +754,7 @@ impl ConsensusStatus {
             fbb.push_slot_always(ConsensusStatusRef::VT_PEERS, x);
         }
         if self.role != Role::FOLLOWER {
-            fbb.push_slot_always::<Role>(ConsensusStatusRef::VT_ROLE, self.role);
+            fbb.push_slot_always::<u8>(ConsensusStatusRef::VT_ROLE, self.role.0);
         }
         let end = fbb.end_table(start);
         ::flatbuffers::WIPOffset::new(end.value())
@@ -826,7 +782,8 @@ impl ConsensusStatus {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<ConsensusStatusRef<'_>>(bytes)?.into())
+        let root: ConsensusStatusRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -852,7 +809,7 @@ impl From<ConsensusStatusRef<'_>> for ConsensusStatus {
 /// Zero-copy reader; the owned form is [`LogEntry`].
 #[derive(Clone, Copy)]
 pub struct LogEntryRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> LogEntryRef<'a> {
@@ -872,67 +829,46 @@ impl<'a> LogEntryRef<'a> {
     /// Term in which the leader created the entry.
     #[inline]
     pub fn term(&self) -> u64 {
-        // SAFETY: `self.table` is a verified `LogEntry` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_TERM, Some(0u64)) }.unwrap_or(0u64)
+        self.table.get(Self::VT_TERM).unwrap_or(0u64)
     }
 
     /// 1-based log index.
     #[inline]
     pub fn index(&self) -> u64 {
-        // SAFETY: `self.table` is a verified `LogEntry` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_INDEX, Some(0u64)) }.unwrap_or(0u64)
+        self.table.get(Self::VT_INDEX).unwrap_or(0u64)
     }
 
     /// Opaque state-machine command (usually a FlatBuffer of the client's contract).
     #[inline]
-    pub fn command(&self) -> Option<::flatbuffers::Vector<'a, u8>> {
-        // SAFETY: `self.table` is a verified `LogEntry` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'a, u8>>>(
-                    Self::VT_COMMAND,
-                    None,
-                )
-        }
+    pub fn command(&self) -> Option<crate::runtime::Vector<'a, u8>> {
+        self.table.get(Self::VT_COMMAND)
     }
 
     /// Entry kind.
     #[inline]
     pub fn kind(&self) -> EntryKind {
-        // SAFETY: `self.table` is a verified `LogEntry` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<EntryKind>(Self::VT_KIND, Some(EntryKind::COMMAND))
-        }
-        .unwrap_or(EntryKind::COMMAND)
+        self.table.get(Self::VT_KIND).unwrap_or(EntryKind::COMMAND)
     }
 
     /// Client id, for exactly-once application (with request_serial).
     #[inline]
     pub fn client_id(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `LogEntry` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_CLIENT_ID, None)
-        }
+        self.table.get(Self::VT_CLIENT_ID)
     }
 
     /// Per-client request serial; 0 = no de-duplication.
     #[inline]
     pub fn request_serial(&self) -> u64 {
-        // SAFETY: `self.table` is a verified `LogEntry` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_REQUEST_SERIAL, Some(0u64)) }.unwrap_or(0u64)
+        self.table.get(Self::VT_REQUEST_SERIAL).unwrap_or(0u64)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for LogEntryRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for LogEntryRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -1012,7 +948,7 @@ impl LogEntry {
             fbb.push_slot_always(LogEntryRef::VT_CLIENT_ID, x);
         }
         if self.kind != EntryKind::COMMAND {
-            fbb.push_slot_always::<EntryKind>(LogEntryRef::VT_KIND, self.kind);
+            fbb.push_slot_always::<u8>(LogEntryRef::VT_KIND, self.kind.0);
         }
         let end = fbb.end_table(start);
         ::flatbuffers::WIPOffset::new(end.value())
@@ -1040,7 +976,8 @@ impl LogEntry {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<LogEntryRef<'_>>(bytes)?.into())
+        let root: LogEntryRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -1062,7 +999,7 @@ impl From<LogEntryRef<'_>> for LogEntry {
 /// Zero-copy reader; the owned form is [`PeerStatus`].
 #[derive(Clone, Copy)]
 pub struct PeerStatusRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> PeerStatusRef<'a> {
@@ -1080,50 +1017,40 @@ impl<'a> PeerStatusRef<'a> {
     /// Peer node id; sort key.
     #[inline]
     pub fn node_id(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `PeerStatus` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_NODE_ID, None)
-        }
+        self.table.get(Self::VT_NODE_ID)
     }
 
     /// Highest index known to be replicated on the peer.
     #[inline]
     pub fn match_index(&self) -> u64 {
-        // SAFETY: `self.table` is a verified `PeerStatus` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_MATCH_INDEX, Some(0u64)) }.unwrap_or(0u64)
+        self.table.get(Self::VT_MATCH_INDEX).unwrap_or(0u64)
     }
 
     /// Next index the leader will send.
     #[inline]
     pub fn next_index(&self) -> u64 {
-        // SAFETY: `self.table` is a verified `PeerStatus` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_NEXT_INDEX, Some(0u64)) }.unwrap_or(0u64)
+        self.table.get(Self::VT_NEXT_INDEX).unwrap_or(0u64)
     }
 
     /// True for voting members, false for learners.
     #[inline]
     pub fn voter(&self) -> bool {
-        // SAFETY: `self.table` is a verified `PeerStatus` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<bool>(Self::VT_VOTER, Some(true)) }.unwrap_or(true)
+        self.table.get(Self::VT_VOTER).unwrap_or(true)
     }
 
     /// Last successful contact, Unix epoch milliseconds.
     #[inline]
     pub fn last_contact_ms(&self) -> u64 {
-        // SAFETY: `self.table` is a verified `PeerStatus` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_LAST_CONTACT_MS, Some(0u64)) }.unwrap_or(0u64)
+        self.table.get(Self::VT_LAST_CONTACT_MS).unwrap_or(0u64)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for PeerStatusRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for PeerStatusRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -1226,7 +1153,8 @@ impl PeerStatus {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<PeerStatusRef<'_>>(bytes)?.into())
+        let root: PeerStatusRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -1247,7 +1175,7 @@ impl From<PeerStatusRef<'_>> for PeerStatus {
 /// Zero-copy reader; the owned form is [`PersistentState`].
 #[derive(Clone, Copy)]
 pub struct PersistentStateRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> PersistentStateRef<'a> {
@@ -1263,49 +1191,34 @@ impl<'a> PersistentStateRef<'a> {
     /// Latest term seen.
     #[inline]
     pub fn current_term(&self) -> u64 {
-        // SAFETY: `self.table` is a verified `PersistentState` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_CURRENT_TERM, Some(0u64)) }.unwrap_or(0u64)
+        self.table.get(Self::VT_CURRENT_TERM).unwrap_or(0u64)
     }
 
     /// Candidate voted for in current_term; empty if none.
     #[inline]
     pub fn voted_for(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `PersistentState` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_VOTED_FOR, None)
-        }
+        self.table.get(Self::VT_VOTED_FOR)
     }
 
     /// Last entry covered by the latest snapshot.
     #[inline]
     pub fn snapshot_last(&self) -> Option<LogId> {
-        // SAFETY: `self.table` is a verified `PersistentState` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<LogIdWire>(Self::VT_SNAPSHOT_LAST, None) }
+        self.table.get(Self::VT_SNAPSHOT_LAST)
     }
 
     /// Entries after the snapshot.
     #[inline]
-    pub fn log(
-        &self,
-    ) -> Option<::flatbuffers::Vector<'a, ::flatbuffers::ForwardsUOffset<LogEntryRef<'a>>>> {
-        // SAFETY: `self.table` is a verified `PersistentState` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table.get::<::flatbuffers::ForwardsUOffset<
-                ::flatbuffers::Vector<'a, ::flatbuffers::ForwardsUOffset<LogEntryRef<'a>>>,
-            >>(Self::VT_LOG, None)
-        }
+    pub fn log(&self) -> Option<crate::runtime::Vector<'a, LogEntryRef<'a>>> {
+        self.table.get(Self::VT_LOG)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for PersistentStateRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for PersistentStateRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -1364,7 +1277,10 @@ impl PersistentState {
         });
         let start = fbb.start_table();
         if let Some(x) = self.snapshot_last {
-            fbb.push_slot_always(PersistentStateRef::VT_SNAPSHOT_LAST, x);
+            fbb.push_slot_always(
+                PersistentStateRef::VT_SNAPSHOT_LAST,
+                crate::runtime::Pushed(x),
+            );
         }
         if self.current_term != 0u64 {
             fbb.push_slot_always::<u64>(PersistentStateRef::VT_CURRENT_TERM, self.current_term);
@@ -1401,7 +1317,8 @@ impl PersistentState {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<PersistentStateRef<'_>>(bytes)?.into())
+        let root: PersistentStateRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -1421,7 +1338,7 @@ impl From<PersistentStateRef<'_>> for PersistentState {
 /// Zero-copy reader; the owned form is [`ProposeRequest`].
 #[derive(Clone, Copy)]
 pub struct ProposeRequestRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> ProposeRequestRef<'a> {
@@ -1436,50 +1353,35 @@ impl<'a> ProposeRequestRef<'a> {
 
     /// State-machine command.
     #[inline]
-    pub fn command(&self) -> Option<::flatbuffers::Vector<'a, u8>> {
-        // SAFETY: `self.table` is a verified `ProposeRequest` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'a, u8>>>(
-                    Self::VT_COMMAND,
-                    None,
-                )
-        }
+    pub fn command(&self) -> Option<crate::runtime::Vector<'a, u8>> {
+        self.table.get(Self::VT_COMMAND)
     }
 
     /// Client id for de-duplication.
     #[inline]
     pub fn client_id(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `ProposeRequest` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_CLIENT_ID, None)
-        }
+        self.table.get(Self::VT_CLIENT_ID)
     }
 
     /// Per-client serial for de-duplication; 0 = none.
     #[inline]
     pub fn request_serial(&self) -> u64 {
-        // SAFETY: `self.table` is a verified `ProposeRequest` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_REQUEST_SERIAL, Some(0u64)) }.unwrap_or(0u64)
+        self.table.get(Self::VT_REQUEST_SERIAL).unwrap_or(0u64)
     }
 
     /// Wait until the entry is committed (true) or only appended (false).
     #[inline]
     pub fn wait_for_commit(&self) -> bool {
-        // SAFETY: `self.table` is a verified `ProposeRequest` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<bool>(Self::VT_WAIT_FOR_COMMIT, Some(true)) }.unwrap_or(true)
+        self.table.get(Self::VT_WAIT_FOR_COMMIT).unwrap_or(true)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for ProposeRequestRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for ProposeRequestRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -1587,7 +1489,8 @@ impl ProposeRequest {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<ProposeRequestRef<'_>>(bytes)?.into())
+        let root: ProposeRequestRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -1607,7 +1510,7 @@ impl From<ProposeRequestRef<'_>> for ProposeRequest {
 /// Zero-copy reader; the owned form is [`ProposeResponse`].
 #[derive(Clone, Copy)]
 pub struct ProposeResponseRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> ProposeResponseRef<'a> {
@@ -1619,26 +1522,22 @@ impl<'a> ProposeResponseRef<'a> {
     /// Log position assigned to the command.
     #[inline]
     pub fn log_id(&self) -> Option<LogId> {
-        // SAFETY: `self.table` is a verified `ProposeResponse` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<LogIdWire>(Self::VT_LOG_ID, None) }
+        self.table.get(Self::VT_LOG_ID)
     }
 
     /// True if the entry is committed.
     #[inline]
     pub fn committed(&self) -> bool {
-        // SAFETY: `self.table` is a verified `ProposeResponse` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<bool>(Self::VT_COMMITTED, Some(false)) }.unwrap_or(false)
+        self.table.get(Self::VT_COMMITTED).unwrap_or(false)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for ProposeResponseRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for ProposeResponseRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -1680,7 +1579,7 @@ impl ProposeResponse {
     ) -> ::flatbuffers::WIPOffset<ProposeResponseRef<'b>> {
         let start = fbb.start_table();
         if let Some(x) = self.log_id {
-            fbb.push_slot_always(ProposeResponseRef::VT_LOG_ID, x);
+            fbb.push_slot_always(ProposeResponseRef::VT_LOG_ID, crate::runtime::Pushed(x));
         }
         if self.committed {
             fbb.push_slot_always::<bool>(ProposeResponseRef::VT_COMMITTED, self.committed);
@@ -1711,7 +1610,8 @@ impl ProposeResponse {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<ProposeResponseRef<'_>>(bytes)?.into())
+        let root: ProposeResponseRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -1729,7 +1629,7 @@ impl From<ProposeResponseRef<'_>> for ProposeResponse {
 /// Zero-copy reader; the owned form is [`RequestVoteRequest`].
 #[derive(Clone, Copy)]
 pub struct RequestVoteRequestRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> RequestVoteRequestRef<'a> {
@@ -1747,50 +1647,40 @@ impl<'a> RequestVoteRequestRef<'a> {
     /// Candidate's term.
     #[inline]
     pub fn term(&self) -> u64 {
-        // SAFETY: `self.table` is a verified `RequestVoteRequest` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_TERM, Some(0u64)) }.unwrap_or(0u64)
+        self.table.get(Self::VT_TERM).unwrap_or(0u64)
     }
 
     /// Candidate requesting the vote.
     #[inline]
     pub fn candidate_id(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `RequestVoteRequest` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_CANDIDATE_ID, None)
-        }
+        self.table.get(Self::VT_CANDIDATE_ID)
     }
 
     /// Index of the candidate's last log entry.
     #[inline]
     pub fn last_log_index(&self) -> u64 {
-        // SAFETY: `self.table` is a verified `RequestVoteRequest` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_LAST_LOG_INDEX, Some(0u64)) }.unwrap_or(0u64)
+        self.table.get(Self::VT_LAST_LOG_INDEX).unwrap_or(0u64)
     }
 
     /// Term of the candidate's last log entry.
     #[inline]
     pub fn last_log_term(&self) -> u64 {
-        // SAFETY: `self.table` is a verified `RequestVoteRequest` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_LAST_LOG_TERM, Some(0u64)) }.unwrap_or(0u64)
+        self.table.get(Self::VT_LAST_LOG_TERM).unwrap_or(0u64)
     }
 
     /// Pre-vote round: ask without incrementing terms (avoids disruption by partitioned nodes).
     #[inline]
     pub fn pre_vote(&self) -> bool {
-        // SAFETY: `self.table` is a verified `RequestVoteRequest` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<bool>(Self::VT_PRE_VOTE, Some(false)) }.unwrap_or(false)
+        self.table.get(Self::VT_PRE_VOTE).unwrap_or(false)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for RequestVoteRequestRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for RequestVoteRequestRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -1890,7 +1780,8 @@ impl RequestVoteRequest {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<RequestVoteRequestRef<'_>>(bytes)?.into())
+        let root: RequestVoteRequestRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -1911,7 +1802,7 @@ impl From<RequestVoteRequestRef<'_>> for RequestVoteRequest {
 /// Zero-copy reader; the owned form is [`RequestVoteResponse`].
 #[derive(Clone, Copy)]
 pub struct RequestVoteResponseRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> RequestVoteResponseRef<'a> {
@@ -1923,26 +1814,22 @@ impl<'a> RequestVoteResponseRef<'a> {
     /// Voter's current term, for the candidate to update itself.
     #[inline]
     pub fn term(&self) -> u64 {
-        // SAFETY: `self.table` is a verified `RequestVoteResponse` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_TERM, Some(0u64)) }.unwrap_or(0u64)
+        self.table.get(Self::VT_TERM).unwrap_or(0u64)
     }
 
     /// True if the vote was granted.
     #[inline]
     pub fn vote_granted(&self) -> bool {
-        // SAFETY: `self.table` is a verified `RequestVoteResponse` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<bool>(Self::VT_VOTE_GRANTED, Some(false)) }.unwrap_or(false)
+        self.table.get(Self::VT_VOTE_GRANTED).unwrap_or(false)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for RequestVoteResponseRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for RequestVoteResponseRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -2018,7 +1905,8 @@ impl RequestVoteResponse {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<RequestVoteResponseRef<'_>>(bytes)?.into())
+        let root: RequestVoteResponseRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 

@@ -43,18 +43,21 @@ impl ::core::fmt::Debug for CrossoverMethod {
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for CrossoverMethod {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for CrossoverMethod {
+    const SIZE: usize = 1;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self(u8::from_le_bytes(crate::wire_bytes(buf, loc)))
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Read::read(buf, at).map(Self)
     }
 }
 
-impl ::flatbuffers::Push for CrossoverMethod {
-    type Output = Self;
+impl crate::runtime::Inline for CrossoverMethod {
+    type Wire = Self;
+    const ALIGN: usize = 1;
+
     #[inline]
-    unsafe fn push(&self, dst: &mut [u8], _written_len: usize) {
+    fn write_wire(&self, dst: &mut [u8]) {
         dst[..1].copy_from_slice(&self.0.to_le_bytes());
     }
 }
@@ -125,18 +128,21 @@ impl ::core::fmt::Debug for FitnessFunction {
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for FitnessFunction {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for FitnessFunction {
+    const SIZE: usize = 1;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self(u8::from_le_bytes(crate::wire_bytes(buf, loc)))
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Read::read(buf, at).map(Self)
     }
 }
 
-impl ::flatbuffers::Push for FitnessFunction {
-    type Output = Self;
+impl crate::runtime::Inline for FitnessFunction {
+    type Wire = Self;
+    const ALIGN: usize = 1;
+
     #[inline]
-    unsafe fn push(&self, dst: &mut [u8], _written_len: usize) {
+    fn write_wire(&self, dst: &mut [u8]) {
         dst[..1].copy_from_slice(&self.0.to_le_bytes());
     }
 }
@@ -192,18 +198,21 @@ impl ::core::fmt::Debug for MutationMethod {
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for MutationMethod {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for MutationMethod {
+    const SIZE: usize = 1;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self(u8::from_le_bytes(crate::wire_bytes(buf, loc)))
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Read::read(buf, at).map(Self)
     }
 }
 
-impl ::flatbuffers::Push for MutationMethod {
-    type Output = Self;
+impl crate::runtime::Inline for MutationMethod {
+    type Wire = Self;
+    const ALIGN: usize = 1;
+
     #[inline]
-    unsafe fn push(&self, dst: &mut [u8], _written_len: usize) {
+    fn write_wire(&self, dst: &mut [u8]) {
         dst[..1].copy_from_slice(&self.0.to_le_bytes());
     }
 }
@@ -260,18 +269,21 @@ impl ::core::fmt::Debug for Objective {
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for Objective {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for Objective {
+    const SIZE: usize = 1;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self(i8::from_le_bytes(crate::wire_bytes(buf, loc)))
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Read::read(buf, at).map(Self)
     }
 }
 
-impl ::flatbuffers::Push for Objective {
-    type Output = Self;
+impl crate::runtime::Inline for Objective {
+    type Wire = Self;
+    const ALIGN: usize = 1;
+
     #[inline]
-    unsafe fn push(&self, dst: &mut [u8], _written_len: usize) {
+    fn write_wire(&self, dst: &mut [u8]) {
         dst[..1].copy_from_slice(&self.0.to_le_bytes());
     }
 }
@@ -324,18 +336,21 @@ impl ::core::fmt::Debug for SelectionMethod {
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for SelectionMethod {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for SelectionMethod {
+    const SIZE: usize = 1;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self(u8::from_le_bytes(crate::wire_bytes(buf, loc)))
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Read::read(buf, at).map(Self)
     }
 }
 
-impl ::flatbuffers::Push for SelectionMethod {
-    type Output = Self;
+impl crate::runtime::Inline for SelectionMethod {
+    type Wire = Self;
+    const ALIGN: usize = 1;
+
     #[inline]
-    unsafe fn push(&self, dst: &mut [u8], _written_len: usize) {
+    fn write_wire(&self, dst: &mut [u8]) {
         dst[..1].copy_from_slice(&self.0.to_le_bytes());
     }
 }
@@ -388,18 +403,21 @@ impl ::core::fmt::Debug for StopReason {
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for StopReason {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for StopReason {
+    const SIZE: usize = 1;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self(u8::from_le_bytes(crate::wire_bytes(buf, loc)))
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Read::read(buf, at).map(Self)
     }
 }
 
-impl ::flatbuffers::Push for StopReason {
-    type Output = Self;
+impl crate::runtime::Inline for StopReason {
+    type Wire = Self;
+    const ALIGN: usize = 1;
+
     #[inline]
-    unsafe fn push(&self, dst: &mut [u8], _written_len: usize) {
+    fn write_wire(&self, dst: &mut [u8]) {
         dst[..1].copy_from_slice(&self.0.to_le_bytes());
     }
 }
@@ -453,11 +471,12 @@ impl GeneBounds {
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for GeneBoundsWire {
-    type Inner = GeneBounds;
+impl<'a> crate::runtime::Read<'a> for GeneBounds {
+    const SIZE: usize = 16;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> GeneBounds {
-        GeneBounds::from_wire(&crate::wire_bytes(buf, loc))
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        buf.get(at..)?.first_chunk::<16>().map(Self::from_wire)
     }
 }
 
@@ -473,15 +492,13 @@ impl ::flatbuffers::Verifiable for GeneBoundsWire {
 
 impl ::flatbuffers::SimpleToVerifyInSlice for GeneBoundsWire {}
 
-impl ::flatbuffers::Push for GeneBounds {
-    type Output = GeneBoundsWire;
+impl crate::runtime::Inline for GeneBounds {
+    type Wire = GeneBoundsWire;
+    const ALIGN: usize = 8;
+
     #[inline]
-    unsafe fn push(&self, dst: &mut [u8], _written_len: usize) {
+    fn write_wire(&self, dst: &mut [u8]) {
         dst[..16].copy_from_slice(&self.to_wire());
-    }
-    #[inline]
-    fn alignment() -> ::flatbuffers::PushAlignment {
-        ::flatbuffers::PushAlignment::new(8)
     }
 }
 
@@ -535,11 +552,12 @@ impl GenerationStats {
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for GenerationStatsWire {
-    type Inner = GenerationStats;
+impl<'a> crate::runtime::Read<'a> for GenerationStats {
+    const SIZE: usize = 40;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> GenerationStats {
-        GenerationStats::from_wire(&crate::wire_bytes(buf, loc))
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        buf.get(at..)?.first_chunk::<40>().map(Self::from_wire)
     }
 }
 
@@ -555,15 +573,13 @@ impl ::flatbuffers::Verifiable for GenerationStatsWire {
 
 impl ::flatbuffers::SimpleToVerifyInSlice for GenerationStatsWire {}
 
-impl ::flatbuffers::Push for GenerationStats {
-    type Output = GenerationStatsWire;
+impl crate::runtime::Inline for GenerationStats {
+    type Wire = GenerationStatsWire;
+    const ALIGN: usize = 8;
+
     #[inline]
-    unsafe fn push(&self, dst: &mut [u8], _written_len: usize) {
+    fn write_wire(&self, dst: &mut [u8]) {
         dst[..40].copy_from_slice(&self.to_wire());
-    }
-    #[inline]
-    fn alignment() -> ::flatbuffers::PushAlignment {
-        ::flatbuffers::PushAlignment::new(8)
     }
 }
 
@@ -572,7 +588,7 @@ impl ::flatbuffers::Push for GenerationStats {
 /// Zero-copy reader; the owned form is [`ConfigureRequest`].
 #[derive(Clone, Copy)]
 pub struct ConfigureRequestRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> ConfigureRequestRef<'a> {
@@ -584,35 +600,22 @@ impl<'a> ConfigureRequestRef<'a> {
     /// Caller-chosen run id; configuring an existing id replaces that run.
     #[inline]
     pub fn run_id(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `ConfigureRequest` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_RUN_ID, None)
-        }
+        self.table.get(Self::VT_RUN_ID)
     }
 
     /// Run parameters.
     #[inline]
     pub fn population(&self) -> Option<PopulationConfigRef<'a>> {
-        // SAFETY: `self.table` is a verified `ConfigureRequest` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<PopulationConfigRef<'a>>>(
-                    Self::VT_POPULATION,
-                    None,
-                )
-        }
+        self.table.get(Self::VT_POPULATION)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for ConfigureRequestRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for ConfigureRequestRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -687,7 +690,8 @@ impl ConfigureRequest {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<ConfigureRequestRef<'_>>(bytes)?.into())
+        let root: ConfigureRequestRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -708,7 +712,7 @@ impl From<ConfigureRequestRef<'_>> for ConfigureRequest {
 /// Zero-copy reader; the owned form is [`ConfigureResponse`].
 #[derive(Clone, Copy)]
 pub struct ConfigureResponseRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> ConfigureResponseRef<'a> {
@@ -720,29 +724,22 @@ impl<'a> ConfigureResponseRef<'a> {
     /// Seed actually used (the requested one, or the one drawn by the engine).
     #[inline]
     pub fn effective_seed(&self) -> u64 {
-        // SAFETY: `self.table` is a verified `ConfigureResponse` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_EFFECTIVE_SEED, Some(0u64)) }.unwrap_or(0u64)
+        self.table.get(Self::VT_EFFECTIVE_SEED).unwrap_or(0u64)
     }
 
     /// Stats of the freshly initialised generation 0.
     #[inline]
     pub fn initial(&self) -> Option<GenerationStats> {
-        // SAFETY: `self.table` is a verified `ConfigureResponse` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<GenerationStatsWire>(Self::VT_INITIAL, None)
-        }
+        self.table.get(Self::VT_INITIAL)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for ConfigureResponseRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for ConfigureResponseRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -784,7 +781,7 @@ impl ConfigureResponse {
     ) -> ::flatbuffers::WIPOffset<ConfigureResponseRef<'b>> {
         let start = fbb.start_table();
         if let Some(x) = self.initial {
-            fbb.push_slot_always(ConfigureResponseRef::VT_INITIAL, x);
+            fbb.push_slot_always(ConfigureResponseRef::VT_INITIAL, crate::runtime::Pushed(x));
         }
         if self.effective_seed != 0u64 {
             fbb.push_slot_always::<u64>(
@@ -818,7 +815,8 @@ impl ConfigureResponse {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<ConfigureResponseRef<'_>>(bytes)?.into())
+        let root: ConfigureResponseRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -836,7 +834,7 @@ impl From<ConfigureResponseRef<'_>> for ConfigureResponse {
 /// Zero-copy reader; the owned form is [`EvolutionCheckpoint`].
 #[derive(Clone, Copy)]
 pub struct EvolutionCheckpointRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> EvolutionCheckpointRef<'a> {
@@ -856,75 +854,46 @@ impl<'a> EvolutionCheckpointRef<'a> {
     /// Run id.
     #[inline]
     pub fn run_id(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `EvolutionCheckpoint` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_RUN_ID, None)
-        }
+        self.table.get(Self::VT_RUN_ID)
     }
 
     /// Run parameters (with the effective seed filled in).
     #[inline]
     pub fn config(&self) -> Option<PopulationConfigRef<'a>> {
-        // SAFETY: `self.table` is a verified `EvolutionCheckpoint` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<PopulationConfigRef<'a>>>(
-                    Self::VT_CONFIG,
-                    None,
-                )
-        }
+        self.table.get(Self::VT_CONFIG)
     }
 
     /// Current generation number.
     #[inline]
     pub fn generation(&self) -> u32 {
-        // SAFETY: `self.table` is a verified `EvolutionCheckpoint` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u32>(Self::VT_GENERATION, Some(0u32)) }.unwrap_or(0u32)
+        self.table.get(Self::VT_GENERATION).unwrap_or(0u32)
     }
 
     /// Fitness evaluations so far.
     #[inline]
     pub fn evaluations(&self) -> u64 {
-        // SAFETY: `self.table` is a verified `EvolutionCheckpoint` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_EVALUATIONS, Some(0u64)) }.unwrap_or(0u64)
+        self.table.get(Self::VT_EVALUATIONS).unwrap_or(0u64)
     }
 
     /// Current population.
     #[inline]
-    pub fn population(
-        &self,
-    ) -> Option<::flatbuffers::Vector<'a, ::flatbuffers::ForwardsUOffset<GenomeRef<'a>>>> {
-        // SAFETY: `self.table` is a verified `EvolutionCheckpoint` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table.get::<::flatbuffers::ForwardsUOffset<
-                ::flatbuffers::Vector<'a, ::flatbuffers::ForwardsUOffset<GenomeRef<'a>>>,
-            >>(Self::VT_POPULATION, None)
-        }
+    pub fn population(&self) -> Option<crate::runtime::Vector<'a, GenomeRef<'a>>> {
+        self.table.get(Self::VT_POPULATION)
     }
 
     /// Internal PRNG state words, so the run continues bit-identically.
     #[inline]
-    pub fn rng_state(&self) -> Option<::flatbuffers::Vector<'a, u64>> {
-        // SAFETY: `self.table` is a verified `EvolutionCheckpoint` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'a, u64>>>(
-                    Self::VT_RNG_STATE,
-                    None,
-                )
-        }
+    pub fn rng_state(&self) -> Option<crate::runtime::Vector<'a, u64>> {
+        self.table.get(Self::VT_RNG_STATE)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for EvolutionCheckpointRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for EvolutionCheckpointRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -1036,7 +1005,8 @@ impl EvolutionCheckpoint {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<EvolutionCheckpointRef<'_>>(bytes)?.into())
+        let root: EvolutionCheckpointRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -1058,7 +1028,7 @@ impl From<EvolutionCheckpointRef<'_>> for EvolutionCheckpoint {
 /// Zero-copy reader; the owned form is [`EvolveRequest`].
 #[derive(Clone, Copy)]
 pub struct EvolveRequestRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> EvolveRequestRef<'a> {
@@ -1074,43 +1044,34 @@ impl<'a> EvolveRequestRef<'a> {
     /// Run to advance.
     #[inline]
     pub fn run_id(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `EvolveRequest` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_RUN_ID, None)
-        }
+        self.table.get(Self::VT_RUN_ID)
     }
 
     /// Generations to run in this call.
     #[inline]
     pub fn generations(&self) -> u32 {
-        // SAFETY: `self.table` is a verified `EvolveRequest` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u32>(Self::VT_GENERATIONS, Some(1u32)) }.unwrap_or(1u32)
+        self.table.get(Self::VT_GENERATIONS).unwrap_or(1u32)
     }
 
     /// Stop early once the best fitness reaches this value (in the objective's direction).
     #[inline]
     pub fn target_fitness(&self) -> Option<f64> {
-        // SAFETY: `self.table` is a verified `EvolveRequest` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<f64>(Self::VT_TARGET_FITNESS, None) }
+        self.table.get(Self::VT_TARGET_FITNESS)
     }
 
     /// Stop early after this many fitness evaluations in total.
     #[inline]
     pub fn max_evaluations(&self) -> Option<u64> {
-        // SAFETY: `self.table` is a verified `EvolveRequest` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_MAX_EVALUATIONS, None) }
+        self.table.get(Self::VT_MAX_EVALUATIONS)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for EvolveRequestRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for EvolveRequestRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -1206,7 +1167,8 @@ impl EvolveRequest {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<EvolveRequestRef<'_>>(bytes)?.into())
+        let root: EvolveRequestRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -1226,7 +1188,7 @@ impl From<EvolveRequestRef<'_>> for EvolveRequest {
 /// Zero-copy reader; the owned form is [`EvolveResponse`].
 #[derive(Clone, Copy)]
 pub struct EvolveResponseRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> EvolveResponseRef<'a> {
@@ -1246,61 +1208,48 @@ impl<'a> EvolveResponseRef<'a> {
     /// Current generation number.
     #[inline]
     pub fn generation(&self) -> u32 {
-        // SAFETY: `self.table` is a verified `EvolveResponse` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u32>(Self::VT_GENERATION, Some(0u32)) }.unwrap_or(0u32)
+        self.table.get(Self::VT_GENERATION).unwrap_or(0u32)
     }
 
     /// Fitness evaluations since the run was configured.
     #[inline]
     pub fn evaluations(&self) -> u64 {
-        // SAFETY: `self.table` is a verified `EvolveResponse` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_EVALUATIONS, Some(0u64)) }.unwrap_or(0u64)
+        self.table.get(Self::VT_EVALUATIONS).unwrap_or(0u64)
     }
 
     /// Why the call returned.
     #[inline]
     pub fn stop_reason(&self) -> StopReason {
-        // SAFETY: `self.table` is a verified `EvolveResponse` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<StopReason>(Self::VT_STOP_REASON, Some(StopReason::GENERATIONS_DONE))
-        }
-        .unwrap_or(StopReason::GENERATIONS_DONE)
+        self.table
+            .get(Self::VT_STOP_REASON)
+            .unwrap_or(StopReason::GENERATIONS_DONE)
     }
 
     /// Stats of the last generation.
     #[inline]
     pub fn stats(&self) -> Option<GenerationStats> {
-        // SAFETY: `self.table` is a verified `EvolveResponse` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<GenerationStatsWire>(Self::VT_STATS, None) }
+        self.table.get(Self::VT_STATS)
     }
 
     /// Best individual found so far.
     #[inline]
     pub fn best(&self) -> Option<GenomeRef<'a>> {
-        // SAFETY: `self.table` is a verified `EvolveResponse` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<GenomeRef<'a>>>(Self::VT_BEST, None)
-        }
+        self.table.get(Self::VT_BEST)
     }
 
     /// Wall time spent in this call, in microseconds.
     #[inline]
     pub fn elapsed_us(&self) -> u64 {
-        // SAFETY: `self.table` is a verified `EvolveResponse` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_ELAPSED_US, Some(0u64)) }.unwrap_or(0u64)
+        self.table.get(Self::VT_ELAPSED_US).unwrap_or(0u64)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for EvolveResponseRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for EvolveResponseRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -1359,7 +1308,7 @@ impl EvolveResponse {
         let best = self.best.as_ref().map(|x| x.pack(fbb));
         let start = fbb.start_table();
         if let Some(x) = self.stats {
-            fbb.push_slot_always(EvolveResponseRef::VT_STATS, x);
+            fbb.push_slot_always(EvolveResponseRef::VT_STATS, crate::runtime::Pushed(x));
         }
         if self.evaluations != 0u64 {
             fbb.push_slot_always::<u64>(EvolveResponseRef::VT_EVALUATIONS, self.evaluations);
@@ -1374,7 +1323,7 @@ impl EvolveResponse {
             fbb.push_slot_always(EvolveResponseRef::VT_BEST, x);
         }
         if self.stop_reason != StopReason::GENERATIONS_DONE {
-            fbb.push_slot_always::<StopReason>(EvolveResponseRef::VT_STOP_REASON, self.stop_reason);
+            fbb.push_slot_always::<u8>(EvolveResponseRef::VT_STOP_REASON, self.stop_reason.0);
         }
         let end = fbb.end_table(start);
         ::flatbuffers::WIPOffset::new(end.value())
@@ -1402,7 +1351,8 @@ impl EvolveResponse {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<EvolveResponseRef<'_>>(bytes)?.into())
+        let root: EvolveResponseRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -1424,7 +1374,7 @@ impl From<EvolveResponseRef<'_>> for EvolveResponse {
 /// Zero-copy reader; the owned form is [`Genome`].
 #[derive(Clone, Copy)]
 pub struct GenomeRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> GenomeRef<'a> {
@@ -1437,40 +1387,29 @@ impl<'a> GenomeRef<'a> {
 
     /// Gene values (0.0/1.0 for binary genomes).
     #[inline]
-    pub fn genes(&self) -> Option<::flatbuffers::Vector<'a, f64>> {
-        // SAFETY: `self.table` is a verified `Genome` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'a, f64>>>(
-                    Self::VT_GENES,
-                    None,
-                )
-        }
+    pub fn genes(&self) -> Option<crate::runtime::Vector<'a, f64>> {
+        self.table.get(Self::VT_GENES)
     }
 
     /// Fitness as returned by the fitness function (not sign-adjusted).
     #[inline]
     pub fn fitness(&self) -> f64 {
-        // SAFETY: `self.table` is a verified `Genome` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<f64>(Self::VT_FITNESS, Some(0.0f64)) }.unwrap_or(0.0f64)
+        self.table.get(Self::VT_FITNESS).unwrap_or(0.0f64)
     }
 
     /// Generation in which this individual was created.
     #[inline]
     pub fn generation(&self) -> u32 {
-        // SAFETY: `self.table` is a verified `Genome` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u32>(Self::VT_GENERATION, Some(0u32)) }.unwrap_or(0u32)
+        self.table.get(Self::VT_GENERATION).unwrap_or(0u32)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for GenomeRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for GenomeRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -1554,7 +1493,8 @@ impl Genome {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<GenomeRef<'_>>(bytes)?.into())
+        let root: GenomeRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -1573,7 +1513,7 @@ impl From<GenomeRef<'_>> for Genome {
 /// Zero-copy reader; the owned form is [`GetBestRequest`].
 #[derive(Clone, Copy)]
 pub struct GetBestRequestRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> GetBestRequestRef<'a> {
@@ -1585,29 +1525,22 @@ impl<'a> GetBestRequestRef<'a> {
     /// Run to read.
     #[inline]
     pub fn run_id(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `GetBestRequest` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_RUN_ID, None)
-        }
+        self.table.get(Self::VT_RUN_ID)
     }
 
     /// Number of individuals to return, best first.
     #[inline]
     pub fn top_k(&self) -> u32 {
-        // SAFETY: `self.table` is a verified `GetBestRequest` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u32>(Self::VT_TOP_K, Some(1u32)) }.unwrap_or(1u32)
+        self.table.get(Self::VT_TOP_K).unwrap_or(1u32)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for GetBestRequestRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for GetBestRequestRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -1689,7 +1622,8 @@ impl GetBestRequest {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<GetBestRequestRef<'_>>(bytes)?.into())
+        let root: GetBestRequestRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -1707,7 +1641,7 @@ impl From<GetBestRequestRef<'_>> for GetBestRequest {
 /// Zero-copy reader; the owned form is [`GetBestResponse`].
 #[derive(Clone, Copy)]
 pub struct GetBestResponseRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> GetBestResponseRef<'a> {
@@ -1716,26 +1650,17 @@ impl<'a> GetBestResponseRef<'a> {
 
     /// Best individuals, best first.
     #[inline]
-    pub fn genomes(
-        &self,
-    ) -> Option<::flatbuffers::Vector<'a, ::flatbuffers::ForwardsUOffset<GenomeRef<'a>>>> {
-        // SAFETY: `self.table` is a verified `GetBestResponse` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table.get::<::flatbuffers::ForwardsUOffset<
-                ::flatbuffers::Vector<'a, ::flatbuffers::ForwardsUOffset<GenomeRef<'a>>>,
-            >>(Self::VT_GENOMES, None)
-        }
+    pub fn genomes(&self) -> Option<crate::runtime::Vector<'a, GenomeRef<'a>>> {
+        self.table.get(Self::VT_GENOMES)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for GetBestResponseRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for GetBestResponseRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -1808,7 +1733,8 @@ impl GetBestResponse {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<GetBestResponseRef<'_>>(bytes)?.into())
+        let root: GetBestResponseRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -1825,7 +1751,7 @@ impl From<GetBestResponseRef<'_>> for GetBestResponse {
 /// Zero-copy reader; the owned form is [`GetHistoryRequest`].
 #[derive(Clone, Copy)]
 pub struct GetHistoryRequestRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> GetHistoryRequestRef<'a> {
@@ -1839,36 +1765,28 @@ impl<'a> GetHistoryRequestRef<'a> {
     /// Run to read.
     #[inline]
     pub fn run_id(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `GetHistoryRequest` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_RUN_ID, None)
-        }
+        self.table.get(Self::VT_RUN_ID)
     }
 
     /// First generation to return.
     #[inline]
     pub fn from_generation(&self) -> u32 {
-        // SAFETY: `self.table` is a verified `GetHistoryRequest` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u32>(Self::VT_FROM_GENERATION, Some(0u32)) }.unwrap_or(0u32)
+        self.table.get(Self::VT_FROM_GENERATION).unwrap_or(0u32)
     }
 
     /// Maximum number of entries to return.
     #[inline]
     pub fn limit(&self) -> u32 {
-        // SAFETY: `self.table` is a verified `GetHistoryRequest` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u32>(Self::VT_LIMIT, Some(1000u32)) }.unwrap_or(1000u32)
+        self.table.get(Self::VT_LIMIT).unwrap_or(1000u32)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for GetHistoryRequestRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for GetHistoryRequestRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -1960,7 +1878,8 @@ impl GetHistoryRequest {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<GetHistoryRequestRef<'_>>(bytes)?.into())
+        let root: GetHistoryRequestRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -1979,7 +1898,7 @@ impl From<GetHistoryRequestRef<'_>> for GetHistoryRequest {
 /// Zero-copy reader; the owned form is [`GetHistoryResponse`].
 #[derive(Clone, Copy)]
 pub struct GetHistoryResponseRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> GetHistoryResponseRef<'a> {
@@ -1988,24 +1907,17 @@ impl<'a> GetHistoryResponseRef<'a> {
 
     /// Stats in generation order.
     #[inline]
-    pub fn history(&self) -> Option<::flatbuffers::Vector<'a, GenerationStatsWire>> {
-        // SAFETY: `self.table` is a verified `GetHistoryResponse` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table.get::<::flatbuffers::ForwardsUOffset<
-                ::flatbuffers::Vector<'a, GenerationStatsWire>,
-            >>(Self::VT_HISTORY, None)
-        }
+    pub fn history(&self) -> Option<crate::runtime::Vector<'a, GenerationStats>> {
+        self.table.get(Self::VT_HISTORY)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for GetHistoryResponseRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for GetHistoryResponseRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -2044,7 +1956,10 @@ impl GetHistoryResponse {
         &self,
         fbb: &mut ::flatbuffers::FlatBufferBuilder<'b>,
     ) -> ::flatbuffers::WIPOffset<GetHistoryResponseRef<'b>> {
-        let history = self.history.as_ref().map(|x| fbb.create_vector(x));
+        let history = self
+            .history
+            .as_ref()
+            .map(|x| crate::runtime::create_vector(fbb, x));
         let start = fbb.start_table();
         if let Some(x) = history {
             fbb.push_slot_always(GetHistoryResponseRef::VT_HISTORY, x);
@@ -2075,7 +1990,8 @@ impl GetHistoryResponse {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<GetHistoryResponseRef<'_>>(bytes)?.into())
+        let root: GetHistoryResponseRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -2092,7 +2008,7 @@ impl From<GetHistoryResponseRef<'_>> for GetHistoryResponse {
 /// Zero-copy reader; the owned form is [`PopulationConfig`].
 #[derive(Clone, Copy)]
 pub struct PopulationConfigRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> PopulationConfigRef<'a> {
@@ -2128,145 +2044,106 @@ impl<'a> PopulationConfigRef<'a> {
     /// Individuals per generation.
     #[inline]
     pub fn population_size(&self) -> u32 {
-        // SAFETY: `self.table` is a verified `PopulationConfig` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<u32>(Self::VT_POPULATION_SIZE, Some(100u32))
-        }
-        .unwrap_or(100u32)
+        self.table.get(Self::VT_POPULATION_SIZE).unwrap_or(100u32)
     }
 
     /// Genes per genome.
     #[inline]
     pub fn genome_length(&self) -> u32 {
-        // SAFETY: `self.table` is a verified `PopulationConfig` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u32>(Self::VT_GENOME_LENGTH, Some(100u32)) }.unwrap_or(100u32)
+        self.table.get(Self::VT_GENOME_LENGTH).unwrap_or(100u32)
     }
 
     /// Per-gene mutation probability. 0.01 = 1/n for OneMax(100).
     #[inline]
     pub fn mutation_rate(&self) -> f64 {
-        // SAFETY: `self.table` is a verified `PopulationConfig` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<f64>(Self::VT_MUTATION_RATE, Some(0.01f64)) }.unwrap_or(0.01f64)
+        self.table.get(Self::VT_MUTATION_RATE).unwrap_or(0.01f64)
     }
 
     /// Probability that a selected pair is recombined.
     #[inline]
     pub fn crossover_rate(&self) -> f64 {
-        // SAFETY: `self.table` is a verified `PopulationConfig` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<f64>(Self::VT_CROSSOVER_RATE, Some(0.9f64)) }.unwrap_or(0.9f64)
+        self.table.get(Self::VT_CROSSOVER_RATE).unwrap_or(0.9f64)
     }
 
     /// Best individuals copied unchanged into the next generation.
     #[inline]
     pub fn elitism(&self) -> u32 {
-        // SAFETY: `self.table` is a verified `PopulationConfig` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u32>(Self::VT_ELITISM, Some(1u32)) }.unwrap_or(1u32)
+        self.table.get(Self::VT_ELITISM).unwrap_or(1u32)
     }
 
     /// Parent selection operator.
     #[inline]
     pub fn selection(&self) -> SelectionMethod {
-        // SAFETY: `self.table` is a verified `PopulationConfig` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<SelectionMethod>(Self::VT_SELECTION, Some(SelectionMethod::TOURNAMENT))
-        }
-        .unwrap_or(SelectionMethod::TOURNAMENT)
+        self.table
+            .get(Self::VT_SELECTION)
+            .unwrap_or(SelectionMethod::TOURNAMENT)
     }
 
     /// Tournament size k (Tournament selection only).
     #[inline]
     pub fn tournament_size(&self) -> u8 {
-        // SAFETY: `self.table` is a verified `PopulationConfig` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u8>(Self::VT_TOURNAMENT_SIZE, Some(2u8)) }.unwrap_or(2u8)
+        self.table.get(Self::VT_TOURNAMENT_SIZE).unwrap_or(2u8)
     }
 
     /// Recombination operator.
     #[inline]
     pub fn crossover(&self) -> CrossoverMethod {
-        // SAFETY: `self.table` is a verified `PopulationConfig` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<CrossoverMethod>(Self::VT_CROSSOVER, Some(CrossoverMethod::UNIFORM))
-        }
-        .unwrap_or(CrossoverMethod::UNIFORM)
+        self.table
+            .get(Self::VT_CROSSOVER)
+            .unwrap_or(CrossoverMethod::UNIFORM)
     }
 
     /// Mutation operator.
     #[inline]
     pub fn mutation(&self) -> MutationMethod {
-        // SAFETY: `self.table` is a verified `PopulationConfig` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<MutationMethod>(Self::VT_MUTATION, Some(MutationMethod::BIT_FLIP))
-        }
-        .unwrap_or(MutationMethod::BIT_FLIP)
+        self.table
+            .get(Self::VT_MUTATION)
+            .unwrap_or(MutationMethod::BIT_FLIP)
     }
 
     /// PRNG seed. Absent = the engine draws one and returns it in
     /// ConfigureResponse, so every run stays reproducible.
     #[inline]
     pub fn seed(&self) -> Option<u64> {
-        // SAFETY: `self.table` is a verified `PopulationConfig` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_SEED, None) }
+        self.table.get(Self::VT_SEED)
     }
 
     /// Function to optimise.
     #[inline]
     pub fn fitness_function(&self) -> FitnessFunction {
-        // SAFETY: `self.table` is a verified `PopulationConfig` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<FitnessFunction>(Self::VT_FITNESS_FUNCTION, Some(FitnessFunction::ONE_MAX))
-        }
-        .unwrap_or(FitnessFunction::ONE_MAX)
+        self.table
+            .get(Self::VT_FITNESS_FUNCTION)
+            .unwrap_or(FitnessFunction::ONE_MAX)
     }
 
     /// Optimisation direction.
     #[inline]
     pub fn objective(&self) -> Objective {
-        // SAFETY: `self.table` is a verified `PopulationConfig` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<Objective>(Self::VT_OBJECTIVE, Some(Objective::MAXIMIZE))
-        }
-        .unwrap_or(Objective::MAXIMIZE)
+        self.table
+            .get(Self::VT_OBJECTIVE)
+            .unwrap_or(Objective::MAXIMIZE)
     }
 
     /// Gene bounds: one entry for all genes, or exactly genome_length entries.
     /// Ignored for binary genomes.
     #[inline]
-    pub fn bounds(&self) -> Option<::flatbuffers::Vector<'a, GeneBoundsWire>> {
-        // SAFETY: `self.table` is a verified `PopulationConfig` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'a, GeneBoundsWire>>>(
-                    Self::VT_BOUNDS,
-                    None,
-                )
-        }
+    pub fn bounds(&self) -> Option<crate::runtime::Vector<'a, GeneBounds>> {
+        self.table.get(Self::VT_BOUNDS)
     }
 
     /// Agent that evaluates fitness when fitness_function is Custom.
     #[inline]
     pub fn evaluator_agent_id(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `PopulationConfig` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_EVALUATOR_AGENT_ID, None)
-        }
+        self.table.get(Self::VT_EVALUATOR_AGENT_ID)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for PopulationConfigRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for PopulationConfigRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -2372,7 +2249,10 @@ impl PopulationConfig {
         &self,
         fbb: &mut ::flatbuffers::FlatBufferBuilder<'b>,
     ) -> ::flatbuffers::WIPOffset<PopulationConfigRef<'b>> {
-        let bounds = self.bounds.as_ref().map(|x| fbb.create_vector(x));
+        let bounds = self
+            .bounds
+            .as_ref()
+            .map(|x| crate::runtime::create_vector(fbb, x));
         let evaluator_agent_id = self
             .evaluator_agent_id
             .as_ref()
@@ -2409,10 +2289,7 @@ impl PopulationConfig {
             fbb.push_slot_always(PopulationConfigRef::VT_EVALUATOR_AGENT_ID, x);
         }
         if self.selection != SelectionMethod::TOURNAMENT {
-            fbb.push_slot_always::<SelectionMethod>(
-                PopulationConfigRef::VT_SELECTION,
-                self.selection,
-            );
+            fbb.push_slot_always::<u8>(PopulationConfigRef::VT_SELECTION, self.selection.0);
         }
         if self.tournament_size != 2u8 {
             fbb.push_slot_always::<u8>(
@@ -2421,22 +2298,19 @@ impl PopulationConfig {
             );
         }
         if self.crossover != CrossoverMethod::UNIFORM {
-            fbb.push_slot_always::<CrossoverMethod>(
-                PopulationConfigRef::VT_CROSSOVER,
-                self.crossover,
-            );
+            fbb.push_slot_always::<u8>(PopulationConfigRef::VT_CROSSOVER, self.crossover.0);
         }
         if self.mutation != MutationMethod::BIT_FLIP {
-            fbb.push_slot_always::<MutationMethod>(PopulationConfigRef::VT_MUTATION, self.mutation);
+            fbb.push_slot_always::<u8>(PopulationConfigRef::VT_MUTATION, self.mutation.0);
         }
         if self.fitness_function != FitnessFunction::ONE_MAX {
-            fbb.push_slot_always::<FitnessFunction>(
+            fbb.push_slot_always::<u8>(
                 PopulationConfigRef::VT_FITNESS_FUNCTION,
-                self.fitness_function,
+                self.fitness_function.0,
             );
         }
         if self.objective != Objective::MAXIMIZE {
-            fbb.push_slot_always::<Objective>(PopulationConfigRef::VT_OBJECTIVE, self.objective);
+            fbb.push_slot_always::<i8>(PopulationConfigRef::VT_OBJECTIVE, self.objective.0);
         }
         let end = fbb.end_table(start);
         ::flatbuffers::WIPOffset::new(end.value())
@@ -2464,7 +2338,8 @@ impl PopulationConfig {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<PopulationConfigRef<'_>>(bytes)?.into())
+        let root: PopulationConfigRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 

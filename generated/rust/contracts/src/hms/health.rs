@@ -6,7 +6,7 @@
 /// Zero-copy reader; the owned form is [`Anomaly`].
 #[derive(Clone, Copy)]
 pub struct AnomalyRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> AnomalyRef<'a> {
@@ -26,61 +26,46 @@ impl<'a> AnomalyRef<'a> {
     /// Signal name, e.g. "error_rate", "cpu_utilization", "heartbeat_gap_ms".
     #[inline]
     pub fn signal(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `Anomaly` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_SIGNAL, None)
-        }
+        self.table.get(Self::VT_SIGNAL)
     }
 
     /// Observed value.
     #[inline]
     pub fn value(&self) -> f64 {
-        // SAFETY: `self.table` is a verified `Anomaly` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<f64>(Self::VT_VALUE, Some(0.0f64)) }.unwrap_or(0.0f64)
+        self.table.get(Self::VT_VALUE).unwrap_or(0.0f64)
     }
 
     /// EWMA of the signal before this sample.
     #[inline]
     pub fn baseline_mean(&self) -> f64 {
-        // SAFETY: `self.table` is a verified `Anomaly` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<f64>(Self::VT_BASELINE_MEAN, Some(0.0f64)) }.unwrap_or(0.0f64)
+        self.table.get(Self::VT_BASELINE_MEAN).unwrap_or(0.0f64)
     }
 
     /// EW standard deviation of the signal before this sample.
     #[inline]
     pub fn baseline_stddev(&self) -> f64 {
-        // SAFETY: `self.table` is a verified `Anomaly` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<f64>(Self::VT_BASELINE_STDDEV, Some(0.0f64))
-        }
-        .unwrap_or(0.0f64)
+        self.table.get(Self::VT_BASELINE_STDDEV).unwrap_or(0.0f64)
     }
 
     /// (value - baseline_mean) / baseline_stddev.
     #[inline]
     pub fn z_score(&self) -> f64 {
-        // SAFETY: `self.table` is a verified `Anomaly` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<f64>(Self::VT_Z_SCORE, Some(0.0f64)) }.unwrap_or(0.0f64)
+        self.table.get(Self::VT_Z_SCORE).unwrap_or(0.0f64)
     }
 
     /// When the sample was observed, Unix epoch milliseconds.
     #[inline]
     pub fn observed_at_ms(&self) -> u64 {
-        // SAFETY: `self.table` is a verified `Anomaly` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_OBSERVED_AT_MS, Some(0u64)) }.unwrap_or(0u64)
+        self.table.get(Self::VT_OBSERVED_AT_MS).unwrap_or(0u64)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for AnomalyRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for AnomalyRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -176,7 +161,8 @@ impl Anomaly {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<AnomalyRef<'_>>(bytes)?.into())
+        let root: AnomalyRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -200,7 +186,7 @@ impl From<AnomalyRef<'_>> for Anomaly {
 /// Zero-copy reader; the owned form is [`AnomalyDetectorConfig`].
 #[derive(Clone, Copy)]
 pub struct AnomalyDetectorConfigRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> AnomalyDetectorConfigRef<'a> {
@@ -214,33 +200,28 @@ impl<'a> AnomalyDetectorConfigRef<'a> {
     /// Smoothing factor, 0 \< alpha \< 1. With 0.3 a step reaches 97.2 % after 10 samples.
     #[inline]
     pub fn ewma_alpha(&self) -> f32 {
-        // SAFETY: `self.table` is a verified `AnomalyDetectorConfig` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<f32>(Self::VT_EWMA_ALPHA, Some(0.3f32)) }.unwrap_or(0.3f32)
+        self.table.get(Self::VT_EWMA_ALPHA).unwrap_or(0.3f32)
     }
 
     /// Alert threshold on |z|. 3.0 gives a 0.27 % false-alarm rate on Gaussian noise.
     #[inline]
     pub fn z_threshold(&self) -> f32 {
-        // SAFETY: `self.table` is a verified `AnomalyDetectorConfig` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<f32>(Self::VT_Z_THRESHOLD, Some(3.0f32)) }.unwrap_or(3.0f32)
+        self.table.get(Self::VT_Z_THRESHOLD).unwrap_or(3.0f32)
     }
 
     /// Samples to observe before any alert is raised.
     #[inline]
     pub fn warmup_samples(&self) -> u32 {
-        // SAFETY: `self.table` is a verified `AnomalyDetectorConfig` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u32>(Self::VT_WARMUP_SAMPLES, Some(20u32)) }.unwrap_or(20u32)
+        self.table.get(Self::VT_WARMUP_SAMPLES).unwrap_or(20u32)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for AnomalyDetectorConfigRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for AnomalyDetectorConfigRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -335,7 +316,8 @@ impl AnomalyDetectorConfig {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<AnomalyDetectorConfigRef<'_>>(bytes)?.into())
+        let root: AnomalyDetectorConfigRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -354,7 +336,7 @@ impl From<AnomalyDetectorConfigRef<'_>> for AnomalyDetectorConfig {
 /// Zero-copy reader; the owned form is [`DeregisterAgentRequest`].
 #[derive(Clone, Copy)]
 pub struct DeregisterAgentRequestRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> DeregisterAgentRequestRef<'a> {
@@ -366,32 +348,22 @@ impl<'a> DeregisterAgentRequestRef<'a> {
     /// Agent to remove.
     #[inline]
     pub fn agent_id(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `DeregisterAgentRequest` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_AGENT_ID, None)
-        }
+        self.table.get(Self::VT_AGENT_ID)
     }
 
     /// Why the agent leaves, for the audit log.
     #[inline]
     pub fn reason(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `DeregisterAgentRequest` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_REASON, None)
-        }
+        self.table.get(Self::VT_REASON)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for DeregisterAgentRequestRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for DeregisterAgentRequestRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -468,7 +440,8 @@ impl DeregisterAgentRequest {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<DeregisterAgentRequestRef<'_>>(bytes)?.into())
+        let root: DeregisterAgentRequestRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -486,7 +459,7 @@ impl From<DeregisterAgentRequestRef<'_>> for DeregisterAgentRequest {
 /// Zero-copy reader; the owned form is [`GetHealthRequest`].
 #[derive(Clone, Copy)]
 pub struct GetHealthRequestRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> GetHealthRequestRef<'a> {
@@ -498,33 +471,22 @@ impl<'a> GetHealthRequestRef<'a> {
     /// Agent to look up.
     #[inline]
     pub fn agent_id(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `GetHealthRequest` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_AGENT_ID, None)
-        }
+        self.table.get(Self::VT_AGENT_ID)
     }
 
     /// Also return the recent anomalies.
     #[inline]
     pub fn include_anomalies(&self) -> bool {
-        // SAFETY: `self.table` is a verified `GetHealthRequest` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<bool>(Self::VT_INCLUDE_ANOMALIES, Some(true))
-        }
-        .unwrap_or(true)
+        self.table.get(Self::VT_INCLUDE_ANOMALIES).unwrap_or(true)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for GetHealthRequestRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for GetHealthRequestRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -613,7 +575,8 @@ impl GetHealthRequest {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<GetHealthRequestRef<'_>>(bytes)?.into())
+        let root: GetHealthRequestRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -631,7 +594,7 @@ impl From<GetHealthRequestRef<'_>> for GetHealthRequest {
 /// Zero-copy reader; the owned form is [`GetHealthResponse`].
 #[derive(Clone, Copy)]
 pub struct GetHealthResponseRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> GetHealthResponseRef<'a> {
@@ -643,38 +606,22 @@ impl<'a> GetHealthResponseRef<'a> {
     /// Current health snapshot.
     #[inline]
     pub fn health(&self) -> Option<crate::hms::AgentHealthRef<'a>> {
-        // SAFETY: `self.table` is a verified `GetHealthResponse` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<crate::hms::AgentHealthRef<'a>>>(
-                    Self::VT_HEALTH,
-                    None,
-                )
-        }
+        self.table.get(Self::VT_HEALTH)
     }
 
     /// Recent anomalies, newest first (empty unless requested).
     #[inline]
-    pub fn anomalies(
-        &self,
-    ) -> Option<::flatbuffers::Vector<'a, ::flatbuffers::ForwardsUOffset<AnomalyRef<'a>>>> {
-        // SAFETY: `self.table` is a verified `GetHealthResponse` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table.get::<::flatbuffers::ForwardsUOffset<
-                ::flatbuffers::Vector<'a, ::flatbuffers::ForwardsUOffset<AnomalyRef<'a>>>,
-            >>(Self::VT_ANOMALIES, None)
-        }
+    pub fn anomalies(&self) -> Option<crate::runtime::Vector<'a, AnomalyRef<'a>>> {
+        self.table.get(Self::VT_ANOMALIES)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for GetHealthResponseRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for GetHealthResponseRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -758,7 +705,8 @@ impl GetHealthResponse {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<GetHealthResponseRef<'_>>(bytes)?.into())
+        let root: GetHealthResponseRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -776,7 +724,7 @@ impl From<GetHealthResponseRef<'_>> for GetHealthResponse {
 /// Zero-copy reader; the owned form is [`HealthSnapshot`].
 #[derive(Clone, Copy)]
 pub struct HealthSnapshotRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> HealthSnapshotRef<'a> {
@@ -788,37 +736,22 @@ impl<'a> HealthSnapshotRef<'a> {
     /// When the snapshot was taken, Unix epoch milliseconds.
     #[inline]
     pub fn taken_at_ms(&self) -> u64 {
-        // SAFETY: `self.table` is a verified `HealthSnapshot` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_TAKEN_AT_MS, Some(0u64)) }.unwrap_or(0u64)
+        self.table.get(Self::VT_TAKEN_AT_MS).unwrap_or(0u64)
     }
 
     /// All monitored agents, sorted by agent_id.
     #[inline]
-    pub fn agents(
-        &self,
-    ) -> Option<
-        ::flatbuffers::Vector<'a, ::flatbuffers::ForwardsUOffset<crate::hms::AgentHealthRef<'a>>>,
-    > {
-        // SAFETY: `self.table` is a verified `HealthSnapshot` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table.get::<::flatbuffers::ForwardsUOffset<
-                ::flatbuffers::Vector<
-                    'a,
-                    ::flatbuffers::ForwardsUOffset<crate::hms::AgentHealthRef<'a>>,
-                >,
-            >>(Self::VT_AGENTS, None)
-        }
+    pub fn agents(&self) -> Option<crate::runtime::Vector<'a, crate::hms::AgentHealthRef<'a>>> {
+        self.table.get(Self::VT_AGENTS)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for HealthSnapshotRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for HealthSnapshotRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -900,7 +833,8 @@ impl HealthSnapshot {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<HealthSnapshotRef<'_>>(bytes)?.into())
+        let root: HealthSnapshotRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -920,7 +854,7 @@ impl From<HealthSnapshotRef<'_>> for HealthSnapshot {
 /// Zero-copy reader; the owned form is [`HeartbeatRequest`].
 #[derive(Clone, Copy)]
 pub struct HeartbeatRequestRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> HeartbeatRequestRef<'a> {
@@ -946,96 +880,67 @@ impl<'a> HeartbeatRequestRef<'a> {
     /// Reporting agent.
     #[inline]
     pub fn agent_id(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `HeartbeatRequest` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_AGENT_ID, None)
-        }
+        self.table.get(Self::VT_AGENT_ID)
     }
 
     /// Monotonic per-process sequence number; gaps reveal lost heartbeats,
     /// a reset to 0 reveals a restart.
     #[inline]
     pub fn sequence(&self) -> u64 {
-        // SAFETY: `self.table` is a verified `HeartbeatRequest` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_SEQUENCE, Some(0u64)) }.unwrap_or(0u64)
+        self.table.get(Self::VT_SEQUENCE).unwrap_or(0u64)
     }
 
     /// Send time, Unix epoch milliseconds.
     #[inline]
     pub fn timestamp_ms(&self) -> u64 {
-        // SAFETY: `self.table` is a verified `HeartbeatRequest` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_TIMESTAMP_MS, Some(0u64)) }.unwrap_or(0u64)
+        self.table.get(Self::VT_TIMESTAMP_MS).unwrap_or(0u64)
     }
 
     /// Self-assessed status.
     #[inline]
     pub fn status(&self) -> crate::hms::HealthStatus {
-        // SAFETY: `self.table` is a verified `HeartbeatRequest` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table.get::<crate::hms::HealthStatus>(
-                Self::VT_STATUS,
-                Some(crate::hms::HealthStatus::HEALTHY),
-            )
-        }
-        .unwrap_or(crate::hms::HealthStatus::HEALTHY)
+        self.table
+            .get(Self::VT_STATUS)
+            .unwrap_or(crate::hms::HealthStatus::HEALTHY)
     }
 
     /// Time since the agent (re)started, in milliseconds.
     #[inline]
     pub fn uptime_ms(&self) -> u64 {
-        // SAFETY: `self.table` is a verified `HeartbeatRequest` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_UPTIME_MS, Some(0u64)) }.unwrap_or(0u64)
+        self.table.get(Self::VT_UPTIME_MS).unwrap_or(0u64)
     }
 
     /// Fraction of failed operations since the last heartbeat, 0.0–1.0.
     #[inline]
     pub fn error_rate(&self) -> f64 {
-        // SAFETY: `self.table` is a verified `HeartbeatRequest` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<f64>(Self::VT_ERROR_RATE, Some(0.0f64)) }.unwrap_or(0.0f64)
+        self.table.get(Self::VT_ERROR_RATE).unwrap_or(0.0f64)
     }
 
     /// CPU utilisation of the agent process, 0.0–1.0; absent if not measured.
     #[inline]
     pub fn cpu_utilization(&self) -> Option<f32> {
-        // SAFETY: `self.table` is a verified `HeartbeatRequest` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<f32>(Self::VT_CPU_UTILIZATION, None) }
+        self.table.get(Self::VT_CPU_UTILIZATION)
     }
 
     /// Resident memory in bytes; absent if not measured.
     #[inline]
     pub fn memory_bytes(&self) -> Option<u64> {
-        // SAFETY: `self.table` is a verified `HeartbeatRequest` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_MEMORY_BYTES, None) }
+        self.table.get(Self::VT_MEMORY_BYTES)
     }
 
     /// Results of the agent's own checks (if it has the SelfCheck capability).
     #[inline]
-    pub fn checks(
-        &self,
-    ) -> Option<
-        ::flatbuffers::Vector<'a, ::flatbuffers::ForwardsUOffset<crate::hms::HealthCheckRef<'a>>>,
-    > {
-        // SAFETY: `self.table` is a verified `HeartbeatRequest` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table.get::<::flatbuffers::ForwardsUOffset<
-                ::flatbuffers::Vector<
-                    'a,
-                    ::flatbuffers::ForwardsUOffset<crate::hms::HealthCheckRef<'a>>,
-                >,
-            >>(Self::VT_CHECKS, None)
-        }
+    pub fn checks(&self) -> Option<crate::runtime::Vector<'a, crate::hms::HealthCheckRef<'a>>> {
+        self.table.get(Self::VT_CHECKS)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for HeartbeatRequestRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for HeartbeatRequestRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -1152,10 +1057,7 @@ impl HeartbeatRequest {
             fbb.push_slot_always(HeartbeatRequestRef::VT_CHECKS, x);
         }
         if self.status != crate::hms::HealthStatus::HEALTHY {
-            fbb.push_slot_always::<crate::hms::HealthStatus>(
-                HeartbeatRequestRef::VT_STATUS,
-                self.status,
-            );
+            fbb.push_slot_always::<u8>(HeartbeatRequestRef::VT_STATUS, self.status.0);
         }
         let end = fbb.end_table(start);
         ::flatbuffers::WIPOffset::new(end.value())
@@ -1183,7 +1085,8 @@ impl HeartbeatRequest {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<HeartbeatRequestRef<'_>>(bytes)?.into())
+        let root: HeartbeatRequestRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -1210,7 +1113,7 @@ impl From<HeartbeatRequestRef<'_>> for HeartbeatRequest {
 /// Zero-copy reader; the owned form is [`HeartbeatResponse`].
 #[derive(Clone, Copy)]
 pub struct HeartbeatResponseRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> HeartbeatResponseRef<'a> {
@@ -1224,45 +1127,30 @@ impl<'a> HeartbeatResponseRef<'a> {
     /// Deadline for the next heartbeat, Unix epoch milliseconds.
     #[inline]
     pub fn next_deadline_ms(&self) -> u64 {
-        // SAFETY: `self.table` is a verified `HeartbeatResponse` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_NEXT_DEADLINE_MS, Some(0u64)) }.unwrap_or(0u64)
+        self.table.get(Self::VT_NEXT_DEADLINE_MS).unwrap_or(0u64)
     }
 
     /// Status the monitor assigned after evaluating the heartbeat.
     #[inline]
     pub fn assigned_status(&self) -> crate::hms::HealthStatus {
-        // SAFETY: `self.table` is a verified `HeartbeatResponse` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table.get::<crate::hms::HealthStatus>(
-                Self::VT_ASSIGNED_STATUS,
-                Some(crate::hms::HealthStatus::UNKNOWN),
-            )
-        }
-        .unwrap_or(crate::hms::HealthStatus::UNKNOWN)
+        self.table
+            .get(Self::VT_ASSIGNED_STATUS)
+            .unwrap_or(crate::hms::HealthStatus::UNKNOWN)
     }
 
     /// Anomalies detected in this heartbeat's signals.
     #[inline]
-    pub fn anomalies(
-        &self,
-    ) -> Option<::flatbuffers::Vector<'a, ::flatbuffers::ForwardsUOffset<AnomalyRef<'a>>>> {
-        // SAFETY: `self.table` is a verified `HeartbeatResponse` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table.get::<::flatbuffers::ForwardsUOffset<
-                ::flatbuffers::Vector<'a, ::flatbuffers::ForwardsUOffset<AnomalyRef<'a>>>,
-            >>(Self::VT_ANOMALIES, None)
-        }
+    pub fn anomalies(&self) -> Option<crate::runtime::Vector<'a, AnomalyRef<'a>>> {
+        self.table.get(Self::VT_ANOMALIES)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for HeartbeatResponseRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for HeartbeatResponseRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -1326,9 +1214,9 @@ impl HeartbeatResponse {
             fbb.push_slot_always(HeartbeatResponseRef::VT_ANOMALIES, x);
         }
         if self.assigned_status != crate::hms::HealthStatus::UNKNOWN {
-            fbb.push_slot_always::<crate::hms::HealthStatus>(
+            fbb.push_slot_always::<u8>(
                 HeartbeatResponseRef::VT_ASSIGNED_STATUS,
-                self.assigned_status,
+                self.assigned_status.0,
             );
         }
         let end = fbb.end_table(start);
@@ -1357,7 +1245,8 @@ impl HeartbeatResponse {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<HeartbeatResponseRef<'_>>(bytes)?.into())
+        let root: HeartbeatResponseRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -1376,7 +1265,7 @@ impl From<HeartbeatResponseRef<'_>> for HeartbeatResponse {
 /// Zero-copy reader; the owned form is [`ListUnhealthyRequest`].
 #[derive(Clone, Copy)]
 pub struct ListUnhealthyRequestRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> ListUnhealthyRequestRef<'a> {
@@ -1390,43 +1279,30 @@ impl<'a> ListUnhealthyRequestRef<'a> {
     /// Least severe status to include.
     #[inline]
     pub fn min_status(&self) -> crate::hms::HealthStatus {
-        // SAFETY: `self.table` is a verified `ListUnhealthyRequest` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table.get::<crate::hms::HealthStatus>(
-                Self::VT_MIN_STATUS,
-                Some(crate::hms::HealthStatus::DEGRADED),
-            )
-        }
-        .unwrap_or(crate::hms::HealthStatus::DEGRADED)
+        self.table
+            .get(Self::VT_MIN_STATUS)
+            .unwrap_or(crate::hms::HealthStatus::DEGRADED)
     }
 
     /// Also include agents whose status is still Unknown.
     #[inline]
     pub fn include_unknown(&self) -> bool {
-        // SAFETY: `self.table` is a verified `ListUnhealthyRequest` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<bool>(Self::VT_INCLUDE_UNKNOWN, Some(false))
-        }
-        .unwrap_or(false)
+        self.table.get(Self::VT_INCLUDE_UNKNOWN).unwrap_or(false)
     }
 
     /// Maximum number of agents to return.
     #[inline]
     pub fn limit(&self) -> u32 {
-        // SAFETY: `self.table` is a verified `ListUnhealthyRequest` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u32>(Self::VT_LIMIT, Some(100u32)) }.unwrap_or(100u32)
+        self.table.get(Self::VT_LIMIT).unwrap_or(100u32)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for ListUnhealthyRequestRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for ListUnhealthyRequestRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -1485,10 +1361,7 @@ impl ListUnhealthyRequest {
             fbb.push_slot_always::<u32>(ListUnhealthyRequestRef::VT_LIMIT, self.limit);
         }
         if self.min_status != crate::hms::HealthStatus::DEGRADED {
-            fbb.push_slot_always::<crate::hms::HealthStatus>(
-                ListUnhealthyRequestRef::VT_MIN_STATUS,
-                self.min_status,
-            );
+            fbb.push_slot_always::<u8>(ListUnhealthyRequestRef::VT_MIN_STATUS, self.min_status.0);
         }
         if self.include_unknown {
             fbb.push_slot_always::<bool>(
@@ -1522,7 +1395,8 @@ impl ListUnhealthyRequest {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<ListUnhealthyRequestRef<'_>>(bytes)?.into())
+        let root: ListUnhealthyRequestRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -1541,7 +1415,7 @@ impl From<ListUnhealthyRequestRef<'_>> for ListUnhealthyRequest {
 /// Zero-copy reader; the owned form is [`ListUnhealthyResponse`].
 #[derive(Clone, Copy)]
 pub struct ListUnhealthyResponseRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> ListUnhealthyResponseRef<'a> {
@@ -1552,38 +1426,23 @@ impl<'a> ListUnhealthyResponseRef<'a> {
 
     /// Matching agents, sorted by agent_id.
     #[inline]
-    pub fn agents(
-        &self,
-    ) -> Option<
-        ::flatbuffers::Vector<'a, ::flatbuffers::ForwardsUOffset<crate::hms::AgentHealthRef<'a>>>,
-    > {
-        // SAFETY: `self.table` is a verified `ListUnhealthyResponse` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table.get::<::flatbuffers::ForwardsUOffset<
-                ::flatbuffers::Vector<
-                    'a,
-                    ::flatbuffers::ForwardsUOffset<crate::hms::AgentHealthRef<'a>>,
-                >,
-            >>(Self::VT_AGENTS, None)
-        }
+    pub fn agents(&self) -> Option<crate::runtime::Vector<'a, crate::hms::AgentHealthRef<'a>>> {
+        self.table.get(Self::VT_AGENTS)
     }
 
     /// Number of matching agents before `limit` was applied.
     #[inline]
     pub fn total(&self) -> u32 {
-        // SAFETY: `self.table` is a verified `ListUnhealthyResponse` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u32>(Self::VT_TOTAL, Some(0u32)) }.unwrap_or(0u32)
+        self.table.get(Self::VT_TOTAL).unwrap_or(0u32)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for ListUnhealthyResponseRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for ListUnhealthyResponseRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -1665,7 +1524,8 @@ impl ListUnhealthyResponse {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<ListUnhealthyResponseRef<'_>>(bytes)?.into())
+        let root: ListUnhealthyResponseRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -1685,7 +1545,7 @@ impl From<ListUnhealthyResponseRef<'_>> for ListUnhealthyResponse {
 /// Zero-copy reader; the owned form is [`RegisterAgentRequest`].
 #[derive(Clone, Copy)]
 pub struct RegisterAgentRequestRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> RegisterAgentRequestRef<'a> {
@@ -1707,86 +1567,56 @@ impl<'a> RegisterAgentRequestRef<'a> {
     /// Unique agent id.
     #[inline]
     pub fn agent_id(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `RegisterAgentRequest` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_AGENT_ID, None)
-        }
+        self.table.get(Self::VT_AGENT_ID)
     }
 
     /// Agent kind, e.g. "genetic_engine".
     #[inline]
     pub fn kind(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `RegisterAgentRequest` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_KIND, None)
-        }
+        self.table.get(Self::VT_KIND)
     }
 
     /// Build version of the agent.
     #[inline]
     pub fn version(&self) -> Option<crate::hms::SemVer> {
-        // SAFETY: `self.table` is a verified `RegisterAgentRequest` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<crate::hms::SemVerWire>(Self::VT_VERSION, None)
-        }
+        self.table.get(Self::VT_VERSION)
     }
 
     /// Capabilities the agent offers.
     #[inline]
     pub fn capabilities(&self) -> crate::hms::AgentCapabilities {
-        // SAFETY: `self.table` is a verified `RegisterAgentRequest` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table.get::<crate::hms::AgentCapabilities>(
-                Self::VT_CAPABILITIES,
-                Some(crate::hms::AgentCapabilities(0u32)),
-            )
-        }
-        .unwrap_or(crate::hms::AgentCapabilities(0u32))
+        self.table
+            .get(Self::VT_CAPABILITIES)
+            .unwrap_or(crate::hms::AgentCapabilities(0u32))
     }
 
     /// Heartbeat period the agent intends to use, in milliseconds.
     #[inline]
     pub fn heartbeat_interval_ms(&self) -> u32 {
-        // SAFETY: `self.table` is a verified `RegisterAgentRequest` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<u32>(Self::VT_HEARTBEAT_INTERVAL_MS, Some(5000u32))
-        }
-        .unwrap_or(5000u32)
+        self.table
+            .get(Self::VT_HEARTBEAT_INTERVAL_MS)
+            .unwrap_or(5000u32)
     }
 
     /// Consecutive missed heartbeats after which the agent is marked Unhealthy.
     #[inline]
     pub fn miss_threshold(&self) -> u8 {
-        // SAFETY: `self.table` is a verified `RegisterAgentRequest` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u8>(Self::VT_MISS_THRESHOLD, Some(3u8)) }.unwrap_or(3u8)
+        self.table.get(Self::VT_MISS_THRESHOLD).unwrap_or(3u8)
     }
 
     /// Anomaly detector settings for this agent's signals; absent = monitor defaults.
     #[inline]
     pub fn detector(&self) -> Option<AnomalyDetectorConfigRef<'a>> {
-        // SAFETY: `self.table` is a verified `RegisterAgentRequest` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<AnomalyDetectorConfigRef<'a>>>(
-                    Self::VT_DETECTOR,
-                    None,
-                )
-        }
+        self.table.get(Self::VT_DETECTOR)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for RegisterAgentRequestRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for RegisterAgentRequestRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -1877,14 +1707,17 @@ impl RegisterAgentRequest {
         let detector = self.detector.as_ref().map(|x| x.pack(fbb));
         let start = fbb.start_table();
         if let Some(x) = self.version {
-            fbb.push_slot_always(RegisterAgentRequestRef::VT_VERSION, x);
+            fbb.push_slot_always(
+                RegisterAgentRequestRef::VT_VERSION,
+                crate::runtime::Pushed(x),
+            );
         }
         fbb.push_slot_always(RegisterAgentRequestRef::VT_AGENT_ID, agent_id);
         fbb.push_slot_always(RegisterAgentRequestRef::VT_KIND, kind);
         if self.capabilities != crate::hms::AgentCapabilities(0u32) {
-            fbb.push_slot_always::<crate::hms::AgentCapabilities>(
+            fbb.push_slot_always::<u32>(
                 RegisterAgentRequestRef::VT_CAPABILITIES,
-                self.capabilities,
+                self.capabilities.0,
             );
         }
         if self.heartbeat_interval_ms != 5000u32 {
@@ -1928,7 +1761,8 @@ impl RegisterAgentRequest {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<RegisterAgentRequestRef<'_>>(bytes)?.into())
+        let root: RegisterAgentRequestRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -1951,7 +1785,7 @@ impl From<RegisterAgentRequestRef<'_>> for RegisterAgentRequest {
 /// Zero-copy reader; the owned form is [`RegisterAgentResponse`].
 #[derive(Clone, Copy)]
 pub struct RegisterAgentResponseRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> RegisterAgentResponseRef<'a> {
@@ -1965,37 +1799,30 @@ impl<'a> RegisterAgentResponseRef<'a> {
     /// Heartbeat period the monitor expects (it may override the requested one).
     #[inline]
     pub fn heartbeat_interval_ms(&self) -> u32 {
-        // SAFETY: `self.table` is a verified `RegisterAgentResponse` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<u32>(Self::VT_HEARTBEAT_INTERVAL_MS, Some(0u32))
-        }
-        .unwrap_or(0u32)
+        self.table
+            .get(Self::VT_HEARTBEAT_INTERVAL_MS)
+            .unwrap_or(0u32)
     }
 
     /// Registration time, Unix epoch milliseconds.
     #[inline]
     pub fn registered_at_ms(&self) -> u64 {
-        // SAFETY: `self.table` is a verified `RegisterAgentResponse` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_REGISTERED_AT_MS, Some(0u64)) }.unwrap_or(0u64)
+        self.table.get(Self::VT_REGISTERED_AT_MS).unwrap_or(0u64)
     }
 
     /// True if the agent id was already registered and its entry was refreshed.
     #[inline]
     pub fn reregistered(&self) -> bool {
-        // SAFETY: `self.table` is a verified `RegisterAgentResponse` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<bool>(Self::VT_REREGISTERED, Some(false)) }.unwrap_or(false)
+        self.table.get(Self::VT_REREGISTERED).unwrap_or(false)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for RegisterAgentResponseRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for RegisterAgentResponseRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -2087,7 +1914,8 @@ impl RegisterAgentResponse {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<RegisterAgentResponseRef<'_>>(bytes)?.into())
+        let root: RegisterAgentResponseRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 

@@ -34,18 +34,21 @@ impl ::core::fmt::Debug for ExpositionFormat {
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for ExpositionFormat {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for ExpositionFormat {
+    const SIZE: usize = 1;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self(u8::from_le_bytes(crate::wire_bytes(buf, loc)))
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Read::read(buf, at).map(Self)
     }
 }
 
-impl ::flatbuffers::Push for ExpositionFormat {
-    type Output = Self;
+impl crate::runtime::Inline for ExpositionFormat {
+    type Wire = Self;
+    const ALIGN: usize = 1;
+
     #[inline]
-    unsafe fn push(&self, dst: &mut [u8], _written_len: usize) {
+    fn write_wire(&self, dst: &mut [u8]) {
         dst[..1].copy_from_slice(&self.0.to_le_bytes());
     }
 }
@@ -98,18 +101,21 @@ impl ::core::fmt::Debug for MetricKind {
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for MetricKind {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for MetricKind {
+    const SIZE: usize = 1;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self(u8::from_le_bytes(crate::wire_bytes(buf, loc)))
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Read::read(buf, at).map(Self)
     }
 }
 
-impl ::flatbuffers::Push for MetricKind {
-    type Output = Self;
+impl crate::runtime::Inline for MetricKind {
+    type Wire = Self;
+    const ALIGN: usize = 1;
+
     #[inline]
-    unsafe fn push(&self, dst: &mut [u8], _written_len: usize) {
+    fn write_wire(&self, dst: &mut [u8]) {
         dst[..1].copy_from_slice(&self.0.to_le_bytes());
     }
 }
@@ -163,11 +169,12 @@ impl HistogramBucket {
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for HistogramBucketWire {
-    type Inner = HistogramBucket;
+impl<'a> crate::runtime::Read<'a> for HistogramBucket {
+    const SIZE: usize = 16;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> HistogramBucket {
-        HistogramBucket::from_wire(&crate::wire_bytes(buf, loc))
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        buf.get(at..)?.first_chunk::<16>().map(Self::from_wire)
     }
 }
 
@@ -183,15 +190,13 @@ impl ::flatbuffers::Verifiable for HistogramBucketWire {
 
 impl ::flatbuffers::SimpleToVerifyInSlice for HistogramBucketWire {}
 
-impl ::flatbuffers::Push for HistogramBucket {
-    type Output = HistogramBucketWire;
+impl crate::runtime::Inline for HistogramBucket {
+    type Wire = HistogramBucketWire;
+    const ALIGN: usize = 8;
+
     #[inline]
-    unsafe fn push(&self, dst: &mut [u8], _written_len: usize) {
+    fn write_wire(&self, dst: &mut [u8]) {
         dst[..16].copy_from_slice(&self.to_wire());
-    }
-    #[inline]
-    fn alignment() -> ::flatbuffers::PushAlignment {
-        ::flatbuffers::PushAlignment::new(8)
     }
 }
 
@@ -200,7 +205,7 @@ impl ::flatbuffers::Push for HistogramBucket {
 /// Zero-copy reader; the owned form is [`ExportRequest`].
 #[derive(Clone, Copy)]
 pub struct ExportRequestRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> ExportRequestRef<'a> {
@@ -210,23 +215,18 @@ impl<'a> ExportRequestRef<'a> {
     /// Output format.
     #[inline]
     pub fn format(&self) -> ExpositionFormat {
-        // SAFETY: `self.table` is a verified `ExportRequest` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<ExpositionFormat>(Self::VT_FORMAT, Some(ExpositionFormat::PROMETHEUS_TEXT))
-        }
-        .unwrap_or(ExpositionFormat::PROMETHEUS_TEXT)
+        self.table
+            .get(Self::VT_FORMAT)
+            .unwrap_or(ExpositionFormat::PROMETHEUS_TEXT)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for ExportRequestRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for ExportRequestRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -265,7 +265,7 @@ impl ExportRequest {
     ) -> ::flatbuffers::WIPOffset<ExportRequestRef<'b>> {
         let start = fbb.start_table();
         if self.format != ExpositionFormat::PROMETHEUS_TEXT {
-            fbb.push_slot_always::<ExpositionFormat>(ExportRequestRef::VT_FORMAT, self.format);
+            fbb.push_slot_always::<u8>(ExportRequestRef::VT_FORMAT, self.format.0);
         }
         let end = fbb.end_table(start);
         ::flatbuffers::WIPOffset::new(end.value())
@@ -293,7 +293,8 @@ impl ExportRequest {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<ExportRequestRef<'_>>(bytes)?.into())
+        let root: ExportRequestRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -308,7 +309,7 @@ impl From<ExportRequestRef<'_>> for ExportRequest {
 /// Zero-copy reader; the owned form is [`ExportResponse`].
 #[derive(Clone, Copy)]
 pub struct ExportResponseRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> ExportResponseRef<'a> {
@@ -320,32 +321,22 @@ impl<'a> ExportResponseRef<'a> {
     /// HTTP Content-Type of `body`.
     #[inline]
     pub fn content_type(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `ExportResponse` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_CONTENT_TYPE, None)
-        }
+        self.table.get(Self::VT_CONTENT_TYPE)
     }
 
     /// Exposition text with `# HELP` and `# TYPE` before each family.
     #[inline]
     pub fn body(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `ExportResponse` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_BODY, None)
-        }
+        self.table.get(Self::VT_BODY)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for ExportResponseRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for ExportResponseRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -420,7 +411,8 @@ impl ExportResponse {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<ExportResponseRef<'_>>(bytes)?.into())
+        let root: ExportResponseRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -438,7 +430,7 @@ impl From<ExportResponseRef<'_>> for ExportResponse {
 /// Zero-copy reader; the owned form is [`Label`].
 #[derive(Clone, Copy)]
 pub struct LabelRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> LabelRef<'a> {
@@ -450,32 +442,22 @@ impl<'a> LabelRef<'a> {
     /// Label name; sort key (label vectors are sorted by name).
     #[inline]
     pub fn key(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `Label` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_KEY, None)
-        }
+        self.table.get(Self::VT_KEY)
     }
 
     /// Label value (any UTF-8; escaped on exposition).
     #[inline]
     pub fn value(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `Label` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_VALUE, None)
-        }
+        self.table.get(Self::VT_VALUE)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for LabelRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for LabelRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -546,7 +528,8 @@ impl Label {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<LabelRef<'_>>(bytes)?.into())
+        let root: LabelRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -564,7 +547,7 @@ impl From<LabelRef<'_>> for Label {
 /// Zero-copy reader; the owned form is [`ListMetricsRequest`].
 #[derive(Clone, Copy)]
 pub struct ListMetricsRequestRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> ListMetricsRequestRef<'a> {
@@ -574,22 +557,16 @@ impl<'a> ListMetricsRequestRef<'a> {
     /// Only names starting with this prefix; empty = all.
     #[inline]
     pub fn prefix(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `ListMetricsRequest` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_PREFIX, None)
-        }
+        self.table.get(Self::VT_PREFIX)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for ListMetricsRequestRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for ListMetricsRequestRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -657,7 +634,8 @@ impl ListMetricsRequest {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<ListMetricsRequestRef<'_>>(bytes)?.into())
+        let root: ListMetricsRequestRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -674,7 +652,7 @@ impl From<ListMetricsRequestRef<'_>> for ListMetricsRequest {
 /// Zero-copy reader; the owned form is [`ListMetricsResponse`].
 #[derive(Clone, Copy)]
 pub struct ListMetricsResponseRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> ListMetricsResponseRef<'a> {
@@ -683,26 +661,17 @@ impl<'a> ListMetricsResponseRef<'a> {
 
     /// Metric names, sorted.
     #[inline]
-    pub fn names(
-        &self,
-    ) -> Option<::flatbuffers::Vector<'a, ::flatbuffers::ForwardsUOffset<&'a str>>> {
-        // SAFETY: `self.table` is a verified `ListMetricsResponse` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table.get::<::flatbuffers::ForwardsUOffset<
-                ::flatbuffers::Vector<'a, ::flatbuffers::ForwardsUOffset<&'a str>>,
-            >>(Self::VT_NAMES, None)
-        }
+    pub fn names(&self) -> Option<crate::runtime::Vector<'a, &'a str>> {
+        self.table.get(Self::VT_NAMES)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for ListMetricsResponseRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for ListMetricsResponseRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -775,7 +744,8 @@ impl ListMetricsResponse {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<ListMetricsResponseRef<'_>>(bytes)?.into())
+        let root: ListMetricsResponseRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -792,7 +762,7 @@ impl From<ListMetricsResponseRef<'_>> for ListMetricsResponse {
 /// Zero-copy reader; the owned form is [`MetricBatch`].
 #[derive(Clone, Copy)]
 pub struct MetricBatchRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> MetricBatchRef<'a> {
@@ -806,43 +776,28 @@ impl<'a> MetricBatchRef<'a> {
     /// Sending agent; added as the `agent` label.
     #[inline]
     pub fn agent_id(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `MetricBatch` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_AGENT_ID, None)
-        }
+        self.table.get(Self::VT_AGENT_ID)
     }
 
     /// The samples.
     #[inline]
-    pub fn samples(
-        &self,
-    ) -> Option<::flatbuffers::Vector<'a, ::flatbuffers::ForwardsUOffset<MetricSampleRef<'a>>>>
-    {
-        // SAFETY: `self.table` is a verified `MetricBatch` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table.get::<::flatbuffers::ForwardsUOffset<
-                ::flatbuffers::Vector<'a, ::flatbuffers::ForwardsUOffset<MetricSampleRef<'a>>>,
-            >>(Self::VT_SAMPLES, None)
-        }
+    pub fn samples(&self) -> Option<crate::runtime::Vector<'a, MetricSampleRef<'a>>> {
+        self.table.get(Self::VT_SAMPLES)
     }
 
     /// When the batch was assembled, Unix epoch milliseconds.
     #[inline]
     pub fn collected_at_ms(&self) -> u64 {
-        // SAFETY: `self.table` is a verified `MetricBatch` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_COLLECTED_AT_MS, Some(0u64)) }.unwrap_or(0u64)
+        self.table.get(Self::VT_COLLECTED_AT_MS).unwrap_or(0u64)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for MetricBatchRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for MetricBatchRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -930,7 +885,8 @@ impl MetricBatch {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<MetricBatchRef<'_>>(bytes)?.into())
+        let root: MetricBatchRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -951,7 +907,7 @@ impl From<MetricBatchRef<'_>> for MetricBatch {
 /// Zero-copy reader; the owned form is [`MetricSample`].
 #[derive(Clone, Copy)]
 pub struct MetricSampleRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> MetricSampleRef<'a> {
@@ -969,60 +925,40 @@ impl<'a> MetricSampleRef<'a> {
     /// Metric name, matching \[a-zA-Z_:\]\[a-zA-Z0-9_:\]*. Shared: batches repeat names.
     #[inline]
     pub fn name(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `MetricSample` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_NAME, None)
-        }
+        self.table.get(Self::VT_NAME)
     }
 
     /// Observed value (counter increment, gauge value or histogram observation).
     #[inline]
     pub fn value(&self) -> f64 {
-        // SAFETY: `self.table` is a verified `MetricSample` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<f64>(Self::VT_VALUE, Some(0.0f64)) }.unwrap_or(0.0f64)
+        self.table.get(Self::VT_VALUE).unwrap_or(0.0f64)
     }
 
     /// Metric type; must stay the same for a name.
     #[inline]
     pub fn kind(&self) -> MetricKind {
-        // SAFETY: `self.table` is a verified `MetricSample` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<MetricKind>(Self::VT_KIND, Some(MetricKind::GAUGE))
-        }
-        .unwrap_or(MetricKind::GAUGE)
+        self.table.get(Self::VT_KIND).unwrap_or(MetricKind::GAUGE)
     }
 
     /// Labels, sorted by key.
     #[inline]
-    pub fn labels(
-        &self,
-    ) -> Option<::flatbuffers::Vector<'a, ::flatbuffers::ForwardsUOffset<LabelRef<'a>>>> {
-        // SAFETY: `self.table` is a verified `MetricSample` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table.get::<::flatbuffers::ForwardsUOffset<
-                ::flatbuffers::Vector<'a, ::flatbuffers::ForwardsUOffset<LabelRef<'a>>>,
-            >>(Self::VT_LABELS, None)
-        }
+    pub fn labels(&self) -> Option<crate::runtime::Vector<'a, LabelRef<'a>>> {
+        self.table.get(Self::VT_LABELS)
     }
 
     /// Observation time, Unix epoch milliseconds; 0 = time of receipt.
     #[inline]
     pub fn timestamp_ms(&self) -> u64 {
-        // SAFETY: `self.table` is a verified `MetricSample` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_TIMESTAMP_MS, Some(0u64)) }.unwrap_or(0u64)
+        self.table.get(Self::VT_TIMESTAMP_MS).unwrap_or(0u64)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for MetricSampleRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for MetricSampleRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -1103,7 +1039,7 @@ impl MetricSample {
             fbb.push_slot_always(MetricSampleRef::VT_LABELS, x);
         }
         if self.kind != MetricKind::GAUGE {
-            fbb.push_slot_always::<MetricKind>(MetricSampleRef::VT_KIND, self.kind);
+            fbb.push_slot_always::<u8>(MetricSampleRef::VT_KIND, self.kind.0);
         }
         let end = fbb.end_table(start);
         ::flatbuffers::WIPOffset::new(end.value())
@@ -1131,7 +1067,8 @@ impl MetricSample {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<MetricSampleRef<'_>>(bytes)?.into())
+        let root: MetricSampleRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -1152,7 +1089,7 @@ impl From<MetricSampleRef<'_>> for MetricSample {
 /// Zero-copy reader; the owned form is [`MetricSummary`].
 #[derive(Clone, Copy)]
 pub struct MetricSummaryRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> MetricSummaryRef<'a> {
@@ -1184,107 +1121,82 @@ impl<'a> MetricSummaryRef<'a> {
     /// Metric name.
     #[inline]
     pub fn name(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `MetricSummary` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_NAME, None)
-        }
+        self.table.get(Self::VT_NAME)
     }
 
     /// Metric type.
     #[inline]
     pub fn kind(&self) -> MetricKind {
-        // SAFETY: `self.table` is a verified `MetricSummary` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<MetricKind>(Self::VT_KIND, Some(MetricKind::GAUGE))
-        }
-        .unwrap_or(MetricKind::GAUGE)
+        self.table.get(Self::VT_KIND).unwrap_or(MetricKind::GAUGE)
     }
 
     /// Number of samples.
     #[inline]
     pub fn count(&self) -> u64 {
-        // SAFETY: `self.table` is a verified `MetricSummary` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_COUNT, Some(0u64)) }.unwrap_or(0u64)
+        self.table.get(Self::VT_COUNT).unwrap_or(0u64)
     }
 
     /// Sum of the values.
     #[inline]
     pub fn sum(&self) -> f64 {
-        // SAFETY: `self.table` is a verified `MetricSummary` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<f64>(Self::VT_SUM, Some(0.0f64)) }.unwrap_or(0.0f64)
+        self.table.get(Self::VT_SUM).unwrap_or(0.0f64)
     }
 
     /// Smallest value.
     #[inline]
     pub fn min(&self) -> f64 {
-        // SAFETY: `self.table` is a verified `MetricSummary` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<f64>(Self::VT_MIN, Some(0.0f64)) }.unwrap_or(0.0f64)
+        self.table.get(Self::VT_MIN).unwrap_or(0.0f64)
     }
 
     /// Largest value.
     #[inline]
     pub fn max(&self) -> f64 {
-        // SAFETY: `self.table` is a verified `MetricSummary` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<f64>(Self::VT_MAX, Some(0.0f64)) }.unwrap_or(0.0f64)
+        self.table.get(Self::VT_MAX).unwrap_or(0.0f64)
     }
 
     /// Arithmetic mean.
     #[inline]
     pub fn mean(&self) -> f64 {
-        // SAFETY: `self.table` is a verified `MetricSummary` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<f64>(Self::VT_MEAN, Some(0.0f64)) }.unwrap_or(0.0f64)
+        self.table.get(Self::VT_MEAN).unwrap_or(0.0f64)
     }
 
     /// Standard deviation.
     #[inline]
     pub fn stddev(&self) -> f64 {
-        // SAFETY: `self.table` is a verified `MetricSummary` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<f64>(Self::VT_STDDEV, Some(0.0f64)) }.unwrap_or(0.0f64)
+        self.table.get(Self::VT_STDDEV).unwrap_or(0.0f64)
     }
 
     /// Median.
     #[inline]
     pub fn p50(&self) -> f64 {
-        // SAFETY: `self.table` is a verified `MetricSummary` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<f64>(Self::VT_P50, Some(0.0f64)) }.unwrap_or(0.0f64)
+        self.table.get(Self::VT_P50).unwrap_or(0.0f64)
     }
 
     /// 95th percentile.
     #[inline]
     pub fn p95(&self) -> f64 {
-        // SAFETY: `self.table` is a verified `MetricSummary` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<f64>(Self::VT_P95, Some(0.0f64)) }.unwrap_or(0.0f64)
+        self.table.get(Self::VT_P95).unwrap_or(0.0f64)
     }
 
     /// 99th percentile.
     #[inline]
     pub fn p99(&self) -> f64 {
-        // SAFETY: `self.table` is a verified `MetricSummary` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<f64>(Self::VT_P99, Some(0.0f64)) }.unwrap_or(0.0f64)
+        self.table.get(Self::VT_P99).unwrap_or(0.0f64)
     }
 
     /// Cumulative buckets (Histogram only); the last bound is +inf and its count equals `count`.
     #[inline]
-    pub fn buckets(&self) -> Option<::flatbuffers::Vector<'a, HistogramBucketWire>> {
-        // SAFETY: `self.table` is a verified `MetricSummary` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table.get::<::flatbuffers::ForwardsUOffset<
-                ::flatbuffers::Vector<'a, HistogramBucketWire>,
-            >>(Self::VT_BUCKETS, None)
-        }
+    pub fn buckets(&self) -> Option<crate::runtime::Vector<'a, HistogramBucket>> {
+        self.table.get(Self::VT_BUCKETS)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for MetricSummaryRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for MetricSummaryRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -1377,7 +1289,10 @@ impl MetricSummary {
         fbb: &mut ::flatbuffers::FlatBufferBuilder<'b>,
     ) -> ::flatbuffers::WIPOffset<MetricSummaryRef<'b>> {
         let name = self.name.as_ref().map(|x| fbb.create_string(x));
-        let buckets = self.buckets.as_ref().map(|x| fbb.create_vector(x));
+        let buckets = self
+            .buckets
+            .as_ref()
+            .map(|x| crate::runtime::create_vector(fbb, x));
         let start = fbb.start_table();
         if self.count != 0u64 {
             fbb.push_slot_always::<u64>(MetricSummaryRef::VT_COUNT, self.count);
@@ -1413,7 +1328,7 @@ impl MetricSummary {
             fbb.push_slot_always(MetricSummaryRef::VT_BUCKETS, x);
         }
         if self.kind != MetricKind::GAUGE {
-            fbb.push_slot_always::<MetricKind>(MetricSummaryRef::VT_KIND, self.kind);
+            fbb.push_slot_always::<u8>(MetricSummaryRef::VT_KIND, self.kind.0);
         }
         let end = fbb.end_table(start);
         ::flatbuffers::WIPOffset::new(end.value())
@@ -1441,7 +1356,8 @@ impl MetricSummary {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<MetricSummaryRef<'_>>(bytes)?.into())
+        let root: MetricSummaryRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -1469,7 +1385,7 @@ impl From<MetricSummaryRef<'_>> for MetricSummary {
 /// Zero-copy reader; the owned form is [`QuerySummaryRequest`].
 #[derive(Clone, Copy)]
 pub struct QuerySummaryRequestRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> QuerySummaryRequestRef<'a> {
@@ -1485,49 +1401,34 @@ impl<'a> QuerySummaryRequestRef<'a> {
     /// Metric name.
     #[inline]
     pub fn name(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `QuerySummaryRequest` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_NAME, None)
-        }
+        self.table.get(Self::VT_NAME)
     }
 
     /// Only series carrying all these labels (exact match).
     #[inline]
-    pub fn matchers(
-        &self,
-    ) -> Option<::flatbuffers::Vector<'a, ::flatbuffers::ForwardsUOffset<LabelRef<'a>>>> {
-        // SAFETY: `self.table` is a verified `QuerySummaryRequest` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table.get::<::flatbuffers::ForwardsUOffset<
-                ::flatbuffers::Vector<'a, ::flatbuffers::ForwardsUOffset<LabelRef<'a>>>,
-            >>(Self::VT_MATCHERS, None)
-        }
+    pub fn matchers(&self) -> Option<crate::runtime::Vector<'a, LabelRef<'a>>> {
+        self.table.get(Self::VT_MATCHERS)
     }
 
     /// Range start, Unix epoch milliseconds (inclusive).
     #[inline]
     pub fn from_ms(&self) -> u64 {
-        // SAFETY: `self.table` is a verified `QuerySummaryRequest` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_FROM_MS, Some(0u64)) }.unwrap_or(0u64)
+        self.table.get(Self::VT_FROM_MS).unwrap_or(0u64)
     }
 
     /// Range end, Unix epoch milliseconds (exclusive); absent = now.
     #[inline]
     pub fn to_ms(&self) -> Option<u64> {
-        // SAFETY: `self.table` is a verified `QuerySummaryRequest` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_TO_MS, None) }
+        self.table.get(Self::VT_TO_MS)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for QuerySummaryRequestRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for QuerySummaryRequestRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -1617,7 +1518,8 @@ impl QuerySummaryRequest {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<QuerySummaryRequestRef<'_>>(bytes)?.into())
+        let root: QuerySummaryRequestRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -1637,7 +1539,7 @@ impl From<QuerySummaryRequestRef<'_>> for QuerySummaryRequest {
 /// Zero-copy reader; the owned form is [`RecordBatchRequest`].
 #[derive(Clone, Copy)]
 pub struct RecordBatchRequestRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> RecordBatchRequestRef<'a> {
@@ -1647,22 +1549,16 @@ impl<'a> RecordBatchRequestRef<'a> {
     /// The batch.
     #[inline]
     pub fn batch(&self) -> Option<MetricBatchRef<'a>> {
-        // SAFETY: `self.table` is a verified `RecordBatchRequest` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<MetricBatchRef<'a>>>(Self::VT_BATCH, None)
-        }
+        self.table.get(Self::VT_BATCH)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for RecordBatchRequestRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for RecordBatchRequestRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -1732,7 +1628,8 @@ impl RecordBatchRequest {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<RecordBatchRequestRef<'_>>(bytes)?.into())
+        let root: RecordBatchRequestRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -1749,7 +1646,7 @@ impl From<RecordBatchRequestRef<'_>> for RecordBatchRequest {
 /// Zero-copy reader; the owned form is [`RecordBatchResponse`].
 #[derive(Clone, Copy)]
 pub struct RecordBatchResponseRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> RecordBatchResponseRef<'a> {
@@ -1763,39 +1660,28 @@ impl<'a> RecordBatchResponseRef<'a> {
     /// Samples stored.
     #[inline]
     pub fn accepted(&self) -> u32 {
-        // SAFETY: `self.table` is a verified `RecordBatchResponse` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u32>(Self::VT_ACCEPTED, Some(0u32)) }.unwrap_or(0u32)
+        self.table.get(Self::VT_ACCEPTED).unwrap_or(0u32)
     }
 
     /// Samples rejected (bad name, kind change, ...).
     #[inline]
     pub fn rejected(&self) -> u32 {
-        // SAFETY: `self.table` is a verified `RecordBatchResponse` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u32>(Self::VT_REJECTED, Some(0u32)) }.unwrap_or(0u32)
+        self.table.get(Self::VT_REJECTED).unwrap_or(0u32)
     }
 
     /// One reason per rejected sample, "\<index>: \<reason>".
     #[inline]
-    pub fn rejections(
-        &self,
-    ) -> Option<::flatbuffers::Vector<'a, ::flatbuffers::ForwardsUOffset<&'a str>>> {
-        // SAFETY: `self.table` is a verified `RecordBatchResponse` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table.get::<::flatbuffers::ForwardsUOffset<
-                ::flatbuffers::Vector<'a, ::flatbuffers::ForwardsUOffset<&'a str>>,
-            >>(Self::VT_REJECTIONS, None)
-        }
+    pub fn rejections(&self) -> Option<crate::runtime::Vector<'a, &'a str>> {
+        self.table.get(Self::VT_REJECTIONS)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for RecordBatchResponseRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for RecordBatchResponseRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -1880,7 +1766,8 @@ impl RecordBatchResponse {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<RecordBatchResponseRef<'_>>(bytes)?.into())
+        let root: RecordBatchResponseRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -1901,7 +1788,7 @@ impl From<RecordBatchResponseRef<'_>> for RecordBatchResponse {
 /// Zero-copy reader; the owned form is [`RecordSampleRequest`].
 #[derive(Clone, Copy)]
 pub struct RecordSampleRequestRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> RecordSampleRequestRef<'a> {
@@ -1913,32 +1800,22 @@ impl<'a> RecordSampleRequestRef<'a> {
     /// Sending agent.
     #[inline]
     pub fn agent_id(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `RecordSampleRequest` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_AGENT_ID, None)
-        }
+        self.table.get(Self::VT_AGENT_ID)
     }
 
     /// The sample.
     #[inline]
     pub fn sample(&self) -> Option<MetricSampleRef<'a>> {
-        // SAFETY: `self.table` is a verified `RecordSampleRequest` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<MetricSampleRef<'a>>>(Self::VT_SAMPLE, None)
-        }
+        self.table.get(Self::VT_SAMPLE)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for RecordSampleRequestRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for RecordSampleRequestRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -2017,7 +1894,8 @@ impl RecordSampleRequest {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<RecordSampleRequestRef<'_>>(bytes)?.into())
+        let root: RecordSampleRequestRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 

@@ -43,18 +43,21 @@ impl ::core::fmt::Debug for RecoveryStrategy {
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for RecoveryStrategy {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for RecoveryStrategy {
+    const SIZE: usize = 1;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self(u8::from_le_bytes(crate::wire_bytes(buf, loc)))
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Read::read(buf, at).map(Self)
     }
 }
 
-impl ::flatbuffers::Push for RecoveryStrategy {
-    type Output = Self;
+impl crate::runtime::Inline for RecoveryStrategy {
+    type Wire = Self;
+    const ALIGN: usize = 1;
+
     #[inline]
-    unsafe fn push(&self, dst: &mut [u8], _written_len: usize) {
+    fn write_wire(&self, dst: &mut [u8]) {
         dst[..1].copy_from_slice(&self.0.to_le_bytes());
     }
 }
@@ -110,18 +113,21 @@ impl ::core::fmt::Debug for StepOutcome {
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for StepOutcome {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for StepOutcome {
+    const SIZE: usize = 1;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self(u8::from_le_bytes(crate::wire_bytes(buf, loc)))
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Read::read(buf, at).map(Self)
     }
 }
 
-impl ::flatbuffers::Push for StepOutcome {
-    type Output = Self;
+impl crate::runtime::Inline for StepOutcome {
+    type Wire = Self;
+    const ALIGN: usize = 1;
+
     #[inline]
-    unsafe fn push(&self, dst: &mut [u8], _written_len: usize) {
+    fn write_wire(&self, dst: &mut [u8]) {
         dst[..1].copy_from_slice(&self.0.to_le_bytes());
     }
 }
@@ -186,11 +192,12 @@ impl BackoffPolicy {
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for BackoffPolicyWire {
-    type Inner = BackoffPolicy;
+impl<'a> crate::runtime::Read<'a> for BackoffPolicy {
+    const SIZE: usize = 16;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> BackoffPolicy {
-        BackoffPolicy::from_wire(&crate::wire_bytes(buf, loc))
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        buf.get(at..)?.first_chunk::<16>().map(Self::from_wire)
     }
 }
 
@@ -206,15 +213,13 @@ impl ::flatbuffers::Verifiable for BackoffPolicyWire {
 
 impl ::flatbuffers::SimpleToVerifyInSlice for BackoffPolicyWire {}
 
-impl ::flatbuffers::Push for BackoffPolicy {
-    type Output = BackoffPolicyWire;
+impl crate::runtime::Inline for BackoffPolicy {
+    type Wire = BackoffPolicyWire;
+    const ALIGN: usize = 4;
+
     #[inline]
-    unsafe fn push(&self, dst: &mut [u8], _written_len: usize) {
+    fn write_wire(&self, dst: &mut [u8]) {
         dst[..16].copy_from_slice(&self.to_wire());
-    }
-    #[inline]
-    fn alignment() -> ::flatbuffers::PushAlignment {
-        ::flatbuffers::PushAlignment::new(4)
     }
 }
 
@@ -223,7 +228,7 @@ impl ::flatbuffers::Push for BackoffPolicy {
 /// Zero-copy reader; the owned form is [`FailureReport`].
 #[derive(Clone, Copy)]
 pub struct FailureReportRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> FailureReportRef<'a> {
@@ -243,72 +248,48 @@ impl<'a> FailureReportRef<'a> {
     /// Failed agent.
     #[inline]
     pub fn agent_id(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `FailureReport` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_AGENT_ID, None)
-        }
+        self.table.get(Self::VT_AGENT_ID)
     }
 
     /// The error observed (from the ABI error channel or a health check).
     #[inline]
     pub fn error(&self) -> Option<crate::hms::AgentErrorRef<'a>> {
-        // SAFETY: `self.table` is a verified `FailureReport` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<crate::hms::AgentErrorRef<'a>>>(
-                    Self::VT_ERROR,
-                    None,
-                )
-        }
+        self.table.get(Self::VT_ERROR)
     }
 
     /// When the failure was observed, Unix epoch milliseconds.
     #[inline]
     pub fn occurred_at_ms(&self) -> u64 {
-        // SAFETY: `self.table` is a verified `FailureReport` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_OCCURRED_AT_MS, Some(0u64)) }.unwrap_or(0u64)
+        self.table.get(Self::VT_OCCURRED_AT_MS).unwrap_or(0u64)
     }
 
     /// Health status at the time of the failure.
     #[inline]
     pub fn health(&self) -> crate::hms::HealthStatus {
-        // SAFETY: `self.table` is a verified `FailureReport` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table.get::<crate::hms::HealthStatus>(
-                Self::VT_HEALTH,
-                Some(crate::hms::HealthStatus::UNKNOWN),
-            )
-        }
-        .unwrap_or(crate::hms::HealthStatus::UNKNOWN)
+        self.table
+            .get(Self::VT_HEALTH)
+            .unwrap_or(crate::hms::HealthStatus::UNKNOWN)
     }
 
     /// True if a circuit breaker towards the agent is open.
     #[inline]
     pub fn breaker_open(&self) -> bool {
-        // SAFETY: `self.table` is a verified `FailureReport` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<bool>(Self::VT_BREAKER_OPEN, Some(false)) }.unwrap_or(false)
+        self.table.get(Self::VT_BREAKER_OPEN).unwrap_or(false)
     }
 
     /// Reporter (health monitor, breaker, caller).
     #[inline]
     pub fn reported_by(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `FailureReport` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_REPORTED_BY, None)
-        }
+        self.table.get(Self::VT_REPORTED_BY)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for FailureReportRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for FailureReportRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -385,10 +366,7 @@ impl FailureReport {
             fbb.push_slot_always(FailureReportRef::VT_REPORTED_BY, x);
         }
         if self.health != crate::hms::HealthStatus::UNKNOWN {
-            fbb.push_slot_always::<crate::hms::HealthStatus>(
-                FailureReportRef::VT_HEALTH,
-                self.health,
-            );
+            fbb.push_slot_always::<u8>(FailureReportRef::VT_HEALTH, self.health.0);
         }
         if self.breaker_open {
             fbb.push_slot_always::<bool>(FailureReportRef::VT_BREAKER_OPEN, self.breaker_open);
@@ -419,7 +397,8 @@ impl FailureReport {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<FailureReportRef<'_>>(bytes)?.into())
+        let root: FailureReportRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -441,7 +420,7 @@ impl From<FailureReportRef<'_>> for FailureReport {
 /// Zero-copy reader; the owned form is [`GetPlanRequest`].
 #[derive(Clone, Copy)]
 pub struct GetPlanRequestRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> GetPlanRequestRef<'a> {
@@ -451,22 +430,16 @@ impl<'a> GetPlanRequestRef<'a> {
     /// Plan id.
     #[inline]
     pub fn plan_id(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `GetPlanRequest` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_PLAN_ID, None)
-        }
+        self.table.get(Self::VT_PLAN_ID)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for GetPlanRequestRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for GetPlanRequestRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -532,7 +505,8 @@ impl GetPlanRequest {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<GetPlanRequestRef<'_>>(bytes)?.into())
+        let root: GetPlanRequestRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -549,7 +523,7 @@ impl From<GetPlanRequestRef<'_>> for GetPlanRequest {
 /// Zero-copy reader; the owned form is [`GetPlanResponse`].
 #[derive(Clone, Copy)]
 pub struct GetPlanResponseRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> GetPlanResponseRef<'a> {
@@ -563,36 +537,28 @@ impl<'a> GetPlanResponseRef<'a> {
     /// The plan.
     #[inline]
     pub fn plan(&self) -> Option<RecoveryPlanRef<'a>> {
-        // SAFETY: `self.table` is a verified `GetPlanResponse` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<RecoveryPlanRef<'a>>>(Self::VT_PLAN, None)
-        }
+        self.table.get(Self::VT_PLAN)
     }
 
     /// Steps with a reported outcome.
     #[inline]
     pub fn completed_steps(&self) -> u32 {
-        // SAFETY: `self.table` is a verified `GetPlanResponse` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u32>(Self::VT_COMPLETED_STEPS, Some(0u32)) }.unwrap_or(0u32)
+        self.table.get(Self::VT_COMPLETED_STEPS).unwrap_or(0u32)
     }
 
     /// Outcome of the last reported step; absent if none was reported yet.
     #[inline]
     pub fn last_outcome(&self) -> Option<StepOutcome> {
-        // SAFETY: `self.table` is a verified `GetPlanResponse` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<StepOutcome>(Self::VT_LAST_OUTCOME, None) }
+        self.table.get(Self::VT_LAST_OUTCOME)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for GetPlanResponseRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for GetPlanResponseRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -651,7 +617,7 @@ impl GetPlanResponse {
             );
         }
         if let Some(x) = self.last_outcome {
-            fbb.push_slot_always::<StepOutcome>(GetPlanResponseRef::VT_LAST_OUTCOME, x);
+            fbb.push_slot_always::<u8>(GetPlanResponseRef::VT_LAST_OUTCOME, x.0);
         }
         let end = fbb.end_table(start);
         ::flatbuffers::WIPOffset::new(end.value())
@@ -679,7 +645,8 @@ impl GetPlanResponse {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<GetPlanResponseRef<'_>>(bytes)?.into())
+        let root: GetPlanResponseRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -698,7 +665,7 @@ impl From<GetPlanResponseRef<'_>> for GetPlanResponse {
 /// Zero-copy reader; the owned form is [`PlanRecoveryRequest`].
 #[derive(Clone, Copy)]
 pub struct PlanRecoveryRequestRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> PlanRecoveryRequestRef<'a> {
@@ -710,29 +677,22 @@ impl<'a> PlanRecoveryRequestRef<'a> {
     /// The failure.
     #[inline]
     pub fn failure(&self) -> Option<FailureReportRef<'a>> {
-        // SAFETY: `self.table` is a verified `PlanRecoveryRequest` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<FailureReportRef<'a>>>(Self::VT_FAILURE, None)
-        }
+        self.table.get(Self::VT_FAILURE)
     }
 
     /// Seed for the jitter draws, so plans are reproducible in tests; absent = random.
     #[inline]
     pub fn jitter_seed(&self) -> Option<u64> {
-        // SAFETY: `self.table` is a verified `PlanRecoveryRequest` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_JITTER_SEED, None) }
+        self.table.get(Self::VT_JITTER_SEED)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for PlanRecoveryRequestRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for PlanRecoveryRequestRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -808,7 +768,8 @@ impl PlanRecoveryRequest {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<PlanRecoveryRequestRef<'_>>(bytes)?.into())
+        let root: PlanRecoveryRequestRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -826,7 +787,7 @@ impl From<PlanRecoveryRequestRef<'_>> for PlanRecoveryRequest {
 /// Zero-copy reader; the owned form is [`PlanRecoveryResponse`].
 #[derive(Clone, Copy)]
 pub struct PlanRecoveryResponseRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> PlanRecoveryResponseRef<'a> {
@@ -836,22 +797,16 @@ impl<'a> PlanRecoveryResponseRef<'a> {
     /// Plan to execute, starting with steps\[0\].
     #[inline]
     pub fn plan(&self) -> Option<RecoveryPlanRef<'a>> {
-        // SAFETY: `self.table` is a verified `PlanRecoveryResponse` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<RecoveryPlanRef<'a>>>(Self::VT_PLAN, None)
-        }
+        self.table.get(Self::VT_PLAN)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for PlanRecoveryResponseRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for PlanRecoveryResponseRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -923,7 +878,8 @@ impl PlanRecoveryResponse {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<PlanRecoveryResponseRef<'_>>(bytes)?.into())
+        let root: PlanRecoveryResponseRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -940,7 +896,7 @@ impl From<PlanRecoveryResponseRef<'_>> for PlanRecoveryResponse {
 /// Zero-copy reader; the owned form is [`RecoveryPlan`].
 #[derive(Clone, Copy)]
 pub struct RecoveryPlanRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> RecoveryPlanRef<'a> {
@@ -958,63 +914,40 @@ impl<'a> RecoveryPlanRef<'a> {
     /// Plan id; sort key.
     #[inline]
     pub fn plan_id(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `RecoveryPlan` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_PLAN_ID, None)
-        }
+        self.table.get(Self::VT_PLAN_ID)
     }
 
     /// Agent being recovered.
     #[inline]
     pub fn agent_id(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `RecoveryPlan` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_AGENT_ID, None)
-        }
+        self.table.get(Self::VT_AGENT_ID)
     }
 
     /// The failure the plan addresses.
     #[inline]
     pub fn failure(&self) -> Option<FailureReportRef<'a>> {
-        // SAFETY: `self.table` is a verified `RecoveryPlan` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<FailureReportRef<'a>>>(Self::VT_FAILURE, None)
-        }
+        self.table.get(Self::VT_FAILURE)
     }
 
     /// Steps in execution order.
     #[inline]
-    pub fn steps(
-        &self,
-    ) -> Option<::flatbuffers::Vector<'a, ::flatbuffers::ForwardsUOffset<RecoveryStepRef<'a>>>>
-    {
-        // SAFETY: `self.table` is a verified `RecoveryPlan` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table.get::<::flatbuffers::ForwardsUOffset<
-                ::flatbuffers::Vector<'a, ::flatbuffers::ForwardsUOffset<RecoveryStepRef<'a>>>,
-            >>(Self::VT_STEPS, None)
-        }
+    pub fn steps(&self) -> Option<crate::runtime::Vector<'a, RecoveryStepRef<'a>>> {
+        self.table.get(Self::VT_STEPS)
     }
 
     /// Creation time, Unix epoch milliseconds.
     #[inline]
     pub fn created_at_ms(&self) -> u64 {
-        // SAFETY: `self.table` is a verified `RecoveryPlan` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u64>(Self::VT_CREATED_AT_MS, Some(0u64)) }.unwrap_or(0u64)
+        self.table.get(Self::VT_CREATED_AT_MS).unwrap_or(0u64)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for RecoveryPlanRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for RecoveryPlanRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -1118,7 +1051,8 @@ impl RecoveryPlan {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<RecoveryPlanRef<'_>>(bytes)?.into())
+        let root: RecoveryPlanRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -1141,7 +1075,7 @@ impl From<RecoveryPlanRef<'_>> for RecoveryPlan {
 /// Zero-copy reader; the owned form is [`RecoveryPolicy`].
 #[derive(Clone, Copy)]
 pub struct RecoveryPolicyRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> RecoveryPolicyRef<'a> {
@@ -1159,64 +1093,41 @@ impl<'a> RecoveryPolicyRef<'a> {
     /// Escalation ladder: strategies tried in order; the last one repeats until
     /// max_attempts is reached, after which the failure is escalated.
     #[inline]
-    pub fn strategies(&self) -> Option<::flatbuffers::Vector<'a, RecoveryStrategy>> {
-        // SAFETY: `self.table` is a verified `RecoveryPolicy` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<::flatbuffers::Vector<'a, RecoveryStrategy>>>(
-                    Self::VT_STRATEGIES,
-                    None,
-                )
-        }
+    pub fn strategies(&self) -> Option<crate::runtime::Vector<'a, RecoveryStrategy>> {
+        self.table.get(Self::VT_STRATEGIES)
     }
 
     /// Delay between attempts.
     #[inline]
     pub fn backoff(&self) -> Option<BackoffPolicy> {
-        // SAFETY: `self.table` is a verified `RecoveryPolicy` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<BackoffPolicyWire>(Self::VT_BACKOFF, None) }
+        self.table.get(Self::VT_BACKOFF)
     }
 
     /// Total attempts before escalation.
     #[inline]
     pub fn max_attempts(&self) -> u32 {
-        // SAFETY: `self.table` is a verified `RecoveryPolicy` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u32>(Self::VT_MAX_ATTEMPTS, Some(5u32)) }.unwrap_or(5u32)
+        self.table.get(Self::VT_MAX_ATTEMPTS).unwrap_or(5u32)
     }
 
     /// Per-step timeout, in milliseconds.
     #[inline]
     pub fn step_timeout_ms(&self) -> u32 {
-        // SAFETY: `self.table` is a verified `RecoveryPolicy` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<u32>(Self::VT_STEP_TIMEOUT_MS, Some(30000u32))
-        }
-        .unwrap_or(30000u32)
+        self.table.get(Self::VT_STEP_TIMEOUT_MS).unwrap_or(30000u32)
     }
 
     /// Failover targets, in preference order.
     #[inline]
-    pub fn failover_targets(
-        &self,
-    ) -> Option<::flatbuffers::Vector<'a, ::flatbuffers::ForwardsUOffset<&'a str>>> {
-        // SAFETY: `self.table` is a verified `RecoveryPolicy` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table.get::<::flatbuffers::ForwardsUOffset<
-                ::flatbuffers::Vector<'a, ::flatbuffers::ForwardsUOffset<&'a str>>,
-            >>(Self::VT_FAILOVER_TARGETS, None)
-        }
+    pub fn failover_targets(&self) -> Option<crate::runtime::Vector<'a, &'a str>> {
+        self.table.get(Self::VT_FAILOVER_TARGETS)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for RecoveryPolicyRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for RecoveryPolicyRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -1283,14 +1194,17 @@ impl RecoveryPolicy {
         &self,
         fbb: &mut ::flatbuffers::FlatBufferBuilder<'b>,
     ) -> ::flatbuffers::WIPOffset<RecoveryPolicyRef<'b>> {
-        let strategies = self.strategies.as_ref().map(|x| fbb.create_vector(x));
+        let strategies = self
+            .strategies
+            .as_ref()
+            .map(|x| crate::runtime::create_vector(fbb, x));
         let failover_targets = self.failover_targets.as_ref().map(|x| {
             let items: Vec<_> = x.iter().map(|x| fbb.create_string(x)).collect();
             fbb.create_vector(&items)
         });
         let start = fbb.start_table();
         if let Some(x) = self.backoff {
-            fbb.push_slot_always(RecoveryPolicyRef::VT_BACKOFF, x);
+            fbb.push_slot_always(RecoveryPolicyRef::VT_BACKOFF, crate::runtime::Pushed(x));
         }
         if let Some(x) = strategies {
             fbb.push_slot_always(RecoveryPolicyRef::VT_STRATEGIES, x);
@@ -1333,7 +1247,8 @@ impl RecoveryPolicy {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<RecoveryPolicyRef<'_>>(bytes)?.into())
+        let root: RecoveryPolicyRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -1356,7 +1271,7 @@ impl From<RecoveryPolicyRef<'_>> for RecoveryPolicy {
 /// Zero-copy reader; the owned form is [`RecoveryStep`].
 #[derive(Clone, Copy)]
 pub struct RecoveryStepRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> RecoveryStepRef<'a> {
@@ -1374,54 +1289,42 @@ impl<'a> RecoveryStepRef<'a> {
     /// 0-based position in the plan.
     #[inline]
     pub fn index(&self) -> u32 {
-        // SAFETY: `self.table` is a verified `RecoveryStep` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u32>(Self::VT_INDEX, Some(0u32)) }.unwrap_or(0u32)
+        self.table.get(Self::VT_INDEX).unwrap_or(0u32)
     }
 
     /// Action to take.
     #[inline]
     pub fn strategy(&self) -> RecoveryStrategy {
-        // SAFETY: `self.table` is a verified `RecoveryStep` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<RecoveryStrategy>(Self::VT_STRATEGY, Some(RecoveryStrategy::RESTART))
-        }
-        .unwrap_or(RecoveryStrategy::RESTART)
+        self.table
+            .get(Self::VT_STRATEGY)
+            .unwrap_or(RecoveryStrategy::RESTART)
     }
 
     /// Wait before executing the step, in milliseconds (from the backoff policy).
     #[inline]
     pub fn delay_ms(&self) -> u32 {
-        // SAFETY: `self.table` is a verified `RecoveryStep` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u32>(Self::VT_DELAY_MS, Some(0u32)) }.unwrap_or(0u32)
+        self.table.get(Self::VT_DELAY_MS).unwrap_or(0u32)
     }
 
     /// Timeout for the step, in milliseconds.
     #[inline]
     pub fn timeout_ms(&self) -> u32 {
-        // SAFETY: `self.table` is a verified `RecoveryStep` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u32>(Self::VT_TIMEOUT_MS, Some(0u32)) }.unwrap_or(0u32)
+        self.table.get(Self::VT_TIMEOUT_MS).unwrap_or(0u32)
     }
 
     /// Failover instance or rollback version; empty for other strategies.
     #[inline]
     pub fn target(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `RecoveryStep` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_TARGET, None)
-        }
+        self.table.get(Self::VT_TARGET)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for RecoveryStepRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for RecoveryStepRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -1485,7 +1388,7 @@ impl RecoveryStep {
             fbb.push_slot_always(RecoveryStepRef::VT_TARGET, x);
         }
         if self.strategy != RecoveryStrategy::RESTART {
-            fbb.push_slot_always::<RecoveryStrategy>(RecoveryStepRef::VT_STRATEGY, self.strategy);
+            fbb.push_slot_always::<u8>(RecoveryStepRef::VT_STRATEGY, self.strategy.0);
         }
         let end = fbb.end_table(start);
         ::flatbuffers::WIPOffset::new(end.value())
@@ -1513,7 +1416,8 @@ impl RecoveryStep {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<RecoveryStepRef<'_>>(bytes)?.into())
+        let root: RecoveryStepRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -1534,7 +1438,7 @@ impl From<RecoveryStepRef<'_>> for RecoveryStep {
 /// Zero-copy reader; the owned form is [`ReportOutcomeRequest`].
 #[derive(Clone, Copy)]
 pub struct ReportOutcomeRequestRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> ReportOutcomeRequestRef<'a> {
@@ -1552,57 +1456,42 @@ impl<'a> ReportOutcomeRequestRef<'a> {
     /// Plan the step belongs to.
     #[inline]
     pub fn plan_id(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `ReportOutcomeRequest` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_PLAN_ID, None)
-        }
+        self.table.get(Self::VT_PLAN_ID)
     }
 
     /// Index of the executed step.
     #[inline]
     pub fn step_index(&self) -> u32 {
-        // SAFETY: `self.table` is a verified `ReportOutcomeRequest` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u32>(Self::VT_STEP_INDEX, Some(0u32)) }.unwrap_or(0u32)
+        self.table.get(Self::VT_STEP_INDEX).unwrap_or(0u32)
     }
 
     /// What happened.
     #[inline]
     pub fn outcome(&self) -> StepOutcome {
-        // SAFETY: `self.table` is a verified `ReportOutcomeRequest` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<StepOutcome>(Self::VT_OUTCOME, Some(StepOutcome::FAILED))
-        }
-        .unwrap_or(StepOutcome::FAILED)
+        self.table
+            .get(Self::VT_OUTCOME)
+            .unwrap_or(StepOutcome::FAILED)
     }
 
     /// Time the step took, in milliseconds.
     #[inline]
     pub fn duration_ms(&self) -> u32 {
-        // SAFETY: `self.table` is a verified `ReportOutcomeRequest` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<u32>(Self::VT_DURATION_MS, Some(0u32)) }.unwrap_or(0u32)
+        self.table.get(Self::VT_DURATION_MS).unwrap_or(0u32)
     }
 
     /// Free-form detail for the audit log.
     #[inline]
     pub fn detail(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `ReportOutcomeRequest` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_DETAIL, None)
-        }
+        self.table.get(Self::VT_DETAIL)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for ReportOutcomeRequestRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for ReportOutcomeRequestRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -1678,7 +1567,7 @@ impl ReportOutcomeRequest {
             fbb.push_slot_always(ReportOutcomeRequestRef::VT_DETAIL, x);
         }
         if self.outcome != StepOutcome::FAILED {
-            fbb.push_slot_always::<StepOutcome>(ReportOutcomeRequestRef::VT_OUTCOME, self.outcome);
+            fbb.push_slot_always::<u8>(ReportOutcomeRequestRef::VT_OUTCOME, self.outcome.0);
         }
         let end = fbb.end_table(start);
         ::flatbuffers::WIPOffset::new(end.value())
@@ -1706,7 +1595,8 @@ impl ReportOutcomeRequest {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<ReportOutcomeRequestRef<'_>>(bytes)?.into())
+        let root: ReportOutcomeRequestRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -1727,7 +1617,7 @@ impl From<ReportOutcomeRequestRef<'_>> for ReportOutcomeRequest {
 /// Zero-copy reader; the owned form is [`ReportOutcomeResponse`].
 #[derive(Clone, Copy)]
 pub struct ReportOutcomeResponseRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> ReportOutcomeResponseRef<'a> {
@@ -1741,39 +1631,28 @@ impl<'a> ReportOutcomeResponseRef<'a> {
     /// Next step to execute; absent when the plan is complete.
     #[inline]
     pub fn next_step(&self) -> Option<RecoveryStepRef<'a>> {
-        // SAFETY: `self.table` is a verified `ReportOutcomeResponse` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<RecoveryStepRef<'a>>>(
-                    Self::VT_NEXT_STEP,
-                    None,
-                )
-        }
+        self.table.get(Self::VT_NEXT_STEP)
     }
 
     /// True when no further steps will be issued.
     #[inline]
     pub fn plan_complete(&self) -> bool {
-        // SAFETY: `self.table` is a verified `ReportOutcomeResponse` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<bool>(Self::VT_PLAN_COMPLETE, Some(false)) }.unwrap_or(false)
+        self.table.get(Self::VT_PLAN_COMPLETE).unwrap_or(false)
     }
 
     /// True if the failure was escalated to an operator.
     #[inline]
     pub fn escalated(&self) -> bool {
-        // SAFETY: `self.table` is a verified `ReportOutcomeResponse` (see `Follow`); the slot has the schema's type.
-        unsafe { self.table.get::<bool>(Self::VT_ESCALATED, Some(false)) }.unwrap_or(false)
+        self.table.get(Self::VT_ESCALATED).unwrap_or(false)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for ReportOutcomeResponseRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for ReportOutcomeResponseRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -1860,7 +1739,8 @@ impl ReportOutcomeResponse {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<ReportOutcomeResponseRef<'_>>(bytes)?.into())
+        let root: ReportOutcomeResponseRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 
@@ -1879,7 +1759,7 @@ impl From<ReportOutcomeResponseRef<'_>> for ReportOutcomeResponse {
 /// Zero-copy reader; the owned form is [`SetPolicyRequest`].
 #[derive(Clone, Copy)]
 pub struct SetPolicyRequestRef<'a> {
-    table: ::flatbuffers::Table<'a>,
+    table: crate::runtime::Table<'a>,
 }
 
 impl<'a> SetPolicyRequestRef<'a> {
@@ -1891,32 +1771,22 @@ impl<'a> SetPolicyRequestRef<'a> {
     /// Agent the policy applies to; "*" = default policy.
     #[inline]
     pub fn agent_id(&self) -> Option<&'a str> {
-        // SAFETY: `self.table` is a verified `SetPolicyRequest` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<&'a str>>(Self::VT_AGENT_ID, None)
-        }
+        self.table.get(Self::VT_AGENT_ID)
     }
 
     /// The policy.
     #[inline]
     pub fn policy(&self) -> Option<RecoveryPolicyRef<'a>> {
-        // SAFETY: `self.table` is a verified `SetPolicyRequest` (see `Follow`); the slot has the schema's type.
-        unsafe {
-            self.table
-                .get::<::flatbuffers::ForwardsUOffset<RecoveryPolicyRef<'a>>>(Self::VT_POLICY, None)
-        }
+        self.table.get(Self::VT_POLICY)
     }
 }
 
-impl<'a> ::flatbuffers::Follow<'a> for SetPolicyRequestRef<'a> {
-    type Inner = Self;
+impl<'a> crate::runtime::Read<'a> for SetPolicyRequestRef<'a> {
+    const SIZE: usize = 4;
+
     #[inline]
-    unsafe fn follow(buf: &'a [u8], loc: usize) -> Self {
-        Self {
-            // SAFETY: the caller guarantees a verified table of this type at `loc`.
-            table: unsafe { ::flatbuffers::Table::new(buf, loc) },
-        }
+    fn read(buf: &'a [u8], at: usize) -> Option<Self> {
+        crate::runtime::Table::follow(buf, at).map(|table| Self { table })
     }
 }
 
@@ -1995,7 +1865,8 @@ impl SetPolicyRequest {
 
     /// Verifies `bytes` (a finished buffer with this table as root), then copies it out.
     pub fn decode(bytes: &[u8]) -> Result<Self, crate::DecodeError> {
-        Ok(::flatbuffers::root::<SetPolicyRequestRef<'_>>(bytes)?.into())
+        let root: SetPolicyRequestRef<'_> = crate::runtime::root(bytes)?;
+        Ok(root.into())
     }
 }
 

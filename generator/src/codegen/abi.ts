@@ -1,6 +1,7 @@
 import type { EnumDef, ObjectDef, RpcCall, Service, TypeRef } from '../ir/model.js';
 import { UnsupportedError } from './backend.js';
 import { fnv1a64 } from './hash.js';
+import { compareNames, markWords } from './naming.js';
 import type { SchemaSet } from './schema-set.js';
 
 /**
@@ -150,10 +151,7 @@ export const COMMON_EXPORTS: readonly AbiFunction[] = [
 
 /** `HealthMonitor` → `health_monitor`, `register_agent` → `register_agent`, `getHTTPStatus` → `get_http_status`. */
 export function snakeCase(name: string): string {
-  return name
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
-    .toLowerCase();
+  return markWords(name).toLowerCase();
 }
 
 /**
@@ -171,7 +169,7 @@ export function rpcSymbol(service: Service, call: RpcCall): string {
  */
 export function methodIds(services: readonly Service[]): Map<string, number> {
   const ids = new Map<string, number>();
-  const sorted = [...services].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const sorted = [...services].sort((a, b) => compareNames(a.name, b.name));
   for (const s of sorted) for (const c of s.calls) ids.set(rpcSymbol(s, c), ids.size + 1);
   return ids;
 }

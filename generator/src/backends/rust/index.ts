@@ -1,3 +1,4 @@
+import { compareNames } from '../../codegen/naming.js';
 import { stampText, type Backend, type EmitContext } from '../../codegen/backend.js';
 import { emitEnumNewtype, emitUnionEnums } from './enums.js';
 import { RustNaming, modulePath } from './naming.js';
@@ -102,7 +103,7 @@ function emit(ctx: EmitContext): void {
     'rust/contracts/Cargo.toml',
     templates.render('rust/Cargo.toml.hbs', { stamp: crateStamp, version: cargoVersion(ctx.version) }),
   );
-  for (const m of [...modules.values()].sort((a, b) => (a.path.join('/') < b.path.join('/') ? -1 : 1))) {
+  for (const m of [...modules.values()].sort((a, b) => compareNames(a.path.join('/'), b.path.join('/')))) {
     // `wire_bytes` (lib.rs) reads structs and enum values: emitted only when there are some (else
     // it is dead code, a warning).
     const hasStructs = set.enums.length > 0 || set.objects.some((o) => o.isStruct);

@@ -16,7 +16,7 @@ import {
 import { stampText, UnsupportedError, type EmitContext } from '../../codegen/backend.js';
 import type { RpcCall, Service } from '../../ir/model.js';
 import { docComments } from './docs.js';
-import { call, chain, signature } from './layout.js';
+import { ARRAY_WIDTH, call, chain, fits, FN_CALL_WIDTH, signature } from './layout.js';
 import { modulePath, Scope, valueIdent, type RustNaming } from './naming.js';
 
 /**
@@ -122,7 +122,7 @@ export function emitServiceTrait(names: RustNaming, sn: ServiceNames): string {
 function checksumTable(entries: readonly string[]): string[] {
   const head = 'pub const SERVICE_CHECKSUMS: &[(&str, u64)] = &[';
   const joined = entries.join(', ');
-  if (joined.length <= 60 && head.length + joined.length + 2 <= 100) return [`${head}${joined}];`];
+  if (joined.length <= ARRAY_WIDTH && fits(0, `${head}${joined}];`)) return [`${head}${joined}];`];
   return [head, ...entries.map((e) => `    ${e},`), '];'];
 }
 
@@ -541,7 +541,7 @@ function respond(f: string, args: readonly string[], helper: 'respond' | 'reply'
   const closure = helper === 'reply' ? 'move |out| ' : 'move || ';
   const body = call(8, f, helper === 'reply' ? [...args, 'out'] : args, '');
   const one = `${helper}(area, ${closure}${body[0] as string})`;
-  if (body.length === 1 && `${closure}${body[0] as string}`.length <= 60 - 'area, '.length && 4 + one.length <= 100)
+  if (body.length === 1 && `${closure}${body[0] as string}`.length <= FN_CALL_WIDTH - 'area, '.length && fits(4, one))
     return [`    ${one}`];
   return [`    ${helper}(area, ${closure}{`, ...body.map((l) => `        ${l}`), '    })'];
 }

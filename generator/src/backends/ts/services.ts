@@ -11,6 +11,7 @@ import {
   serviceChecksum,
 } from '../../codegen/abi.js';
 import { UnsupportedError, type EmitContext } from '../../codegen/backend.js';
+import { claimUnderscored } from '../../codegen/naming.js';
 import type { Service } from '../../ir/model.js';
 import { call, jsdoc, signature } from './format.js';
 import { emitDispatch } from './dispatch.js';
@@ -45,12 +46,7 @@ const unary = (s: Service): Service['calls'] => s.calls.filter((c) => c.streamin
  */
 export function methodNames(s: Service): Map<string, { sync: string; async: string }> {
   const used = new Set(['library', 'handle', 'constructor']);
-  const take = (wanted: string): string => {
-    let n = wanted;
-    while (used.has(n)) n += '_';
-    used.add(n);
-    return n;
-  };
+  const take = (wanted: string): string => claimUnderscored(used, wanted);
   const calls = unary(s);
   const sync = calls.map((c) => take(camelCase(c.name)));
   const out = new Map<string, { sync: string; async: string }>();

@@ -2,10 +2,9 @@ import { compareNames } from '../../codegen/naming.js';
 import { stampText, type Backend, type EmitContext } from '../../codegen/backend.js';
 import { emitEnumNewtype, emitUnionEnums } from './enums.js';
 import { RustNaming, modulePath } from './naming.js';
-import { AGENT_MODULE, boundServices, emitAgentLib, emitAgentModule, emitServiceTrait } from './services.js';
+import { AGENT_MODULE, emitAgentLib, emitAgentModule, emitServiceTrait, rustServiceNames } from './services.js';
 import { StructEmitter } from './structs.js';
 import { TableEmitter } from './tables.js';
-import { checkSupported } from './unsupported.js';
 
 /**
  * The Rust types backend: a crate `rust/contracts/` (package `hms-contracts`, lib `hms_contracts`) with one
@@ -34,18 +33,12 @@ function finish(text: string): string {
 
 function emit(ctx: EmitContext): void {
   const { set, plans, templates } = ctx;
-  checkSupported(set);
-  const services = boundServices(ctx);
+  const services = rustServiceNames(ctx.bindings);
   const names = new RustNaming(
     set.objects,
     set.enums,
     services?.map((s) => s.service),
   );
-  const rootIdents = new Map<string, string>();
-  for (const s of set.schemas) {
-    if (s.rootTable !== undefined && s.fileIdent !== '' && !rootIdents.has(s.rootTable))
-      rootIdents.set(s.rootTable, s.fileIdent);
-  }
 
   const modules = new Map<string, Module>();
   const moduleOf = (path: readonly string[], namespace: readonly string[]): Module => {
@@ -76,7 +69,9 @@ function emit(ctx: EmitContext): void {
     const path = modulePath(o.namespace);
     const plan = plans.get(o.name);
     if (!plan) throw new Error(`no plan for ${o.name}`);
-    moduleOf(path, o.namespace).items.push(new TableEmitter(names, path.join('::'), rootIdents).emit(plan));
+    moduleOf(path, o.namespace).items.push(
+      new TableEmitter(names, path.join('::'), ctx.bindings.rootIdentifiers).emit(plan),
+    );
   }
   for (const e of set.enums) {
     if (!e.isUnion) continue;
@@ -122,4 +117,4 @@ function emit(ctx: EmitContext): void {
   }
 }
 
-export const rustBackend: Backend = { lang: 'rust', emit };
+export const rustBackend: Backend<'rust'> = { lang: 'rust', emit };

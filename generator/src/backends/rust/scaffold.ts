@@ -1,13 +1,13 @@
 import { compareNames } from '../../codegen/naming.js';
 import { ABI_TYPES } from '../../codegen/abi.js';
-import type { EmitContext } from '../../codegen/backend.js';
+import { bindingsOf } from '../../codegen/bindings.js';
 import { ScaffoldError } from '../../codegen/scaffold.js';
 import type { SchemaSet } from '../../codegen/schema-set.js';
 import type { Service } from '../../ir/model.js';
 import { docComments } from './docs.js';
 import { fits, signature } from './layout.js';
 import { camelCase, RustNaming, valueIdent } from './naming.js';
-import { boundServices, type ServiceNames } from './services.js';
+import { rustServiceNames, type ServiceNames } from './services.js';
 
 /**
  * `hms-gen new agent NAME --service S --lang rust`: the agent module of an agent crate (a type that
@@ -36,7 +36,7 @@ function external(path: string): string {
 
 /** The service's names as the Rust backend gives them (undefined when the set has no agent ABI). */
 function serviceNames(set: SchemaSet, service: Service): { names: RustNaming; sn: ServiceNames } | undefined {
-  const bound = boundServices({ set } as EmitContext);
+  const bound = rustServiceNames(bindingsOf(set, {}));
   const sn = bound?.find((s) => s.service.name === service.name);
   if (!bound || !sn) return undefined;
   return {

@@ -4,16 +4,13 @@ import {
   ABI_VERSION,
   COMMON_EXPORTS,
   CONTRACT_VERSION,
-  hasAgentAbi,
-  methodIds,
   rpcExport,
-  rpcSymbol,
-  rpcSymbols,
   rustSignature,
   serviceChecksum,
   type AbiFunction,
 } from '../../codegen/abi.js';
-import { stampText, UnsupportedError, type EmitContext } from '../../codegen/backend.js';
+import { stampText, type EmitContext } from '../../codegen/backend.js';
+import type { Bindings } from '../../codegen/bindings.js';
 import type { RpcCall, Service } from '../../ir/model.js';
 import { docComments } from './docs.js';
 import { ARRAY_WIDTH, call, chain, fits, FN_CALL_WIDTH, signature } from './layout.js';
@@ -45,27 +42,16 @@ export interface ServiceNames {
 }
 
 /**
- * The services the set binds (all of them when it has the ABI types, none otherwise), with their
- * Rust names. Rejects what would collide: two rpcs with one export symbol, a namespace `agent`.
+ * The Rust names of the services the set binds (codegen/bindings.ts; undefined without the agent
+ * ABI): accessors, trait methods and dispatch functions.
  */
-export function boundServices(ctx: EmitContext): readonly ServiceNames[] | undefined {
-  const { set } = ctx;
-  if (!hasAgentAbi(set)) return undefined;
-  for (const d of [...set.objects, ...set.enums, ...set.services]) {
-    if (modulePath(d.namespace)[0] === AGENT_MODULE) {
-      throw new UnsupportedError(
-        d.location,
-        `${d.name}: namespace ${d.namespace.join('.')} maps to the Rust module ${AGENT_MODULE}, which holds the Agent trait`,
-      );
-    }
-  }
-  const symbols = rpcSymbols(set.services);
+export function rustServiceNames(bindings: Bindings): readonly ServiceNames[] | undefined {
+  if (!bindings.abi) return undefined;
   const accessors = new Scope(['health', 'send_message']);
-  return set.services.map((s) => {
+  return bindings.services.map(({ service: s, symbols: syms }) => {
     const methodScope = new Scope();
     const methods = new Map<string, string>();
     const dispatch = new Map<string, string>();
-    const syms = symbols.get(s) as Map<string, string>;
     for (const c of s.calls) {
       dispatch.set(c.name, (syms.get(c.name) as string).slice('hms_'.length));
       methods.set(c.name, methodScope.claim(valueIdent(c.name), '_'));
@@ -466,7 +452,7 @@ export function emitAgentModule(
       out.push(...sig.map((l) => `    ${l}`), ...body.map((l) => `        ${l}`), '    }');
     }
   }
-  const ids = methodIds(services.map((s) => s.service));
+  const ids = ctx.bindings.methodIds;
   const dispatchBySymbol = new Map<string, string>();
   for (const s of services)
     for (const c of s.service.calls)
@@ -634,20 +620,22 @@ export function emitAgentLib(
   version: string,
 ): Map<string, string> {
   const files = new Map<string, string>();
-  const agents = ctx.config.rust?.agents;
-  if (!agents) return files;
+  const library = ctx.bindings.agentLibrary;
+  if (!library) return files;
   const dir = resolve(ctx.outDir, 'rust', 'agent-lib');
   const rel = (p: string): string => relative(dir, p).split('\\').join('/');
   const ffi = resolve(ctx.templates.dir, '..', 'runtime-rs', 'hms-ffi');
-  const agentsIdent = agents.crate.replace(/-/g, '_');
+  const several = library.agents.length > 1;
   files.set(
     'rust/agent-lib/Cargo.toml',
     // The manifest names crates and paths (hms-gen.json), nothing of the schemas.
     ctx.templates.render('rust/agent-lib.Cargo.toml.hbs', {
       stamp: stampText(ctx, []),
       version,
-      agentsCrate: agents.crate,
-      agentsPath: rel(resolve(agents.path)),
+      crate: library.crate,
+      ident: library.ident,
+      agentsList: englishList(library.agents.map((a) => a.crate)),
+      agents: library.agents.map((a) => ({ crate: a.crate, path: rel(resolve(a.path)) })),
       ffiPath: rel(ffi),
     }),
   );
@@ -679,10 +667,18 @@ export function emitAgentLib(
     'rust/agent-lib/src/lib.rs',
     ctx.templates.render('rust/agent-lib.rs.hbs', {
       stamp,
-      agentsCrate: agents.crate,
-      agentsIdent,
+      several,
+      agentsList: englishList(library.agents.map((a) => `\`${a.crate}\``)),
+      agents: library.agents,
       exports: exports.join('\n\n'),
     }),
   );
   return files;
+}
+
+/** `a`, `a and b`, `a, b and c`. */
+function englishList(items: readonly string[]): string {
+  return items.length <= 1
+    ? items.join('')
+    : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1] as string}`;
 }

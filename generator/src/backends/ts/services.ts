@@ -30,12 +30,6 @@ import type { ModuleScope } from './scope.js';
 export const FFI_MODULE = '_ffi.ts';
 /** The package with the hand-written FFI runtime. */
 export const RUNTIME_PACKAGE = 'hms-runtime';
-/** Services the set binds (abi.ts `hasAgentAbi`: all of them, or none); export symbols are checked for collisions. */
-export function boundServices(ctx: EmitContext): readonly Service[] {
-  if (!hasAgentAbi(ctx.set)) return [];
-  rpcSymbols(ctx.set.services);
-  return ctx.set.services;
-}
 
 /** Unary rpcs get methods; streaming ones are not callable over the ABI yet (their Rust exports answer Unimplemented). */
 const unary = (s: Service): Service['calls'] => s.calls.filter((c) => c.streaming === 'none');

@@ -1,6 +1,7 @@
-import { ABI_VERSION, abiExports, koffiPrototype, RESULT_RECORD_SIZE, type AbiFunction } from '../../codegen/abi.js';
+import { ABI_VERSION, abiExports, RESULT_RECORD, type AbiFunction } from '../../codegen/abi.js';
 import { stampText, type Backend, type EmitContext } from '../../codegen/backend.js';
 import { CBINDGEN_VERSION, requireCbindgen, runCbindgen } from './cbindgen.js';
+import { cPrototype } from './prototypes.js';
 
 /**
  * The C backend: `c/hms_agent.h`, cbindgen's header of the generated agent library
@@ -33,12 +34,12 @@ const AFTER_INCLUDES = [
   ' * The agent ABI (docs/ffi-abi.md). Every export that can fail returns a status: 0, or an',
   ' * hms.ErrorCode. The result (the response on 0, an encoded hms.AgentError otherwise) lands in the',
   " * caller's result area `out` (`out_cap` bytes): the result at its start, and in its last",
-  ' * HMS_RESULT_RECORD_SIZE bytes the record (len: u32, place: u32, ptr: u64, little-endian). With',
-  ' * place 1 the result did not fit and is a library allocation at ptr: copy it, then free it with',
+  ` * HMS_RESULT_RECORD_SIZE bytes the record (${RESULT_RECORD.fields.map((f) => `${f.name}: ${f.type}`).join(', ')}, little-endian). With`,
+  ` * place ${RESULT_RECORD.places.allocated} the result did not fit and is a library allocation at ptr: copy it, then free it with`,
   ' * hms_free_buffer(ptr, len).',
   ' */',
   `#define HMS_ABI_VERSION ${ABI_VERSION}`,
-  `#define HMS_RESULT_RECORD_SIZE ${RESULT_RECORD_SIZE}`,
+  `#define HMS_RESULT_RECORD_SIZE ${RESULT_RECORD.size}`,
 ].join('\n');
 
 /** `uint8_t *out` / `const uint8_t* out` → one spelling: single spaces, none around `*`, `()` for `(void)`. */
@@ -61,7 +62,7 @@ function checkHeader(header: string, exports: readonly AbiFunction[]): void {
   }
   const problems: string[] = [];
   for (const f of exports) {
-    const want = normalizePrototype(koffiPrototype(f));
+    const want = normalizePrototype(cPrototype(f));
     const got = declared.get(f.name);
     if (got === undefined) problems.push(`  missing  ${f.name}`);
     else if (got !== want) problems.push(`  differs  ${got}  (abi.ts: ${want})`);

@@ -3,15 +3,16 @@ import {
   ABI_TYPES,
   ABI_VERSION,
   COMMON_EXPORTS,
-  CONTRACT_VERSION,
+  CONTRACT_VERSION_WORD,
+  POINTER_ROLES,
   rpcExport,
-  rustSignature,
   serviceChecksum,
   type AbiFunction,
 } from '../../codegen/abi.js';
 import { stampText, type EmitContext } from '../../codegen/backend.js';
 import type { Bindings } from '../../codegen/bindings.js';
 import type { RpcCall, Service } from '../../ir/model.js';
+import { rustSignatureParts } from './abi.js';
 import { docComments } from './docs.js';
 import { ARRAY_WIDTH, call, chain, fits, FN_CALL_WIDTH, signature } from './layout.js';
 import { modulePath, Scope, valueIdent, type RustNaming } from './naming.js';
@@ -215,7 +216,6 @@ export function emitAgentModule(
   const code = names.path(ABI_TYPES.errorCode, 'owned', at);
   const health = names.path(ABI_TYPES.health, 'owned', at);
   const message = names.path(ABI_TYPES.message, 'owned', at);
-  const version = (CONTRACT_VERSION.major << 16) | CONTRACT_VERSION.minor;
   const out: string[] = [
     `// @generated ${stamp}`,
     '//! The agent side of the ABI (docs/ffi-abi.md): the [`Agent`] trait agents implement, the',
@@ -230,7 +230,7 @@ export function emitAgentModule(
     '/// Version of the agent ABI (docs/ffi-abi.md); `hms_abi_version` returns it.',
     `pub const ABI_VERSION: u32 = ${ABI_VERSION};`,
     '/// Version of the generated contracts, `major << 16 | minor`; `hms_contract_version` returns it.',
-    `pub const CONTRACT_VERSION: u32 = ${version};`,
+    `pub const CONTRACT_VERSION: u32 = ${CONTRACT_VERSION_WORD};`,
     '',
     "/// Every service's contract checksum (FNV-1a 64 of its canonical layout), by fully qualified name.",
     ...checksumTable(
@@ -484,8 +484,6 @@ export function emitAgentModule(
 // ---------------------------------------------------------------------------------------------
 // The agent library
 
-const POINTER_ROLES = new Set(['bytesPtr', 'outPtr', 'outHandle', 'freePtr']);
-
 function exportHeader(f: AbiFunction): string[] {
   const unsafe = f.params.some((p) => POINTER_ROLES.has(p.role));
   const lines = [`/// ${f.doc}`];
@@ -497,12 +495,9 @@ function exportHeader(f: AbiFunction): string[] {
       '/// of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).',
     );
   }
-  // rustSignature gives `name(a: A, b: B) -> R`; its parameters never contain `(` or `,`.
-  const m = /^(\w+)\((.*)\)(.*)$/.exec(rustSignature(f));
-  if (!m) throw new Error(`unexpected Rust signature of ${f.name}`);
-  const [, name, params, ret] = m as unknown as [string, string, string, string];
+  const { name, params, ret } = rustSignatureParts(f);
   const head = `pub ${unsafe ? 'unsafe ' : ''}extern "C" fn ${name}`;
-  lines.push('#[no_mangle]', ...signature(0, head, params === '' ? [] : params.split(', '), ret));
+  lines.push('#[no_mangle]', ...signature(0, head, params, ret));
   return lines;
 }
 

@@ -3,9 +3,8 @@ import {
   ABI_VERSION,
   abiExports,
   COMMON_EXPORTS,
-  CONTRACT_VERSION,
+  CONTRACT_VERSION_WORD,
   hasAgentAbi,
-  koffiPrototype,
   rpcSymbol,
   rpcSymbols,
   serviceChecksum,
@@ -13,6 +12,7 @@ import {
 import { UnsupportedError, type EmitContext } from '../../codegen/backend.js';
 import { claimUnderscored } from '../../codegen/naming.js';
 import type { Service } from '../../ir/model.js';
+import { cPrototype } from '../c/prototypes.js';
 import { call, jsdoc, signature } from './format.js';
 import { emitDispatch } from './dispatch.js';
 import { camelCase, importPath, stringLiteral, type NameTable } from './naming.js';
@@ -161,7 +161,7 @@ export function emitFfiModule(ctx: EmitContext, services: readonly Service[], na
     '/** What these bindings were generated from: a library built from other contracts is refused at load. */',
     'export const CONTRACT: LibraryContract = {',
     `  abiVersion: ${ABI_VERSION},`,
-    `  contractVersion: ${(CONTRACT_VERSION.major << 16) | CONTRACT_VERSION.minor},`,
+    `  contractVersion: ${CONTRACT_VERSION_WORD},`,
   ];
   if (services.length === 0) lines.push('  services: {},');
   else {
@@ -184,7 +184,8 @@ export function emitFfiModule(ctx: EmitContext, services: readonly Service[], na
     for (const p of protos) lines.push(`    ${stringLiteral(p)},`);
     lines.push('  ],');
   };
-  const exports = abiExports(services).map(koffiPrototype);
+  // koffi parses C prototypes: the C header's spelling (backends/c/prototypes.ts).
+  const exports = abiExports(services).map(cPrototype);
   list('common', exports.slice(0, COMMON_EXPORTS.length));
   list('rpcs', exports.slice(COMMON_EXPORTS.length));
   lines.push('};', '');

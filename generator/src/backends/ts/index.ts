@@ -54,7 +54,7 @@ export const tsBackend: Backend<'ts'> = {
       });
       ctx.out.add(`ts/${m.path}`, content);
     }
-    ctx.out.add(`ts/${RUNTIME_MODULE}`, ctx.templates.render('ts/runtime.ts.hbs', { stamp: stampText(ctx, []) }));
+    ctx.out.add(`ts/${RUNTIME_MODULE}`, ctx.templates.copy('ts/runtime.ts', '//', stampText(ctx, [])));
     const ffi = ctx.bindings.abi;
     if (ffi) ctx.out.add(`ts/${FFI_MODULE}`, emitFfiModule(ctx, services, names, stampText(ctx, ctx.deps.abi())));
     ctx.out.add('ts/index.ts', renderIndex(ctx, stampText(ctx, ctx.deps.all()), names.modules, ffi));

@@ -149,51 +149,20 @@ export function emitService(
   return out;
 }
 
-/** `ts/_ffi.ts`: koffi declarations, the contract, and `openAgentLibrary`. */
+/** `ts/_ffi.ts` (from `ts/ffi.ts.hbs`): koffi declarations, the contract, and `openAgentLibrary`. */
 export function emitFfiModule(ctx: EmitContext, services: readonly Service[], names: NameTable, stamp: string): string {
   const errorDecl = names.decl(ABI_TYPES.error);
-  const decodeError = errorDecl.decode;
-  const lines: string[] = [
-    `// ${stamp}`,
-    `import { AgentLibrary, type LibraryContract, type LibraryDeclarations } from '${RUNTIME_PACKAGE}';`,
-    `import { ${decodeError} } from '${importPath(FFI_MODULE, errorDecl.module.path)}';`,
-    '',
-    '/** What these bindings were generated from: a library built from other contracts is refused at load. */',
-    'export const CONTRACT: LibraryContract = {',
-    `  abiVersion: ${ABI_VERSION},`,
-    `  contractVersion: ${CONTRACT_VERSION_WORD},`,
-  ];
-  if (services.length === 0) lines.push('  services: {},');
-  else {
-    lines.push('  services: {');
-    for (const s of services)
-      lines.push(`    ${stringLiteral(s.name)}: 0x${serviceChecksum(ctx.set, s).toString(16)}n,`);
-    lines.push('  },');
-  }
-  lines.push('};', '');
-  lines.push(
-    '/** koffi prototypes of the agent ABI (docs/ffi-abi.md), rendered from the same table as the Rust exports. */',
-  );
-  lines.push('export const DECLARATIONS: LibraryDeclarations = {');
-  const list = (key: string, protos: readonly string[]): void => {
-    if (protos.length === 0) {
-      lines.push(`  ${key}: [],`);
-      return;
-    }
-    lines.push(`  ${key}: [`);
-    for (const p of protos) lines.push(`    ${stringLiteral(p)},`);
-    lines.push('  ],');
-  };
   // koffi parses C prototypes: the C header's spelling (backends/c/prototypes.ts).
-  const exports = abiExports(services).map(cPrototype);
-  list('common', exports.slice(0, COMMON_EXPORTS.length));
-  list('rpcs', exports.slice(COMMON_EXPORTS.length));
-  lines.push('};', '');
-  lines.push(
-    '/** Loads an agent library built from these contracts; throws `ContractMismatchError` if it was built from others. */',
-    'export function openAgentLibrary(path: string): AgentLibrary {',
-    `  return AgentLibrary.open(path, DECLARATIONS, CONTRACT, { decodeError: ${decodeError} });`,
-    '}',
-  );
-  return `${lines.join('\n')}\n`;
+  const exports = abiExports(services).map((f) => stringLiteral(cPrototype(f)));
+  return ctx.templates.render('ts/ffi.ts.hbs', {
+    stamp,
+    runtimePackage: RUNTIME_PACKAGE,
+    decodeError: errorDecl.decode,
+    errorModule: importPath(FFI_MODULE, errorDecl.module.path),
+    abiVersion: ABI_VERSION,
+    contractVersion: CONTRACT_VERSION_WORD,
+    services: services.map((s) => `${stringLiteral(s.name)}: 0x${serviceChecksum(ctx.set, s).toString(16)}n`),
+    common: exports.slice(0, COMMON_EXPORTS.length),
+    rpcs: exports.slice(COMMON_EXPORTS.length),
+  });
 }

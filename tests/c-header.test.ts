@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { COMMON_EXPORTS, koffiPrototype, rpcExport, rpcSymbol, type AbiFunction } from '../generator/src/codegen/abi.js';
+import { COMMON_EXPORTS, rpcExport, rpcSymbol, type AbiFunction } from '../generator/src/codegen/abi.js';
+import { cPrototype } from '../generator/src/backends/c/prototypes.js';
 import { loadSchemaSet } from '../generator/src/codegen/schema-set.js';
 import { decodeAgentError } from '../generated/ts/hms.js';
 import { decodeListMetricsResponse, encodeListMetricsRequest } from '../generated/ts/hms/metrics.js';
@@ -71,7 +72,7 @@ test('the header declares every export of abi.ts, with its koffi prototype, and 
   for (const f of expected) {
     const got = declared.get(f.name);
     assert.ok(got !== undefined, `${f.name} is missing from the header`);
-    const want = koffiPrototype(f);
+    const want = cPrototype(f);
     assert.is(types(got as string), types(want), `parameter types of ${f.name}`);
     assert.is(got, normalize(want), `${f.name} (with parameter names)`);
   }

@@ -5,7 +5,9 @@ import { randomBytes } from 'node:crypto';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compileText } from '../generator/src/frontend/compile.js';
-import { COMMON_EXPORTS, koffiPrototype, rpcExport, rustSignature, serviceChecksum, serviceContractText } from '../generator/src/codegen/abi.js';
+import { COMMON_EXPORTS, rpcExport, serviceChecksum, serviceContractText } from '../generator/src/codegen/abi.js';
+import { cPrototype as koffiPrototype } from '../generator/src/backends/c/prototypes.js';
+import { rustSignature } from '../generator/src/backends/rust/abi.js';
 import type { Backend } from '../generator/src/codegen/backend.js';
 import { stampText } from '../generator/src/codegen/backend.js';
 import { BACKENDS } from '../generator/src/codegen/backends.js';
@@ -348,8 +350,33 @@ config('accepts the documented shape and rejects anything else with the key name
     '{"rust":{"agents":{"crate":"a b","path":"x"}}}': /rust\.agents\.crate/,
     '{"rust":{"agents":{"crate":"a"}}}': /rust\.agents\.path/,
     '{oops': /not valid JSON/,
+    '{"rust":{"agents":[]}}': /rust\.agents: expected at least one agents crate/,
+    '{"rust":{"agents":[{"crate":"a","path":"a"},{"crate":"b"}]}}': /rust\.agents\[1\]\.path: expected a path/,
+    '{"rust":{"agents":[{"crate":"a","path":"a"},"b"]}}': /rust\.agents\[1\]: expected an object/,
+    '{"rust":{"agents":[{"crate":"a-b","path":"a"},{"crate":"a_b","path":"b"}]}}':
+      /rust\.agents\[1\]\.crate: a_b is the same crate as rust\.agents\[0\]\.crate/,
+    '{"rust":{"agents":{"crate":"hms-ffi","path":"a"}}}': /rust\.agents\.crate: hms-ffi is the same crate as the library's dependency hms-ffi/,
+    '{"rust":{"agents":{"crate":"lib","path":"a"},"agentLibrary":{"crate":"lib"}}}': /rust\.agents\.crate: lib is the same crate as rust\.agentLibrary\.crate/,
+    '{"rust":{"agentLibrary":{"crate":"x y"}}}': /rust\.agentLibrary\.crate: expected a crate name/,
+    '{"rust":{"agentLibrary":{"name":"x"}}}': /unknown key rust\.agentLibrary\.name/,
   };
   for (const [text, err] of Object.entries(bad)) assert.throws(() => parseConfig(text), err, text);
+});
+
+config('rust.agents as a list and the agent library crate name', async () => {
+  const { agentLibrary, agentsCrates, parseConfig } = await import('../generator/src/codegen/config.js');
+  const one = parseConfig('{"rust":{"agents":{"crate":"hms-agents","path":"runtime-rs/hms-agents"}}}');
+  assert.equal(agentsCrates(one), [{ crate: 'hms-agents', path: 'runtime-rs/hms-agents' }]);
+  assert.equal(agentLibrary(one), {
+    crate: 'hms-agent-lib', ident: 'hms_agent_lib',
+    agents: [{ crate: 'hms-agents', path: 'runtime-rs/hms-agents', ident: 'hms_agents' }],
+  });
+  const two = parseConfig('{"rust":{"agents":[{"crate":"a","path":"x"},{"crate":"evolved-b","path":"y"}],"agentLibrary":{"crate":"my-lib"}}}');
+  assert.equal(agentLibrary(two), {
+    crate: 'my-lib', ident: 'my_lib',
+    agents: [{ crate: 'a', path: 'x', ident: 'a' }, { crate: 'evolved-b', path: 'y', ident: 'evolved_b' }],
+  });
+  assert.is(agentLibrary(parseConfig('{"rust":{"agentLibrary":{"crate":"my-lib"}}}')), undefined, 'no agents crate, no library');
 });
 config.run();
 

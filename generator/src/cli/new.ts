@@ -10,7 +10,7 @@ import {
   tsLocalAgentTest,
 } from '../backends/ts/scaffold.js';
 import { resolveInputs } from '../codegen/inputs.js';
-import { loadConfig } from '../codegen/config.js';
+import { agentsCrates, loadConfig } from '../codegen/config.js';
 import { defaultTemplatesDir } from '../codegen/locations.js';
 import { planAll } from '../codegen/plan.js';
 import { ScaffoldError } from '../codegen/scaffold.js';
@@ -181,7 +181,8 @@ function newAgent(f: NewArgs): string[] {
   const testFile = join('tests', `${forms.kebab}-agent.test.ts`);
   const fromTests = (p: string): string => relative('tests', p).split('\\').join('/');
   return lang === 'rust'
-    ? newRustAgent(set, service, forms, config.rust?.agents, testFile, fromTests)
+    ? // With several agents crates (rust.agents as a list), a new Rust agent goes into the first.
+      newRustAgent(set, service, forms, agentsCrates(config)[0], testFile, fromTests)
     : newTsAgent(set, service, forms, config.ts?.agents, testFile, fromTests);
 }
 

@@ -1,12 +1,15 @@
 import type { EnumDef, ObjectDef, RpcCall, Service, TypeRef } from '../ir/model.js';
 import { UnsupportedError } from './backend.js';
 import { fnv1a64 } from './hash.js';
+import { compareNames, markWords } from './naming.js';
 import type { SchemaSet } from './schema-set.js';
 
 /**
- * The agent ABI of docs/ffi-abi.md, described once. The Rust emitter renders the `extern "C"`
- * signatures from it and the TypeScript emitter the koffi prototypes, so the two sides cannot
- * disagree about a parameter's type, order or ownership.
+ * The agent ABI of docs/ffi-abi.md, described once and in no language: its versions, every export
+ * with its parameters' roles and order, and the byte layouts of the result record and of a batch of
+ * completions. Backends spell it (backends/rust/abi.ts the `extern "C"` signatures, backends/c/
+ * prototypes.ts the C and koffi prototypes); the hand-written runtimes (hms-ffi, hms-runtime) keep
+ * their own copies of the layouts, held to these by tests/abi-constants.test.ts.
  */
 
 /** Version of docs/ffi-abi.md; `hms_abi_version()` returns it. */
@@ -18,19 +21,62 @@ export const ABI_VERSION = 2;
  */
 export const CONTRACT_VERSION = { major: 1, minor: 0 } as const;
 
-/** Size of the result record at the end of the result area (docs/ffi-abi.md, "The result area"). */
-export const RESULT_RECORD_SIZE = 16;
+/** The contract version as it crosses the ABI: `major << 16 | minor`. */
+export const CONTRACT_VERSION_WORD = (CONTRACT_VERSION.major << 16) | CONTRACT_VERSION.minor;
 
-/** A parameter's role; each role has one spelling per language. */
+/** A fixed-size little-endian integer of a layout. */
+export type AbiInt = 'u32' | 'i32' | 'u64';
+
+/** One field of a byte layout: its name, type and byte offset. */
+export interface LayoutField {
+  readonly name: string;
+  readonly type: AbiInt;
+  readonly offset: number;
+}
+
+/**
+ * The result record at the end of the caller's result area (docs/ffi-abi.md, "The result area"),
+ * little-endian: where the result went (`place`), its length and, for place 1, the library's
+ * allocation holding it.
+ */
+export const RESULT_RECORD = {
+  size: 16,
+  fields: [
+    { name: 'len', type: 'u32', offset: 0 },
+    { name: 'place', type: 'u32', offset: 4 },
+    { name: 'ptr', type: 'u64', offset: 8 },
+  ],
+  /** Values of `place`: the result is at the start of the area, or a library allocation at `ptr`. */
+  places: { out: 0, allocated: 1 },
+} as const satisfies { size: number; fields: readonly LayoutField[]; places: Record<string, number> };
+
+/**
+ * One completion in the batch `hms_wait_completions` returns (docs/ffi-abi.md, "Async calls"),
+ * little-endian: a header, then `len` result bytes, then zero padding to a multiple of `align`.
+ */
+export const COMPLETION = {
+  headerSize: 16,
+  fields: [
+    { name: 'id', type: 'u64', offset: 0 },
+    { name: 'status', type: 'i32', offset: 8 },
+    { name: 'len', type: 'u32', offset: 12 },
+  ],
+  align: 8,
+} as const satisfies { headerSize: number; fields: readonly LayoutField[]; align: number };
+
+/** A parameter's role; each role has one spelling per language (the backends' ABI modules). */
 export type ParamRole =
   | 'handle' // uint64_t agent handle
   | 'u32' // a plain uint32_t
   | 'bytesPtr' // const uint8_t *: borrowed input bytes, valid during the call
   | 'len' // uint32_t length of the preceding bytesPtr
-  | 'outPtr' // uint8_t *: caller-owned result area: room for the result, then the 16-byte record
-  | 'outCap' // uint32_t size of outPtr (at least the record's 16 bytes)
+  | 'outPtr' // uint8_t *: caller-owned result area: room for the result, then the result record
+  | 'outCap' // uint32_t size of outPtr (at least the record's size)
   | 'outHandle' // uint64_t *: where a new handle is written
   | 'freePtr'; // uint8_t *: a buffer this library handed out, to free
+
+/** The roles that are pointers: a function taking one is unsafe to call in Rust. */
+export const POINTER_ROLES: ReadonlySet<ParamRole> = new Set(['bytesPtr', 'outPtr', 'outHandle', 'freePtr']);
 
 export interface AbiParam {
   readonly name: string;
@@ -150,10 +196,7 @@ export const COMMON_EXPORTS: readonly AbiFunction[] = [
 
 /** `HealthMonitor` → `health_monitor`, `register_agent` → `register_agent`, `getHTTPStatus` → `get_http_status`. */
 export function snakeCase(name: string): string {
-  return name
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
-    .toLowerCase();
+  return markWords(name).toLowerCase();
 }
 
 /**
@@ -171,7 +214,7 @@ export function rpcSymbol(service: Service, call: RpcCall): string {
  */
 export function methodIds(services: readonly Service[]): Map<string, number> {
   const ids = new Map<string, number>();
-  const sorted = [...services].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const sorted = [...services].sort((a, b) => compareNames(a.name, b.name));
   for (const s of sorted) for (const c of s.calls) ids.set(rpcSymbol(s, c), ids.size + 1);
   return ids;
 }
@@ -229,55 +272,6 @@ export function rpcExport(symbol: string, call: RpcCall): AbiFunction {
     ],
     ret: 'status',
   };
-}
-
-const C_TYPES: Readonly<Record<ParamRole, string>> = {
-  handle: 'uint64_t',
-  u32: 'uint32_t',
-  bytesPtr: 'const uint8_t *',
-  len: 'uint32_t',
-  outPtr: 'uint8_t *',
-  outCap: 'uint32_t',
-  outHandle: 'uint64_t *',
-  freePtr: 'uint8_t *',
-};
-const C_RETURNS: Readonly<Record<AbiReturn, string>> = {
-  status: 'int32_t',
-  u32: 'uint32_t',
-  u64: 'uint64_t',
-  void: 'void',
-};
-
-/**
- * The koffi prototype of a function (koffi parses C-like prototypes). Out-pointers are plain pointers:
- * the binding passes preallocated typed arrays, the fastest form measured (ffi-koffi.md §4.1).
- */
-export function koffiPrototype(f: AbiFunction): string {
-  const params = f.params.map((p) => `${C_TYPES[p.role]}${C_TYPES[p.role].endsWith('*') ? '' : ' '}${p.name}`);
-  return `${C_RETURNS[f.ret]} ${f.name}(${params.join(', ')})`;
-}
-
-const RUST_TYPES: Readonly<Record<ParamRole, string>> = {
-  handle: 'u64',
-  u32: 'u32',
-  bytesPtr: '*const u8',
-  len: 'u32',
-  outPtr: '*mut u8',
-  outCap: 'u32',
-  outHandle: '*mut u64',
-  freePtr: '*mut u8',
-};
-const RUST_RETURNS: Readonly<Record<AbiReturn, string>> = {
-  status: ' -> i32',
-  u32: ' -> u32',
-  u64: ' -> u64',
-  void: '',
-};
-
-/** `name(a: T, ...) -> R` for a Rust `extern "C" fn`. */
-export function rustSignature(f: AbiFunction): string {
-  const params = f.params.map((p) => `${p.name}: ${RUST_TYPES[p.role]}`);
-  return `${f.name}(${params.join(', ')})${RUST_RETURNS[f.ret]}`;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 import type { VERSION } from '../version.js';
 import type { GeneratorConfig } from './config.js';
 import type { Dependencies } from './dependencies.js';
-import type { Lang, OutputSet } from './output.js';
+import type { Bindings } from './bindings.js';
+import type { Lang } from './langs.js';
+import type { EmittedFiles, OutputSet } from './output.js';
 import type { ObjectPlan } from './plan.js';
 import type { SchemaSet } from './schema-set.js';
 import type { Templates } from './templates.js';
@@ -24,10 +26,18 @@ export interface EmitContext {
    * session, the in-process API's `Generator`): see `emitFile`.
    */
   readonly previous?: ReadonlyMap<string, string>;
+  /** What the set binds over the agent ABI, decided once for every backend (codegen/bindings.ts). */
+  readonly bindings: Bindings;
+  /**
+   * Every file this run emitted so far, with those of the languages this one depends on
+   * (codegen/langs.ts) when they were not selected: emitted into a scratch set, never written.
+   */
+  readonly emitted: EmittedFiles;
 }
 
-export interface Backend {
-  readonly lang: Lang;
+/** A language's backend; codegen/backends.ts registers each one for its language. */
+export interface Backend<L extends Lang = Lang> {
+  readonly lang: L;
   /** Adds this language's files (paths start with `<lang>/`). */
   emit(ctx: EmitContext): void;
 }

@@ -1,11 +1,17 @@
 import type { Backend } from './backend.js';
+import { LANGS, type Lang } from './langs.js';
 import { cBackend } from '../backends/c/index.js';
 import { jsBackend } from '../backends/js/index.js';
 import { rustBackend } from '../backends/rust/index.js';
 import { tsBackend } from '../backends/ts/index.js';
 
-/**
- * Every backend, in the order they run (C after Rust: its header is cbindgen's view of the Rust agent
- * library; JavaScript after TypeScript: it compiles the TypeScript modules).
- */
-export const BACKENDS: readonly Backend[] = [rustBackend, tsBackend, jsBackend, cBackend];
+/** The backend of each registered language (codegen/langs.ts: what each depends on). */
+const BY_LANG: { readonly [L in Lang]: Backend<L> } = {
+  rust: rustBackend,
+  ts: tsBackend,
+  c: cBackend,
+  js: jsBackend,
+};
+
+/** Every backend, in the order they run: the registry's (a language after those it depends on). */
+export const BACKENDS: readonly Backend[] = LANGS.map((l) => BY_LANG[l]);

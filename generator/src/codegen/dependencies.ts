@@ -1,3 +1,4 @@
+import { compareNames } from './naming.js';
 import { createHash } from 'node:crypto';
 import type { EnumDef, ObjectDef, Service, TypeRef } from '../ir/model.js';
 import { ABI_TYPES, hasAgentAbi } from './abi.js';
@@ -67,7 +68,7 @@ export class Dependencies {
         this.universe.add(f);
       }
     });
-    this.services = [...set.services].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    this.services = [...set.services].sort((a, b) => compareNames(a.name, b.name));
   }
 
   /** The files of one declaration (table, struct, enum, union or service) by qualified name. */

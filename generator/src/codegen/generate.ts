@@ -3,11 +3,14 @@ import { renderDiagnostic, type Diagnostic } from '../frontend/diagnostics.js';
 import { VERSION } from '../version.js';
 import { UnsupportedError, type Backend, type EmitContext } from './backend.js';
 import { Dependencies } from './dependencies.js';
-import { diff, OutputSet, write, type Drift, type Lang } from './output.js';
+import { bindingsOf } from './bindings.js';
+import { withDependencies, type Lang } from './langs.js';
+import { diff, emittedFiles, OutputSet, write, type Drift } from './output.js';
 import { planAll, PlanError } from './plan.js';
 import { loadSchemaSet } from './schema-set.js';
 import type { CompileCache } from '../frontend/compile-cache.js';
 import { Templates } from './templates.js';
+import { checkSupported } from './unsupported.js';
 import type { GeneratorConfig } from './config.js';
 
 export interface GenerateOptions {
@@ -18,6 +21,7 @@ export interface GenerateOptions {
   readonly templatesDir: string;
   /** Compare with `outDir` instead of writing. */
   readonly check: boolean;
+  /** The backends to run (BACKENDS of codegen/backends.ts): those of `langs` and of their dependencies. */
   readonly backends: readonly Backend[];
   readonly config?: GeneratorConfig;
   /** Emit into memory only: neither write nor compare (`drift` is then empty). */
@@ -73,18 +77,30 @@ export function generate(o: GenerateOptions): GenerateResult {
   const set = loaded.set;
   const out = new OutputSet();
   try {
+    const config = o.config ?? {};
+    const plans = planAll(set);
+    const bindings = bindingsOf(set, config);
+    // The selected languages and those they depend on, in run order; a dependency not selected
+    // emits into a scratch set that is never written.
+    const run = withDependencies(o.langs);
+    checkSupported({ set, plans, bindings }, run);
+    const scratch = new OutputSet();
     const ctx: EmitContext = {
       set,
-      plans: planAll(set),
+      plans,
       out,
       templates: o.templates ?? new Templates(o.templatesDir),
       version: VERSION,
       deps: new Dependencies(set),
-      config: o.config ?? {},
+      config,
       outDir: o.outDir,
+      bindings,
+      emitted: emittedFiles([out, scratch]),
       ...(o.previous ? { previous: o.previous } : {}),
     };
-    for (const b of o.backends) if (o.langs.includes(b.lang)) b.emit(ctx);
+    for (const lang of run) {
+      for (const b of o.backends) if (b.lang === lang) b.emit({ ...ctx, out: o.langs.includes(lang) ? out : scratch });
+    }
   } catch (e) {
     const located = locate(e);
     if (!located) throw e;

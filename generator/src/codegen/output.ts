@@ -13,11 +13,10 @@ import {
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-/** Languages hms-gen emits, each into its own subdirectory of the output directory. */
-export type Lang = 'rust' | 'ts' | 'c' | 'js';
-export const LANGS: readonly Lang[] = ['rust', 'ts', 'c', 'js'];
-/** What `generate` emits unless `--lang` says otherwise (`js`, compiled from `ts`, on request). */
-export const DEFAULT_LANGS: readonly Lang[] = ['rust', 'ts', 'c'];
+import type { Lang } from './langs.js';
+
+/** The language registry (codegen/langs.ts), re-exported for the callers that import it from here. */
+export { DEFAULT_LANGS, LANGS, type Lang } from './langs.js';
 
 /**
  * The files one `generate` run produces, by path relative to the output directory (always with
@@ -47,6 +46,27 @@ export class OutputSet {
   entries(): ReadonlyMap<string, string> {
     return this.files;
   }
+}
+
+/** Files a backend reads but does not add to: what other backends of the run emitted. */
+export interface EmittedFiles {
+  get(path: string): string | undefined;
+  /** Every file, by path (in no particular order). */
+  entries(): Iterable<[string, string]>;
+}
+
+/** The files of several sets as one (a path is in at most one of them). */
+export function emittedFiles(sets: readonly OutputSet[]): EmittedFiles {
+  return {
+    get: (path) => {
+      for (const s of sets) {
+        const text = s.get(path);
+        if (text !== undefined) return text;
+      }
+      return undefined;
+    },
+    entries: () => sets.flatMap((s) => [...s.entries()]),
+  };
 }
 
 export interface Drift {

@@ -1,3 +1,4 @@
+import { compareNames } from './naming.js';
 import { compileFile, mergeRuns } from '../frontend/compile.js';
 import type { CompileCache } from '../frontend/compile-cache.js';
 import { renderDiagnostic, type Diagnostic } from '../frontend/diagnostics.js';
@@ -74,7 +75,7 @@ export function mergeSchemas(
     for (const v of s.services) if (!serviceByName.has(v.name)) serviceByName.set(v.name, v);
   }
   const byName = <T extends { readonly name: string }>(m: ReadonlyMap<string, T>): T[] =>
-    [...m.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    [...m.values()].sort((a, b) => compareNames(a.name, b.name));
   return {
     objects: byName(objectByName),
     enums: byName(enumByName),

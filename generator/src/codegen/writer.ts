@@ -1,3 +1,5 @@
+import { compareNames } from './naming.js';
+
 /**
  * A line printer for generated code, in the manner of protobuf-es' GeneratedFile: code is written
  * line by line with explicit indentation, imports are collected while printing and rendered once,
@@ -113,5 +115,5 @@ function compareModules(a: string, b: string): number {
   const ra = a.startsWith('.');
   const rb = b.startsWith('.');
   if (ra !== rb) return ra ? 1 : -1;
-  return a < b ? -1 : a > b ? 1 : 0;
+  return compareNames(a, b);
 }

@@ -196,11 +196,15 @@ impl Pool {
     }
 }
 
-/// Bytes before each completion's payload in a batch: id (8), status (4), length (4).
+/// Bytes before each completion's payload in a batch: id (8), status (4), length (4). The layout
+/// is the ABI's (generator/src/codegen/abi.ts `COMPLETION`; tests/abi-constants.test.ts holds these
+/// constants and `encode_batch`'s field order to it).
 pub const BATCH_HEADER: usize = 16;
+/// Each completion's payload is zero-padded to a multiple of this.
+pub const BATCH_ALIGN: usize = 8;
 
-fn padded(n: usize) -> usize {
-    (n + 7) & !7
+const fn padded(n: usize) -> usize {
+    (n + BATCH_ALIGN - 1) & !(BATCH_ALIGN - 1)
 }
 
 /// A batch as `hms_wait_completions` returns it: per completion `id: u64`,

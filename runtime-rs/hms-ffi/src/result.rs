@@ -1,8 +1,16 @@
 //! The result area of the ABI (docs/ffi-abi.md): one caller-owned buffer whose last 16 bytes are
 //! the record telling where the result went; the result itself goes at its start when it fits.
 
-/// Size of the result record: `len: u32`, `place: u32`, `ptr: u64`.
+/// Size of the result record: `len: u32`, `place: u32`, `ptr: u64` (little-endian). The record's
+/// layout is the ABI's (generator/src/codegen/abi.ts `RESULT_RECORD`; tests/abi-constants.test.ts
+/// holds these constants to it).
 pub const RECORD_SIZE: usize = 16;
+/// Offset of `len: u32` in the record.
+pub const RECORD_LEN_AT: usize = 0;
+/// Offset of `place: u32` in the record.
+pub const RECORD_PLACE_AT: usize = 4;
+/// Offset of `ptr: u64` in the record.
+pub const RECORD_PTR_AT: usize = 8;
 /// The result is in the caller's buffer.
 pub const PLACE_OUT: u32 = 0;
 /// The result did not fit; it is a Rust allocation to free with `hms_free_buffer`.
@@ -55,9 +63,9 @@ impl ResultArea {
         // SAFETY: `record` is valid for RECORD_SIZE bytes (contract of `new`);
         // unaligned writes because the caller's buffer may have any length.
         unsafe {
-            std::ptr::write_unaligned(self.record.cast::<u32>(), len);
-            std::ptr::write_unaligned(self.record.add(4).cast::<u32>(), place);
-            std::ptr::write_unaligned(self.record.add(8).cast::<u64>(), ptr);
+            std::ptr::write_unaligned(self.record.add(RECORD_LEN_AT).cast::<u32>(), len);
+            std::ptr::write_unaligned(self.record.add(RECORD_PLACE_AT).cast::<u32>(), place);
+            std::ptr::write_unaligned(self.record.add(RECORD_PTR_AT).cast::<u64>(), ptr);
         }
         place
     }

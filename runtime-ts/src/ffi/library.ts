@@ -1,6 +1,18 @@
 import koffi, { type LibraryHandle } from 'koffi';
 import type { AgentTransport } from '../agents/local.js';
 import { ContractMismatchError, ErrorCodes, RustError, type AgentErrorInfo } from './errors.js';
+import {
+  COMPLETION_ALIGN,
+  COMPLETION_HEADER,
+  COMPLETION_ID_AT,
+  COMPLETION_LEN_AT,
+  COMPLETION_STATUS_AT,
+  PLACE_ALLOCATED,
+  RECORD_LEN_AT,
+  RECORD_PLACE_AT,
+  RECORD_PTR_AT,
+  RECORD_SIZE,
+} from './layout.js';
 
 /**
  * One loaded agent library (a Rust cdylib built from `generated/rust/agent-lib`), called through
@@ -42,14 +54,11 @@ const WAIT_MS = 1000;
 /** Room for one batch of async completions (a larger completion arrives as an allocation). */
 const ASYNC_BATCH_BYTES = 256 * 1024;
 
-const RECORD_SIZE = 16;
-
 /** What a contract mismatch asks for: both sides rebuilt from the current .fbs, generator first. */
 const STALE_FIX =
   'The library and the bindings were generated from different contracts: run `hms-gen generate` ' +
   '(regenerates the bindings and the library sources from the .fbs files), then `cargo build` (rebuilds the library), ' +
   'then load it again.';
-const PLACE_ALLOCATED = 1;
 
 export interface LibraryOptions {
   /** Decodes an `hms.AgentError` buffer (generated code supplies it). */
@@ -68,7 +77,7 @@ export class AgentLibrary implements AgentTransport {
   private lib: LibraryHandle | undefined;
   private readonly fns = new Map<string, Fn>();
   private readonly decodeError: (bytes: Uint8Array) => AgentErrorInfo;
-  // The result area of sync calls: room for the result, then the 16-byte record (docs/ffi-abi.md).
+  // The result area of sync calls: room for the result, then the record (docs/ffi-abi.md).
   private scratch: Uint8Array;
   private recordView: DataView;
   private readonly handleOut = new BigUint64Array(1);
@@ -164,9 +173,9 @@ export class AgentLibrary implements AgentTransport {
   /** `take` without the copy when the result is in the scratch buffer: valid until the next call. */
   private takeView(status: number): Uint8Array {
     const view = this.recordView;
-    const len = view.getUint32(0, true);
+    const len = view.getUint32(RECORD_LEN_AT, true);
     let bytes: Uint8Array;
-    if (view.getUint32(4, true) === PLACE_ALLOCATED) {
+    if (view.getUint32(RECORD_PLACE_AT, true) === PLACE_ALLOCATED) {
       bytes = this.resultBytes(this.scratch);
       // Results this big will come again: grow the scratch buffer for the next call.
       if (bytes.length > this.scratch.length - RECORD_SIZE && bytes.length <= 64 * 1024 * 1024) {
@@ -211,9 +220,9 @@ export class AgentLibrary implements AgentTransport {
   /** The result in the area `out`: copied out of it, or out of a Rust allocation that is then freed. */
   private resultBytes(out: Uint8Array): Uint8Array {
     const view = recordOf(out);
-    const len = view.getUint32(0, true);
-    if (view.getUint32(4, true) !== PLACE_ALLOCATED) return out.slice(0, len);
-    const ptr = view.getBigUint64(8, true);
+    const len = view.getUint32(RECORD_LEN_AT, true);
+    if (view.getUint32(RECORD_PLACE_AT, true) !== PLACE_ALLOCATED) return out.slice(0, len);
+    const ptr = view.getBigUint64(RECORD_PTR_AT, true);
     // Copy, then free through the library that allocated it (ffi-koffi.md §5).
     const bytes = new Uint8Array(koffi.decode(ptr, 'uint8_t', len) as number[]);
     this.fn('hms_free_buffer')(ptr, len);
@@ -299,12 +308,12 @@ export class AgentLibrary implements AgentTransport {
   private settle(batch: Uint8Array): void {
     const view = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
     let at = 0;
-    while (at + 16 <= batch.length) {
-      const id = Number(view.getBigUint64(at, true));
-      const status = view.getInt32(at + 8, true);
-      const len = view.getUint32(at + 12, true);
-      const bytes = batch.slice(at + 16, at + 16 + len);
-      at += 16 + ((len + 7) & ~7);
+    while (at + COMPLETION_HEADER <= batch.length) {
+      const id = Number(view.getBigUint64(at + COMPLETION_ID_AT, true));
+      const status = view.getInt32(at + COMPLETION_STATUS_AT, true);
+      const len = view.getUint32(at + COMPLETION_LEN_AT, true);
+      const bytes = batch.slice(at + COMPLETION_HEADER, at + COMPLETION_HEADER + len);
+      at += COMPLETION_HEADER + ((len + COMPLETION_ALIGN - 1) & ~(COMPLETION_ALIGN - 1));
       const p = this.pending.get(id);
       if (p === undefined) continue;
       this.pending.delete(id);

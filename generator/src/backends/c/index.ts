@@ -1,15 +1,7 @@
-import {
-  ABI_VERSION,
-  abiExports,
-  hasAgentAbi,
-  koffiPrototype,
-  RESULT_RECORD_SIZE,
-  type AbiFunction,
-} from '../../codegen/abi.js';
+import { ABI_VERSION, abiExports, RESULT_RECORD, type AbiFunction } from '../../codegen/abi.js';
 import { stampText, type Backend, type EmitContext } from '../../codegen/backend.js';
-import { OutputSet } from '../../codegen/output.js';
-import { rustBackend } from '../rust/index.js';
 import { CBINDGEN_VERSION, requireCbindgen, runCbindgen } from './cbindgen.js';
+import { cPrototype } from './prototypes.js';
 
 /**
  * The C backend: `c/hms_agent.h`, cbindgen's header of the generated agent library
@@ -18,7 +10,7 @@ import { CBINDGEN_VERSION, requireCbindgen, runCbindgen } from './cbindgen.js';
  * otherwise this backend emits nothing.
  *
  * The library source comes from this run's Rust output, or, with `--lang c` alone, from a scratch run
- * of the Rust backend (same bytes, nothing written). cbindgen is pinned (cbindgen.ts) so the header is
+ * of the Rust backend (same bytes, nothing written): C depends on Rust (codegen/langs.ts). cbindgen is pinned (cbindgen.ts) so the header is
  * deterministic; after it ran, every export of generator/src/codegen/abi.ts is checked to be in the
  * header with its koffi prototype, so an export cbindgen could not see fails here, not in a C build.
  */
@@ -42,22 +34,13 @@ const AFTER_INCLUDES = [
   ' * The agent ABI (docs/ffi-abi.md). Every export that can fail returns a status: 0, or an',
   ' * hms.ErrorCode. The result (the response on 0, an encoded hms.AgentError otherwise) lands in the',
   " * caller's result area `out` (`out_cap` bytes): the result at its start, and in its last",
-  ' * HMS_RESULT_RECORD_SIZE bytes the record (len: u32, place: u32, ptr: u64, little-endian). With',
-  ' * place 1 the result did not fit and is a library allocation at ptr: copy it, then free it with',
+  ` * HMS_RESULT_RECORD_SIZE bytes the record (${RESULT_RECORD.fields.map((f) => `${f.name}: ${f.type}`).join(', ')}, little-endian). With`,
+  ` * place ${RESULT_RECORD.places.allocated} the result did not fit and is a library allocation at ptr: copy it, then free it with`,
   ' * hms_free_buffer(ptr, len).',
   ' */',
   `#define HMS_ABI_VERSION ${ABI_VERSION}`,
-  `#define HMS_RESULT_RECORD_SIZE ${RESULT_RECORD_SIZE}`,
+  `#define HMS_RESULT_RECORD_SIZE ${RESULT_RECORD.size}`,
 ].join('\n');
-
-/** The library source: this run's, or a scratch Rust run's when `rust` was not selected. */
-function agentLibSource(ctx: EmitContext): string | undefined {
-  const own = ctx.out.get(AGENT_LIB_SOURCE);
-  if (own !== undefined) return own;
-  const scratch = new OutputSet();
-  rustBackend.emit({ ...ctx, out: scratch });
-  return scratch.get(AGENT_LIB_SOURCE);
-}
 
 /** `uint8_t *out` / `const uint8_t* out` → one spelling: single spaces, none around `*`, `()` for `(void)`. */
 export function normalizePrototype(p: string): string {
@@ -79,7 +62,7 @@ function checkHeader(header: string, exports: readonly AbiFunction[]): void {
   }
   const problems: string[] = [];
   for (const f of exports) {
-    const want = normalizePrototype(koffiPrototype(f));
+    const want = normalizePrototype(cPrototype(f));
     const got = declared.get(f.name);
     if (got === undefined) problems.push(`  missing  ${f.name}`);
     else if (got !== want) problems.push(`  differs  ${got}  (abi.ts: ${want})`);
@@ -91,9 +74,10 @@ function checkHeader(header: string, exports: readonly AbiFunction[]): void {
 }
 
 function emit(ctx: EmitContext): void {
-  if (!ctx.config.rust?.agents || !hasAgentAbi(ctx.set)) return;
+  if (!ctx.bindings.agentLibrary) return;
   requireCbindgen(); // before any work, so a missing cbindgen is the error reported
-  const source = agentLibSource(ctx);
+  // The Rust backend's library source (this run's, or a scratch run's when `rust` was not selected).
+  const source = ctx.emitted.get(AGENT_LIB_SOURCE);
   if (source === undefined) return;
   const config = ctx.templates.render('c/cbindgen.toml.hbs', {
     header: tomlString(`/* ${commentText(stampText(ctx, ctx.deps.abi()))} */`),
@@ -105,4 +89,4 @@ function emit(ctx: EmitContext): void {
   ctx.out.add(HEADER_FILE, header);
 }
 
-export const cBackend: Backend = { lang: 'c', emit };
+export const cBackend: Backend<'c'> = { lang: 'c', emit };

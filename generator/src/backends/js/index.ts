@@ -4,8 +4,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { STAMP_PREFIX, ToolError, type Backend, type EmitContext } from '../../codegen/backend.js';
-import { filesUnder, OutputSet } from '../../codegen/output.js';
-import { tsBackend } from '../ts/index.js';
+import { filesUnder } from '../../codegen/output.js';
 
 /**
  * `--lang js`: the TypeScript backend's modules compiled for plain Node (ESM `.js`, with a `.d.ts`
@@ -97,16 +96,12 @@ function stampOf(text: string): string {
   return first.startsWith(`// ${STAMP_PREFIX}`) ? first : '';
 }
 
-export const jsBackend: Backend = {
+export const jsBackend: Backend<'js'> = {
   lang: 'js',
   emit(ctx: EmitContext) {
-    // The TypeScript modules: those this run emitted already (ts runs first), else emitted here.
-    let ts = [...ctx.out.entries()].filter(([p]) => p.startsWith('ts/'));
-    if (ts.length === 0) {
-      const own = new OutputSet();
-      tsBackend.emit({ ...ctx, out: own });
-      ts = [...own.entries()];
-    }
+    // The TypeScript modules this run emitted (js depends on ts, codegen/langs.ts: when `ts` is
+    // not selected they were emitted into a scratch set).
+    const ts = [...ctx.emitted.entries()].filter(([p]) => p.startsWith('ts/'));
     const sources = new Map(ts.map(([p, text]) => [p.slice('ts/'.length), text]));
     const compiled = compileTypeScript(sources);
     for (const [p, text] of compiled) {

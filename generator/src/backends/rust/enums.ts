@@ -3,7 +3,7 @@ import { SCALAR_OF, SCALAR_SIZE, type ScalarKind } from '../../codegen/plan.js';
 import type { EnumDef } from '../../ir/model.js';
 import { CodeWriter } from '../../codegen/writer.js';
 import { docLines } from './docs.js';
-import { arm, fits, genericCall, signature, tupleVariant } from './layout.js';
+import { ARRAY_WIDTH, arm, fits, genericCall, signature, tupleVariant } from './layout.js';
 import { scalarLiteral } from './literals.js';
 import { enumConstNames, unionVariantNames, type RustNaming } from './naming.js';
 
@@ -49,7 +49,7 @@ export function emitEnumNewtype(templates: Templates, names: RustNaming, e: Enum
   const flags = e.values.map((v) => `(${scalarLiteral(v.value, scalar)}, "${v.name}")`);
   const head = '        for (bit, name) in ';
   const flagsLoop =
-    flags.join(', ').length <= 60 && fits(0, `${head}[${flags.join(', ')}] {`)
+    flags.join(', ').length <= ARRAY_WIDTH && fits(0, `${head}[${flags.join(', ')}] {`)
       ? `${head}[${flags.join(', ')}] {`
       : [`${head}[`, ...flags.map((f) => `            ${f},`), '        ] {'].join('\n');
   return templates.render('rust/enum.rs.hbs', {

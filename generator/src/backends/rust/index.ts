@@ -1,10 +1,10 @@
+import { compareNames } from '../../codegen/naming.js';
 import { emitFile, stampText, type Backend, type EmitContext } from '../../codegen/backend.js';
 import { emitEnumNewtype, emitUnionEnums } from './enums.js';
 import { RustNaming, modulePath } from './naming.js';
-import { AGENT_MODULE, boundServices, emitAgentLib, emitAgentModule, emitServiceTrait } from './services.js';
-import { StructEmitter } from './structs.js';
+import { AGENT_MODULE, emitAgentLib, emitAgentModule, emitServiceTrait, rustServiceNames } from './services.js';
+import { StructEmitter, usesWireBytes } from './structs.js';
 import { TableEmitter } from './tables.js';
-import { checkSupported } from './unsupported.js';
 
 /**
  * The Rust types backend: a crate `rust/contracts/` (package `hms-contracts`, lib `hms_contracts`) with one
@@ -39,18 +39,12 @@ function finish(text: string): string {
 
 function emit(ctx: EmitContext): void {
   const { set, plans, templates } = ctx;
-  checkSupported(set);
-  const services = boundServices(ctx);
+  const services = rustServiceNames(ctx.bindings);
   const names = new RustNaming(
     set.objects,
     set.enums,
     services?.map((s) => s.service),
   );
-  const rootIdents = new Map<string, string>();
-  for (const s of set.schemas) {
-    if (s.rootTable !== undefined && s.fileIdent !== '' && !rootIdents.has(s.rootTable))
-      rootIdents.set(s.rootTable, s.fileIdent);
-  }
 
   const modules = new Map<string, Module>();
   const moduleOf = (path: readonly string[], namespace: readonly string[]): Module => {
@@ -85,7 +79,9 @@ function emit(ctx: EmitContext): void {
     if (o.isStruct) continue;
     const path = modulePath(o.namespace);
     const plan = planOf(o.name);
-    moduleOf(path, o.namespace).items.push(() => new TableEmitter(names, path.join('::'), rootIdents).emit(plan));
+    moduleOf(path, o.namespace).items.push(() =>
+      new TableEmitter(names, path.join('::'), ctx.bindings.rootIdentifiers).emit(plan),
+    );
   }
   for (const e of set.enums) {
     if (!e.isUnion) continue;
@@ -119,9 +115,9 @@ function emit(ctx: EmitContext): void {
     finish(templates.render('rust/runtime.rs.hbs', { stamp: crateStamp })),
   );
   // `wire_bytes` (lib.rs) reads struct members: emitted only when a struct reads one with it
-  // (else it is dead code, a warning).
-  const hasStructs = [...modules.values()].some((n) => n.items.some((i) => i.includes('crate::wire_bytes(')));
-  for (const m of [...modules.values()].sort((a, b) => (a.path.join('/') < b.path.join('/') ? -1 : 1))) {
+  // (else it is dead code, a warning). Decided from the plans: the items are printed lazily.
+  const hasStructs = set.objects.some((o) => o.isStruct && usesWireBytes(planOf(o.name)));
+  for (const m of [...modules.values()].sort((a, b) => compareNames(a.path.join('/'), b.path.join('/')))) {
     // The crate root lists every namespace; a module, its own declarations and its children.
     const files = m.path.length === 0 ? ctx.deps.all() : ctx.deps.subtree(m.namespace.split('.'));
     const file = m.path.length === 0 ? 'rust/contracts/src/lib.rs' : `rust/contracts/src/${m.path.join('/')}.rs`;
@@ -138,4 +134,4 @@ function emit(ctx: EmitContext): void {
   }
 }
 
-export const rustBackend: Backend = { lang: 'rust', emit };
+export const rustBackend: Backend<'rust'> = { lang: 'rust', emit };

@@ -7,9 +7,11 @@
 
 export const MAX_WIDTH = 100;
 /** rustfmt's `fn_call_width`: the arguments of a call on one line, at most. */
-const FN_CALL_WIDTH = 60;
+export const FN_CALL_WIDTH = 60;
 /** rustfmt's `chain_width`: a method chain on one line, at most. */
 const CHAIN_WIDTH = 60;
+/** rustfmt's `array_width`: the elements of an array on one line, at most. */
+export const ARRAY_WIDTH = 60;
 /** rustfmt's `struct_lit_width`: the fields of a struct literal on one line, at most. */
 const STRUCT_LIT_WIDTH = 18;
 const IND = '    ';

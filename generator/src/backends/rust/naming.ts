@@ -1,3 +1,4 @@
+import { compareNames, markWords, NumberedScope } from '../../codegen/naming.js';
 import type { EnumDef, ObjectDef, Service } from '../../ir/model.js';
 
 /**
@@ -97,9 +98,7 @@ const RESERVED_TYPES = new Set([
 function words(name: string): string[] {
   // Split on `_`, on lower→upper and digit→upper changes, and before the last capital of an
   // acronym run ("HTTPServer" → HTTP, Server).
-  return name
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
+  return markWords(name)
     .split('_')
     .filter((w) => w !== '');
 }
@@ -151,21 +150,8 @@ export function valueIdent(name: string): string {
   return v;
 }
 
-/** Hands out names within one scope, appending a number on collision (first come keeps the name). */
-export class Scope {
-  private readonly taken = new Set<string>();
-
-  constructor(reserved: Iterable<string> = []) {
-    for (const r of reserved) this.taken.add(r);
-  }
-
-  claim(wanted: string, separator = ''): string {
-    let name = wanted;
-    for (let n = 2; this.taken.has(name); n++) name = `${wanted}${separator}${n}`;
-    this.taken.add(name);
-    return name;
-  }
-}
+/** Rust names within one scope are made unique by a number (codegen/naming.ts). */
+export { NumberedScope as Scope };
 
 /** The Rust names of one table, struct, enum or union. */
 export interface TypeNames {
@@ -192,12 +178,12 @@ export class RustNaming {
   private readonly services = new Map<string, { readonly module: string; readonly trait: string }>();
 
   constructor(objects: readonly ObjectDef[], enums: readonly EnumDef[], services: readonly Service[] = []) {
-    const scopes = new Map<string, Scope>();
-    const scopeOf = (module: string): Scope => {
+    const scopes = new Map<string, NumberedScope>();
+    const scopeOf = (module: string): NumberedScope => {
       let s = scopes.get(module);
       if (!s) {
         // The crate root also holds DecodeError.
-        s = new Scope(module === '' ? [...RESERVED_TYPES, 'DecodeError'] : RESERVED_TYPES);
+        s = new NumberedScope(module === '' ? [...RESERVED_TYPES, 'DecodeError'] : RESERVED_TYPES);
         scopes.set(module, s);
       }
       return s;
@@ -211,7 +197,7 @@ export class RustNaming {
     const decls: Decl[] = [
       ...objects.map((o): Decl => ({ ...o, kind: o.isStruct ? 'struct' : 'table' })),
       ...enums.map((e): Decl => ({ ...e, kind: e.isUnion ? 'union' : 'enum' })),
-    ].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    ].sort((a, b) => compareNames(a.name, b.name));
     // Primary names first, so a schema's own type keeps its name and derived names yield.
     const primary = new Map<string, string>();
     for (const d of decls) {
@@ -228,7 +214,7 @@ export class RustNaming {
       this.types.set(d.name, { module, owned, reader, wire, tag });
     }
     // Service traits last: a schema type keeps its name, a trait that collides with one yields.
-    for (const s of [...services].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    for (const s of [...services].sort((a, b) => compareNames(a.name, b.name))) {
       const module = modulePath(s.namespace).join('::');
       this.services.set(s.name, { module, trait: scopeOf(module).claim(camelCase(s.shortName)) });
     }
@@ -265,7 +251,7 @@ export class RustNaming {
 
 /** Field names of one table or struct: snake_case, unique, with their `VT_` constants. */
 export function fieldNames(fields: readonly { readonly name: string }[]): Map<string, { ident: string; vt: string }> {
-  const scope = new Scope();
+  const scope = new NumberedScope();
   const out = new Map<string, { ident: string; vt: string }>();
   for (const f of fields) {
     const ident = scope.claim(valueIdent(f.name), '_');
@@ -276,7 +262,7 @@ export function fieldNames(fields: readonly { readonly name: string }[]): Map<st
 
 /** Associated-const names of enum values (SCREAMING_CASE, unique). */
 export function enumConstNames(values: readonly { readonly name: string }[]): string[] {
-  const scope = new Scope();
+  const scope = new NumberedScope();
   return values.map((v) => {
     const s = screamingCase(v.name);
     return scope.claim(/^[0-9]/.test(s) ? `V${s}` : s, '_');
@@ -285,6 +271,6 @@ export function enumConstNames(values: readonly { readonly name: string }[]): st
 
 /** Variant names of a union's Rust enums (CamelCase, unique, never `None` or `Unknown`). */
 export function unionVariantNames(values: readonly { readonly name: string }[]): string[] {
-  const scope = new Scope(['None', 'Unknown', 'Self']);
+  const scope = new NumberedScope(['None', 'Unknown', 'Self']);
   return values.map((v) => scope.claim(camelCase(v.name)));
 }

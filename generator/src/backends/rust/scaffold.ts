@@ -1,12 +1,13 @@
+import { compareNames } from '../../codegen/naming.js';
 import { ABI_TYPES } from '../../codegen/abi.js';
-import type { EmitContext } from '../../codegen/backend.js';
+import { bindingsOf } from '../../codegen/bindings.js';
 import { ScaffoldError } from '../../codegen/scaffold.js';
 import type { SchemaSet } from '../../codegen/schema-set.js';
 import type { Service } from '../../ir/model.js';
 import { docComments } from './docs.js';
-import { signature } from './layout.js';
+import { fits, signature } from './layout.js';
 import { camelCase, RustNaming, valueIdent } from './naming.js';
-import { boundServices, type ServiceNames } from './services.js';
+import { rustServiceNames, type ServiceNames } from './services.js';
 
 /**
  * `hms-gen new agent NAME --service S --lang rust`: the agent module of an agent crate (a type that
@@ -35,7 +36,7 @@ function external(path: string): string {
 
 /** The service's names as the Rust backend gives them (undefined when the set has no agent ABI). */
 function serviceNames(set: SchemaSet, service: Service): { names: RustNaming; sn: ServiceNames } | undefined {
-  const bound = boundServices({ set } as EmitContext);
+  const bound = rustServiceNames(bindingsOf(set, {}));
   const sn = bound?.find((s) => s.service.name === service.name);
   if (!bound || !sn) return undefined;
   return {
@@ -83,24 +84,24 @@ class Uses {
       const la = /^[a-z_]/.test(a);
       const lb = /^[a-z_]/.test(b);
       if (la !== lb) return la ? -1 : 1;
-      return a < b ? -1 : a > b ? 1 : 0;
+      return compareNames(a, b);
     };
     const out: string[] = [];
-    for (const m of [...this.byModule.keys()].sort((a, b) => (key(a) < key(b) ? -1 : 1))) {
+    for (const m of [...this.byModule.keys()].sort((a, b) => compareNames(key(a), key(b)))) {
       const items = [...(this.byModule.get(m) as Set<string>)].sort(order);
       if (items.length === 1) {
         out.push(`use ${m}::${items[0] as string};`);
         continue;
       }
       const one = `use ${m}::{${items.join(', ')}};`;
-      if (one.length <= 100) {
+      if (fits(0, one)) {
         out.push(one);
         continue;
       }
       out.push(`use ${m}::{`);
       let line = '   ';
       for (const it of items) {
-        if (line.length + 1 + it.length + 1 > 100) {
+        if (!fits(0, `${line} ${it},`)) {
           out.push(line);
           line = '   ';
         }

@@ -3,20 +3,18 @@ import {
   ABI_TYPES,
   ABI_VERSION,
   COMMON_EXPORTS,
-  CONTRACT_VERSION,
-  hasAgentAbi,
-  methodIds,
+  CONTRACT_VERSION_WORD,
+  POINTER_ROLES,
   rpcExport,
-  rpcSymbol,
-  rpcSymbols,
-  rustSignature,
   serviceChecksum,
   type AbiFunction,
 } from '../../codegen/abi.js';
-import { stampText, UnsupportedError, type EmitContext } from '../../codegen/backend.js';
+import { stampText, type EmitContext } from '../../codegen/backend.js';
+import type { Bindings } from '../../codegen/bindings.js';
 import type { RpcCall, Service } from '../../ir/model.js';
+import { rustSignatureParts } from './abi.js';
 import { docComments } from './docs.js';
-import { call, chain, signature } from './layout.js';
+import { ARRAY_WIDTH, call, chain, fits, FN_CALL_WIDTH, signature } from './layout.js';
 import { modulePath, Scope, valueIdent, type RustNaming } from './naming.js';
 
 /**
@@ -45,27 +43,16 @@ export interface ServiceNames {
 }
 
 /**
- * The services the set binds (all of them when it has the ABI types, none otherwise), with their
- * Rust names. Rejects what would collide: two rpcs with one export symbol, a namespace `agent`.
+ * The Rust names of the services the set binds (codegen/bindings.ts; undefined without the agent
+ * ABI): accessors, trait methods and dispatch functions.
  */
-export function boundServices(ctx: EmitContext): readonly ServiceNames[] | undefined {
-  const { set } = ctx;
-  if (!hasAgentAbi(set)) return undefined;
-  for (const d of [...set.objects, ...set.enums, ...set.services]) {
-    if (modulePath(d.namespace)[0] === AGENT_MODULE) {
-      throw new UnsupportedError(
-        d.location,
-        `${d.name}: namespace ${d.namespace.join('.')} maps to the Rust module ${AGENT_MODULE}, which holds the Agent trait`,
-      );
-    }
-  }
-  const symbols = rpcSymbols(set.services);
+export function rustServiceNames(bindings: Bindings): readonly ServiceNames[] | undefined {
+  if (!bindings.abi) return undefined;
   const accessors = new Scope(['health', 'send_message']);
-  return set.services.map((s) => {
+  return bindings.services.map(({ service: s, symbols: syms }) => {
     const methodScope = new Scope();
     const methods = new Map<string, string>();
     const dispatch = new Map<string, string>();
-    const syms = symbols.get(s) as Map<string, string>;
     for (const c of s.calls) {
       dispatch.set(c.name, (syms.get(c.name) as string).slice('hms_'.length));
       methods.set(c.name, methodScope.claim(valueIdent(c.name), '_'));
@@ -122,102 +109,21 @@ export function emitServiceTrait(names: RustNaming, sn: ServiceNames): string {
 function checksumTable(entries: readonly string[]): string[] {
   const head = 'pub const SERVICE_CHECKSUMS: &[(&str, u64)] = &[';
   const joined = entries.join(', ');
-  if (joined.length <= 60 && head.length + joined.length + 2 <= 100) return [`${head}${joined}];`];
+  if (joined.length <= ARRAY_WIDTH && fits(0, `${head}${joined}];`)) return [`${head}${joined}];`];
   return [head, ...entries.map((e) => `    ${e},`), '];'];
 }
 
-/**
- * `agents!`, the registration of an agent crate's types: for each type its `AgentServices` (the
- * accessors of the services it lists return `Some(self)`, so a listed service it does not implement
- * fails to compile), a compile-time check that the type ids (FNV-1a of the names) are non-zero and
- * distinct, and `pub fn agent_factories()` over a slice, so adding a type edits no array length.
- * rustfmt leaves `macro_rules!` bodies as they are written; these lines are laid out by hand.
- */
-function agentsMacro(services: readonly ServiceNames[], names: RustNaming, at: string): string[] {
-  const listed = services.map((s) => `${s.accessor} (${s.service.name})`).join(', ');
-  const out: string[] = [
-    '/// Registers the agent types of an agent crate and writes its `agent_factories()`:',
-    '///',
-    '/// ```text',
-    '/// hms_contracts::agents! {',
-    '///     metrics::MetricsCollectorAgent {',
-    '///         name: "metrics-collector",',
-    '///         create: metrics::MetricsCollectorAgent::create,',
-    '///         serves: [metrics_collector],',
-    '///     },',
-    '/// }',
-    '/// ```',
-    '///',
-    "/// `name` is a `&'static str` constant; `create` a `fn(&[u8]) -> Result<Type, AgentError>` (the",
-    '/// configuration bytes in); `serves` lists the [`AgentServices`](crate::agent::AgentServices)',
-    '/// accessors of the services the type implements. At compile time, a listed service the type',
-    '/// does not implement, an unknown service, two types with one type id',
-    '/// ([`type_id_of`](crate::agent::type_id_of) of the name) and one name twice are errors at this',
-    '/// invocation.',
-    '#[macro_export]',
-    'macro_rules! agents {',
-  ];
-  for (const s of services) {
-    out.push(
-      `    (@serve ${s.accessor}) => {`,
-      `        fn ${s.accessor}(&self) -> Option<&dyn $crate::${names.servicePath(s.service.name, at).replace(/^crate::/, '')}> {`,
-      '            Some(self)',
-      '        }',
-      '    };',
-    );
-  }
-  out.push(
-    '    (@serve $other:ident) => {',
-    '        compile_error!(concat!(',
-    '            "`",',
-    '            stringify!($other),',
-    `            ${JSON.stringify(`\` is not a service of these contracts; the services are: ${listed === '' ? '(none)' : listed}`)}`,
-    '        ));',
-    '    };',
-    '    ($($agent:ty {',
-    '        name: $name:expr,',
-    '        create: $create:expr,',
-    '        serves: [$($service:ident),* $(,)?] $(,)?',
-    '    }),* $(,)?) => {',
-    '        $(',
-    '            impl $crate::agent::AgentServices for $agent {',
-    '                $($crate::agents!(@serve $service);)*',
-    '            }',
-    '        )*',
-    '',
-    '        const _: () = {',
-    '            const NAMES: &[&str] = &[$($name),*];',
-    '            $(assert!(',
-    '                $crate::agent::type_id_is_unique(NAMES, $name),',
-    '                concat!(',
-    '                    "agent type ",',
-    '                    stringify!($name),',
-    '                    ": its type id (FNV-1a of the name) is zero or another agent type\'s, ",',
-    '                    "or the name is listed twice: rename one"',
-    '                ),',
-    '            );)*',
-    '        };',
-    '',
-    '        /// Every agent type of this crate, as listed in its `hms_contracts::agents!` registration.',
-    '        #[must_use]',
-    "        pub fn agent_factories() -> &'static [$crate::agent::AgentFactory] {",
-    '            const FACTORIES: &[$crate::agent::AgentFactory] = &[$($crate::agent::AgentFactory {',
-    '                type_id: $crate::agent::type_id_of($name),',
-    '                name: $name,',
-    '                create: |config| {',
-    '                    let create: fn(&[u8]) -> Result<$agent, $crate::agent::CreateError> = $create;',
-    '                    Ok(Box::new(create(config)?))',
-    '                },',
-    '            }),*];',
-    '            FACTORIES',
-    '        }',
-    '    };',
-    '}',
-  );
-  return out;
-}
+/** Lines indented by `width` spaces. */
+const indent = (width: number, lines: readonly string[]): string =>
+  lines.map((l) => `${' '.repeat(width)}${l}`).join('\n');
 
-/** `src/agent.rs` of the contracts crate. */
+/**
+ * `src/agent.rs` of the contracts crate, from the `rust/agent.rs.hbs` template: the `Agent` trait,
+ * `AgentServices`, `AgentFactory`, the contract constants, the `agents!` registration macro and
+ * the `dispatch` module. This function computes the holes: type paths, the signatures and calls
+ * whose layout depends on them (rustfmt's, via ./layout.ts), and one item per service or rpc.
+ * (rustfmt leaves `macro_rules!` bodies as they are written: the macro's lines are laid out by hand.)
+ */
 export function emitAgentModule(
   ctx: EmitContext,
   names: RustNaming,
@@ -229,217 +135,20 @@ export function emitAgentModule(
   const code = names.path(ABI_TYPES.errorCode, 'owned', at);
   const health = names.path(ABI_TYPES.health, 'owned', at);
   const message = names.path(ABI_TYPES.message, 'owned', at);
-  const version = (CONTRACT_VERSION.major << 16) | CONTRACT_VERSION.minor;
-  const out: string[] = [
-    `// @generated ${stamp}`,
-    '//! The agent side of the ABI (docs/ffi-abi.md): the [`Agent`] trait agents implement, the',
-    '//! [`AgentFactory`] an agent crate lists them with, the contract constants a loader compares,',
-    '//! and the safe [`dispatch`] functions the generated agent library calls (bytes in, the response',
-    '//! finished in a [`Builder`] out).',
-    '',
-    '/// The builder a [`dispatch`] function encodes its response into: the agent library keeps',
-    '/// builders between calls, so a response is encoded without allocating.',
-    "pub type Builder = ::flatbuffers::FlatBufferBuilder<'static>;",
-    '',
-    '/// Version of the agent ABI (docs/ffi-abi.md); `hms_abi_version` returns it.',
-    `pub const ABI_VERSION: u32 = ${ABI_VERSION};`,
-    '/// Version of the generated contracts, `major << 16 | minor`; `hms_contract_version` returns it.',
-    `pub const CONTRACT_VERSION: u32 = ${version};`,
-    '',
-    "/// Every service's contract checksum (FNV-1a 64 of its canonical layout), by fully qualified name.",
-    ...checksumTable(
-      services.map(
-        (s) =>
-          `(${rustString(s.service.name)}, 0x${serviceChecksum(ctx.set, s.service).toString(16).padStart(16, '0')})`,
-      ),
-    ),
-    '',
-    '/// The checksum of the service named `name` (UTF-8, fully qualified); 0 for an unknown service.',
-    'pub fn service_checksum(name: &[u8]) -> u64 {',
-    '    SERVICE_CHECKSUMS',
-    '        .iter()',
-    '        .find(|(n, _)| n.as_bytes() == name)',
-    '        .map_or(0, |&(_, c)| c)',
-    '}',
-    '',
-    '/// An agent: its health, its bus messages, and the services it serves ([`AgentServices`], which',
-    '/// the [`agents!`](crate::agents) registration implements from its `serves` list).',
-    'pub trait Agent: Send + Sync + AgentServices {',
-    "    /// The agent's health snapshot.",
-    `    fn health(&self) -> ${health};`,
-    '',
-    '    /// Handles a bus message and returns the reply. The default refuses it with `Unimplemented`.',
-    ...signature(4, 'fn send_message', ['&self', `msg: ${message}`], ` -> Result<${message}, ${error}>`).map(
-      (l) => `    ${l}`,
-    ),
-    '        let _ = msg;',
-    ...call(8, 'Err(error', [`${code}::UNIMPLEMENTED`, '"this agent does not handle messages"'], ')').map(
-      (l) => `        ${l}`,
-    ),
-    '    }',
-    '}',
-    '',
-    '/// The services an agent serves: one accessor per service, `Some(self)` for those it serves.',
-    '///',
-    "/// Written by [`agents!`](crate::agents) from an agent type's `serves` list, never by hand: a",
-    '/// listed service the type does not implement is a compile error there, and no accessor can be',
-    '/// forgotten (an unlisted service stays `None`, so its calls fail with `Unimplemented`).',
-    'pub trait AgentServices {',
-  ];
-  services.forEach((s, i) => {
-    if (i > 0) out.push('');
-    out.push(
-      `    /// The agent's \`${s.service.name}\` service, if it serves it.`,
-      ...signature(4, `fn ${s.accessor}`, ['&self'], ` -> Option<&dyn ${names.servicePath(s.service.name, at)}>`).map(
-        (l) => `    ${l}`,
-      ),
-      '        None',
-      '    }',
-    );
-  });
-  out.push(
-    '}',
-    '',
-    "/// Creates an agent from its configuration bytes (their format is the agent type's own).",
-    `pub type CreateAgent = fn(&[u8]) -> Result<Box<dyn Agent>, ${error}>;`,
-    '',
-    "/// The error an agent type's `create` function returns (named here for [`agents!`](crate::agents)).",
-    `pub type CreateError = ${error};`,
-    '',
-    '/// How an agent library creates the agents of one type. An agent crate lists its types with',
-    "/// [`agents!`](crate::agents), which writes the `pub fn agent_factories() -> &'static [AgentFactory]`",
-    '/// the generated agent library calls.',
-    '#[derive(Debug, Clone, Copy)]',
-    'pub struct AgentFactory {',
-    '    /// The type id callers create agents with: [`type_id_of`] the name, unique within a library.',
-    '    pub type_id: u32,',
-    "    /// The type's name (`hms_agent_type_id` maps it to `type_id`).",
-    "    pub name: &'static str,",
-    '    /// Creates an agent from its configuration bytes.',
-    '    pub create: CreateAgent,',
-    '}',
-    '',
-    '/// The type id of the agent type named `name`: FNV-1a 32 of its UTF-8 bytes. Stable across',
-    '/// builds, libraries and languages, so a type id never depends on the order agents are listed in.',
-    'pub const fn type_id_of(name: &str) -> u32 {',
-    '    let bytes = name.as_bytes();',
-    '    let mut hash: u32 = 0x811c_9dc5;',
-    '    let mut i = 0;',
-    '    while i < bytes.len() {',
-    '        hash ^= bytes[i] as u32;',
-    '        hash = hash.wrapping_mul(0x0100_0193);',
-    '        i += 1;',
-    '    }',
-    '    hash',
-    '}',
-    '',
-    "/// Whether `name`'s type id is non-zero and no other name of `names` has it (nor `name` itself",
-    '/// twice): the check [`agents!`](crate::agents) makes at compile time.',
-    'pub const fn type_id_is_unique(names: &[&str], name: &str) -> bool {',
-    '    let id = type_id_of(name);',
-    '    let mut same = 0;',
-    '    let mut i = 0;',
-    '    while i < names.len() {',
-    '        if type_id_of(names[i]) == id {',
-    '            same += 1;',
-    '        }',
-    '        i += 1;',
-    '    }',
-    '    id != 0 && same == 1',
-    '}',
-    '',
-    ...agentsMacro(services, names, at),
-    '',
-    '/// An error with `code` and `message` (the other fields at their defaults).',
-    ...signature(0, 'pub fn error', [`code: ${code}`, 'message: impl Into<String>'], ` -> ${error}`),
-    `    ${error} {`,
-    '        code,',
-    '        message: message.into(),',
-    '        ..Default::default()',
-    '    }',
-    '}',
-    '',
-    '/// The type id of the agent type named `name` (UTF-8); 0 for an unknown name.',
-    'pub fn agent_type_id(factories: &[AgentFactory], name: &[u8]) -> u32 {',
-    '    factories',
-    '        .iter()',
-    '        .find(|f| f.type_id != 0 && f.name.as_bytes() == name)',
-    '        .map_or(0, |f| f.type_id)',
-    '}',
-    '',
-    '/// Creates an agent of type `type_id` from its configuration; `NotFound` for an unknown type id.',
-    ...signature(
-      0,
-      'pub fn create_agent',
-      ['factories: &[AgentFactory]', 'type_id: u32', 'config: &[u8]'],
-      ` -> Result<Box<dyn Agent>, ${error}>`,
-    ),
-    '    let factory = factories',
-    '        .iter()',
-    '        .find(|f| type_id != 0 && f.type_id == type_id)',
-    '        .ok_or_else(|| {',
-    '            error(',
-    `                ${code}::NOT_FOUND,`,
-    '                format!("no agent type with id {type_id}"),',
-    '            )',
-    '        })?;',
-    '    (factory.create)(config)',
-    '}',
-    '',
-    '/// One function per call of the ABI: verified decode of the request (`DecodeFailed` when the',
-    "/// verifier rejects it), the agent's service (`Unimplemented` when it does not serve it), the",
-    '/// call, and the response finished in `out`; any failure is the `AgentError` to send back.',
-    'pub mod dispatch {',
-    '    use super::{error, Agent, Builder};',
-    '',
-    '    fn decode<T>(',
-    '        bytes: &[u8],',
-    '        decode: fn(&[u8]) -> Result<T, crate::DecodeError>,',
-    '        what: &str,',
-    `    ) -> Result<T, ${error}> {`,
-    '        decode(bytes)',
-    `            .map_err(|e| error(${code}::DECODE_FAILED, format!("{what}: {e}")))`,
-    '    }',
-    '',
-    `    fn unimplemented(what: &str) -> ${error} {`,
-    '        error(',
-    `            ${code}::UNIMPLEMENTED,`,
-    '            format!("this agent does not serve {what}"),',
-    '        )',
-    '    }',
-    '',
-    "    /// `hms_agent_health`: the agent's encoded `hms.AgentHealth`.",
-    `    pub fn health(agent: &dyn Agent, out: &mut Builder) -> Result<(), ${error}> {`,
-    '        agent.health().encode_into(out);',
-    '        Ok(())',
-    '    }',
-    '',
-    '    /// `hms_agent_send_message`: an `hms.AgentMessage` in, the reply out.',
-    ...signature(
+  const listed = services.map((s) => `${s.accessor} (${s.service.name})`).join(', ');
+  const dispatchSignature = (fn: string, params: readonly string[]): string =>
+    indent(
       4,
-      'pub fn send_message',
-      ['agent: &dyn Agent', 'msg: &[u8]', 'out: &mut Builder'],
-      ` -> Result<(), ${error}>`,
-    ).map((l) => `    ${l}`),
-    `        let msg = decode(msg, ${message}::decode, "hms.AgentMessage")?;`,
-    '        agent.send_message(msg)?.encode_into(out);',
-    '        Ok(())',
-    '    }',
-  );
+      signature(4, `pub fn ${fn}`, ['agent: &dyn Agent', ...params, 'out: &mut Builder'], ` -> Result<(), ${error}>`),
+    );
+  const dispatchBySymbol = new Map<string, string>();
+  const rpcDispatch: string[] = [];
   for (const s of services) {
     for (const c of s.service.calls) {
       const fn = s.dispatch.get(c.name) as string;
+      const symbol = s.symbols.get(c.name) as string;
+      dispatchBySymbol.set(symbol, fn);
       const what = `${s.service.name}.${c.name}`;
-      out.push(
-        '',
-        `    /// \`${s.symbols.get(c.name) as string}\`: \`${what}\`, \`${c.request}\` in, \`${c.response}\` out.`,
-      );
-      const sig = signature(
-        4,
-        `pub fn ${fn}`,
-        ['agent: &dyn Agent', 'req: &[u8]', 'out: &mut Builder'],
-        ` -> Result<(), ${error}>`,
-      );
       const body: string[] = [];
       if (c.streaming !== 'none') {
         const msg = rustString(`${what} is a ${c.streaming}-streaming rpc, not supported over the agent ABI yet`);
@@ -463,42 +172,81 @@ export function emitAgentModule(
           'Ok(())',
         );
       }
-      out.push(...sig.map((l) => `    ${l}`), ...body.map((l) => `        ${l}`), '    }');
+      rpcDispatch.push(
+        [
+          `    /// \`${symbol}\`: \`${what}\`, \`${c.request}\` in, \`${c.response}\` out.`,
+          dispatchSignature(fn, ['req: &[u8]']),
+          indent(8, body),
+          '    }',
+        ].join('\n'),
+      );
     }
   }
-  const ids = methodIds(services.map((s) => s.service));
-  const dispatchBySymbol = new Map<string, string>();
-  for (const s of services)
-    for (const c of s.service.calls)
-      dispatchBySymbol.set(s.symbols.get(c.name) as string, s.dispatch.get(c.name) as string);
-  out.push(
-    '',
-    '    /// `hms_submit`: the rpc with method id `method_id` (1-based over the services in name order and',
-    '    /// their rpcs in declaration order); `InvalidArgument` for an unknown id.',
-    ...signature(
+  return ctx.templates.render('rust/agent.rs.hbs', {
+    stamp,
+    abiVersion: ABI_VERSION,
+    contractVersion: CONTRACT_VERSION_WORD,
+    checksums: checksumTable(
+      services.map(
+        (s) =>
+          `(${rustString(s.service.name)}, 0x${serviceChecksum(ctx.set, s.service).toString(16).padStart(16, '0')})`,
+      ),
+    ).join('\n'),
+    error,
+    code,
+    health,
+    message,
+    sendMessageSignature: indent(
       4,
-      'pub fn by_method_id',
-      ['agent: &dyn Agent', 'method_id: u32', 'req: &[u8]', 'out: &mut Builder'],
-      ` -> Result<(), ${error}>`,
-    ).map((l) => `    ${l}`),
-    '        match method_id {',
-    ...[...ids].map(([sym, id]) => `            ${id} => ${dispatchBySymbol.get(sym) as string}(agent, req, out),`),
-    '            _ => Err(error(',
-    `                ${code}::INVALID_ARGUMENT,`,
-    '                format!("unknown method id {method_id}"),',
-    '            )),',
-    '        }',
-    '    }',
-    '}',
-    '',
-  );
-  return out.join('\n');
+      signature(4, 'fn send_message', ['&self', `msg: ${message}`], ` -> Result<${message}, ${error}>`),
+    ),
+    sendMessageDefault: indent(
+      8,
+      call(8, 'Err(error', [`${code}::UNIMPLEMENTED`, '"this agent does not handle messages"'], ')'),
+    ),
+    accessors: services.map((s) =>
+      [
+        `    /// The agent's \`${s.service.name}\` service, if it serves it.`,
+        indent(
+          4,
+          signature(4, `fn ${s.accessor}`, ['&self'], ` -> Option<&dyn ${names.servicePath(s.service.name, at)}>`),
+        ),
+        '        None',
+        '    }',
+      ].join('\n'),
+    ),
+    serveArms: services.map((s) =>
+      [
+        `    (@serve ${s.accessor}) => {`,
+        `        fn ${s.accessor}(&self) -> Option<&dyn $crate::${names.servicePath(s.service.name, at).replace(/^crate::/, '')}> {`,
+        '            Some(self)',
+        '        }',
+        '    };',
+      ].join('\n'),
+    ),
+    servicesListed: JSON.stringify(
+      `\` is not a service of these contracts; the services are: ${listed === '' ? '(none)' : listed}`,
+    ),
+    errorSignature: signature(0, 'pub fn error', [`code: ${code}`, 'message: impl Into<String>'], ` -> ${error}`).join(
+      '\n',
+    ),
+    createAgentSignature: signature(
+      0,
+      'pub fn create_agent',
+      ['factories: &[AgentFactory]', 'type_id: u32', 'config: &[u8]'],
+      ` -> Result<Box<dyn Agent>, ${error}>`,
+    ).join('\n'),
+    sendMessageDispatchSignature: dispatchSignature('send_message', ['msg: &[u8]']),
+    rpcDispatch,
+    byMethodIdSignature: dispatchSignature('by_method_id', ['method_id: u32', 'req: &[u8]']),
+    methodArms: [...ctx.bindings.methodIds].map(
+      ([sym, id]) => `${id} => ${dispatchBySymbol.get(sym) as string}(agent, req, out),`,
+    ),
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
 // The agent library
-
-const POINTER_ROLES = new Set(['bytesPtr', 'outPtr', 'outHandle', 'freePtr']);
 
 function exportHeader(f: AbiFunction): string[] {
   const unsafe = f.params.some((p) => POINTER_ROLES.has(p.role));
@@ -511,12 +259,9 @@ function exportHeader(f: AbiFunction): string[] {
       '/// of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).',
     );
   }
-  // rustSignature gives `name(a: A, b: B) -> R`; its parameters never contain `(` or `,`.
-  const m = /^(\w+)\((.*)\)(.*)$/.exec(rustSignature(f));
-  if (!m) throw new Error(`unexpected Rust signature of ${f.name}`);
-  const [, name, params, ret] = m as unknown as [string, string, string, string];
+  const { name, params, ret } = rustSignatureParts(f);
   const head = `pub ${unsafe ? 'unsafe ' : ''}extern "C" fn ${name}`;
-  lines.push('#[no_mangle]', ...signature(0, head, params === '' ? [] : params.split(', '), ret));
+  lines.push('#[no_mangle]', ...signature(0, head, params, ret));
   return lines;
 }
 
@@ -554,7 +299,7 @@ function respond(f: string, args: readonly string[], helper: 'respond' | 'reply'
   const closure = helper === 'reply' ? 'move |out| ' : 'move || ';
   const body = call(8, f, helper === 'reply' ? [...args, 'out'] : args, '');
   const one = `${helper}(area, ${closure}${body[0] as string})`;
-  if (body.length === 1 && `${closure}${body[0] as string}`.length <= 60 - 'area, '.length && 4 + one.length <= 100)
+  if (body.length === 1 && `${closure}${body[0] as string}`.length <= FN_CALL_WIDTH - 'area, '.length && fits(4, one))
     return [`    ${one}`];
   return [`    ${helper}(area, ${closure}{`, ...body.map((l) => `        ${l}`), '    })'];
 }
@@ -645,20 +390,22 @@ export function emitAgentLib(
   version: string,
 ): Map<string, string> {
   const files = new Map<string, string>();
-  const agents = ctx.config.rust?.agents;
-  if (!agents) return files;
+  const library = ctx.bindings.agentLibrary;
+  if (!library) return files;
   const dir = resolve(ctx.outDir, 'rust', 'agent-lib');
   const rel = (p: string): string => relative(dir, p).split('\\').join('/');
   const ffi = resolve(ctx.templates.dir, '..', 'runtime-rs', 'hms-ffi');
-  const agentsIdent = agents.crate.replace(/-/g, '_');
+  const several = library.agents.length > 1;
   files.set(
     'rust/agent-lib/Cargo.toml',
     // The manifest names crates and paths (hms-gen.json), nothing of the schemas.
     ctx.templates.render('rust/agent-lib.Cargo.toml.hbs', {
       stamp: stampText(ctx, []),
       version,
-      agentsCrate: agents.crate,
-      agentsPath: rel(resolve(agents.path)),
+      crate: library.crate,
+      ident: library.ident,
+      agentsList: englishList(library.agents.map((a) => a.crate)),
+      agents: library.agents.map((a) => ({ crate: a.crate, path: rel(resolve(a.path)) })),
       ffiPath: rel(ffi),
     }),
   );
@@ -689,10 +436,18 @@ export function emitAgentLib(
     'rust/agent-lib/src/lib.rs',
     ctx.templates.render('rust/agent-lib.rs.hbs', {
       stamp,
-      agentsCrate: agents.crate,
-      agentsIdent,
+      several,
+      agentsList: englishList(library.agents.map((a) => `\`${a.crate}\``)),
+      agents: library.agents,
       exports: exports.join('\n\n'),
     }),
   );
   return files;
+}
+
+/** `a`, `a and b`, `a, b and c`. */
+function englishList(items: readonly string[]): string {
+  return items.length <= 1
+    ? items.join('')
+    : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1] as string}`;
 }

@@ -33,6 +33,14 @@ function indexExpr(base: number, size: number): string {
   return base === 0 ? scaled : `${base} + ${scaled}`;
 }
 
+/** Whether the struct's `from_wire` reads a member through `crate::wire_bytes` (every member but a `bool`). */
+export function usesWireBytes(plan: ObjectPlan): boolean {
+  return plan.fields.some((f) => {
+    const v = f.value.kind === 'array' ? f.value.element : f.value;
+    return !(v.kind === 'scalar' && v.scalar === 'bool');
+  });
+}
+
 export class StructEmitter {
   private readonly types: RustTypes;
 

@@ -1,4 +1,4 @@
-import { emitFile, stampText, UnsupportedError, type Backend, type EmitContext } from '../../codegen/backend.js';
+import { emitFile, stampText, type Backend, type EmitContext } from '../../codegen/backend.js';
 import type { ObjectPlan } from '../../codegen/plan.js';
 import type { EnumDef, ObjectDef, Service } from '../../ir/model.js';
 import { emitEnum } from './enums.js';
@@ -7,8 +7,7 @@ import { ModuleScope, RUNTIME_MODULE } from './scope.js';
 import { emitStruct } from './structs.js';
 import { emitTable } from './tables.js';
 import { emitUnion } from './unions.js';
-import { hasAgentAbi, methodIds } from '../../codegen/abi.js';
-import { boundServices, emitFfiModule, emitService, FFI_MODULE } from './services.js';
+import { emitFfiModule, emitService, FFI_MODULE } from './services.js';
 
 /**
  * The TypeScript backend: one module per namespace (`ts/hms/health.ts`) with interfaces, enums
@@ -17,14 +16,12 @@ import { boundServices, emitFfiModule, emitService, FFI_MODULE } from './service
  * includes hms/common.fbs) get an interface and an FFI client each, and `ts/_ffi.ts` the koffi
  * declarations (services.ts).
  */
-export const tsBackend: Backend = {
+export const tsBackend: Backend<'ts'> = {
   lang: 'ts',
   emit(ctx) {
-    rejectUnsupported(ctx);
     const names = buildNameTable(ctx.set);
-    const identifiers = rootIdentifiers(ctx);
-    const services = boundServices(ctx);
-    const ids = methodIds(services);
+    const { rootIdentifiers: identifiers, methodIds: ids } = ctx.bindings;
+    const services = ctx.bindings.services.map((b) => b.service);
     // Declarations grouped by module once (a module loop over every declaration is quadratic in
     // the number of namespaces).
     const byModule = new Map<
@@ -58,8 +55,8 @@ export const tsBackend: Backend = {
         });
       });
     }
-    ctx.out.add(`ts/${RUNTIME_MODULE}`, ctx.templates.render('ts/runtime.ts.hbs', { stamp: stampText(ctx, []) }));
-    const ffi = hasAgentAbi(ctx.set);
+    ctx.out.add(`ts/${RUNTIME_MODULE}`, ctx.templates.copy('ts/runtime.ts', '//', stampText(ctx, [])));
+    const ffi = ctx.bindings.abi;
     if (ffi) emitFile(ctx, `ts/${FFI_MODULE}`, ctx.deps.abi(), (stamp) => emitFfiModule(ctx, services, names, stamp));
     emitFile(ctx, 'ts/index.ts', ctx.deps.all(), (stamp) => renderIndex(ctx, stamp, names.modules, ffi));
   },
@@ -69,15 +66,6 @@ function planOf(ctx: EmitContext, name: string): ObjectPlan {
   const p = ctx.plans.get(name);
   if (!p) throw new Error(`no codec plan for ${name}`);
   return p;
-}
-
-/** `file_identifier` of each table that is the `root_type` of an input schema (first input wins). */
-function rootIdentifiers(ctx: EmitContext): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const s of ctx.set.schemas) {
-    if (s.rootTable !== undefined && s.fileIdent !== '' && !out.has(s.rootTable)) out.set(s.rootTable, s.fileIdent);
-  }
-  return out;
 }
 
 function renderIndex(ctx: EmitContext, stamp: string, modules: readonly ModuleNames[], ffi: boolean): string {
@@ -92,42 +80,4 @@ function renderIndex(ctx: EmitContext, stamp: string, modules: readonly ModuleNa
   if (ffi)
     exports.push(`export { CONTRACT, DECLARATIONS, openAgentLibrary } from '${importPath('index.ts', FFI_MODULE)}';`);
   return ctx.templates.render('ts/index.ts.hbs', { stamp, exports });
-}
-
-/** Constructs this backend cannot represent without losing data: reported as located E200 errors. */
-function rejectUnsupported(ctx: EmitContext): void {
-  for (const e of ctx.set.enums) {
-    if (!e.isUnion) continue;
-    if (e.underlying.base !== 'UType') {
-      // `union U : int` (flatc ≥ 23.5.26): the codec plan stores the discriminant as a ubyte.
-      throw new UnsupportedError(
-        e.location,
-        `${e.name}: unions with an underlying type are not supported by the TypeScript backend`,
-      );
-    }
-    for (const v of e.values) {
-      // flatc 2.0.8 cannot build such buffers, so there is no oracle to hold an implementation to.
-      if (
-        v.unionType?.base === 'Obj' &&
-        v.unionType.object !== undefined &&
-        ctx.set.objectByName.get(v.unionType.object)?.isStruct
-      ) {
-        throw new UnsupportedError(
-          v.location,
-          `${e.name}.${v.name}: structs as union members are not supported by the TypeScript backend`,
-        );
-      }
-    }
-  }
-  for (const plan of ctx.plans.values()) {
-    for (const f of plan.fields) {
-      const v = f.value;
-      if (v.kind === 'vector' && v.element.kind === 'union') {
-        throw new UnsupportedError(
-          f.field.location,
-          `${plan.object.name}.${f.field.name}: vectors of unions are not supported by the TypeScript backend`,
-        );
-      }
-    }
-  }
 }

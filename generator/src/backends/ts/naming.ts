@@ -1,3 +1,4 @@
+import { claimUnderscored, compareNames, underscoreFree } from '../../codegen/naming.js';
 import type { EnumDef, ObjectDef } from '../../ir/model.js';
 import type { SchemaSet } from '../../codegen/schema-set.js';
 
@@ -130,9 +131,7 @@ const BAD_ENUM_MEMBERS = new Set(['NaN', 'Infinity', '__proto__']);
 
 /** A declaration-level identifier: escaped with a trailing `_` while reserved or taken. */
 export function safeIdent(name: string): string {
-  let n = name;
-  while (RESERVED.has(n) || TAKEN.has(n)) n += '_';
-  return n;
+  return underscoreFree(name, (n) => RESERVED.has(n) || TAKEN.has(n));
 }
 
 /** `ttl_ms` → `ttlMs`, `TTL` → `tTL` (flatc's lower camel case), leading underscores kept. */
@@ -151,19 +150,16 @@ export function camelCase(name: string): string {
 export function propertyNames(fieldNames: readonly string[]): Map<string, string> {
   const used = new Set<string>();
   const out = new Map<string, string>();
-  for (const f of fieldNames) {
-    let n = camelCase(f);
-    while (n === '__proto__' || used.has(n)) n += '_';
-    used.add(n);
-    out.set(f, n);
-  }
+  for (const f of fieldNames)
+    out.set(
+      f,
+      claimUnderscored(used, camelCase(f), (n) => n === '__proto__'),
+    );
   return out;
 }
 
 export function enumMemberName(name: string): string {
-  let n = name;
-  while (BAD_ENUM_MEMBERS.has(n)) n += '_';
-  return n;
+  return underscoreFree(name, (n) => BAD_ENUM_MEMBERS.has(n));
 }
 
 /** Files of the generated tree that are not namespace modules. */
@@ -223,10 +219,7 @@ export interface NameTable {
 }
 
 function allocate(declared: Set<string>, wanted: string): string {
-  let n = safeIdent(wanted);
-  while (declared.has(n)) n += '_';
-  declared.add(n);
-  return n;
+  return claimUnderscored(declared, safeIdent(wanted));
 }
 
 /**
@@ -276,7 +269,7 @@ export function buildNameTable(set: SchemaSet): NameTable {
       dispatch: allocate(module.declared, `${iface}Dispatch`),
     });
   }
-  const sorted = [...modules.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const sorted = [...modules.values()].sort((a, b) => compareNames(a.path, b.path));
   return {
     modules: sorted,
     moduleOf,

@@ -1,3 +1,4 @@
+import { compareNames } from '../../codegen/naming.js';
 import type { ObjectPlan } from '../../codegen/plan.js';
 import { ScaffoldError } from '../../codegen/scaffold.js';
 import type { SchemaSet } from '../../codegen/schema-set.js';
@@ -171,7 +172,7 @@ export function tsAgentModule(set: SchemaSet, service: Service, kebabName: strin
     );
   }
   const importLines = [...imports.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .sort(([a], [b]) => compareNames(a, b))
     .map(([m, set]) => `import type { ${[...set].sort().join(', ')} } from '${m}';`);
   const lines = [
     `// The \`${kebabName}\` agent: serves \`${service.name}\` (${service.location.file}). Scaffolded by`,

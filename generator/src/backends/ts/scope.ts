@@ -1,3 +1,4 @@
+import { underscoreFree } from '../../codegen/naming.js';
 import { TsImports } from '../../codegen/writer.js';
 import { importPath, safeIdent, type DeclNames, type ModuleNames, type NameTable } from './naming.js';
 
@@ -38,8 +39,7 @@ export class ModuleScope {
     let a = this.aliases.get(m.path);
     if (a === undefined) {
       const taken = new Set(this.aliases.values());
-      a = safeIdent(m.alias);
-      while (this.module.declared.has(a) || taken.has(a)) a += '_';
+      a = underscoreFree(safeIdent(m.alias), (n) => this.module.declared.has(n) || taken.has(n));
       this.aliases.set(m.path, a);
       this.imports.namespace(importPath(this.module.path, m.path), a);
     }

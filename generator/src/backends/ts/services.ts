@@ -3,15 +3,16 @@ import {
   ABI_VERSION,
   abiExports,
   COMMON_EXPORTS,
-  CONTRACT_VERSION,
+  CONTRACT_VERSION_WORD,
   hasAgentAbi,
-  koffiPrototype,
   rpcSymbol,
   rpcSymbols,
   serviceChecksum,
 } from '../../codegen/abi.js';
 import { UnsupportedError, type EmitContext } from '../../codegen/backend.js';
+import { claimUnderscored } from '../../codegen/naming.js';
 import type { Service } from '../../ir/model.js';
+import { cPrototype } from '../c/prototypes.js';
 import { call, jsdoc, signature } from './format.js';
 import { emitDispatch } from './dispatch.js';
 import { camelCase, importPath, stringLiteral, type NameTable } from './naming.js';
@@ -29,12 +30,6 @@ import type { ModuleScope } from './scope.js';
 export const FFI_MODULE = '_ffi.ts';
 /** The package with the hand-written FFI runtime. */
 export const RUNTIME_PACKAGE = 'hms-runtime';
-/** Services the set binds (abi.ts `hasAgentAbi`: all of them, or none); export symbols are checked for collisions. */
-export function boundServices(ctx: EmitContext): readonly Service[] {
-  if (!hasAgentAbi(ctx.set)) return [];
-  rpcSymbols(ctx.set.services);
-  return ctx.set.services;
-}
 
 /** Unary rpcs get methods; streaming ones are not callable over the ABI yet (their Rust exports answer Unimplemented). */
 const unary = (s: Service): Service['calls'] => s.calls.filter((c) => c.streaming === 'none');
@@ -45,12 +40,7 @@ const unary = (s: Service): Service['calls'] => s.calls.filter((c) => c.streamin
  */
 export function methodNames(s: Service): Map<string, { sync: string; async: string }> {
   const used = new Set(['library', 'handle', 'constructor']);
-  const take = (wanted: string): string => {
-    let n = wanted;
-    while (used.has(n)) n += '_';
-    used.add(n);
-    return n;
-  };
+  const take = (wanted: string): string => claimUnderscored(used, wanted);
   const calls = unary(s);
   const sync = calls.map((c) => take(camelCase(c.name)));
   const out = new Map<string, { sync: string; async: string }>();
@@ -159,50 +149,20 @@ export function emitService(
   return out;
 }
 
-/** `ts/_ffi.ts`: koffi declarations, the contract, and `openAgentLibrary`. */
+/** `ts/_ffi.ts` (from `ts/ffi.ts.hbs`): koffi declarations, the contract, and `openAgentLibrary`. */
 export function emitFfiModule(ctx: EmitContext, services: readonly Service[], names: NameTable, stamp: string): string {
   const errorDecl = names.decl(ABI_TYPES.error);
-  const decodeError = errorDecl.decode;
-  const lines: string[] = [
-    `// ${stamp}`,
-    `import { AgentLibrary, type LibraryContract, type LibraryDeclarations } from '${RUNTIME_PACKAGE}';`,
-    `import { ${decodeError} } from '${importPath(FFI_MODULE, errorDecl.module.path)}';`,
-    '',
-    '/** What these bindings were generated from: a library built from other contracts is refused at load. */',
-    'export const CONTRACT: LibraryContract = {',
-    `  abiVersion: ${ABI_VERSION},`,
-    `  contractVersion: ${(CONTRACT_VERSION.major << 16) | CONTRACT_VERSION.minor},`,
-  ];
-  if (services.length === 0) lines.push('  services: {},');
-  else {
-    lines.push('  services: {');
-    for (const s of services)
-      lines.push(`    ${stringLiteral(s.name)}: 0x${serviceChecksum(ctx.set, s).toString(16)}n,`);
-    lines.push('  },');
-  }
-  lines.push('};', '');
-  lines.push(
-    '/** koffi prototypes of the agent ABI (docs/ffi-abi.md), rendered from the same table as the Rust exports. */',
-  );
-  lines.push('export const DECLARATIONS: LibraryDeclarations = {');
-  const list = (key: string, protos: readonly string[]): void => {
-    if (protos.length === 0) {
-      lines.push(`  ${key}: [],`);
-      return;
-    }
-    lines.push(`  ${key}: [`);
-    for (const p of protos) lines.push(`    ${stringLiteral(p)},`);
-    lines.push('  ],');
-  };
-  const exports = abiExports(services).map(koffiPrototype);
-  list('common', exports.slice(0, COMMON_EXPORTS.length));
-  list('rpcs', exports.slice(COMMON_EXPORTS.length));
-  lines.push('};', '');
-  lines.push(
-    '/** Loads an agent library built from these contracts; throws `ContractMismatchError` if it was built from others. */',
-    'export function openAgentLibrary(path: string): AgentLibrary {',
-    `  return AgentLibrary.open(path, DECLARATIONS, CONTRACT, { decodeError: ${decodeError} });`,
-    '}',
-  );
-  return `${lines.join('\n')}\n`;
+  // koffi parses C prototypes: the C header's spelling (backends/c/prototypes.ts).
+  const exports = abiExports(services).map((f) => stringLiteral(cPrototype(f)));
+  return ctx.templates.render('ts/ffi.ts.hbs', {
+    stamp,
+    runtimePackage: RUNTIME_PACKAGE,
+    decodeError: errorDecl.decode,
+    errorModule: importPath(FFI_MODULE, errorDecl.module.path),
+    abiVersion: ABI_VERSION,
+    contractVersion: CONTRACT_VERSION_WORD,
+    services: services.map((s) => `${stringLiteral(s.name)}: 0x${serviceChecksum(ctx.set, s).toString(16)}n`),
+    common: exports.slice(0, COMMON_EXPORTS.length),
+    rpcs: exports.slice(COMMON_EXPORTS.length),
+  });
 }

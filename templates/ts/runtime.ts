@@ -1,5 +1,3 @@
-// {{stamp}}
-
 /**
  * Support code of the generated codecs: bounds-checked reads for the `decode*` functions and
  * vector helpers for the `encode*`/`write*` functions. Not a public API of its own.

@@ -163,44 +163,70 @@ function compile(mainPath: string, mainText: string | undefined, options: Compil
   let brokenUnnamed = false;
 
   // flatc's order: a file's includes are processed completely before its own declarations.
-  // `key`: the file's real path.
-  const visit = (key: string, sf: SourceFile): void => {
+  // Depth-first with an explicit stack, not recursion: include chains thousands of files deep are
+  // legal (flatc accepts them) and must not exhaust the call stack. `key`: the file's real path.
+  interface Frame {
+    readonly key: string;
+    readonly sf: SourceFile;
+    readonly parser: ReturnType<typeof createParser>;
+    readonly includes: ReturnType<ReturnType<typeof createParser>['parseIncludes']>;
+    readonly incs: { path: string; raw: string }[];
+    next: number;
+  }
+  /** The keys of `frames`, for the cycle check. */
+  const onStack = new Set<string>();
+  const frames: Frame[] = [];
+  const enter = (key: string, sf: SourceFile): void => {
     if (!rawPaths.has(key)) rawPaths.set(key, key === mainKey ? mainPath : key);
     stack.push(key);
+    onStack.add(key);
     const parser = createParser(sf, reporter);
     const includes = parser.parseIncludes();
     const incs: { path: string; raw: string }[] = [];
     fileIncludes.set(key, incs);
     if (sf === mainFile) nativeIncludes = includes.filter((i) => i.native).map((i) => i.path);
-    for (const inc of includes) {
-      if (inc.native) continue;
-      const found = findInclude(key, inc.path);
-      if (found === undefined) {
-        reporter.report('E021', inc.pathSpan, `unable to locate include file: ${inc.path}`);
+    frames.push({ key, sf, parser, includes, incs, next: 0 });
+  };
+  const visit = (mainKeyArg: string, sf: SourceFile): void => {
+    enter(mainKeyArg, sf);
+    while (frames.length > 0) {
+      const frame = frames[frames.length - 1] as Frame;
+      const { key, parser, includes, incs } = frame;
+      if (frame.next < includes.length) {
+        const inc = includes[frame.next++]!;
+        if (inc.native) continue;
+        const found = findInclude(key, inc.path);
+        if (found === undefined) {
+          reporter.report('E021', inc.pathSpan, `unable to locate include file: ${inc.path}`);
+          continue;
+        }
+        incs.push(found);
+        const target = found.path;
+        if (!rawPaths.has(target)) rawPaths.set(target, found.raw);
+        if (onStack.has(target)) {
+          const cycle = [...stack.slice(stack.indexOf(target)), target].map((p) => relativeName(p).slice(2));
+          reporter.report('W004', inc.pathSpan, `include cycle (ignored, as flatc does): ${cycle.join(' -> ')}`);
+          continue;
+        }
+        if (fileIncludes.has(target)) continue;
+        const child = load(target, undefined);
+        if (!child) {
+          reporter.report('E022', inc.pathSpan, `unable to load include file: ${inc.path}`);
+          continue;
+        }
+        enter(target, child);
         continue;
       }
-      incs.push(found);
-      const target = found.path;
-      if (!rawPaths.has(target)) rawPaths.set(target, found.raw);
-      if (stack.includes(target)) {
-        const cycle = [...stack.slice(stack.indexOf(target)), target].map((p) => relativeName(p).slice(2));
-        reporter.report('W004', inc.pathSpan, `include cycle (ignored, as flatc does): ${cycle.join(' -> ')}`);
-        continue;
-      }
-      if (fileIncludes.has(target)) continue;
-      const child = load(target, undefined);
-      if (!child) {
-        reporter.report('E022', inc.pathSpan, `unable to load include file: ${inc.path}`);
-        continue;
-      }
-      visit(target, child);
+      // Every include done: the file's own declarations.
+      const r = resolver as Resolver;
+      r.beginFile(key);
+      for (let d = parser.nextDecl(); d !== undefined; d = parser.nextDecl()) r.declare(d);
+      for (const t of parser.brokenTypes) brokenTypes.add(t);
+      if (parser.brokenUnnamed) brokenUnnamed = true;
+      frames.pop();
+      stack.pop();
+      onStack.delete(key);
     }
-    const r = resolver as Resolver;
-    r.beginFile(key);
-    for (let d = parser.nextDecl(); d !== undefined; d = parser.nextDecl()) r.declare(d);
-    for (const t of parser.brokenTypes) brokenTypes.add(t);
-    if (parser.brokenUnnamed) brokenUnnamed = true;
-    stack.pop();
   };
 
   let schema: Schema | undefined;

@@ -17,11 +17,14 @@ const table = [
   ['E005', 'error', 'documentation comment not on a line of its own'],
   ['E006', 'error', 'malformed number literal'],
   ['E007', 'error', 'input file is empty'],
+  ['E008', 'error', 'input file appears to be binary (NUL byte)'],
   // Syntax
   ['E010', 'error', 'unexpected token'],
   ['E011', 'error', 'unexpected end of file'],
   ['E012', 'error', 'declaration expected'],
   ['E013', 'error', 'nesting too deep'],
+  ['E014', 'error', 'JSON data without a root_type'],
+  ['E015', 'error', 'JSON data does not match the root type'],
   // Files and includes
   ['E020', 'error', 'include after a declaration'],
   ['E021', 'error', 'include file not found'],
@@ -101,6 +104,7 @@ const table = [
   ['W003', 'warning', 'attribute repeated'],
   ['W004', 'warning', 'include cycle'],
   ['W005', 'warning', 'documentation comment not attached to a declaration'],
+  ['W006', 'warning', 'NUL byte in an included file: the rest of it is ignored'],
 ] as const;
 
 export type DiagnosticCode = (typeof table)[number][0];

@@ -124,6 +124,32 @@ function compile(mainPath: string, mainText: string | undefined, options: Compil
   };
 
   /**
+   * NUL bytes. flatc refuses a main file holding one ("input file appears to be binary", checked
+   * by flatc.cpp before parsing) and reads an included file as a C string, i.e. up to its first NUL:
+   * hms-gen does the same, with E008 and W006 at the byte.
+   */
+  const mainHasNul = (sf: SourceFile): boolean => {
+    const at = sf.text.indexOf('\0');
+    if (at < 0) return false;
+    reporter.report(
+      'E008',
+      { file: sf, start: at, end: at + 1 },
+      `input file appears to be binary: ${sf.path} (a NUL byte)`,
+    );
+    return true;
+  };
+  const cutAtNul = (sf: SourceFile): SourceFile => {
+    const at = sf.text.indexOf('\0');
+    if (at < 0) return sf;
+    reporter.report(
+      'W006',
+      { file: sf, start: at, end: at + 1 },
+      'NUL byte in an included file: the rest of the file is ignored (flatc reads it up to here)',
+    );
+    return new SourceFile(sf.path, sf.text.slice(0, at), sf.binary);
+  };
+
+  /**
    * flatc's spelling of a path: directory + '/' + name as written, never normalised. The reflection
    * output orders each file's includes by it, so it is tracked alongside the canonical path.
    */
@@ -181,6 +207,7 @@ function compile(mainPath: string, mainText: string | undefined, options: Compil
     stack.push(key);
     onStack.add(key);
     const parser = createParser(sf, reporter);
+    if (parser.hasTopLevelBrace()) (resolver as Resolver).keepJsonFields();
     const includes = parser.parseIncludes();
     const incs: { path: string; raw: string }[] = [];
     fileIncludes.set(key, incs);
@@ -214,7 +241,7 @@ function compile(mainPath: string, mainText: string | undefined, options: Compil
           reporter.report('E022', inc.pathSpan, `unable to load include file: ${inc.path}`);
           continue;
         }
-        enter(target, child);
+        enter(target, cutAtNul(child));
         continue;
       }
       // Every include done: the file's own declarations.
@@ -236,7 +263,7 @@ function compile(mainPath: string, mainText: string | undefined, options: Compil
       // The CLI checks readability first (usage error); keep a located diagnostic for library callers.
       const sf = new SourceFile(display(mainAbs), '');
       reporter.report('E022', { file: sf, start: 0, end: 0 }, `unable to read file: ${display(mainAbs)}`);
-    } else {
+    } else if (!mainHasNul(mainFile)) {
       resolver = new Resolver(
         { mainFile, mainPath: mainKey, relativeName, buildIr: options.validateOnly !== true },
         reporter,

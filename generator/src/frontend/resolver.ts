@@ -5,6 +5,8 @@ import type {
   EnumDecl,
   EnumValueDecl,
   FieldDecl,
+  JsonObject,
+  JsonValue,
   Name,
   QName,
   ServiceDecl,
@@ -55,6 +57,7 @@ import {
   type EDef,
   type EVal,
   type FDef,
+  type JsonField,
   type MutableTypeRef,
   type RType,
   type SDef,
@@ -66,6 +69,7 @@ import { IndexedTable } from './symbols.js';
 import { BASE_SIZE, compareNames } from '../ir/model.js';
 import type {
   AdvancedFeature,
+  BaseType,
   DefaultValue,
   EnumDef,
   EnumVal,
@@ -230,6 +234,12 @@ export class Resolver {
     this.fileExt = '';
   }
 
+  /** Keep each table's field names and types from now on: a file holds JSON data (checkJsonObject). */
+  private jsonFields = false;
+  keepJsonFields(): void {
+    this.jsonFields = true;
+  }
+
   declare(d: Decl): void {
     switch (d.kind) {
       case 'namespace':
@@ -261,6 +271,103 @@ export class Resolver {
       case 'attribute':
         this.known.add(d.name.text);
         break;
+      case 'json':
+        if (this.root) this.checkJsonObject(d.value, this.root);
+        else this.err('E014', d.span, 'no root type set to parse json with');
+        break;
+    }
+  }
+
+  // ------------------------------------------------------------ JSON data after the schema
+
+  /**
+   * flatc parses a JSON object after the schema as data of the root type (`ParseTable`); a schema
+   * whose data does not fit is rejected. The same checks of structure and names are made here:
+   * unknown and repeated fields, missing required fields, incomplete structs, the kind of each
+   * value (object, array, string, scalar), union type fields. Scalar ranges and enum value names
+   * of ordinary fields are not checked (docs/conformance.md). The parser limits nesting (E013).
+   */
+  private checkJsonObject(obj: JsonObject, sd: SDef): void {
+    if (sd.predecl) return; // undefined type: reported on its own
+    // Field records are recycled once a table is declared; `jsonFields` keeps what JSON needs
+    // (see keepJsonFields). Without it (a JSON object in a file entered after the type's
+    // declaration: an include declared earlier), the fields are not checked.
+    const list = sd.jsonFields ?? (sd.fields.length > 0 ? sd.fields : undefined);
+    if (list === undefined) return;
+    const fields = new Map<string, JsonField>();
+    for (const f of list) fields.set(f.name, f);
+    const given = new Map<string, JsonValue>();
+    for (const { key, value } of obj.entries) {
+      const f = fields.get(key.text);
+      if (!f) {
+        this.err('E015', key.span, `unknown field: ${key.text}`);
+        continue;
+      }
+      if (given.has(f.name)) {
+        this.err('E015', key.span, `field set more than once: ${key.text}`);
+        continue;
+      }
+      given.set(f.name, value);
+      if (f.type.base === 'Union') {
+        const tag = given.get(`${f.name}_type`);
+        if (tag === undefined) {
+          this.err('E015', key.span, `missing type field for this union value: ${f.name}`);
+          continue;
+        }
+        const member = tag.kind === 'atom' && f.type.enumDef ? valueNamed(f.type.enumDef.vals, tag.text) : undefined;
+        if (member?.unionType) this.checkJsonValue(value, member.unionType, member.unionType.base);
+        continue;
+      }
+      this.checkJsonValue(value, f.type, f.type.base);
+    }
+    if (sd.fixed) {
+      if (given.size !== list.length)
+        this.err('E015', obj.close, `struct: wrong number of initializers: ${sd.shortName}`);
+      return;
+    }
+    for (const f of list) {
+      if (f.required && !f.deprecated && !given.has(f.name))
+        this.err('E015', obj.close, `required field is missing: ${f.name} in ${sd.shortName}`);
+    }
+  }
+
+  /** `base`: the type of the value (the element type inside a vector or array). */
+  private checkJsonValue(v: JsonValue, t: RType, base: BaseType): void {
+    const got = v.kind === 'object' ? '{' : v.kind === 'array' ? '[' : v.describe;
+    switch (base) {
+      case 'Vector':
+      case 'Vector64':
+      case 'Array':
+        if (v.kind !== 'array') this.err('E015', v.span, `expecting: [ instead got: ${got}`);
+        else for (const item of v.items) this.checkJsonValue(item, t, t.element);
+        return;
+      case 'Obj':
+        if (v.kind !== 'object') this.err('E015', v.span, `expecting: { instead got: ${got}`);
+        else if (t.struct) this.checkJsonObject(v, t.struct);
+        return;
+      case 'String':
+        if (v.kind !== 'atom' || v.token !== 'string')
+          this.err('E015', v.span, `expecting: string constant instead got: ${got}`);
+        return;
+      case 'Union':
+        return; // only in vectors of unions: their types are a parallel vector (not checked)
+      case 'UType':
+        if (v.kind === 'atom' && v.token === 'ident' && t.enumDef && !valueNamed(t.enumDef.vals, v.text))
+          this.err('E015', v.span, `unknown enum value: ${v.text}`);
+        else if (v.kind !== 'atom')
+          this.err(
+            'E015',
+            v.span,
+            `Cannot assign token starting with '${got}' to value of <${TYPE_NAMES.UType}> type.`,
+          );
+        return;
+      default:
+        if (v.kind !== 'atom' || (v.token === 'float' && isInteger(base) && !t.enumDef))
+          this.err(
+            'E015',
+            v.span,
+            `Cannot assign token starting with '${got}' to value of <${TYPE_NAMES[base]}> type.`,
+          );
     }
   }
 
@@ -466,6 +573,14 @@ export class Resolver {
     this.checkClashes(def);
     if (sd) {
       if (this.ctx.buildIr) sd.ir = this.objectIR(sd);
+      if (this.jsonFields) {
+        sd.jsonFields = sd.fields.map((f) => ({
+          name: f.name,
+          type: f.type,
+          required: f.required,
+          deprecated: f.deprecated,
+        }));
+      }
       // Later declarations only need the layout (size, alignment), not the field records: these
       // are recycled for the next table (they are the front end's most numerous temporaries).
       for (let k = 0; k < sd.fields.length; k++) this.fdefPool.push(sd.fields[k] as FDef);

@@ -231,9 +231,58 @@ export function checkNamespaces(set: SchemaSet): void {
   }
 }
 
-/** Plans of every object of the set, by qualified name; first checks the namespace limits. */
+/**
+ * What flatc (and so `hms-gen check`) accepts with a warning but no generated code can represent,
+ * refused before any backend runs (each the first in name order, located at the declaration):
+ * a table past the vtable's 16-bit offsets (W012), a struct containing itself (W011), union members
+ * sharing a type tag (W009), a struct as rpc request or response (W010).
+ */
+export function checkRepresentable(set: SchemaSet): void {
+  for (const o of set.objects) {
+    if (o.isStruct) {
+      const self = o.fields.find((f) => (f.type.base === 'Obj' || f.type.base === 'Array') && f.type.object === o.name);
+      if (self) throw new PlanError(o, self, 'a struct cannot contain itself (warning W011 in check)');
+    } else {
+      const over = o.fields.find((f) => f.offset > 65535 - 2);
+      if (over)
+        throw new PlanError(
+          o,
+          over,
+          'too many fields: its vtable offset does not fit 16 bits (at most 32765 fields; warning W012 in check)',
+        );
+    }
+  }
+  for (const e of set.enums) {
+    if (!e.isUnion) continue;
+    for (let i = 1; i < e.values.length; i++) {
+      const a = e.values[i - 1] as EnumDef['values'][number];
+      const b = e.values[i] as EnumDef['values'][number];
+      if (a.value === b.value)
+        throw new PlanError(
+          { name: e.name, location: b.location },
+          undefined,
+          `union members ${a.name} and ${b.name} share the type tag ${b.value} and cannot be told apart (warning W009 in check)`,
+        );
+    }
+  }
+  for (const svc of set.services) {
+    for (const c of svc.calls) {
+      for (const t of [c.request, c.response]) {
+        if (set.objectByName.get(t)?.isStruct)
+          throw new PlanError(
+            { name: `${svc.name}.${c.name}`, location: c.location },
+            undefined,
+            `rpc request and response types must be tables: ${t} is a struct (warning W010 in check)`,
+          );
+      }
+    }
+  }
+}
+
+/** Plans of every object of the set, by qualified name; first checks the namespace limits and checkRepresentable. */
 export function planAll(set: SchemaSet): ReadonlyMap<string, ObjectPlan> {
   checkNamespaces(set);
+  checkRepresentable(set);
   const m = new Map<string, ObjectPlan>();
   for (const o of set.objects) m.set(o.name, planObject(set, o));
   return m;

@@ -6,7 +6,8 @@
 // Environment: HMS_FBS_CORPUS (corpus root), HMS_FLATC (flatc binary, default /usr/bin/flatc),
 // HMS_CONFORMANCE_REPORT (write every difference, untruncated, as JSON to this path).
 
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { suite as uvuSuite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -555,6 +556,72 @@ Newer('tests/64bit/test_64bit.fbs against the upstream golden test_64bit.bfbs', 
   assertSame(`${f} (golden)`, dropKeys(hms, ['attributes']), dropKeys(golden, ['offset64']), 'golden test_64bit.bfbs');
 });
 Newer.run();
+
+// ---------------------------------------------------------------------------------------------
+// 4b. flatc parity both ways (issue 9): schemas flatc 2.0.8 accepts where hms-gen was stricter. hms-gen
+// accepts them too (with its own warning, or silently where it now reads them as flatc does), and
+// its reflection equals flatc's.
+
+const Parity = suite('flatc 2.0.8 accepts: hms-gen accepts (warning codes as listed), reflection equal');
+const PARITY_DIR = mkdtempSync(join(tmpdir(), 'hms-parity-'));
+const PARITY: readonly { name: string; text: string; warnings: readonly string[] }[] = [
+  {
+    name: 'streaming-unknown',
+    text: 'table Req {}\ntable Resp {}\nrpc_service Api {\n  Get(Req): Resp (streaming: "sideways");\n  Put(Req): Resp (streaming: 1);\n}\n',
+    warnings: ['W007', 'W007'],
+  },
+  {
+    name: 'force-align-on-enum-and-union',
+    text: 'table A {}\nenum Color : int (force_align: 8) { Red, Green }\nunion U (force_align: 4) { A }\ntable T { c: Color; u: U; }\n',
+    warnings: ['W008', 'W008'],
+  },
+  {
+    name: 'duplicate-union-value',
+    text: 'table Weapon { damage: short; }\nunion Equipment { Sword: Weapon = 2, Axe: Weapon = 1, Bow: Weapon }\ntable T { e: Equipment; }\n',
+    warnings: ['W009'],
+  },
+  {
+    name: 'rpc-struct-defined-later',
+    text: 'table Reply {}\nrpc_service Api {\n  Get(Point): Reply;\n}\nstruct Point { x: int; }\n',
+    warnings: ['W010'],
+  },
+  {
+    name: 'recursive-struct',
+    text: 'struct Vec3 {\n  x: float;\n  next: Vec3;\n  y: short;\n}\ntable T { v: Vec3; }\n',
+    warnings: ['W011'],
+  },
+  {
+    // flatc treats a struct member default whose constant reads "0" as no default.
+    name: 'struct-zero-defaults',
+    text: 'enum Color : ubyte { Red, Green }\nstruct S { a: float = 0; b: double = 0; c: Color = Red; d: bool = false; e: int = "0"; f: int = 0x0; }\ntable T { s: S; }\n',
+    warnings: [],
+  },
+  {
+    // strtoull skips leading white space.
+    name: 'id-leading-space',
+    text: 'table T { a: int (id: " 1"); b: int (id: "  0"); }\n',
+    warnings: [],
+  },
+];
+for (const c of PARITY) {
+  Parity(c.name, () => {
+    const file = join(PARITY_DIR, `${c.name}.fbs`);
+    writeFileSync(file, c.text);
+    const oracle = flatcReflection(file, []);
+    check(oracle.accepted, `flatc 2.0.8 rejects ${c.name}:\n${oracle.stderr}`);
+    const { compileFile } = frontEnd();
+    const r = compileFile(file);
+    assert.equal(
+      r.diagnostics.map((d) => d.code),
+      c.warnings,
+      rendered(r),
+    );
+    const hms = hmsAccepts(c.name, file, []);
+    assertSame(c.name, hms, normalizeFlatc208(oracle.json!), 'flatc 2.0.8');
+  });
+}
+Parity.after(() => rmSync(PARITY_DIR, { recursive: true, force: true }));
+Parity.run();
 
 // ---------------------------------------------------------------------------------------------
 // 5. hms-gen's own schemas (idl/**.fbs, -I idl): flatc 2.0.8 and hms-gen both accept, reflection equal.

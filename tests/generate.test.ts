@@ -185,6 +185,38 @@ out('an unsupported construct is a located E200 and nothing is written', () => {
   }
 });
 
+out('what check accepts with a warning but no code can represent is a located E200 before any backend (issue 9)', () => {
+  const { dir, done } = tempRepo();
+  try {
+    const many = Array.from({ length: 32766 }, (_, i) => `  f${i}: byte;`).join('\n');
+    const cases: [string, string, string, RegExp][] = [
+      ['union-tags', 'table W {}\nunion U { A: W = 2, B: W = 1, C: W }\ntable T { u: U; }\n', 'W009', /:2:31: error\[E200\]: U: union members A and C share the type tag 2/],
+      ['rpc-struct', 'table R {}\nrpc_service S {\n  Get(P): R;\n}\nstruct P { x: int; }\n', 'W010', /:3:3: error\[E200\]: S\.Get: rpc request and response types must be tables: P is a struct/],
+      ['self-struct', 'struct V {\n  x: float;\n  next: V;\n}\ntable T { v: V; }\n', 'W011', /:3:3: error\[E200\]: V\.next: a struct cannot contain itself/],
+      ['vtable', `table Huge {\n${many}\n}\n`, 'W012', /:32767:3: error\[E200\]: Huge\.f32765: too many fields/],
+      ['namespace', `namespace ${Array.from({ length: 65 }, (_, i) => `n${i}`).join('.')};\ntable T {}\n`, '', /:2:7: error\[E200\]: T: namespace has 65 components; the code generators allow at most 64/],
+    ];
+    for (const [name, text, warning, expected] of cases) {
+      const schema = join(dir, `${name}.fbs`);
+      writeFileSync(schema, text);
+      let ran = false;
+      const spy: Backend = { lang: 'ts', emit: () => void (ran = true) };
+      const r = generate({
+        files: [schema], includePaths: [], outDir: join(dir, 'generated'), langs: ['ts'], templatesDir: defaultTemplatesDir(),
+        backends: [spy], check: false,
+      });
+      assert.is(r.kind, 'unsupported', `${name}: ${r.kind}`);
+      if (r.kind !== 'unsupported') continue;
+      if (warning) assert.match(r.rendered, `warning[${warning}]`, name);
+      assert.match(r.rendered, expected, name);
+      assert.not.ok(ran, `${name}: a backend ran`);
+      assert.not.ok(statSync(join(dir, 'generated'), { throwIfNoEntry: false }), name);
+    }
+  } finally {
+    done();
+  }
+});
+
 out('schema errors stop generation with the front end diagnostics', () => {
   const { dir, done } = tempRepo();
   try {

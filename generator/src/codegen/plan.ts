@@ -1,4 +1,4 @@
-import type { BaseType, DefaultValue, EnumDef, Field, ObjectDef, TypeRef } from '../ir/model.js';
+import type { BaseType, DefaultValue, EnumDef, Field, Location, ObjectDef, TypeRef } from '../ir/model.js';
 import type { SchemaSet } from './schema-set.js';
 
 /**
@@ -76,7 +76,8 @@ export interface ObjectPlan {
 
 export class PlanError extends Error {
   constructor(
-    readonly object: ObjectDef,
+    /** The declaration at fault (a table or struct, or for namespace limits also an enum or service). */
+    readonly object: { readonly name: string; readonly location: Location },
     readonly field: Field | undefined,
     message: string,
   ) {
@@ -175,8 +176,113 @@ export function planObject(set: SchemaSet, o: ObjectDef): ObjectPlan {
   return { object: o, fields };
 }
 
-/** Plans of every object of the set, by qualified name. */
+/**
+ * Limits on namespaces, decided here once for every backend: each backend turns a namespace into a
+ * file path (`a.b.c` → Rust `src/a/b/c.rs`, TypeScript `ts/a/b/c.ts`; Rust also nests modules), so
+ * a namespace the file system cannot hold would fail in the middle of a run (ENAMETOOLONG) or
+ * exhaust the stack. flatc itself has no limit. Documented in docs/diagnostics.md ("Limits").
+ */
+export const NAMESPACE_LIMITS = {
+  /** Components of one namespace (`a.b.c` has 3). */
+  maxDepth: 64,
+  /**
+   * Characters of one component: a component becomes one path segment, snake_cased (at most
+   * doubling it) plus an escape and an extension, which must stay under the usual 255-byte NAME_MAX.
+   */
+  maxPartLength: 100,
+  /** Characters of the whole dotted namespace: its generated path stays ~1 KiB, far below PATH_MAX. */
+  maxLength: 512,
+} as const;
+
+/** The first namespace limit `namespace` exceeds, as a message; undefined when within all limits. */
+export function namespaceLimitProblem(namespace: readonly string[]): string | undefined {
+  const { maxDepth, maxPartLength, maxLength } = NAMESPACE_LIMITS;
+  if (namespace.length > maxDepth)
+    return `namespace has ${namespace.length} components; the code generators allow at most ${maxDepth}`;
+  const long = namespace.find((p) => p.length > maxPartLength);
+  if (long !== undefined)
+    return `namespace component ${long.slice(0, 40)}... has ${long.length} characters; the code generators allow at most ${maxPartLength}`;
+  const length = namespace.reduce((n, p) => n + p.length, namespace.length - 1);
+  if (length > maxLength)
+    return `namespace is ${length} characters long; the code generators allow at most ${maxLength}`;
+  return undefined;
+}
+
+/**
+ * Rejects, before any backend runs, a declaration whose namespace exceeds NAMESPACE_LIMITS (the
+ * first in name order, located at the declaration). Namespaces are checked once each.
+ */
+export function checkNamespaces(set: SchemaSet): void {
+  const checked = new Set<string>();
+  const decls: { readonly name: string; readonly namespace: readonly string[]; readonly location: Location }[] = [
+    ...set.objects,
+    ...set.enums,
+    ...set.services,
+  ];
+  decls.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const d of decls) {
+    if (d.namespace.length === 0) continue;
+    const key = d.namespace.join('.');
+    if (checked.has(key)) continue;
+    checked.add(key);
+    const problem = namespaceLimitProblem(d.namespace);
+    if (problem !== undefined)
+      throw new PlanError({ name: d.name.slice(key.length + 1), location: d.location }, undefined, problem);
+  }
+}
+
+/**
+ * What flatc (and so `hms-gen check`) accepts with a warning but no generated code can represent,
+ * refused before any backend runs (each the first in name order, located at the declaration):
+ * a table past the vtable's 16-bit offsets (W012), a struct containing itself (W011), union members
+ * sharing a type tag (W009), a struct as rpc request or response (W010).
+ */
+export function checkRepresentable(set: SchemaSet): void {
+  for (const o of set.objects) {
+    if (o.isStruct) {
+      const self = o.fields.find((f) => (f.type.base === 'Obj' || f.type.base === 'Array') && f.type.object === o.name);
+      if (self) throw new PlanError(o, self, 'a struct cannot contain itself (warning W011 in check)');
+    } else {
+      const over = o.fields.find((f) => f.offset > 65535 - 2);
+      if (over)
+        throw new PlanError(
+          o,
+          over,
+          'too many fields: its vtable offset does not fit 16 bits (at most 32765 fields; warning W012 in check)',
+        );
+    }
+  }
+  for (const e of set.enums) {
+    if (!e.isUnion) continue;
+    for (let i = 1; i < e.values.length; i++) {
+      const a = e.values[i - 1] as EnumDef['values'][number];
+      const b = e.values[i] as EnumDef['values'][number];
+      if (a.value === b.value)
+        throw new PlanError(
+          { name: e.name, location: b.location },
+          undefined,
+          `union members ${a.name} and ${b.name} share the type tag ${b.value} and cannot be told apart (warning W009 in check)`,
+        );
+    }
+  }
+  for (const svc of set.services) {
+    for (const c of svc.calls) {
+      for (const t of [c.request, c.response]) {
+        if (set.objectByName.get(t)?.isStruct)
+          throw new PlanError(
+            { name: `${svc.name}.${c.name}`, location: c.location },
+            undefined,
+            `rpc request and response types must be tables: ${t} is a struct (warning W010 in check)`,
+          );
+      }
+    }
+  }
+}
+
+/** Plans of every object of the set, by qualified name; first checks the namespace limits and checkRepresentable. */
 export function planAll(set: SchemaSet): ReadonlyMap<string, ObjectPlan> {
+  checkNamespaces(set);
+  checkRepresentable(set);
   const m = new Map<string, ObjectPlan>();
   for (const o of set.objects) m.set(o.name, planObject(set, o));
   return m;

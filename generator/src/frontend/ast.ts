@@ -113,7 +113,31 @@ export type Decl =
   | { readonly kind: 'root_type'; readonly name: QName; readonly span: Span }
   | { readonly kind: 'file_identifier'; readonly value: string; readonly span: Span }
   | { readonly kind: 'file_extension'; readonly value: string; readonly span: Span }
-  | { readonly kind: 'attribute'; readonly name: Name; readonly span: Span };
+  | { readonly kind: 'attribute'; readonly name: Name; readonly span: Span }
+  /** A JSON object after the schema: flatc parses it as data of the root type (then expects EOF). */
+  | { readonly kind: 'json'; readonly value: JsonObject; readonly span: Span };
+
+/** JSON data as written (flatc's relaxed JSON: unquoted keys, identifiers, trailing commas). */
+export type JsonValue =
+  | JsonObject
+  | { readonly kind: 'array'; readonly items: readonly JsonValue[]; readonly span: Span }
+  | {
+      readonly kind: 'atom';
+      readonly token: 'string' | 'integer' | 'float' | 'ident';
+      /** The token as flatc describes it ("integer constant", "string constant", the identifier). */
+      readonly describe: string;
+      readonly text: string;
+      readonly span: Span;
+    };
+
+export interface JsonObject {
+  readonly kind: 'object';
+  readonly entries: readonly { readonly key: Name; readonly value: JsonValue }[];
+  /** The opening `{`. */
+  readonly span: Span;
+  /** The closing `}`. */
+  readonly close: Span;
+}
 
 export interface IncludeDecl {
   readonly native: boolean;

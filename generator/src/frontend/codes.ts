@@ -1,5 +1,6 @@
 /**
- * The diagnostic catalogue. Codes are stable: never renumber, only append.
+ * The diagnostic catalogue. Codes are stable: never renumber, only append. A code no longer
+ * reported keeps its row, its title marked "(retired: now Wxxx)" (never reused).
  * docs/diagnostics.md is checked against this table by a test.
  */
 export interface CodeInfo {
@@ -17,11 +18,14 @@ const table = [
   ['E005', 'error', 'documentation comment not on a line of its own'],
   ['E006', 'error', 'malformed number literal'],
   ['E007', 'error', 'input file is empty'],
+  ['E008', 'error', 'input file appears to be binary (NUL byte)'],
   // Syntax
   ['E010', 'error', 'unexpected token'],
   ['E011', 'error', 'unexpected end of file'],
   ['E012', 'error', 'declaration expected'],
   ['E013', 'error', 'nesting too deep'],
+  ['E014', 'error', 'JSON data without a root_type'],
+  ['E015', 'error', 'JSON data does not match the root type'],
   // Files and includes
   ['E020', 'error', 'include after a declaration'],
   ['E021', 'error', 'include file not found'],
@@ -62,7 +66,7 @@ const table = [
   ['E064', 'error', 'bit_flags bit position out of range'],
   ['E065', 'error', 'invalid force_align'],
   ['E066', 'error', 'field id is not a valid non-negative number'],
-  ['E067', 'error', 'too many fields'],
+  ['E067', 'error', 'too many fields (retired: now W012)'],
   // Defaults
   ['E070', 'error', 'default value on a type that takes none'],
   ['E071', 'error', 'enum default is not a member of the enum'],
@@ -83,13 +87,13 @@ const table = [
   ['E088', 'error', "'flexbuffer' on a field that is not [ubyte]"],
   ['E089', 'error', "'id' on some fields but not all"],
   ['E090', 'error', "union field with 'id' 0"],
-  ['E091', 'error', "invalid 'streaming' value"],
+  ['E091', 'error', "invalid 'streaming' value (retired: now W007)"],
   ['E092', 'error', 'deprecated field in a struct'],
   ['E093', 'error', "'native_inline' on an unsupported type"],
   ['E094', 'error', "'cpp_type' without 'hash'"],
   ['E095', 'error', "'native_custom_alloc' on a field"],
   ['E096', 'error', 'optional scalar in a struct'],
-  ['E097', 'error', "'force_align' on an enum"],
+  ['E097', 'error', "'force_align' on an enum (retired: now W008)"],
   ['E098', 'error', 'attribute only valid in another position'],
   // Limits
   ['E099', 'error', 'too many errors; stopped'],
@@ -101,6 +105,13 @@ const table = [
   ['W003', 'warning', 'attribute repeated'],
   ['W004', 'warning', 'include cycle'],
   ['W005', 'warning', 'documentation comment not attached to a declaration'],
+  ['W006', 'warning', 'NUL byte in an included file: the rest of it is ignored'],
+  ['W007', 'warning', "unknown 'streaming' value (treated as none)"],
+  ['W008', 'warning', "'force_align' on an enum or union (ignored)"],
+  ['W009', 'warning', 'union members with the same value'],
+  ['W010', 'warning', 'rpc request or response is a struct defined after the service'],
+  ['W011', 'warning', 'struct that contains itself'],
+  ['W012', 'warning', 'too many fields for a vtable'],
 ] as const;
 
 export type DiagnosticCode = (typeof table)[number][0];

@@ -1,7 +1,7 @@
 import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve as resolvePath, sep } from 'node:path';
 import { Reporter, TooManyErrors, type Diagnostic } from './diagnostics.js';
-import { parseFile, type ParseCache } from './parse-cache.js';
+import { parseFile, type FileParse, type ParseCache } from './parse-cache.js';
 import { Resolver } from './resolver.js';
 import { SourceFile } from './source.js';
 import type { Schema } from '../ir/model.js';
@@ -126,6 +126,32 @@ function compile(mainPath: string, mainText: string | undefined, options: Compil
   };
 
   /**
+   * NUL bytes. flatc refuses a main file holding one ("input file appears to be binary", checked
+   * by flatc.cpp before parsing) and reads an included file as a C string, i.e. up to its first NUL:
+   * hms-gen does the same, with E008 and W006 at the byte.
+   */
+  const mainHasNul = (sf: SourceFile): boolean => {
+    const at = sf.text.indexOf('\0');
+    if (at < 0) return false;
+    reporter.report(
+      'E008',
+      { file: sf, start: at, end: at + 1 },
+      `input file appears to be binary: ${sf.path} (a NUL byte)`,
+    );
+    return true;
+  };
+  const cutAtNul = (sf: SourceFile): SourceFile => {
+    const at = sf.text.indexOf('\0');
+    if (at < 0) return sf;
+    reporter.report(
+      'W006',
+      { file: sf, start: at, end: at + 1 },
+      'NUL byte in an included file: the rest of the file is ignored (flatc reads it up to here)',
+    );
+    return new SourceFile(sf.path, sf.text.slice(0, at), sf.binary);
+  };
+
+  /**
    * flatc's spelling of a path: directory + '/' + name as written, never normalised. The reflection
    * output orders each file's includes by it, so it is tracked alongside the canonical path.
    */
@@ -165,45 +191,72 @@ function compile(mainPath: string, mainText: string | undefined, options: Compil
   let brokenUnnamed = false;
 
   // flatc's order: a file's includes are processed completely before its own declarations.
-  // `key`: the file's real path.
-  const visit = (key: string, sf: SourceFile): void => {
+  // Depth-first with an explicit stack, not recursion: include chains thousands of files deep are
+  // legal (flatc accepts them) and must not exhaust the call stack. `key`: the file's real path.
+  interface Frame {
+    readonly key: string;
+    readonly sf: SourceFile;
+    readonly parser: FileParse;
+    readonly includes: FileParse['includes'];
+    readonly incs: { path: string; raw: string }[];
+    next: number;
+  }
+  /** The keys of `frames`, for the cycle check. */
+  const onStack = new Set<string>();
+  const frames: Frame[] = [];
+  const enter = (key: string, sf: SourceFile): void => {
     if (!rawPaths.has(key)) rawPaths.set(key, key === mainKey ? mainPath : key);
     stack.push(key);
+    onStack.add(key);
     const parser = parseFile(sf, reporter, options.parseCache);
+    if (parser.topLevelBrace) (resolver as Resolver).keepJsonFields();
     const includes = parser.includes;
     const incs: { path: string; raw: string }[] = [];
     fileIncludes.set(key, incs);
     if (sf === mainFile) nativeIncludes = includes.filter((i) => i.native).map((i) => i.path);
-    for (const inc of includes) {
-      if (inc.native) continue;
-      const found = findInclude(key, inc.path);
-      if (found === undefined) {
-        reporter.report('E021', inc.pathSpan, `unable to locate include file: ${inc.path}`);
+    frames.push({ key, sf, parser, includes, incs, next: 0 });
+  };
+  const visit = (mainKeyArg: string, sf: SourceFile): void => {
+    enter(mainKeyArg, sf);
+    while (frames.length > 0) {
+      const frame = frames[frames.length - 1] as Frame;
+      const { key, parser, includes, incs } = frame;
+      if (frame.next < includes.length) {
+        const inc = includes[frame.next++]!;
+        if (inc.native) continue;
+        const found = findInclude(key, inc.path);
+        if (found === undefined) {
+          reporter.report('E021', inc.pathSpan, `unable to locate include file: ${inc.path}`);
+          continue;
+        }
+        incs.push(found);
+        const target = found.path;
+        if (!rawPaths.has(target)) rawPaths.set(target, found.raw);
+        if (onStack.has(target)) {
+          const cycle = [...stack.slice(stack.indexOf(target)), target].map((p) => relativeName(p).slice(2));
+          reporter.report('W004', inc.pathSpan, `include cycle (ignored, as flatc does): ${cycle.join(' -> ')}`);
+          continue;
+        }
+        if (fileIncludes.has(target)) continue;
+        const child = load(target, undefined);
+        if (!child) {
+          reporter.report('E022', inc.pathSpan, `unable to load include file: ${inc.path}`);
+          continue;
+        }
+        enter(target, cutAtNul(child));
         continue;
       }
-      incs.push(found);
-      const target = found.path;
-      if (!rawPaths.has(target)) rawPaths.set(target, found.raw);
-      if (stack.includes(target)) {
-        const cycle = [...stack.slice(stack.indexOf(target)), target].map((p) => relativeName(p).slice(2));
-        reporter.report('W004', inc.pathSpan, `include cycle (ignored, as flatc does): ${cycle.join(' -> ')}`);
-        continue;
-      }
-      if (fileIncludes.has(target)) continue;
-      const child = load(target, undefined);
-      if (!child) {
-        reporter.report('E022', inc.pathSpan, `unable to load include file: ${inc.path}`);
-        continue;
-      }
-      visit(target, child);
+      // Every include done: the file's own declarations.
+      const r = resolver as Resolver;
+      r.beginFile(key);
+      for (let d = parser.next(); d !== undefined; d = parser.next()) r.declare(d);
+      for (const t of parser.brokenTypes) brokenTypes.add(t);
+      if (parser.brokenUnnamed) brokenUnnamed = true;
+      parser.done();
+      frames.pop();
+      stack.pop();
+      onStack.delete(key);
     }
-    const r = resolver as Resolver;
-    r.beginFile(key);
-    for (let d = parser.next(); d !== undefined; d = parser.next()) r.declare(d);
-    for (const t of parser.brokenTypes) brokenTypes.add(t);
-    if (parser.brokenUnnamed) brokenUnnamed = true;
-    parser.done();
-    stack.pop();
   };
 
   let schema: Schema | undefined;
@@ -213,7 +266,7 @@ function compile(mainPath: string, mainText: string | undefined, options: Compil
       // The CLI checks readability first (usage error); keep a located diagnostic for library callers.
       const sf = new SourceFile(display(mainAbs), '');
       reporter.report('E022', { file: sf, start: 0, end: 0 }, `unable to read file: ${display(mainAbs)}`);
-    } else {
+    } else if (!mainHasNul(mainFile)) {
       resolver = new Resolver(
         { mainFile, mainPath: mainKey, relativeName, buildIr: options.validateOnly !== true },
         reporter,

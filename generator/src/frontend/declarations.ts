@@ -86,6 +86,15 @@ export interface SDef extends TypeDef {
   firstRef: Span;
   /** The finished IR object, once the declaration is complete. */
   ir?: ObjectDef;
+  /** What JSON data needs of the fields, kept only when a file holds JSON data (fields are recycled). */
+  jsonFields?: readonly JsonField[];
+}
+
+export interface JsonField {
+  readonly name: string;
+  readonly type: RType;
+  readonly required: boolean;
+  readonly deprecated: boolean;
 }
 
 export interface EVal {

@@ -6,6 +6,8 @@ import type { SourceFile } from './source.js';
 /** One file's syntax as the compile driver consumes it: its includes, then its declarations one by one. */
 export interface FileParse {
   readonly includes: readonly IncludeDecl[];
+  /** JSON data follows the schema (the resolver must keep field records to check it). */
+  readonly topLevelBrace: boolean;
   /** The next declaration, or undefined at the end. */
   next(): Decl | undefined;
   /** Names of types whose declaration failed to parse (their uses are not reported as undefined). */
@@ -18,6 +20,7 @@ export interface FileParse {
 
 interface Entry {
   readonly file: SourceFile;
+  readonly topLevelBrace: boolean;
   readonly includes: readonly IncludeDecl[];
   readonly decls: readonly Decl[];
 }
@@ -54,6 +57,7 @@ export function parseFile(file: SourceFile, reporter: Reporter, cache: ParseCach
     let i = 0;
     return {
       includes: hit.includes,
+      topLevelBrace: hit.topLevelBrace,
       next: () => hit.decls[i++],
       brokenTypes: new Set(),
       brokenUnnamed: false,
@@ -61,10 +65,12 @@ export function parseFile(file: SourceFile, reporter: Reporter, cache: ParseCach
     };
   }
   const parser = createParser(file, reporter);
+  const topLevelBrace = parser.hasTopLevelBrace();
   const includes = parser.parseIncludes();
   const decls: Decl[] = [];
   return {
     includes,
+    topLevelBrace,
     next: () => {
       const d = parser.nextDecl();
       if (d !== undefined) decls.push(d);
@@ -77,7 +83,7 @@ export function parseFile(file: SourceFile, reporter: Reporter, cache: ParseCach
     done: () => {
       if (!cache || parser.brokenTypes.size > 0 || parser.brokenUnnamed) return;
       if (reporter.diagnostics.some((d) => d.file === file.path)) return;
-      cache.store({ file, includes, decls });
+      cache.store({ file, topLevelBrace, includes, decls });
     },
   };
 }

@@ -8,6 +8,8 @@ import type {
   EnumValueDecl,
   FieldDecl,
   IncludeDecl,
+  JsonObject,
+  JsonValue,
   MethodDecl,
   Name,
   QName,
@@ -286,9 +288,35 @@ export class Parser {
   /** The next declaration, or undefined at the end of the schema. */
   nextDecl(): Decl | undefined {
     while (!this.atEof()) {
+      if (this.jsonSeen && !this.jsonTrailReported) {
+        // flatc stops after the JSON object and expects the end of the file; what follows is still
+        // parsed here, so that its own errors (undefined types, …) are reported too.
+        this.jsonTrailReported = true;
+        this.reporter.report(
+          'E010',
+          this.span(this.pos),
+          `expecting: end of file instead got: ${this.describe(this.pos)}`,
+        );
+        // Anything but a declaration or more JSON (`{a: 1} garbage`) would only repeat the error.
+        const t = this.pos;
+        const keyword = (this.kinds[t] as T) === T.Ident && DECL_KEYWORDS.has(this.textOf(t));
+        if (!keyword && this.codes[t] !== 123 /* { */) break;
+      }
       if (this.codes[this.pos] === 123 /* { */) {
-        // A JSON object after the schema (flatc data mode) ends the schema part.
-        break;
+        // A JSON object after the schema: flatc parses it as data of the root type.
+        const before = this.pos;
+        const depth = this.depth;
+        this.jsonSeen = true;
+        try {
+          const value = this.parseJsonObject();
+          return { kind: 'json', value, span: value.span };
+        } catch (e) {
+          if (!(e instanceof Bail)) throw e;
+          this.depth = depth;
+          this.recoverDecl(this.pos > before);
+          if (this.pos === before) this.next();
+          continue;
+        }
       }
       const before = this.pos;
       const keyword = (this.kinds[this.pos] as T) === T.Ident ? this.textOf(this.pos) : '';
@@ -305,6 +333,89 @@ export class Parser {
     }
     if (this.atEof()) this.dropDocs(this.pos);
     return undefined;
+  }
+
+  /**
+   * Whether the file has a `{` outside every declaration (after `;` or `}` or at the start): JSON
+   * data, which the resolver can only check if it keeps field records (Resolver.keepJsonFields).
+   */
+  hasTopLevelBrace(): boolean {
+    let depth = 0;
+    let prev = -1;
+    for (let t = 0; t < this.last; t++) {
+      if ((this.kinds[t] as T) === T.Punct) {
+        const c = this.codes[t];
+        if (c === 123 /* { */) {
+          if (depth === 0 && (prev < 0 || this.codes[prev] === 59 || this.codes[prev] === 125)) return true;
+          depth++;
+        } else if (c === 125 /* } */ && depth > 0) depth--;
+      }
+      prev = t;
+    }
+    return false;
+  }
+
+  /** A JSON object was parsed: anything after it is an error (flatc expects the end of file). */
+  private jsonSeen = false;
+  private jsonTrailReported = false;
+
+  /** `{ key: value, … }` (keys are identifiers or strings; a trailing comma is allowed). */
+  private parseJsonObject(): JsonObject {
+    const open = this.pos;
+    this.enter(open);
+    this.expectPunct('{');
+    const entries: { key: Name; value: JsonValue }[] = [];
+    while (this.codes[this.pos] !== 125 /* } */ || (this.kinds[this.pos] as T) !== T.Punct) {
+      const k = this.pos;
+      const kind = this.kinds[k] as T;
+      if (kind !== T.Ident && kind !== T.String) this.unexpected('}');
+      this.next();
+      const key = new NameNode(this.textOf(k), this.file, this.starts[k] as number, this.ends[k] as number);
+      this.expectPunct(':');
+      entries.push({ key, value: this.parseJsonValue() });
+      if (this.codes[this.pos] === 44 /* , */ && (this.kinds[this.pos] as T) === T.Punct) this.next();
+      else if (this.codes[this.pos] !== 125 /* } */) this.unexpected(',');
+    }
+    const close = this.next();
+    this.depth--;
+    return { kind: 'object', entries, span: this.span(open), close: this.span(close) };
+  }
+
+  private parseJsonValue(): JsonValue {
+    const t = this.pos;
+    const kind = this.kinds[t] as T;
+    if (kind === T.Punct && this.codes[t] === 123 /* { */) return this.parseJsonObject();
+    if (kind === T.Punct && this.codes[t] === 91 /* [ */) {
+      this.enter(t);
+      this.next();
+      const items: JsonValue[] = [];
+      while (this.codes[this.pos] !== 93 /* ] */ || (this.kinds[this.pos] as T) !== T.Punct) {
+        items.push(this.parseJsonValue());
+        if (this.codes[this.pos] === 44 /* , */ && (this.kinds[this.pos] as T) === T.Punct) this.next();
+        else if (this.codes[this.pos] !== 93 /* ] */) this.unexpected(',');
+      }
+      this.next();
+      this.depth--;
+      return { kind: 'array', items, span: this.spanFrom(this.starts[t] as number) };
+    }
+    if (kind === T.Punct && (this.codes[t] === 45 /* - */ || this.codes[t] === 43) /* + */) {
+      const n = this.peek();
+      const nk = this.kinds[n] as T;
+      if (nk === T.Integer || nk === T.Float || nk === T.Ident) {
+        this.next();
+        this.next();
+        const text = this.textOf(t) + this.textOf(n);
+        const token = nk === T.Integer ? 'integer' : nk === T.Float ? 'float' : 'ident';
+        return { kind: 'atom', token, describe: this.describe(n), text, span: this.spanFrom(this.starts[t] as number) };
+      }
+    }
+    if (kind === T.String || kind === T.Integer || kind === T.Float || kind === T.Ident) {
+      this.next();
+      const token =
+        kind === T.String ? 'string' : kind === T.Integer ? 'integer' : kind === T.Float ? 'float' : 'ident';
+      return { kind: 'atom', token, describe: this.describe(t), text: this.textOf(t), span: this.span(t) };
+    }
+    this.unexpected('value');
   }
 
   /** Skip to the end of the broken declaration: its closing `}` or `;`, or the next declaration keyword. */

@@ -5,6 +5,8 @@ import type {
   EnumDecl,
   EnumValueDecl,
   FieldDecl,
+  JsonObject,
+  JsonValue,
   Name,
   QName,
   ServiceDecl,
@@ -55,6 +57,7 @@ import {
   type EDef,
   type EVal,
   type FDef,
+  type JsonField,
   type MutableTypeRef,
   type RType,
   type SDef,
@@ -66,6 +69,7 @@ import { IndexedTable } from './symbols.js';
 import { BASE_SIZE, compareNames } from '../ir/model.js';
 import type {
   AdvancedFeature,
+  BaseType,
   DefaultValue,
   EnumDef,
   EnumVal,
@@ -128,6 +132,11 @@ function declaredBefore(methods: ServiceDecl['methods'], m: ServiceDecl['methods
   return false;
 }
 
+/** A `streaming` attribute value; unknown values are "none", as in flatc's gRPC generators (W007). */
+function streamingOf(v: string | undefined): Streaming {
+  return v === 'client' || v === 'server' || v === 'bidi' ? v : 'none';
+}
+
 /** The enum value with this name (a loop, not find(): no closure on a cold path). */
 function valueNamed(vals: readonly EVal[], name: string): EVal | undefined {
   for (let k = 0; k < vals.length; k++) if ((vals[k] as EVal).name === name) return vals[k];
@@ -139,7 +148,11 @@ function hasValue(vals: readonly EVal[], v: bigint): boolean {
 }
 
 function isSortedByValue(vals: readonly EVal[]): boolean {
-  for (let i = 1; i < vals.length; i++) if ((vals[i - 1] as EVal).value > (vals[i] as EVal).value) return false;
+  for (let i = 1; i < vals.length; i++) {
+    const a = vals[i - 1] as EVal;
+    const b = vals[i] as EVal;
+    if (a.value > b.value || (a.value === b.value && a.name > b.name)) return false;
+  }
   return true;
 }
 /** Generated accessor suffixes per kind (flatc's CheckClash). */
@@ -209,6 +222,8 @@ export class Resolver {
   private declFile = '';
   /** Services whose request/response checks must wait until every type is defined. */
   private readonly pendingCalls: CallDef[] = [];
+  /** Request and response types not yet defined when their service was declared. */
+  private readonly forwardCallTypes: { readonly sd: SDef; readonly q: QName }[] = [];
 
   constructor(
     private readonly ctx: ResolveContext,
@@ -228,6 +243,12 @@ export class Resolver {
     this.root = undefined;
     this.fileIdent = '';
     this.fileExt = '';
+  }
+
+  /** Keep each table's field names and types from now on: a file holds JSON data (checkJsonObject). */
+  private jsonFields = false;
+  keepJsonFields(): void {
+    this.jsonFields = true;
   }
 
   declare(d: Decl): void {
@@ -261,6 +282,103 @@ export class Resolver {
       case 'attribute':
         this.known.add(d.name.text);
         break;
+      case 'json':
+        if (this.root) this.checkJsonObject(d.value, this.root);
+        else this.err('E014', d.span, 'no root type set to parse json with');
+        break;
+    }
+  }
+
+  // ------------------------------------------------------------ JSON data after the schema
+
+  /**
+   * flatc parses a JSON object after the schema as data of the root type (`ParseTable`); a schema
+   * whose data does not fit is rejected. The same checks of structure and names are made here:
+   * unknown and repeated fields, missing required fields, incomplete structs, the kind of each
+   * value (object, array, string, scalar), union type fields. Scalar ranges and enum value names
+   * of ordinary fields are not checked (docs/conformance.md). The parser limits nesting (E013).
+   */
+  private checkJsonObject(obj: JsonObject, sd: SDef): void {
+    if (sd.predecl) return; // undefined type: reported on its own
+    // Field records are recycled once a table is declared; `jsonFields` keeps what JSON needs
+    // (see keepJsonFields). Without it (a JSON object in a file entered after the type's
+    // declaration: an include declared earlier), the fields are not checked.
+    const list = sd.jsonFields ?? (sd.fields.length > 0 ? sd.fields : undefined);
+    if (list === undefined) return;
+    const fields = new Map<string, JsonField>();
+    for (const f of list) fields.set(f.name, f);
+    const given = new Map<string, JsonValue>();
+    for (const { key, value } of obj.entries) {
+      const f = fields.get(key.text);
+      if (!f) {
+        this.err('E015', key.span, `unknown field: ${key.text}`);
+        continue;
+      }
+      if (given.has(f.name)) {
+        this.err('E015', key.span, `field set more than once: ${key.text}`);
+        continue;
+      }
+      given.set(f.name, value);
+      if (f.type.base === 'Union') {
+        const tag = given.get(`${f.name}_type`);
+        if (tag === undefined) {
+          this.err('E015', key.span, `missing type field for this union value: ${f.name}`);
+          continue;
+        }
+        const member = tag.kind === 'atom' && f.type.enumDef ? valueNamed(f.type.enumDef.vals, tag.text) : undefined;
+        if (member?.unionType) this.checkJsonValue(value, member.unionType, member.unionType.base);
+        continue;
+      }
+      this.checkJsonValue(value, f.type, f.type.base);
+    }
+    if (sd.fixed) {
+      if (given.size !== list.length)
+        this.err('E015', obj.close, `struct: wrong number of initializers: ${sd.shortName}`);
+      return;
+    }
+    for (const f of list) {
+      if (f.required && !f.deprecated && !given.has(f.name))
+        this.err('E015', obj.close, `required field is missing: ${f.name} in ${sd.shortName}`);
+    }
+  }
+
+  /** `base`: the type of the value (the element type inside a vector or array). */
+  private checkJsonValue(v: JsonValue, t: RType, base: BaseType): void {
+    const got = v.kind === 'object' ? '{' : v.kind === 'array' ? '[' : v.describe;
+    switch (base) {
+      case 'Vector':
+      case 'Vector64':
+      case 'Array':
+        if (v.kind !== 'array') this.err('E015', v.span, `expecting: [ instead got: ${got}`);
+        else for (const item of v.items) this.checkJsonValue(item, t, t.element);
+        return;
+      case 'Obj':
+        if (v.kind !== 'object') this.err('E015', v.span, `expecting: { instead got: ${got}`);
+        else if (t.struct) this.checkJsonObject(v, t.struct);
+        return;
+      case 'String':
+        if (v.kind !== 'atom' || v.token !== 'string')
+          this.err('E015', v.span, `expecting: string constant instead got: ${got}`);
+        return;
+      case 'Union':
+        return; // only in vectors of unions: their types are a parallel vector (not checked)
+      case 'UType':
+        if (v.kind === 'atom' && v.token === 'ident' && t.enumDef && !valueNamed(t.enumDef.vals, v.text))
+          this.err('E015', v.span, `unknown enum value: ${v.text}`);
+        else if (v.kind !== 'atom')
+          this.err(
+            'E015',
+            v.span,
+            `Cannot assign token starting with '${got}' to value of <${TYPE_NAMES.UType}> type.`,
+          );
+        return;
+      default:
+        if (v.kind !== 'atom' || (v.token === 'float' && isInteger(base) && !t.enumDef))
+          this.err(
+            'E015',
+            v.span,
+            `Cannot assign token starting with '${got}' to value of <${TYPE_NAMES[base]}> type.`,
+          );
     }
   }
 
@@ -466,6 +584,14 @@ export class Resolver {
     this.checkClashes(def);
     if (sd) {
       if (this.ctx.buildIr) sd.ir = this.objectIR(sd);
+      if (this.jsonFields) {
+        sd.jsonFields = sd.fields.map((f) => ({
+          name: f.name,
+          type: f.type,
+          required: f.required,
+          deprecated: f.deprecated,
+        }));
+      }
       // Later declarations only need the layout (size, alignment), not the field records: these
       // are recycled for the next table (they are the front end's most numerous temporaries).
       for (let k = 0; k < sd.fields.length; k++) this.fdefPool.push(sd.fields[k] as FDef);
@@ -490,9 +616,10 @@ export class Resolver {
       return undefined;
     }
     // The vtable (4 + 2·N bytes) must fit its 16-bit size field: at most 32765 fields.
-    if (!sd.fixed && sd.fields.length >= 32765) {
-      this.err('E067', span, 'too many fields in table (vtable would overflow)');
-      return undefined;
+    // flatc 2.0.8 does not limit it (its voffsets then wrap around): a warning, once per table;
+    // `generate` refuses the table (codegen/plan.ts).
+    if (!sd.fixed && sd.fields.length === 32765) {
+      this.err('W012', span, 'too many fields in table: the vtable would overflow (voffsets past 65535)');
     }
     let f = this.fdefPool.pop();
     if (f === undefined) {
@@ -571,9 +698,18 @@ export class Resolver {
 
     if (sd.fixed) {
       const inner = type.base === 'Array' ? elementType(type) : type;
-      if (inner.base === 'Obj' && inner.struct && (inner.struct.predecl || inner.struct === sd)) {
+      if (inner.base === 'Obj' && inner.struct && inner.struct.predecl) {
         this.err('E047', d.type.span, `Incomplete type in struct is not allowed, type name: ${inner.struct.shortName}`);
         return;
+      }
+      if (inner.base === 'Obj' && inner.struct === sd) {
+        // flatc 2.0.8 accepts it and lays the member out with the size seen so far; current flatc
+        // rejects it. A warning here; `generate` refuses the struct (codegen/plan.ts).
+        this.err(
+          'W011',
+          d.type.span,
+          `struct ${sd.shortName} contains itself (flatc 2.0.8 lays it out with the size seen so far, ${sd.bytesize} bytes; current flatc rejects it)`,
+        );
       }
       const valid =
         isScalar(type.base) || isStruct(type) || (type.base === 'Array' && (isScalar(inner.base) || isStruct(inner)));
@@ -826,11 +962,25 @@ export class Resolver {
     }
     const v = this.scalarValue(expr, t, field.name);
     if (v === undefined) return;
+    if (v.kind === 'null' && t.enumDef && valueNamed(t.enumDef.vals, 'null')) {
+      this.err(
+        'E073',
+        expr.span,
+        `the default 'null' is reserved for declaring optional scalar fields, it conflicts with declaration of enum '${t.enumDef.shortName}'.`,
+      );
+      return;
+    }
     if (sd.fixed && v.kind === 'null') {
       this.err('E096', expr.span, 'Optional scalars are not supported in structs.');
       return;
     }
-    if (sd.fixed && !(v.kind === 'integer' && v.value === 0n && expr.kind === 'int')) {
+    // flatc allows a default in a struct when its parsed constant is "0" (= no default): an
+    // integer-typed zero in any spelling (0x0, -0, false, "0", an enum name worth 0), and for a
+    // float field only the literal 0 itself (`0.0` and `-0` stay as written and are rejected).
+    const zero = isFloat(t.base)
+      ? (expr.kind === 'int' || expr.kind === 'string') && expr.text === '0'
+      : v.kind === 'integer' && v.value === 0n;
+    if (sd.fixed && !zero) {
       this.err('E070', expr.span, 'default values are not supported for struct fields, table fields, or in structs.');
       return;
     }
@@ -981,7 +1131,8 @@ export class Resolver {
     const ids = new Map<FDef, number>();
     for (const f of sd.fields) {
       const a = f.attrs.get('id') as AttrVal;
-      const v = parseIntLiteral(a.value);
+      // flatc reads the id with strtoull, which skips leading white space (`id: " 1"`).
+      const v = parseIntLiteral(a.kind === 'string' ? a.value.replace(/^[ \t\n\v\f\r]+/, '') : a.value);
       if (v === undefined || v < 0n || v > 65535n) {
         this.err('E066', a.span, `field id's must be non-negative number, field: ${f.name}, id: ${a.value}`);
         return;
@@ -1075,7 +1226,13 @@ export class Resolver {
       this.err('W002', bitFlags.span, 'underlying type of bit_flags enum must be unsigned');
     }
     const fa = e.attrs.get('force_align');
-    if (fa) this.err('E097', fa.nameSpan, '`force_align` is not a valid attribute for Enums.');
+    // flatc 2.0.8 ignores it; since v22.9.24 it is an error.
+    if (fa)
+      this.err(
+        'W008',
+        fa.nameSpan,
+        `\`force_align\` is not a valid attribute for ${e.isUnion ? 'unions' : 'enums'} and is ignored (an error since flatc v22.9.24)`,
+      );
     if (!duplicate) this.enums.set(qualified, e);
     this.enumList.push(e);
 
@@ -1163,12 +1320,26 @@ export class Resolver {
         }
       }
     }
-    if (!isSortedByValue(e.vals)) e.vals.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+    // flatc's SortByValue: by value, equal values by name (only unions may repeat a value, W009).
+    if (!isSortedByValue(e.vals))
+      e.vals.sort((a, b) =>
+        a.value < b.value ? -1 : a.value > b.value ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+      );
     for (let i = 1; i < e.vals.length; i++) {
       const p = e.vals[i - 1] as EVal;
       const c = e.vals[i] as EVal;
       if (BigInt.asUintN(64, p.value) === BigInt.asUintN(64, c.value)) {
-        this.err('E035', c.valueSpan, `all enum values must be unique: ${p.name} and ${c.name} are both ${c.value}`);
+        // Names in flatc's order (equal values sort by name); located at the later declaration.
+        const at = p.valueSpan.start > c.valueSpan.start ? p.valueSpan : c.valueSpan;
+        // flatc 2.0.8 checks enums only; for a union it is a warning, and `generate` refuses the
+        // union (two members with one type tag cannot be told apart on the wire; codegen/plan.ts).
+        if (e.isUnion)
+          this.err(
+            'W009',
+            at,
+            `union values should be unique: ${p.name} and ${c.name} are both ${c.value} (they cannot be told apart on the wire)`,
+          );
+        else this.err('E035', at, `all enum values must be unique: ${p.name} and ${c.name} are both ${c.value}`);
       }
     }
     if (this.ctx.buildIr) e.ir = this.enumIR(e);
@@ -1203,10 +1374,11 @@ export class Resolver {
       }
       const streaming = attrs.get('streaming');
       if (streaming && !['none', 'client', 'server', 'bidi'].includes(streaming.value)) {
+        // flatc does not validate it; its gRPC generators treat an unknown value as "none".
         this.err(
-          'E091',
+          'W007',
           streaming.span,
-          `invalid 'streaming' value "${streaming.value}" (expected "none", "client", "server" or "bidi")`,
+          `unknown 'streaming' value "${streaming.value}" (expected "none", "client", "server" or "bidi"); treated as "none"`,
         );
       }
       callNames?.add(m.name.text);
@@ -1222,7 +1394,22 @@ export class Resolver {
         span: m.name.span,
       };
       svc.calls.push(call);
-      this.pendingCalls.push(call);
+      // A struct already defined here is flatc's error; one defined later only a warning (W010).
+      if (!req.predecl && req.fixed)
+        this.err(
+          'E045',
+          m.request.span,
+          `rpc request and response types must be tables: ${m.request.text} is a struct`,
+        );
+      if (!resp.predecl && resp.fixed)
+        this.err(
+          'E045',
+          m.response.span,
+          `rpc request and response types must be tables: ${m.response.text} is a struct`,
+        );
+      if (req.predecl || resp.predecl) this.pendingCalls.push(call);
+      if (req.predecl) this.forwardCallTypes.push({ sd: req, q: m.request });
+      if (resp.predecl) this.forwardCallTypes.push({ sd: resp, q: m.response });
     }
   }
 
@@ -1280,15 +1467,16 @@ export class Resolver {
         }
       }
     }
-    for (let k = 0; k < this.pendingCalls.length; k++) {
-      const c = this.pendingCalls[k] as CallDef;
-      if (!c.request.predecl && c.request.fixed) this.structCall(c.reqName);
-      if (!c.response.predecl && c.response.fixed) this.structCall(c.respName);
-    }
+    for (const { sd, q } of this.forwardCallTypes) if (!sd.predecl && sd.fixed) this.structCall(q);
   }
 
+  /** A struct named by a service before its definition: flatc 2.0.8 (and current flatc) accept it. */
   private structCall(q: QName): void {
-    this.err('E045', q.span, `rpc request and response types must be tables: ${q.text} is a struct`);
+    this.err(
+      'W010',
+      q.span,
+      `rpc request and response types should be tables: ${q.text} is a struct (flatc checks only types defined before the service)`,
+    );
   }
 
   /** The enum/union a forward reference would have found, had it been declared before the use. */
@@ -1420,7 +1608,7 @@ export class Resolver {
         name: c.name,
         request: structQName(c.request),
         response: structQName(c.response),
-        streaming: (c.attrs.get('streaming')?.value ?? 'none') as Streaming,
+        streaming: streamingOf(c.attrs.get('streaming')?.value),
         idempotent: c.attrs.has('idempotent'),
         attributes: this.kv(c.attrs),
         documentation: c.docs,

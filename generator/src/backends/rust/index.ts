@@ -47,16 +47,28 @@ function emit(ctx: EmitContext): void {
   );
 
   const modules = new Map<string, Module>();
+  /** The module of `path`, created with every missing ancestor (a loop, not one call per level). */
   const moduleOf = (path: readonly string[], namespace: readonly string[]): Module => {
-    const key = path.join('::');
-    let m = modules.get(key);
-    if (!m) {
-      m = { path, namespace: namespace.join('.'), children: new Set(), items: [] };
-      modules.set(key, m);
-      if (path.length > 0)
-        moduleOf(path.slice(0, -1), namespace.slice(0, -1)).children.add(path[path.length - 1] as string);
+    const found = modules.get(path.join('::'));
+    if (found) return found;
+    let child: Module | undefined;
+    let result: Module | undefined;
+    for (let depth = path.length; depth >= 0; depth--) {
+      const key = path.slice(0, depth).join('::');
+      const existing = modules.get(key);
+      const m = existing ?? {
+        path: path.slice(0, depth),
+        namespace: namespace.slice(0, depth).join('.'),
+        children: new Set<string>(),
+        items: [],
+      };
+      if (!existing) modules.set(key, m);
+      if (child) m.children.add(child.path[child.path.length - 1] as string);
+      result ??= m;
+      if (existing) break;
+      child = m;
     }
-    return m;
+    return result as Module;
   };
   // The safe read (and struct push) helpers every reader and builder calls: templates/rust/runtime.rs.hbs.
   moduleOf([], []).children.add(RUNTIME_MODULE);

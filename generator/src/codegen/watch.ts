@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { dirname, resolve, sep } from 'node:path';
 import { watch as chokidar, type FSWatcher } from 'chokidar';
 import { Generator, type GenerateOutput } from '../api.js';
 import { HmsGenError } from '../errors.js';
@@ -42,18 +42,29 @@ export async function watch(o: WatchOptions): Promise<number> {
     warningsAsErrors: o.args.warningsAsErrors,
   });
   let config = o.config;
+  // The directories holding the watched files are what chokidar watches: a directory watch sees a
+  // file replaced by a rename or deleted and written anew (a watch on the file itself can stay on
+  // the old inode); events are then kept for the watched paths only.
+  const templates = defaultTemplatesDir();
   const watched = new Set<string>();
-  const watcher: FSWatcher = chokidar([], { ignoreInitial: true, atomic: true });
+  const dirs = new Set<string>();
+  const watcher: FSWatcher = chokidar([], { ignoreInitial: true, atomic: true, depth: 2 });
   const sync = (paths: Iterable<string>): void => {
-    const want = new Set([...paths].map((p) => resolve(p)));
-    want.add(resolve(CONFIG_FILE));
-    want.add(defaultTemplatesDir());
-    const add = [...want].filter((p) => !watched.has(p));
-    const drop = [...watched].filter((p) => !want.has(p));
+    watched.clear();
+    for (const p of paths) watched.add(resolve(p));
+    watched.add(resolve(CONFIG_FILE));
+    const want = new Set([...watched].map((p) => dirname(p)));
+    want.add(templates);
+    const add = [...want].filter((d) => !dirs.has(d));
+    const drop = [...dirs].filter((d) => !want.has(d));
     if (add.length > 0) watcher.add(add);
     if (drop.length > 0) watcher.unwatch(drop);
-    for (const p of add) watched.add(p);
-    for (const p of drop) watched.delete(p);
+    for (const d of add) dirs.add(d);
+    for (const d of drop) dirs.delete(d);
+  };
+  const relevant = (path: string): boolean => {
+    const p = resolve(path);
+    return watched.has(p) || p.startsWith(templates + sep);
   };
 
   const build = (why: string): void => {
@@ -84,6 +95,7 @@ export async function watch(o: WatchOptions): Promise<number> {
   let timer: NodeJS.Timeout | undefined;
   const changes = new Set<string>();
   watcher.on('all', (_event, path) => {
+    if (!relevant(path)) return;
     changes.add(path);
     if (timer) clearTimeout(timer);
     timer = setTimeout(() => {

@@ -112,6 +112,26 @@ test('the warm-run cache notices an include that a file in an earlier -I directo
   assert.not.match(x, 'fromB');
 });
 
+test('a temporary file of a killed run is noticed by --check and removed; a live run\'s is left alone', () => {
+  const out = join(work, 'out-leftover');
+  assert.is(generate('--out', out).status, 0);
+  // An empty temporary of a process that cannot exist (2^22 + 1 is above the largest pid Linux
+  // allows), and one of a live process (this test runner).
+  const dead = join(out, 'ts', 'index.ts.hms-gen-tmp-4194305-7');
+  const live = join(out, 'ts', `index.ts.hms-gen-tmp-${process.pid}-7`);
+  writeFileSync(dead, '');
+  writeFileSync(live, '');
+  const check = generate('--out', out, '--check');
+  assert.is(check.status, 1, check.stderr);
+  assert.match(check.stderr, /extra +\S+index\.ts\.hms-gen-tmp-4194305-7/);
+  assert.not.match(check.stderr, new RegExp(`tmp-${process.pid}-`));
+  assert.is(generate('--out', out).status, 0);
+  assert.not.ok(existsSync(dead));
+  assert.ok(existsSync(live));
+  rmSync(live);
+  assert.is(generate('--out', out, '--check').status, 0);
+});
+
 /** Every file under `dir` but the warm-run cache, by relative path. */
 function tree(dir: string, rel = ''): Map<string, string> {
   const out = new Map<string, string>();

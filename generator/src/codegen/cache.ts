@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generatorCodeDir } from './locations.js';
-import { filesUnder, isGenerated } from './output.js';
+import { filesUnder, isGenerated, isLeftoverTemp } from './output.js';
 
 /**
  * The warm-run cache of `hms-gen generate`: `<outDir>/.hms-gen-cache.json` records content hashes of
@@ -98,7 +98,8 @@ export function upToDate(outDir: string, key: CacheKey, langs: readonly string[]
   for (const path of data.absent) if (exists(path)) return false;
   for (const [path, hash] of Object.entries(data.outputs)) if (fileHash(join(outDir, path)) !== hash) return false;
   for (const lang of langs) {
-    for (const f of filesUnder(outDir, lang)) if (!(f in data.outputs) && isGenerated(join(outDir, f))) return false;
+    for (const f of filesUnder(outDir, lang))
+      if (!(f in data.outputs) && (isLeftoverTemp(f) || isGenerated(join(outDir, f)))) return false;
   }
   return true;
 }

@@ -116,7 +116,8 @@ export function diff(out: OutputSet, outDir: string, langs: readonly Lang[]): Dr
   const produced = new Set(out.paths());
   const extra: string[] = [];
   for (const lang of langs) {
-    for (const f of filesUnder(outDir, lang)) if (!produced.has(f) && isGenerated(join(outDir, f))) extra.push(f);
+    for (const f of filesUnder(outDir, lang))
+      if (!produced.has(f) && (isLeftoverTemp(f) || isGenerated(join(outDir, f)))) extra.push(f);
   }
   return { changed, missing, extra: extra.sort() };
 }
@@ -144,6 +145,24 @@ export function isGenerated(path: string): boolean {
 /** Temporary names unique to this process and write, so that concurrent runs never share one. */
 let tmpSerial = 0;
 const tmpName = (target: string): string => `${target}.hms-gen-tmp-${process.pid}-${++tmpSerial}`;
+
+/**
+ * A temporary file of a run killed between writing it and renaming it into place: the generator's
+ * by its name (it may be empty, so it need not carry the stamp) and left by a process that is gone
+ * (a concurrent run's file is in flight, not left over); removed, and reported by --check.
+ */
+export function isLeftoverTemp(path: string): boolean {
+  const m = /\.hms-gen-tmp-(\d+)-\d+$/.exec(path);
+  if (!m) return false;
+  const pid = Number(m[1]);
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
 
 /**
  * Writes what changed (and only that, so build tools watching `generated/` see no churn) and

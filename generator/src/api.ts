@@ -10,7 +10,7 @@
  */
 import { compileFile, mergeRuns } from './frontend/compile.js';
 import { CompileCache } from './frontend/compile-cache.js';
-import { renderDiagnostic, type Diagnostic } from './frontend/diagnostics.js';
+import { renderDiagnostics, type Diagnostic } from './frontend/diagnostics.js';
 import type { Schema } from './ir/model.js';
 import { BACKENDS } from './codegen/backends.js';
 import { loadConfig, type GeneratorConfig } from './codegen/config.js';
@@ -71,7 +71,15 @@ export function compile(options: CompileFilesOptions): CompileOutput {
   const warningCount = diagnostics.length - errorCount;
   const ok = errorCount === 0 && !(options.warningsAsErrors === true && warningCount > 0);
   const schemas = errorCount === 0 ? results.map((r) => r.schema).filter((s): s is Schema => s !== undefined) : [];
-  return { ok, diagnostics, errorCount, warningCount, schemas, sources, format: () => format(diagnostics, sources) };
+  return {
+    ok,
+    diagnostics,
+    errorCount,
+    warningCount,
+    schemas,
+    sources,
+    format: () => renderDiagnostics(diagnostics, sources),
+  };
 }
 
 /** Options of {@link generate} and {@link Generator}. */
@@ -177,7 +185,7 @@ export class Generator {
     const diagnostics = r.diagnostics;
     const errorCount = diagnostics.filter((d) => d.severity === 'error').length;
     const warningCount = diagnostics.length - errorCount;
-    const fmt = (): string => format(diagnostics, r.sources);
+    const fmt = (): string => renderDiagnostics(diagnostics, r.sources);
     const failed =
       r.kind !== 'done' ? Math.max(errorCount, 1) : o.warningsAsErrors === true && warningCount > 0 ? warningCount : 0;
     if (r.kind !== 'done' || failed > 0) {
@@ -237,13 +245,4 @@ export class Generator {
  */
 export function generate(options: GenerateOptions = {}): GenerateOutput {
   return new Generator(options).generate();
-}
-
-function format(diagnostics: readonly Diagnostic[], sources: ReadonlyMap<string, string>): string {
-  if (diagnostics.length === 0) return '';
-  const errors = diagnostics.filter((d) => d.severity === 'error').length;
-  const warnings = diagnostics.length - errors;
-  const lines = diagnostics.map((d) => renderDiagnostic(d, sources));
-  lines.push(`${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`);
-  return lines.join('\n');
 }

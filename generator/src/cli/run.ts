@@ -1,9 +1,9 @@
-import { accessSync, constants, statSync } from 'node:fs';
 import yargs from 'yargs';
 import { compileFile, mergeRuns, type CompileResult } from '../frontend/compile.js';
-import { renderDiagnostic } from '../frontend/diagnostics.js';
+import { renderDiagnostics } from '../frontend/diagnostics.js';
 import { toJson, toReflection } from '../ir/reflection.js';
 import { VERSION } from '../version.js';
+import { checkInputs } from '../codegen/inputs.js';
 import { exitCodeOf } from '../errors.js';
 import type { GenerateArgs } from '../codegen/cli.js';
 import type { NewArgs } from './new.js';
@@ -22,24 +22,6 @@ export interface Commands {
 
 type Command = 'check' | 'ir' | 'generate' | 'new';
 const NAMES: readonly Command[] = ['check', 'ir', 'generate', 'new'];
-
-function checkReadable(path: string, what: string): void {
-  try {
-    if (!statSync(path).isFile()) throw new UsageError(`${what} is not a file: ${path}`);
-    accessSync(path, constants.R_OK);
-  } catch (e) {
-    if (e instanceof UsageError) throw e;
-    throw new UsageError(`cannot read ${what}: ${path}`);
-  }
-}
-
-function checkDir(path: string): void {
-  try {
-    if (!statSync(path).isDirectory()) throw new Error();
-  } catch {
-    throw new UsageError(`include directory not found: ${path}`);
-  }
-}
 
 /** flatc's `-IDIR` (yargs would read it as the short flags -I -D -I -R). */
 function splitAttachedInclude(argv: readonly string[]): string[] {
@@ -179,8 +161,6 @@ async function runUnguarded(argv: readonly string[], commands: Commands): Promis
       process.stdout.write(`hms-gen ${VERSION}\n`);
       return 0;
     }
-    if (before.length > 0 && !before.every((a) => ['--help', '-h', '--version', '-V'].includes(a)))
-      throw new UsageError(`missing command (expected ${COMMANDS})`);
     throw new UsageError(`missing command (expected ${COMMANDS})`);
   }
   if (!(NAMES as readonly string[]).includes(first)) {
@@ -246,8 +226,7 @@ function compileCommand(command: 'check' | 'ir', files: readonly string[], inclu
   }
   if (files.length === 0) throw new UsageError(`${command}: no input file`);
   if (command === 'ir' && files.length > 1) throw new UsageError('ir: exactly one input file expected');
-  for (const d of includePaths) checkDir(d);
-  for (const f of files) checkReadable(f, 'file');
+  checkInputs(files, includePaths);
   const json = a['json'] === true;
   const results: CompileResult[] = files.map((f) =>
     compileFile(f, { includePaths, maxErrors, validateOnly: command === 'check' }),
@@ -260,11 +239,8 @@ function compileCommand(command: 'check' | 'ir', files: readonly string[], inclu
     const payload = JSON.stringify({ errorCount: errors, warningCount: warnings, diagnostics: diags }, null, 2);
     (command === 'check' ? process.stdout : process.stderr).write(`${payload}\n`);
   } else {
-    // One write: tens of thousands of small writes to a pipe cost more than the compile.
-    const out = diags.map((d) => renderDiagnostic(d, sources));
-    if (diags.length)
-      out.push(`${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`);
-    if (out.length) process.stderr.write(`${out.join('\n')}\n`);
+    const text = renderDiagnostics(diags, sources);
+    if (text !== '') process.stderr.write(`${text}\n`);
   }
   if (failed) return 1;
   if (command === 'ir') {

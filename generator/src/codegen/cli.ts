@@ -91,7 +91,7 @@ export async function runGenerate(args: GenerateArgs): Promise<number> {
   checkOutDir(args.outDir);
   if (args.watch) {
     const { watch } = await import('./watch.js');
-    return watch({ files: args.files, includePaths: args.includePaths, outDir: args.outDir, langs, config, args });
+    return watch({ args, langs, config });
   }
   const key: CacheKey = {
     generator: generatorFingerprint(),

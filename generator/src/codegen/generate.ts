@@ -36,14 +36,8 @@ export interface GenerateOptions {
 
 export type GenerateResult =
   | {
-      readonly kind: 'schema-errors';
-      readonly rendered: string;
-      readonly errorCount: number;
-      readonly diagnostics: readonly Diagnostic[];
-      readonly sources: ReadonlyMap<string, string>;
-    }
-  | {
-      readonly kind: 'unsupported';
+      /** Nothing generated: the schema has errors, or a construct a selected backend cannot emit. */
+      readonly kind: 'schema-errors' | 'unsupported';
       readonly rendered: string;
       readonly errorCount: number;
       readonly diagnostics: readonly Diagnostic[];

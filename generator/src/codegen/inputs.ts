@@ -20,12 +20,28 @@ export function resolveInputs(files: string[], includePaths: string[]): void {
     files.push(...names.map((f) => `idl/${f}`));
     if (includePaths.length === 0) includePaths.push('idl');
   }
-  for (const f of files) {
-    if (!statSync(f, { throwIfNoEntry: false })?.isFile()) throw new UsageError(`cannot read file: ${f}`);
-  }
+  checkInputs(files, includePaths);
+}
+
+/**
+ * Every include directory exists and every file is a readable file, else a UsageError naming the
+ * first one that is not. The one check of every command that reads schemas.
+ */
+export function checkInputs(files: readonly string[], includePaths: readonly string[]): void {
   for (const d of includePaths) {
     if (!statSync(d, { throwIfNoEntry: false })?.isDirectory())
       throw new UsageError(`include directory not found: ${d}`);
+  }
+  for (const f of files) {
+    let ok = false;
+    try {
+      if (!statSync(f).isFile()) throw new UsageError(`file is not a file: ${f}`);
+      accessSync(f, constants.R_OK);
+      ok = true;
+    } catch (e) {
+      if (e instanceof UsageError) throw e;
+    }
+    if (!ok) throw new UsageError(`cannot read file: ${f}`);
   }
 }
 

@@ -21,12 +21,10 @@ import type { Lang } from './output.js';
  */
 
 export interface WatchOptions {
-  readonly files: readonly string[];
-  readonly includePaths: readonly string[];
-  readonly outDir: string;
+  /** The command line (inputs resolved, --out checked). */
+  readonly args: GenerateArgs;
   readonly langs: readonly Lang[];
   readonly config: GeneratorConfig;
-  readonly args: GenerateArgs;
   /** Quiet time after the last change before a rebuild (ms). */
   readonly debounceMs?: number;
 }
@@ -34,9 +32,9 @@ export interface WatchOptions {
 /** Runs until SIGINT or SIGTERM; resolves to exit code 0. */
 export async function watch(o: WatchOptions): Promise<number> {
   const gen = new Generator({
-    files: o.files,
-    includePaths: o.includePaths,
-    outDir: o.outDir,
+    files: o.args.files,
+    includePaths: o.args.includePaths,
+    outDir: o.args.outDir,
     langs: o.langs,
     write: true,
     warningsAsErrors: o.args.warningsAsErrors,

@@ -107,3 +107,16 @@ function clip(line: string, column: number): { text: string; column: number } {
   const tail = to < line.length ? '…' : '';
   return { text: lead + line.slice(from, to) + tail, column: column - from + lead.length };
 }
+
+/**
+ * Diagnostics as hms-gen prints them: each rendered, then the counts (`2 errors, 1 warning`); ''
+ * when there are none. One string, written at once (many small writes to a pipe cost more than a compile).
+ */
+export function renderDiagnostics(diagnostics: readonly Diagnostic[], sources: ReadonlyMap<string, string>): string {
+  if (diagnostics.length === 0) return '';
+  const errors = diagnostics.filter((d) => d.severity === 'error').length;
+  const warnings = diagnostics.length - errors;
+  const lines = diagnostics.map((d) => renderDiagnostic(d, sources));
+  lines.push(`${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`);
+  return lines.join('\n');
+}

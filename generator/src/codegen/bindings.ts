@@ -34,11 +34,7 @@ export interface Bindings {
 
 /** The bindings of `set` under `config`; an rpc whose export symbol collides is a located E200. */
 export function bindingsOf(set: SchemaSet, config: GeneratorConfig): Bindings {
-  const rootIdentifiers = new Map<string, string>();
-  for (const s of set.schemas) {
-    if (s.rootTable !== undefined && s.fileIdent !== '' && !rootIdentifiers.has(s.rootTable))
-      rootIdentifiers.set(s.rootTable, s.fileIdent);
-  }
+  const rootIdentifiers = rootIdentifiersOf(set);
   if (!hasAgentAbi(set))
     return { abi: false, services: [], methodIds: new Map(), rootIdentifiers, agentLibrary: undefined };
   const symbols = rpcSymbols(set.services);
@@ -49,4 +45,14 @@ export function bindingsOf(set: SchemaSet, config: GeneratorConfig): Bindings {
     rootIdentifiers,
     agentLibrary: agentLibrary(config),
   };
+}
+
+/** `Bindings.rootIdentifiers`: the `file_identifier` of each input's `root_type` table, the first input winning. */
+export function rootIdentifiersOf(set: SchemaSet): Map<string, string> {
+  const rootIdentifiers = new Map<string, string>();
+  for (const s of set.schemas) {
+    if (s.rootTable !== undefined && s.fileIdent !== '' && !rootIdentifiers.has(s.rootTable))
+      rootIdentifiers.set(s.rootTable, s.fileIdent);
+  }
+  return rootIdentifiers;
 }

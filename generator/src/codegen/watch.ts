@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { dirname, resolve, sep } from 'node:path';
 import { watch as chokidar, type FSWatcher } from 'chokidar';
 import { Generator, type GenerateOutput } from '../api.js';
@@ -20,12 +21,19 @@ import type { Lang } from './output.js';
  * hms-gen.json and the templates. Changes are debounced: a burst of saves is one rebuild.
  */
 
+/** chokidar (5.x, `FSWatcher._emit`) passes a file's first `change` and drops others for this long. */
+const CHOKIDAR_CHANGE_THROTTLE_MS = 50;
+
 export interface WatchOptions {
   /** The command line (inputs resolved, --out checked). */
   readonly args: GenerateArgs;
   readonly langs: readonly Lang[];
   readonly config: GeneratorConfig;
-  /** Quiet time after the last change before a rebuild (ms). */
+  /**
+   * Quiet time after the last change before a rebuild (ms). An editor's save (in place, by rename,
+   * vim's backup dance) is a handful of events within a millisecond or two; 30 ms gathers them and
+   * adds little to the rebuild an edit waits for (`tsc --watch` waits 250 ms, which is for polling).
+   */
   readonly debounceMs?: number;
 }
 
@@ -65,12 +73,16 @@ export async function watch(o: WatchOptions): Promise<number> {
     return watched.has(p) || p.startsWith(templates + sep);
   };
 
+  // What the last build read: checked again once chokidar's throttle window has passed (below).
+  let read: ReadonlyMap<string, string> = new Map();
+  let recheck: NodeJS.Timeout | undefined;
   const build = (why: string): void => {
     const t0 = performance.now();
     let line: string;
     try {
       config = loadConfig();
       const r: GenerateOutput = gen.generate({ config });
+      read = r.sources;
       const ms = (performance.now() - t0).toFixed(0);
       if (r.diagnostics.length > 0) process.stderr.write(`${r.format()}\n`);
       if (r.ok) {
@@ -88,12 +100,31 @@ export async function watch(o: WatchOptions): Promise<number> {
       line = `hms-gen: ${why}: ${e instanceof HmsGenError && e.exitCode === 2 ? e.message : failure(e)}; previous output kept`;
     }
     process.stdout.write(`${line}\n`);
+    // chokidar drops a file's `change` within 50 ms of its previous one, with no trailing event
+    // (its throttle in `_emit`): a save landing then would be lost. So once that window is over,
+    // the schemas this build read are compared with the disk, and a difference is a change.
+    if (recheck) clearTimeout(recheck);
+    recheck = setTimeout(() => {
+      recheck = undefined;
+      if (timer) return;
+      for (const [path, text] of read) {
+        let now: string | undefined;
+        try {
+          now = readFileSync(path, 'utf8');
+        } catch {
+          now = undefined;
+        }
+        if (now !== text) {
+          changed(path);
+          return;
+        }
+      }
+    }, CHOKIDAR_CHANGE_THROTTLE_MS + 10);
   };
 
   let timer: NodeJS.Timeout | undefined;
   const changes = new Set<string>();
-  watcher.on('all', (_event, path) => {
-    if (!relevant(path)) return;
+  const changed = (path: string): void => {
     changes.add(path);
     if (timer) clearTimeout(timer);
     timer = setTimeout(() => {
@@ -101,7 +132,10 @@ export async function watch(o: WatchOptions): Promise<number> {
       const names = [...changes].map((p) => p.replace(`${process.cwd()}/`, ''));
       changes.clear();
       build(names.length === 1 ? `${names[0]} changed` : `${names.length} files changed`);
-    }, o.debounceMs ?? 60);
+    }, o.debounceMs ?? 30);
+  };
+  watcher.on('all', (_event, path) => {
+    if (relevant(path)) changed(path);
   });
 
   build('initial build');
@@ -112,6 +146,7 @@ export async function watch(o: WatchOptions): Promise<number> {
     process.once('SIGTERM', stop);
   });
   if (timer) clearTimeout(timer);
+  if (recheck) clearTimeout(recheck);
   await watcher.close();
   return 0;
 }

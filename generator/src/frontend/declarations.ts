@@ -69,6 +69,8 @@ export interface TypeDef {
   attrs: Attrs;
   docs: readonly string[];
   span: Span;
+  /** The whole declaration, keyword to closing brace (set when the declaration is read). */
+  extent?: Span;
   declFile: string;
 }
 
@@ -135,6 +137,8 @@ export interface SvcDef {
   attrs: Attrs;
   docs: readonly string[];
   span: Span;
+  /** The whole declaration, keyword to closing brace. */
+  extent: Span;
   declFile: string;
 }
 

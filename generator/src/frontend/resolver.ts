@@ -66,7 +66,7 @@ import {
 import { IrEnumVal, IrField } from './ir-records.js';
 import { BUILTIN_TYPE_NAMES } from './parser.js';
 import { IndexedTable } from './symbols.js';
-import { BASE_SIZE, compareNames } from '../ir/model.js';
+import { BASE_SIZE, compareNames, type Extent } from '../ir/model.js';
 import type {
   AdvancedFeature,
   BaseType,
@@ -562,6 +562,7 @@ export class Resolver {
     def.predecl = false;
     def.fixed = fixed;
     def.docs = d.docs;
+    def.extent = d.span;
     def.attrs = this.parseMetadata(d.attributes);
     const fields = d.fields;
     for (let k = 0; k < fields.length; k++) this.declareField(def, fields[k] as FieldDecl);
@@ -1190,6 +1191,7 @@ export class Resolver {
       attrs: NO_ATTRS,
       docs: d.docs,
       span: d.name.span,
+      extent: d.span,
       declFile: this.declFile,
       bitFlags: false,
     };
@@ -1358,6 +1360,7 @@ export class Resolver {
       attrs: this.parseMetadata(d.attributes),
       docs: d.docs,
       span: d.name.span,
+      extent: d.span,
       declFile: this.declFile,
     };
     if (this.services.has(qualified)) this.err('E032', d.name.span, `service already exists: ${qualified}`);
@@ -1572,6 +1575,7 @@ export class Resolver {
       documentation: sd.docs,
       declarationFile: sd.declFile,
       location: this.loc(sd.span),
+      ...extentOf(sd.extent),
     };
   }
 
@@ -1590,6 +1594,7 @@ export class Resolver {
       documentation: e.docs,
       declarationFile: e.declFile,
       location: this.loc(e.span),
+      ...extentOf(e.extent),
     };
   }
 
@@ -1618,6 +1623,7 @@ export class Resolver {
       documentation: s.docs,
       declarationFile: s.declFile,
       location: this.loc(s.span),
+      ...extentOf(s.extent),
     }));
     objects.sort((a, b) => compareNames(a.name, b.name));
     enums.sort((a, b) => compareNames(a.name, b.name));
@@ -1688,4 +1694,9 @@ function applyFunction(fn: string, x: number): number {
 function freezeTop<T extends object>(o: T): T {
   for (const v of Object.values(o)) if (Array.isArray(v)) Object.freeze(v);
   return Object.freeze(o);
+}
+
+/** `extent` of an IR declaration: the offsets of its whole text (see model.ts `Extent`). */
+function extentOf(span: Span | undefined): { extent?: Extent } {
+  return span === undefined ? {} : { extent: { start: span.start, end: span.end } };
 }

@@ -62,6 +62,16 @@ export interface Location {
   readonly column: number;
 }
 
+/**
+ * Where a declaration's text is in its file (`location.file`): UTF-16 offsets of its keyword and
+ * just past its closing brace. Its documentation comes before it (`documentation`). Absent for IR
+ * built in memory.
+ */
+export interface Extent {
+  readonly start: number;
+  readonly end: number;
+}
+
 export interface KeyValue {
   readonly key: string;
   readonly value: string;
@@ -127,6 +137,7 @@ export interface ObjectDef {
   /** Path of the declaring file relative to the main file's directory. */
   readonly declarationFile: string;
   readonly location: Location;
+  readonly extent?: Extent;
 }
 
 export interface EnumVal {
@@ -153,6 +164,7 @@ export interface EnumDef {
   readonly documentation: readonly string[];
   readonly declarationFile: string;
   readonly location: Location;
+  readonly extent?: Extent;
 }
 
 export type Streaming = 'none' | 'client' | 'server' | 'bidi';
@@ -178,6 +190,7 @@ export interface Service {
   readonly documentation: readonly string[];
   readonly declarationFile: string;
   readonly location: Location;
+  readonly extent?: Extent;
 }
 
 export type AdvancedFeature =

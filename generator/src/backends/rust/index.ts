@@ -1,5 +1,5 @@
 import { compareNames } from '../../codegen/naming.js';
-import { emitFile, stampText, type Backend, type EmitContext } from '../../codegen/backend.js';
+import { emitFile, NO_INPUTS, stampText, type Backend, type EmitContext } from '../../codegen/backend.js';
 import { emitEnumNewtype, emitUnionEnums } from './enums.js';
 import { RustNaming, modulePath } from './naming.js';
 import { AGENT_MODULE, emitAgentLib, emitAgentModule, emitServiceTrait, rustServiceNames } from './services.js';
@@ -117,7 +117,7 @@ function emit(ctx: EmitContext): void {
     }
   }
 
-  const crateStamp = stampText(ctx, []);
+  const crateStamp = stampText(ctx, NO_INPUTS);
   ctx.out.add(
     'rust/contracts/Cargo.toml',
     templates.render('rust/Cargo.toml.hbs', { stamp: crateStamp, version: cargoVersion(ctx.version) }),

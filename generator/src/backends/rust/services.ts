@@ -9,7 +9,7 @@ import {
   serviceChecksum,
   type AbiFunction,
 } from '../../codegen/abi.js';
-import { stampText, type EmitContext } from '../../codegen/backend.js';
+import { NO_INPUTS, stampText, type EmitContext } from '../../codegen/backend.js';
 import type { Bindings } from '../../codegen/bindings.js';
 import type { RpcCall, Service } from '../../ir/model.js';
 import { rustSignatureParts } from './abi.js';
@@ -400,7 +400,7 @@ export function emitAgentLib(
     'rust/agent-lib/Cargo.toml',
     // The manifest names crates and paths (hms-gen.json), nothing of the schemas.
     ctx.templates.render('rust/agent-lib.Cargo.toml.hbs', {
-      stamp: stampText(ctx, []),
+      stamp: stampText(ctx, NO_INPUTS),
       version,
       crate: library.crate,
       ident: library.ident,

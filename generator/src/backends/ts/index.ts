@@ -1,4 +1,4 @@
-import { emitFile, stampText, type Backend, type EmitContext } from '../../codegen/backend.js';
+import { emitFile, NO_INPUTS, stampText, type Backend, type EmitContext } from '../../codegen/backend.js';
 import type { ObjectPlan } from '../../codegen/plan.js';
 import type { EnumDef, ObjectDef, Service } from '../../ir/model.js';
 import { emitEnum } from './enums.js';
@@ -55,7 +55,7 @@ export const tsBackend: Backend<'ts'> = {
         });
       });
     }
-    ctx.out.add(`ts/${RUNTIME_MODULE}`, ctx.templates.copy('ts/runtime.ts', '//', stampText(ctx, [])));
+    ctx.out.add(`ts/${RUNTIME_MODULE}`, ctx.templates.copy('ts/runtime.ts', '//', stampText(ctx, NO_INPUTS)));
     const ffi = ctx.bindings.abi;
     if (ffi) emitFile(ctx, `ts/${FFI_MODULE}`, ctx.deps.abi(), (stamp) => emitFfiModule(ctx, services, names, stamp));
     emitFile(ctx, 'ts/index.ts', ctx.deps.all(), (stamp) => renderIndex(ctx, stamp, names.modules, ffi));

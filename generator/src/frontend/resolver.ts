@@ -1333,9 +1333,10 @@ export class Resolver {
       if (BigInt.asUintN(64, p.value) === BigInt.asUintN(64, c.value)) {
         // Names in flatc's order (equal values sort by name); located at the later declaration.
         const at = p.valueSpan.start > c.valueSpan.start ? p.valueSpan : c.valueSpan;
-        // flatc 2.0.8 checks enums only; for a union it is a warning, and `generate` refuses the
+        // flatc 2.0.8 checks enums only, and a union member against NONE (0, the only value-0
+        // member a union can have); for two members it is a warning, and `generate` refuses the
         // union (two members with one type tag cannot be told apart on the wire; codegen/plan.ts).
-        if (e.isUnion)
+        if (e.isUnion && c.value !== 0n)
           this.err(
             'W009',
             at,

@@ -24,7 +24,6 @@ fs.writeFileSync(broken, [
   '}',
   '',
 ].join('\n'));
-(async () => {
 try {
   for (let round = 0; round < 3; round++) {
     for (const f of files) {
@@ -36,40 +35,8 @@ try {
     const r = cli.compileFile(broken, {});
     for (const d of r.diagnostics) cli.renderDiagnostic(d, r.sources);
   }
-  // The command line too (yargs and hms-gen's use of it): without this, every cold run compiles
-  // yargs' functions from source. Output is swallowed; generate and new are not bundled.
-  const commands = {
-    generate: () => Promise.reject(new Error('not in the warm-up')),
-    scaffold: () => Promise.reject(new Error('not in the warm-up')),
-    generateUsage: () => Promise.resolve(''),
-  };
-  const lines = [
-    ['check', ...files, '-I', idl],
-    ['check', '--json', broken],
-    ['check', broken, '--max-errors', '3'],
-    ['ir', `-I${idl}`, files[0]],
-    ['chek', files[0]],
-    ['check', '--jsn', files[0]],
-    ['--help'],
-    ['check', '--help'],
-    ['--version'],
-  ];
-  const write = { out: process.stdout.write, err: process.stderr.write };
-  const exitCode = process.exitCode;
-  process.stdout.write = process.stderr.write = () => true;
-  try {
-    for (let round = 0; round < 2; round++) for (const argv of lines) await cli.run(argv, commands);
-  } finally {
-    process.stdout.write = write.out;
-    process.stderr.write = write.err;
-    process.exitCode = exitCode;
-  }
   const out = path.join(root, 'generator', 'dist', 'hms-gen.cache');
   fs.writeFileSync(out, script.createCachedData());
 } finally {
   fs.rmSync(tmp, { recursive: true, force: true });
 }
-})().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});

@@ -8,7 +8,7 @@
  * files, hms-gen.json, an unusable output directory; `ToolError`: cbindgen, tsc or prettier missing
  * or failing); each carries the CLI's exit code.
  */
-import { compileFile, mergeRuns } from './frontend/compile.js';
+import { compileFiles } from './frontend/compile.js';
 import { CompileCache } from './frontend/compile-cache.js';
 import { renderDiagnostics, type Diagnostic } from './frontend/diagnostics.js';
 import type { Schema } from './ir/model.js';
@@ -63,13 +63,11 @@ export interface CompileOutput {
  * if (!r.ok) console.error(r.format());
  */
 export function compile(options: CompileFilesOptions): CompileOutput {
-  const results = options.files.map((f) =>
-    compileFile(f, { includePaths: options.includePaths ?? [], maxErrors: options.maxErrors ?? 50 }),
-  );
-  const { diagnostics, sources } = mergeRuns(results);
-  const errorCount = diagnostics.filter((d) => d.severity === 'error').length;
-  const warningCount = diagnostics.length - errorCount;
-  const ok = errorCount === 0 && !(options.warningsAsErrors === true && warningCount > 0);
+  const { results, diagnostics, sources, errorCount, warningCount, ok } = compileFiles(options.files, {
+    includePaths: options.includePaths ?? [],
+    maxErrors: options.maxErrors ?? 50,
+    ...(options.warningsAsErrors !== undefined ? { warningsAsErrors: options.warningsAsErrors } : {}),
+  });
   const schemas = errorCount === 0 ? results.map((r) => r.schema).filter((s): s is Schema => s !== undefined) : [];
   return {
     ok,

@@ -1,5 +1,5 @@
 import yargs from 'yargs';
-import { compileFile, mergeRuns, type CompileResult } from '../frontend/compile.js';
+import { compileFiles, type CompileResult } from '../frontend/compile.js';
 import { renderDiagnostics } from '../frontend/diagnostics.js';
 import { toJson, toReflection } from '../ir/reflection.js';
 import { VERSION } from '../version.js';
@@ -228,13 +228,19 @@ function compileCommand(command: 'check' | 'ir', files: readonly string[], inclu
   if (command === 'ir' && files.length > 1) throw new UsageError('ir: exactly one input file expected');
   checkInputs(files, includePaths);
   const json = a['json'] === true;
-  const results: CompileResult[] = files.map((f) =>
-    compileFile(f, { includePaths, maxErrors, validateOnly: command === 'check' }),
-  );
-  const { diagnostics: diags, sources } = mergeRuns(results);
-  const errors = diags.filter((d) => d.severity === 'error').length;
-  const warnings = diags.length - errors;
-  const failed = errors > 0 || (a['warnings-as-errors'] === true && warnings > 0);
+  const {
+    results,
+    diagnostics: diags,
+    sources,
+    errorCount: errors,
+    warningCount: warnings,
+    ok,
+  } = compileFiles(files, {
+    includePaths,
+    maxErrors,
+    validateOnly: command === 'check',
+    warningsAsErrors: a['warnings-as-errors'] === true,
+  });
   if (json) {
     const payload = JSON.stringify({ errorCount: errors, warningCount: warnings, diagnostics: diags }, null, 2);
     (command === 'check' ? process.stdout : process.stderr).write(`${payload}\n`);
@@ -242,7 +248,7 @@ function compileCommand(command: 'check' | 'ir', files: readonly string[], inclu
     const text = renderDiagnostics(diags, sources);
     if (text !== '') process.stderr.write(`${text}\n`);
   }
-  if (failed) return 1;
+  if (!ok) return 1;
   if (command === 'ir') {
     const schema = (results[0] as CompileResult).schema;
     if (schema) process.stdout.write(`${toJson(toReflection(schema))}\n`);

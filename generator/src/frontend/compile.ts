@@ -69,6 +69,30 @@ export function mergeRuns(results: readonly CompileResult[]): {
   return { diagnostics, sources, absent: [...absent].sort() };
 }
 
+/** Several main files compiled on their own (as flatc does) and their diagnostics merged. */
+export interface CompileRuns {
+  readonly results: readonly CompileResult[];
+  readonly diagnostics: readonly Diagnostic[];
+  readonly sources: ReadonlyMap<string, string>;
+  readonly errorCount: number;
+  readonly warningCount: number;
+  /** No errors, and no warnings either when `warningsAsErrors`. */
+  readonly ok: boolean;
+}
+
+/** What `hms-gen check`/`ir` and the in-process `compile` run: every file, merged, counted. */
+export function compileFiles(
+  files: readonly string[],
+  options: CompileOptions & { readonly warningsAsErrors?: boolean },
+): CompileRuns {
+  const results = files.map((f) => compileFile(f, options));
+  const { diagnostics, sources } = mergeRuns(results);
+  const errorCount = diagnostics.filter((d) => d.severity === 'error').length;
+  const warningCount = diagnostics.length - errorCount;
+  const ok = errorCount === 0 && !(options.warningsAsErrors === true && warningCount > 0);
+  return { results, diagnostics, sources, errorCount, warningCount, ok };
+}
+
 export function compileFile(file: string, options: CompileOptions = {}): CompileResult {
   return compile(file, undefined, options);
 }

@@ -14,13 +14,13 @@
 // fixtures contains the message.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CODES } from '../generator/src/index.js';
+import { CODES, compileText } from '../generator/src/index.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const MESSAGES = join(ROOT, 'tests', 'fixtures', 'flatc-2.0.8-messages.txt');
@@ -250,3 +250,47 @@ audit('flatc prints each row’s message on one of its fixtures', async () => {
 });
 
 audit.run();
+
+// The other way: JSON data forms flatc 2.0.8 accepts, which hms-gen rejected before the audit.
+const ACCEPTED: readonly (readonly [string, string])[] = [
+  [
+    'any JSON in a flexbuffer field',
+    'table T { f: [ubyte] (flexbuffer); }\nroot_type T;\n{ f: { a: [1, 2.5, "s"], b: { c: true, d: null, e: -inf, g: nan } } }\n',
+  ],
+  [
+    'a nested_flatbuffer field given its root table',
+    'table Inner { hp: short; }\ntable T { n: [ubyte] (nested_flatbuffer: "Inner"); }\nroot_type T;\n{ n: { hp: 3 } }\n',
+  ],
+  [
+    'tables and structs written as arrays of their fields',
+    'struct V { x: float; y: float; }\ntable W { d: short; s: string; }\ntable T { v: V; w: W; ws: [W]; }\nroot_type T;\n{ v: [1.0, 2.0], w: [5, "x"], ws: [[1, "a"], { d: 2 }] }\n',
+  ],
+  [
+    'a union type field right after its value',
+    'table A { x: int; }\nunion U { A }\ntable T { u: U; }\nroot_type T;\n{ u: { x: 1 }, u_type: A }\n',
+  ],
+  [
+    'a union type given as a number',
+    'table A { x: int; }\nunion U { A }\ntable T { u: U; }\nroot_type T;\n{ u_type: 1, u: { x: 1 } }\n',
+  ],
+];
+
+const accepted = suite('flatc-audit: JSON data both accept');
+for (const [name, text] of ACCEPTED) {
+  accepted(name, () => {
+    const r = compileText('accepted.fbs', text);
+    assert.is(r.errorCount, 0, r.diagnostics.map((d) => `${d.line}:${d.column} ${d.message}`).join('\n'));
+    if (!flatcAvailable()) return;
+    const dir = mkdtempSync(join(tmpdir(), 'hms-flatc-audit-'));
+    try {
+      writeFileSync(join(dir, 'accepted.fbs'), text);
+      const f = spawnSync(FLATC, ['-b', '--schema', '-o', join(dir, 'out'), join(dir, 'accepted.fbs')], {
+        encoding: 'utf8',
+      });
+      assert.is(f.status, 0, `flatc rejects it: ${f.stdout}${f.stderr}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+accepted.run();

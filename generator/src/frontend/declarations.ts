@@ -97,6 +97,10 @@ export interface JsonField {
   readonly type: RType;
   readonly required: boolean;
   readonly deprecated: boolean;
+  /** `(flexbuffer)`: any JSON value (checked as FlexBuffers data). */
+  readonly flexbuffer: boolean;
+  /** `(nested_flatbuffer: "Root")`: the value is a Root object. */
+  readonly nested: SDef | undefined;
 }
 
 export interface EVal {

@@ -270,6 +270,10 @@ const ACCEPTED: readonly (readonly [string, string])[] = [
     'table A { x: int; }\nunion U { A }\ntable T { u: U; }\nroot_type T;\n{ u: { x: 1 }, u_type: A }\n',
   ],
   [
+    'scalar values flatc accepts (hex, nan, -inf, quoted numbers and names, bit flag lists, null if optional, an integer outside the enum)',
+    'enum C : byte { Red, Green }\nenum F : ubyte (bit_flags) { A, B }\ntable T { b: byte; f: float; g: double; i: int; c: C; d: C; fl: F; o: int = null; bo: bool; }\nroot_type T;\n{ b: 0x7f, f: nan, g: -inf, i: "12", c: "Green", d: 5, fl: "A B", o: null, bo: true }\n',
+  ],
+  [
     'a union type given as a number',
     'table A { x: int; }\nunion U { A }\ntable T { u: U; }\nroot_type T;\n{ u_type: 1, u: { x: 1 } }\n',
   ],

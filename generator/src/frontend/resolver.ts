@@ -237,8 +237,10 @@ export class Resolver {
   ) {}
 
   private err(code: DiagnosticCode, span: Span, message: string): void {
-    this.rep.report(code, span, message);
+    this.rep.report(this.jsonCode ?? code, span, message);
   }
+  /** Set while a JSON scalar is checked with the default-value code: its diagnostics are E015. */
+  private jsonCode: DiagnosticCode | undefined;
 
   /** `realPath`: the file's canonical path, which reflection names are relative to. */
   beginFile(realPath: string): void {
@@ -385,6 +387,7 @@ export class Resolver {
       type: f.type,
       required: f.required,
       deprecated: f.deprecated,
+      optional: f.optional,
       flexbuffer: f.attrs.has('flexbuffer'),
       nested:
         nested?.kind === 'string' && f.type.base === 'Vector' && f.type.element === 'UByte'
@@ -401,7 +404,8 @@ export class Resolver {
       else if (value.kind === 'array')
         this.err('E015', value.span, 'cannot parse nested_flatbuffer as bytes unless --json-nested-bytes is set');
       else this.err('E015', value.span, `expecting: { instead got: ${describeJson(value)}`);
-    } else this.checkJsonValue(value, f.type, f.type.base);
+    } else if (!(f.optional && value.kind === 'atom' && value.token === 'ident' && value.text === 'null'))
+      this.checkJsonValue(value, f.type, f.type.base, f.name);
   }
 
   /** A union value given its type field's value (a member name or number). */
@@ -425,7 +429,7 @@ export class Resolver {
     } else return;
     if (!member) return; // unknown name: reported with the type field
     if (member.value === 0n) this.err('E015', value.span, `illegal type id for: ${f.name}`);
-    else if (member.unionType) this.checkJsonValue(value, member.unionType, member.unionType.base);
+    else if (member.unionType) this.checkJsonValue(value, member.unionType, member.unionType.base, f.name);
   }
 
   /** JSON data of a `flexbuffer` field, as flatc's ParseFlexBufferValue reads it. */
@@ -466,8 +470,8 @@ export class Resolver {
     if (v.items.length !== list.length) this.err('E015', v.span, 'wrong number of unnamed fields in table vector');
   }
 
-  /** `base`: the type of the value (the element type inside a vector or array). */
-  private checkJsonValue(v: JsonValue, t: RType, base: BaseType): void {
+  /** `base`: the type of the value (the element type inside a vector or array); `name`: the field's. */
+  private checkJsonValue(v: JsonValue, t: RType, base: BaseType, name: string): void {
     const got = describeJson(v);
     switch (base) {
       case 'Vector':
@@ -475,7 +479,7 @@ export class Resolver {
       case 'Array':
         if (v.kind !== 'array') this.err('E015', v.span, `expecting: [ instead got: ${got}`);
         else {
-          for (const item of v.items) this.checkJsonValue(item, t, t.element);
+          for (const item of v.items) this.checkJsonValue(item, t, t.element, name);
           if (base === 'Array' && v.items.length !== t.fixedLength)
             this.err('E015', v.span, 'Fixed-length array size is incorrect.');
         }
@@ -502,12 +506,29 @@ export class Resolver {
           );
         return;
       default:
-        if (v.kind !== 'atom' || (v.token === 'float' && isInteger(base) && !t.enumDef))
+        if (v.kind !== 'atom')
           this.err(
             'E015',
             v.span,
             `Cannot assign token starting with '${got}' to value of <${TYPE_NAMES[base]}> type.`,
           );
+        else this.checkJsonScalar(v, base === t.base ? t : { ...t, base }, name);
+    }
+  }
+
+  /** A scalar in JSON data: flatc's ParseSingleValue, as for a default (scalarValue), reported as E015. */
+  private checkJsonScalar(v: JsonValue & { kind: 'atom' }, t: RType, name: string): void {
+    const expr: DefaultExpr =
+      v.token === 'string'
+        ? { kind: 'string', text: v.text, trivial: v.trivial, span: v.span }
+        : { kind: v.token === 'integer' ? 'int' : v.token, text: v.text, span: v.span };
+    this.jsonCode = 'E015';
+    try {
+      const value = this.scalarValue(expr, t, name);
+      // `null` is a value only for an optional scalar (checkJsonField); flatc reads it as a number.
+      if (value?.kind === 'null') this.err('E015', v.span, 'invalid number: "null"');
+    } finally {
+      this.jsonCode = undefined;
     }
   }
 

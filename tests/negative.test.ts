@@ -135,6 +135,22 @@ const GENERATED: Case[] = [];
   });
 }
 
+{
+  // E001 on a broken byte order mark: it must be the file's first bytes, where a fixture keeps its
+  // header. U+F000 is written as EF 80 80, which flatc's SkipByteOrderMark rejects (EF not
+  // followed by BB BF).
+  const path = join(FIXTURES, 'E001-generated-broken-byte-order-mark.fbs');
+  GENERATED.push({
+    name: 'E001-generated-broken-byte-order-mark',
+    path,
+    text: '\uf000table Monster { hp: short; }\n',
+    expects: [{ code: 'E001', file: path, line: 1, column: 1, text: 'invalid utf-8 byte order mark' }],
+    flatc: 'rejects',
+    flatcNote: '("invalid utf-8 byte order mark")',
+    options: {},
+  });
+}
+
 const ALL: Case[] = [...cases, ...GENERATED];
 
 // ---------------------------------------------------------------------------------------------

@@ -127,6 +127,8 @@ export type JsonValue =
       /** The token as flatc describes it ("integer constant", "string constant", the identifier). */
       readonly describe: string;
       readonly text: string;
+      /** A string holding only printable ASCII without escapes (flatc's attr_is_trivial_ascii_string_). */
+      readonly trivial: boolean;
       readonly span: Span;
     };
 

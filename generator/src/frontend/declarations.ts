@@ -97,6 +97,12 @@ export interface JsonField {
   readonly type: RType;
   readonly required: boolean;
   readonly deprecated: boolean;
+  /** A scalar declared `= null`: JSON data may give it `null`. */
+  readonly optional: boolean;
+  /** `(flexbuffer)`: any JSON value (checked as FlexBuffers data). */
+  readonly flexbuffer: boolean;
+  /** `(nested_flatbuffer: "Root")`: the value is a Root object. */
+  readonly nested: SDef | undefined;
 }
 
 export interface EVal {

@@ -126,8 +126,16 @@ export class Lexer {
     // character): the arrays never need to grow while lexing.
     this.tokens = new TokenBuffer(this.n + 2);
     // UTF-8 BOM (decoded as U+FEFF, or as three bytes in binary mode).
-    if (this.src.charCodeAt(0) === 0xfeff) this.i = 1;
+    const c0 = this.src.charCodeAt(0);
+    if (c0 === 0xfeff) this.i = 1;
     else if (this.binary && this.src.startsWith('\u00ef\u00bb\u00bf')) this.i = 3;
+    else if (this.binary ? c0 === 0xef : c0 >= 0xf000 && c0 <= 0xffff) {
+      // flatc's SkipByteOrderMark: a first byte 0xEF must start EF BB BF (in valid UTF-8 the
+      // byte leads U+F000..U+FFFF). The bytes of the broken mark are skipped.
+      const end = this.binary && this.src.charCodeAt(1) === 0xbb ? 2 : 1;
+      this.err('E001', 0, end, 'invalid utf-8 byte order mark');
+      this.i = end;
+    }
   }
 
   private err(

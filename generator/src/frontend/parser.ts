@@ -406,14 +406,16 @@ export class Parser {
         this.next();
         const text = this.textOf(t) + this.textOf(n);
         const token = nk === T.Integer ? 'integer' : nk === T.Float ? 'float' : 'ident';
-        return { kind: 'atom', token, describe: this.describe(n), text, span: this.spanFrom(this.starts[t] as number) };
+        const span = this.spanFrom(this.starts[t] as number);
+        return { kind: 'atom', token, describe: this.describe(n), text, trivial: true, span };
       }
     }
     if (kind === T.String || kind === T.Integer || kind === T.Float || kind === T.Ident) {
       this.next();
       const token =
         kind === T.String ? 'string' : kind === T.Integer ? 'integer' : kind === T.Float ? 'float' : 'ident';
-      return { kind: 'atom', token, describe: this.describe(t), text: this.textOf(t), span: this.span(t) };
+      const trivial = kind !== T.String || this.trivialOf(t);
+      return { kind: 'atom', token, describe: this.describe(t), text: this.textOf(t), trivial, span: this.span(t) };
     }
     this.unexpected('value');
   }

@@ -138,6 +138,12 @@ function streamingOf(v: string | undefined): Streaming {
 }
 
 /** The enum value with this name (a loop, not find(): no closure on a cold path). */
+/** A JSON value as flatc names the token it starts with. */
+function describeJson(v: JsonValue): string {
+  return v.kind === 'object' ? '{' : v.kind === 'array' ? '[' : v.describe;
+}
+/** The identifiers flatc's ParseFlexBufferValue takes as values. */
+const FLEX_WORDS: ReadonlySet<string> = new Set(['true', 'false', 'null', 'inf', 'infinity', 'nan']);
 function valueNamed(vals: readonly EVal[], name: string): EVal | undefined {
   for (let k = 0; k < vals.length; k++) if ((vals[k] as EVal).name === name) return vals[k];
   return undefined;
@@ -231,8 +237,10 @@ export class Resolver {
   ) {}
 
   private err(code: DiagnosticCode, span: Span, message: string): void {
-    this.rep.report(code, span, message);
+    this.rep.report(this.jsonCode ?? code, span, message);
   }
+  /** Set while a JSON scalar is checked with the default-value code: its diagnostics are E015. */
+  private jsonCode: DiagnosticCode | undefined;
 
   /** `realPath`: the file's canonical path, which reflection names are relative to. */
   beginFile(realPath: string): void {
@@ -295,20 +303,20 @@ export class Resolver {
    * flatc parses a JSON object after the schema as data of the root type (`ParseTable`); a schema
    * whose data does not fit is rejected. The same checks of structure and names are made here:
    * unknown and repeated fields, missing required fields, incomplete structs, the kind of each
-   * value (object, array, string, scalar), union type fields. Scalar ranges and enum value names
-   * of ordinary fields are not checked (docs/conformance.md). The parser limits nesting (E013).
+   * value (object, array, string, scalar), union type fields and ids, vectors of unions, array
+   * lengths, tables and structs written as arrays of their fields, nested_flatbuffer objects and
+   * flexbuffer data. Scalar ranges and enum value names of ordinary fields are not checked
+   * (docs/conformance.md, "flatc 2.0.8's messages, one by one"). The parser limits nesting (E013).
    */
   private checkJsonObject(obj: JsonObject, sd: SDef): void {
-    if (sd.predecl) return; // undefined type: reported on its own
-    // Field records are recycled once a table is declared; `jsonFields` keeps what JSON needs
-    // (see keepJsonFields). Without it (a JSON object in a file entered after the type's
-    // declaration: an include declared earlier), the fields are not checked.
-    const list = sd.jsonFields ?? (sd.fields.length > 0 ? sd.fields : undefined);
+    const list = this.jsonFieldsOf(sd);
     if (list === undefined) return;
     const fields = new Map<string, JsonField>();
     for (const f of list) fields.set(f.name, f);
     const given = new Map<string, JsonValue>();
-    for (const { key, value } of obj.entries) {
+    const entries = obj.entries;
+    for (let k = 0; k < entries.length; k++) {
+      const { key, value } = entries[k]!;
       const f = fields.get(key.text);
       if (!f) {
         this.err('E015', key.span, `unknown field: ${key.text}`);
@@ -320,16 +328,37 @@ export class Resolver {
       }
       given.set(f.name, value);
       if (f.type.base === 'Union') {
-        const tag = given.get(`${f.name}_type`);
+        // flatc looks for the type field among the fields before, or as the very next one.
+        const typeName = `${f.name}_type`;
+        const next = entries[k + 1];
+        const tag = given.get(typeName) ?? (next?.key.text === typeName ? next.value : undefined);
         if (tag === undefined) {
           this.err('E015', key.span, `missing type field for this union value: ${f.name}`);
           continue;
         }
-        const member = tag.kind === 'atom' && f.type.enumDef ? valueNamed(f.type.enumDef.vals, tag.text) : undefined;
-        if (member?.unionType) this.checkJsonValue(value, member.unionType, member.unionType.base);
+        this.checkJsonUnionValue(f, tag, value);
         continue;
       }
-      this.checkJsonValue(value, f.type, f.type.base);
+      if (f.type.base === 'Vector' && f.type.element === 'Union') {
+        // A vector of unions: its types must come first (flatc does not look ahead here).
+        const tags = given.get(`${f.name}_type`);
+        if (tags === undefined) this.err('E015', key.span, `missing type field for this union value: ${f.name}`);
+        else if (value.kind !== 'array')
+          this.err('E015', value.span, `expecting: [ instead got: ${describeJson(value)}`);
+        else if (tags.kind === 'array') {
+          for (let i = 0; i < value.items.length; i++) {
+            const tag = tags.items[i];
+            if (tag === undefined) {
+              const at = (value.items[i] as JsonValue).span;
+              this.err('E015', at, `union types vector smaller than union values vector for: ${f.name}`);
+              break;
+            }
+            this.checkJsonUnionValue(f, tag, value.items[i] as JsonValue);
+          }
+        }
+        continue;
+      }
+      this.checkJsonField(f, value);
     }
     if (sd.fixed) {
       if (given.size !== list.length)
@@ -342,18 +371,122 @@ export class Resolver {
     }
   }
 
-  /** `base`: the type of the value (the element type inside a vector or array). */
-  private checkJsonValue(v: JsonValue, t: RType, base: BaseType): void {
-    const got = v.kind === 'object' ? '{' : v.kind === 'array' ? '[' : v.describe;
+  /** What JSON data needs of `sd`'s fields; undefined for an undefined type (reported on its own). */
+  private jsonFieldsOf(sd: SDef): readonly JsonField[] | undefined {
+    if (sd.predecl) return undefined;
+    // Field records are recycled once a table is declared; `jsonFields` keeps what JSON needs
+    // (see keepJsonFields). Without it (a JSON object in a file entered after the type's
+    // declaration: an include declared earlier), the fields are not checked.
+    return sd.jsonFields ?? (sd.fields.length > 0 ? sd.fields.map((f) => this.jsonField(f)) : undefined);
+  }
+
+  private jsonField(f: FDef): JsonField {
+    const nested = f.attrs.get('nested_flatbuffer');
+    return {
+      name: f.name,
+      type: f.type,
+      required: f.required,
+      deprecated: f.deprecated,
+      optional: f.optional,
+      flexbuffer: f.attrs.has('flexbuffer'),
+      nested:
+        nested?.kind === 'string' && f.type.base === 'Vector' && f.type.element === 'UByte'
+          ? this.lookupCreateStruct(nested.value, nested.span, true)
+          : undefined,
+    };
+  }
+
+  /** A field's value: FlexBuffers data, a nested root object, or a value of the field's type. */
+  private checkJsonField(f: JsonField, value: JsonValue): void {
+    if (f.flexbuffer) this.checkFlexValue(value);
+    else if (f.nested) {
+      if (value.kind === 'object') this.checkJsonObject(value, f.nested);
+      else if (value.kind === 'array')
+        this.err('E015', value.span, 'cannot parse nested_flatbuffer as bytes unless --json-nested-bytes is set');
+      else this.err('E015', value.span, `expecting: { instead got: ${describeJson(value)}`);
+    } else if (!(f.optional && value.kind === 'atom' && value.token === 'ident' && value.text === 'null'))
+      this.checkJsonValue(value, f.type, f.type.base, f.name);
+  }
+
+  /** A union value given its type field's value (a member name or number). */
+  private checkJsonUnionValue(f: JsonField, tag: JsonValue, value: JsonValue): void {
+    const ed = f.type.enumDef;
+    if (!ed || tag.kind !== 'atom') return; // a wrong tag is reported with the type field
+    let member: EVal | undefined;
+    if (tag.token === 'ident') member = valueNamed(ed.vals, tag.text);
+    else if (tag.token === 'integer') {
+      let v: bigint | undefined;
+      try {
+        v = BigInt(tag.text);
+      } catch {
+        return;
+      }
+      member = ed.vals.find((m) => m.value === v);
+      if (!member) {
+        this.err('E015', value.span, `illegal type id for: ${f.name}`);
+        return;
+      }
+    } else return;
+    if (!member) return; // unknown name: reported with the type field
+    if (member.value === 0n) this.err('E015', value.span, `illegal type id for: ${f.name}`);
+    else if (member.unionType) this.checkJsonValue(value, member.unionType, member.unionType.base, f.name);
+  }
+
+  /** JSON data of a `flexbuffer` field, as flatc's ParseFlexBufferValue reads it. */
+  private checkFlexValue(v: JsonValue): void {
+    if (v.kind === 'object') {
+      const keys = new Set<string>();
+      let dup = false;
+      for (const e of v.entries) {
+        if (keys.has(e.key.text)) dup = true;
+        keys.add(e.key.text);
+        this.checkFlexValue(e.value);
+      }
+      if (dup) this.err('E015', v.close, 'FlexBuffers map has duplicate keys');
+    } else if (v.kind === 'array') {
+      for (const item of v.items) this.checkFlexValue(item);
+    } else if (v.token === 'ident') {
+      if (/^[+-]/.test(v.text)) {
+        if (!/^[+-](?:inf|infinity|nan)$/i.test(v.text))
+          this.err('E015', v.span, `unexpected floating-point constant: ${v.text}`);
+      } else if (!FLEX_WORDS.has(v.text)) this.err('E015', v.span, `cannot parse value starting with: ${v.text}`);
+    }
+  }
+
+  /** A table or struct written as an array of its field values, in declaration order. */
+  private checkJsonFieldArray(v: JsonValue & { kind: 'array' }, sd: SDef): void {
+    const list = this.jsonFieldsOf(sd);
+    if (list === undefined) return;
+    for (let i = 0; i < v.items.length; i++) {
+      const f = list[i];
+      const item = v.items[i] as JsonValue;
+      if (!f) {
+        this.err('E015', item.span, 'too many unnamed fields in nested array');
+        return;
+      }
+      if (f.type.base === 'Union' || f.type.element === 'Union') continue; // types are positional: not checked
+      this.checkJsonField(f, item);
+    }
+    if (v.items.length !== list.length) this.err('E015', v.span, 'wrong number of unnamed fields in table vector');
+  }
+
+  /** `base`: the type of the value (the element type inside a vector or array); `name`: the field's. */
+  private checkJsonValue(v: JsonValue, t: RType, base: BaseType, name: string): void {
+    const got = describeJson(v);
     switch (base) {
       case 'Vector':
       case 'Vector64':
       case 'Array':
         if (v.kind !== 'array') this.err('E015', v.span, `expecting: [ instead got: ${got}`);
-        else for (const item of v.items) this.checkJsonValue(item, t, t.element);
+        else {
+          for (const item of v.items) this.checkJsonValue(item, t, t.element, name);
+          if (base === 'Array' && v.items.length !== t.fixedLength)
+            this.err('E015', v.span, 'Fixed-length array size is incorrect.');
+        }
         return;
       case 'Obj':
-        if (v.kind !== 'object') this.err('E015', v.span, `expecting: { instead got: ${got}`);
+        if (v.kind === 'array' && t.struct) this.checkJsonFieldArray(v, t.struct);
+        else if (v.kind !== 'object') this.err('E015', v.span, `expecting: { instead got: ${got}`);
         else if (t.struct) this.checkJsonObject(v, t.struct);
         return;
       case 'String':
@@ -361,7 +494,7 @@ export class Resolver {
           this.err('E015', v.span, `expecting: string constant instead got: ${got}`);
         return;
       case 'Union':
-        return; // only in vectors of unions: their types are a parallel vector (not checked)
+        return; // only in vectors of unions: checked with their types (checkJsonObject)
       case 'UType':
         if (v.kind === 'atom' && v.token === 'ident' && t.enumDef && !valueNamed(t.enumDef.vals, v.text))
           this.err('E015', v.span, `unknown enum value: ${v.text}`);
@@ -373,12 +506,29 @@ export class Resolver {
           );
         return;
       default:
-        if (v.kind !== 'atom' || (v.token === 'float' && isInteger(base) && !t.enumDef))
+        if (v.kind !== 'atom')
           this.err(
             'E015',
             v.span,
             `Cannot assign token starting with '${got}' to value of <${TYPE_NAMES[base]}> type.`,
           );
+        else this.checkJsonScalar(v, base === t.base ? t : { ...t, base }, name);
+    }
+  }
+
+  /** A scalar in JSON data: flatc's ParseSingleValue, as for a default (scalarValue), reported as E015. */
+  private checkJsonScalar(v: JsonValue & { kind: 'atom' }, t: RType, name: string): void {
+    const expr: DefaultExpr =
+      v.token === 'string'
+        ? { kind: 'string', text: v.text, trivial: v.trivial, span: v.span }
+        : { kind: v.token === 'integer' ? 'int' : v.token, text: v.text, span: v.span };
+    this.jsonCode = 'E015';
+    try {
+      const value = this.scalarValue(expr, t, name);
+      // `null` is a value only for an optional scalar (checkJsonField); flatc reads it as a number.
+      if (value?.kind === 'null') this.err('E015', v.span, 'invalid number: "null"');
+    } finally {
+      this.jsonCode = undefined;
     }
   }
 
@@ -586,12 +736,7 @@ export class Resolver {
     if (sd) {
       if (this.ctx.buildIr) sd.ir = this.objectIR(sd);
       if (this.jsonFields) {
-        sd.jsonFields = sd.fields.map((f) => ({
-          name: f.name,
-          type: f.type,
-          required: f.required,
-          deprecated: f.deprecated,
-        }));
+        sd.jsonFields = sd.fields.map((f) => this.jsonField(f));
       }
       // Later declarations only need the layout (size, alignment), not the field records: these
       // are recycled for the next table (they are the front end's most numerous temporaries).

@@ -32,6 +32,11 @@ export class TokenBuffer {
   readonly values = new Map<number, string>();
   /** `///` lines directly before a token. */
   readonly docs = new Map<number, DocBlock>();
+  /**
+   * A `{` came first or right after a `;` or `}`: JSON data may follow the schema (the parser's
+   * `hasTopLevelBrace` then looks closer). Set while lexing, so a schema without one skips that scan.
+   */
+  braceAfterBoundary = false;
 
   constructor(capacity: number) {
     this.kinds = new Uint8Array(capacity);
@@ -44,6 +49,8 @@ export class TokenBuffer {
   push(kind: T, start: number, end: number, flags: number, code = 0): number {
     if (this.count === this.kinds.length) this.grow();
     const i = this.count++;
+    if (code === 123 && (i === 0 || this.codes[i - 1] === 59 || this.codes[i - 1] === 125))
+      this.braceAfterBoundary = true;
     this.kinds[i] = kind;
     this.codes[i] = code;
     this.flags[i] = flags;
@@ -221,6 +228,7 @@ export class Lexer {
       }
       if (c < 128 && PUNCT_TABLE[c] === 1 && !((c === 43 || c === 45 || c === 46) && startsNumberOrSign(src, i))) {
         if (this.docs === undefined) {
+          if (c === 123 && (k === 0 || codes[k - 1] === 59 || codes[k - 1] === 125)) tb.braceAfterBoundary = true;
           kinds[k] = T.Punct;
           codes[k] = c;
           starts[k] = i;

@@ -340,6 +340,7 @@ export class Parser {
    * data, which the resolver can only check if it keeps field records (Resolver.keepJsonFields).
    */
   hasTopLevelBrace(): boolean {
+    if (!this.toks.braceAfterBoundary) return false;
     let depth = 0;
     let prev = -1;
     for (let t = 0; t < this.last; t++) {

@@ -1,0 +1,44 @@
+// Builds generator/dist/hms-gen.cjs, the bundled CLI the bin runs (called by scripts/build-generator).
+// What is bundled differently from the packages as published, each for the cold start of every
+// `hms-gen check` (docs/frontend-performance.md, "The CLI on yargs"):
+// - yargs is ESM and reads import.meta.url (createRequire for its locale files): in the CJS bundle
+//   that is the bundle's own URL;
+// - string-width and assert are loaded on first use (generator/src/cli/lazy-*.cjs): string-width
+//   builds an Intl.Segmenter and Unicode-property regular expressions when loaded (~22 ms), and
+//   node:assert costs ~2 ms to load, for yargs' help layout and two invariant checks;
+// - yargs' platform shim reads `process.stdout.columns` when loaded, which creates the stdout
+//   stream (~2 ms) on runs that print nothing: it is read when yargs asks for it instead.
+import { build } from 'esbuild';
+import { readFile } from 'node:fs/promises';
+
+const STD_COLUMNS = "stdColumns: typeof process.stdout.columns !== 'undefined' ? process.stdout.columns : null";
+
+/** yargs' platform shim with `stdColumns` as a getter (a yargs release that changes the line fails the build). */
+const lazyStdColumns = {
+  name: 'lazy-std-columns',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]yargs[\\/]lib[\\/]platform-shims[\\/]esm\.mjs$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      if (!text.includes(STD_COLUMNS)) throw new Error(`${args.path}: no "${STD_COLUMNS}" to make lazy`);
+      const lazy = `get stdColumns() { return typeof process.stdout.columns !== 'undefined' ? process.stdout.columns : null; }`;
+      return { contents: text.replace(STD_COLUMNS, lazy), loader: 'js' };
+    });
+  },
+};
+
+await build({
+  entryPoints: ['generator/src/cli/bundle.ts'],
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  define: { 'import.meta.url': '__hms_bundle_url' },
+  alias: {
+    'string-width': './generator/src/cli/lazy-string-width.cjs',
+    assert: './generator/src/cli/lazy-assert.cjs',
+  },
+  banner: { js: "const __hms_bundle_url = require('node:url').pathToFileURL(__filename).href;" },
+  outfile: 'generator/dist/hms-gen.cjs',
+  logLevel: 'warning',
+  plugins: [lazyStdColumns],
+});

@@ -7,7 +7,10 @@
 //   builds an Intl.Segmenter and Unicode-property regular expressions when loaded (~22 ms), and
 //   node:assert costs ~2 ms to load, for yargs' help layout and two invariant checks;
 // - yargs' platform shim reads `process.stdout.columns` when loaded, which creates the stdout
-//   stream (~2 ms) on runs that print nothing: it is read when yargs asks for it instead.
+//   stream (~2 ms) on runs that print nothing: it is read when yargs asks for it instead;
+// - every yargs() instance starts with a --version option whose version it guesses by searching
+//   the directories above the main script for a package.json and parsing it; hms-gen turns that
+//   option off (`.version(false)`, it answers --version itself), so the instance starts without it.
 import { build } from 'esbuild';
 import { readFile } from 'node:fs/promises';
 
@@ -26,6 +29,21 @@ const lazyStdColumns = {
   },
 };
 
+const FACTORY_VERSION = 'yargs.version();';
+
+/** yargs' factory without the default --version option (a yargs release that changes the line fails the build). */
+const noDefaultVersion = {
+  name: 'no-default-version',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]yargs[\\/]build[\\/]lib[\\/]yargs-factory\.js$/ }, async (args) => {
+      const text = await readFile(args.path, 'utf8');
+      if (text.split(FACTORY_VERSION).length !== 2)
+        throw new Error(`${args.path}: not one "${FACTORY_VERSION}" to drop`);
+      return { contents: text.replace(FACTORY_VERSION, 'yargs.version(false);'), loader: 'js' };
+    });
+  },
+};
+
 await build({
   entryPoints: ['generator/src/cli/bundle.ts'],
   bundle: true,
@@ -40,5 +58,5 @@ await build({
   banner: { js: "const __hms_bundle_url = require('node:url').pathToFileURL(__filename).href;" },
   outfile: 'generator/dist/hms-gen.cjs',
   logLevel: 'warning',
-  plugins: [lazyStdColumns],
+  plugins: [lazyStdColumns, noDefaultVersion],
 });

@@ -50,10 +50,16 @@ if (require.main === module) {
     process.exitCode = 3;
   };
   if (fs.existsSync(bundle)) {
+    let cli;
     Promise.resolve()
-      .then(() => load(true).exports.run(process.argv.slice(2), commands))
+      .then(() => {
+        cli = load(true).exports;
+        return cli.run(process.argv.slice(2), commands);
+      })
       .then((code) => {
         process.exitCode = code;
+        // A check that printed nothing exits now (see finishedQuietly in cli/run.ts).
+        if (cli.finishedQuietly()) process.exit(code);
       }, fail);
   } else {
     unbundled('cli', 'main.js').catch(fail);

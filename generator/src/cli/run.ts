@@ -115,6 +115,17 @@ type Parsed = Record<string, unknown> & { _: (string | number)[]; '--'?: (string
 const strings = (v: unknown): string[] =>
   v === undefined ? [] : (Array.isArray(v) ? v : [v]).map((x) => String(x as string | number));
 
+let quiet = false;
+
+/**
+ * The run was a `check` that printed nothing: the bin may exit at once instead of letting Node wait
+ * for V8's background compile jobs at the end of the event loop (~2 ms of a cold check; with
+ * output pending, an immediate exit could lose it where writes are asynchronous).
+ */
+export function finishedQuietly(): boolean {
+  return quiet;
+}
+
 /** The whole CLI: resolves to the exit code (0 ok, 1 schema errors, 2 usage, 3 tool, I/O or internal error). */
 export async function run(argv: readonly string[], commands: Commands): Promise<number> {
   try {
@@ -247,6 +258,7 @@ function compileCommand(command: 'check' | 'ir', files: readonly string[], inclu
   } else {
     const text = renderDiagnostics(diags, sources);
     if (text !== '') process.stderr.write(`${text}\n`);
+    else if (command === 'check') quiet = true;
   }
   if (!ok) return 1;
   if (command === 'ir') {

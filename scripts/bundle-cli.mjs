@@ -14,35 +14,41 @@
 import { build } from 'esbuild';
 import { readFile } from 'node:fs/promises';
 
+/**
+ * An esbuild plugin replacing the one occurrence of `from` with `to` in the files `filter` matches:
+ * a release of the package that changes the line fails the build instead of bundling it unchanged.
+ */
+function patch(name, filter, from, to) {
+  return {
+    name,
+    setup(b) {
+      b.onLoad({ filter }, async (args) => {
+        const text = await readFile(args.path, 'utf8');
+        if (text.split(from).length !== 2) throw new Error(`${args.path}: not one "${from}" to patch (${name})`);
+        return { contents: text.replace(from, to), loader: 'js' };
+      });
+    },
+  };
+}
+
 const STD_COLUMNS = "stdColumns: typeof process.stdout.columns !== 'undefined' ? process.stdout.columns : null";
 
-/** yargs' platform shim with `stdColumns` as a getter (a yargs release that changes the line fails the build). */
-const lazyStdColumns = {
-  name: 'lazy-std-columns',
-  setup(b) {
-    b.onLoad({ filter: /[\\/]yargs[\\/]lib[\\/]platform-shims[\\/]esm\.mjs$/ }, async (args) => {
-      const text = await readFile(args.path, 'utf8');
-      if (!text.includes(STD_COLUMNS)) throw new Error(`${args.path}: no "${STD_COLUMNS}" to make lazy`);
-      const lazy = `get stdColumns() { return typeof process.stdout.columns !== 'undefined' ? process.stdout.columns : null; }`;
-      return { contents: text.replace(STD_COLUMNS, lazy), loader: 'js' };
-    });
-  },
-};
-
-const FACTORY_VERSION = 'yargs.version();';
-
-/** yargs' factory without the default --version option (a yargs release that changes the line fails the build). */
-const noDefaultVersion = {
-  name: 'no-default-version',
-  setup(b) {
-    b.onLoad({ filter: /[\\/]yargs[\\/]build[\\/]lib[\\/]yargs-factory\.js$/ }, async (args) => {
-      const text = await readFile(args.path, 'utf8');
-      if (text.split(FACTORY_VERSION).length !== 2)
-        throw new Error(`${args.path}: not one "${FACTORY_VERSION}" to drop`);
-      return { contents: text.replace(FACTORY_VERSION, 'yargs.version(false);'), loader: 'js' };
-    });
-  },
-};
+const plugins = [
+  // yargs' platform shim: `stdColumns` a getter.
+  patch(
+    'lazy-std-columns',
+    /[\\/]yargs[\\/]lib[\\/]platform-shims[\\/]esm\.mjs$/,
+    STD_COLUMNS,
+    `get ${STD_COLUMNS.replace(': ', '() { return ')}; }`,
+  ),
+  // yargs' factory: no default --version option.
+  patch(
+    'no-default-version',
+    /[\\/]yargs[\\/]build[\\/]lib[\\/]yargs-factory\.js$/,
+    'yargs.version();',
+    'yargs.version(false);',
+  ),
+];
 
 await build({
   entryPoints: ['generator/src/cli/bundle.ts'],
@@ -58,5 +64,5 @@ await build({
   banner: { js: "const __hms_bundle_url = require('node:url').pathToFileURL(__filename).href;" },
   outfile: 'generator/dist/hms-gen.cjs',
   logLevel: 'warning',
-  plugins: [lazyStdColumns, noDefaultVersion],
+  plugins,
 });

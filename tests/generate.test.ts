@@ -129,18 +129,23 @@ function tempRepo(): { dir: string; schema: string; done: () => void } {
   return { dir, schema, done: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** `generate` of `schema` into `dir/generated` with the fake backend. */
+function fakeOptions(dir: string, schema: string) {
+  return {
+    files: [schema],
+    includePaths: [],
+    outDir: join(dir, 'generated'),
+    langs: ['ts' as const],
+    templatesDir: defaultTemplatesDir(),
+    backends: [fake],
+  };
+}
+
 out('writes only what changed, reports drift, removes leftovers', () => {
   const { dir, schema, done } = tempRepo();
   try {
     const outDir = join(dir, 'generated');
-    const opts = {
-      files: [schema],
-      includePaths: [],
-      outDir,
-      langs: ['ts' as const],
-      templatesDir: defaultTemplatesDir(),
-      backends: [fake],
-    };
+    const opts = fakeOptions(dir, schema);
     const first = generate({ ...opts, check: true });
     assert.is(first.kind, 'done');
     if (first.kind !== 'done') return;
@@ -182,15 +187,7 @@ out('an unsupported construct is a located E200 and nothing is written', () => {
   try {
     const schema = join(dir, 'v64.fbs');
     writeFileSync(schema, 'namespace n;\ntable Big {\n  data: [ubyte] (vector64);\n}\n');
-    const r = generate({
-      files: [schema],
-      includePaths: [],
-      outDir: join(dir, 'generated'),
-      langs: ['ts'],
-      templatesDir: defaultTemplatesDir(),
-      backends: [fake],
-      check: false,
-    });
+    const r = generate({ ...fakeOptions(dir, schema), check: false });
     assert.is(r.kind, 'unsupported');
     if (r.kind !== 'unsupported') return;
     assert.match(r.rendered, `${schema}:3:3: error[E200]: n.Big.data: 64-bit vectors (vector64) are not supported`);
@@ -266,15 +263,7 @@ out('schema errors stop generation with the front end diagnostics', () => {
   try {
     const schema = join(dir, 'bad.fbs');
     writeFileSync(schema, 'table T { x: Missing; }\n');
-    const r = generate({
-      files: [schema],
-      includePaths: [],
-      outDir: join(dir, 'generated'),
-      langs: ['ts'],
-      templatesDir: defaultTemplatesDir(),
-      backends: [fake],
-      check: false,
-    });
+    const r = generate({ ...fakeOptions(dir, schema), check: false });
     assert.is(r.kind, 'schema-errors');
     if (r.kind === 'schema-errors') assert.match(r.rendered, 'error[E030]');
   } finally {

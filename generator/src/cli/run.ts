@@ -128,6 +128,7 @@ export function finishedQuietly(): boolean {
 
 /** The whole CLI: resolves to the exit code (0 ok, 1 schema errors, 2 usage, 3 tool, I/O or internal error). */
 export async function run(argv: readonly string[], commands: Commands): Promise<number> {
+  quiet = false;
   try {
     return await runUnguarded(argv, commands);
   } catch (e) {

@@ -110,7 +110,7 @@ export class Dependencies {
 
   /** One declaration (table, struct, enum, union or service) by qualified name. */
   declaration(name: string): Inputs {
-    const d = this.set.objectByName.get(name) ?? this.set.enumByName.get(name) ?? this.serviceByName.get(name);
+    const d = this.type(name) ?? this.serviceByName.get(name);
     return this.inputs(d ? this.reach([d]) : new Reached(this.namespaceFacts));
   }
 
@@ -183,7 +183,7 @@ export class Dependencies {
     const arg = fact.slice(2);
     switch (fact[0]) {
       case 'd': {
-        const d = this.set.objectByName.get(arg) ?? this.set.enumByName.get(arg);
+        const d = this.type(arg);
         return d ? fingerprint(d, this.set.sources) : '';
       }
       case 's': {
@@ -225,6 +225,11 @@ export class Dependencies {
     return this.prefixes.get(name) ?? '';
   }
 
+  /** A table, struct, enum or union by qualified name. */
+  private type(name: string): ObjectDef | EnumDef | undefined {
+    return this.set.objectByName.get(name) ?? this.set.enumByName.get(name);
+  }
+
   /** A namespace as compared here: components in lower case without `_` (see the class comment). */
   private keyParts(namespace: readonly string[]): readonly string[] {
     let k = this.keyed.get(namespace);
@@ -254,9 +259,7 @@ export class Dependencies {
     if (this.abiMemo) return this.abiMemo;
     let r: Reached;
     if (hasAgentAbi(this.set)) {
-      const types = Object.values(ABI_TYPES).map(
-        (n) => (this.set.objectByName.get(n) ?? this.set.enumByName.get(n)) as ObjectDef | EnumDef,
-      );
+      const types = Object.values(ABI_TYPES).map((n) => this.type(n) as ObjectDef | EnumDef);
       r = this.reach(types, { tables: true, services: false });
     } else {
       r = new Reached(this.namespaceFacts);
@@ -310,7 +313,7 @@ export class Dependencies {
     };
     const visit = (from: Decl, name: string | undefined, isDeep: boolean): void => {
       if (name === undefined) return;
-      const d = this.set.objectByName.get(name) ?? this.set.enumByName.get(name);
+      const d = this.type(name);
       if (!d) return;
       // Where else the reference could have resolved (a declaration there would shadow this one).
       const target = this.keyParts(d.namespace);

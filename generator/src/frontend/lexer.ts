@@ -20,6 +20,11 @@ export const HAS_DOCS = 4;
  * nothing for the garbage collector (which dominated front-end time with token objects). Text is
  * sliced from the source on demand; decoded string values and stand-ins live in `values`.
  */
+/** Token `i`, a `{`, comes first or right after a `;` or `}` (see TokenBuffer.braceAfterBoundary). */
+function opensAfterBoundary(codes: Uint8Array, i: number): boolean {
+  return i === 0 || codes[i - 1] === 59 || codes[i - 1] === 125;
+}
+
 export class TokenBuffer {
   count = 0;
   kinds: Uint8Array;
@@ -49,8 +54,7 @@ export class TokenBuffer {
   push(kind: T, start: number, end: number, flags: number, code = 0): number {
     if (this.count === this.kinds.length) this.grow();
     const i = this.count++;
-    if (code === 123 && (i === 0 || this.codes[i - 1] === 59 || this.codes[i - 1] === 125))
-      this.braceAfterBoundary = true;
+    if (code === 123 && opensAfterBoundary(this.codes, i)) this.braceAfterBoundary = true;
     this.kinds[i] = kind;
     this.codes[i] = code;
     this.flags[i] = flags;
@@ -228,7 +232,7 @@ export class Lexer {
       }
       if (c < 128 && PUNCT_TABLE[c] === 1 && !((c === 43 || c === 45 || c === 46) && startsNumberOrSign(src, i))) {
         if (this.docs === undefined) {
-          if (c === 123 && (k === 0 || codes[k - 1] === 59 || codes[k - 1] === 125)) tb.braceAfterBoundary = true;
+          if (c === 123 && opensAfterBoundary(codes, k)) tb.braceAfterBoundary = true;
           kinds[k] = T.Punct;
           codes[k] = c;
           starts[k] = i;

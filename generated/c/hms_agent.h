@@ -19,7 +19,7 @@
  * place 1 the result did not fit and is a library allocation at ptr: copy it, then free it with
  * hms_free_buffer(ptr, len).
  */
-#define HMS_ABI_VERSION 2
+#define HMS_ABI_VERSION 3
 #define HMS_RESULT_RECORD_SIZE 16
 
 #ifdef __cplusplus
@@ -96,25 +96,37 @@ int32_t hms_agent_send_message(uint64_t handle,
 int32_t hms_agent_health(uint64_t handle, uint8_t *out, uint32_t out_cap);
 
 /**
- * Queues an rpc (by method id) on the library's worker pool; returns the request id its completion carries.
+ * Opens a completion queue for the caller's async calls; returns its handle (0 when too many are open).
+ */
+uint64_t hms_queue_open(void);
+
+/**
+ * Closes a completion queue: its wait returns at once, its uncollected and later completions are dropped.
+ */
+int32_t hms_queue_close(uint64_t queue);
+
+/**
+ * Queues an rpc (by method id) on the library's worker pool, its completion for `queue`; returns the request id (0: no such queue).
  *
  * # Safety
  * Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
  * of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
  */
-uint64_t hms_submit(uint64_t handle,
+uint64_t hms_submit(uint64_t queue,
+                    uint64_t handle,
                     uint32_t method_id,
                     const uint8_t *req,
                     uint32_t req_len);
 
 /**
- * Blocks up to `timeout_ms` for finished async calls; the result is a batch of (id, status, bytes) records.
+ * Blocks up to `timeout_ms` for `queue`'s finished async calls; the result is a batch of (id, status, bytes) records.
  *
  * # Safety
  * Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
  * of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
  */
-int32_t hms_wait_completions(uint32_t timeout_ms,
+int32_t hms_wait_completions(uint64_t queue,
+                             uint32_t timeout_ms,
                              uint8_t *out,
                              uint32_t out_cap);
 

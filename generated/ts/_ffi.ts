@@ -4,7 +4,7 @@ import { decodeAgentError } from './hms.js';
 
 /** What these bindings were generated from: a library built from other contracts is refused at load. */
 export const CONTRACT: LibraryContract = {
-  abiVersion: 2,
+  abiVersion: 3,
   contractVersion: 65536,
   services: {
     'hms.breaker.CircuitBreaker': 0x756a60d28efc07c0n,
@@ -28,8 +28,10 @@ export const DECLARATIONS: LibraryDeclarations = {
     'int32_t hms_agent_destroy(uint64_t handle)',
     'int32_t hms_agent_send_message(uint64_t handle, const uint8_t *msg, uint32_t msg_len, uint8_t *out, uint32_t out_cap)',
     'int32_t hms_agent_health(uint64_t handle, uint8_t *out, uint32_t out_cap)',
-    'uint64_t hms_submit(uint64_t handle, uint32_t method_id, const uint8_t *req, uint32_t req_len)',
-    'int32_t hms_wait_completions(uint32_t timeout_ms, uint8_t *out, uint32_t out_cap)',
+    'uint64_t hms_queue_open()',
+    'int32_t hms_queue_close(uint64_t queue)',
+    'uint64_t hms_submit(uint64_t queue, uint64_t handle, uint32_t method_id, const uint8_t *req, uint32_t req_len)',
+    'int32_t hms_wait_completions(uint64_t queue, uint32_t timeout_ms, uint8_t *out, uint32_t out_cap)',
     'uint32_t hms_release_caches()',
     'void hms_free_buffer(uint8_t *ptr, uint32_t len)',
   ],

@@ -42,13 +42,18 @@ const SIZE: Readonly<Record<NumKind | BigKind, number>> = {
 };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+/** V8's longest string (`String.prototype.length` of at most 2^29 - 24). */
+const MAX_STRING_LENGTH = 0x1fffffe8;
 
 type ReadAt<T> = (r: Reader, pos: number) => T;
 
 // Decoding from the same memory again and again (an FFI binding's scratch buffer) reuses one
 // DataView instead of creating one per decode. Reads are still bounded by `bytes.length`.
 // The same Uint8Array again (the bindings' cached result views) is recognised by identity first:
-// reading `.buffer` costs more than the rest of a small decode.
+// reading `.buffer` costs more than the rest of a small decode. Only buffers up to
+// `VIEW_CACHE_LIMIT` are remembered: a cached view keeps its buffer alive until the next decode,
+// and a 200 MB response must not stay for the life of the process.
+const VIEW_CACHE_LIMIT = 4 * 1024 * 1024;
 let lastBytes: Uint8Array | undefined;
 let lastBytesView: DataView | undefined;
 let lastBuffer: ArrayBufferLike | undefined;
@@ -57,24 +62,22 @@ let lastView: DataView | undefined;
 function viewOf(bytes: Uint8Array): DataView {
   if (bytes === lastBytes) return lastBytesView as DataView;
   const view = viewOfBuffer(bytes);
-  lastBytes = bytes;
-  lastBytesView = view;
+  if (bytes.byteLength <= VIEW_CACHE_LIMIT) {
+    lastBytes = bytes;
+    lastBytesView = view;
+  }
   return view;
 }
 
 function viewOfBuffer(bytes: Uint8Array): DataView {
   if (bytes.byteOffset === 0 && bytes.buffer === lastBuffer && lastView !== undefined) return lastView;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) {
-    lastBuffer = bytes.buffer;
-    lastView = view;
-  } else if (bytes.byteOffset === 0) {
-    // A prefix of a larger buffer (a result in a scratch buffer): cache a view of the whole buffer.
-    lastBuffer = bytes.buffer;
-    lastView = new DataView(bytes.buffer);
-    return lastView;
-  }
-  return view;
+  const buffer = bytes.buffer;
+  const view = new DataView(buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.byteOffset !== 0 || buffer.byteLength > VIEW_CACHE_LIMIT) return view;
+  lastBuffer = buffer;
+  // A prefix of a larger buffer (a result in a scratch buffer): cache a view of the whole buffer.
+  lastView = bytes.byteLength === buffer.byteLength ? view : new DataView(buffer);
+  return lastView;
 }
 
 /**
@@ -338,8 +341,14 @@ export class Reader {
     }
     try {
       return utf8.decode(this.bytes.subarray(pos + 4, pos + 4 + length));
-    } catch {
-      throw new DecodeError(`string at offset ${pos} is not valid UTF-8`);
+    } catch (e) {
+      // TextDecoder throws a TypeError for bad UTF-8; anything else is V8 refusing the string's
+      // size (`Cannot create a string longer than 0x1fffffe8 characters`, ERR_STRING_TOO_LONG).
+      if (e instanceof TypeError) throw new DecodeError(`string at offset ${pos} is not valid UTF-8`);
+      throw new DecodeError(
+        `string at offset ${pos} (${length} bytes) is longer than a JavaScript string can be ` +
+          `(${MAX_STRING_LENGTH} UTF-16 units): ${e instanceof Error ? e.message : String(e)}`,
+      );
     }
   }
 
@@ -676,10 +685,39 @@ export class Builder implements FlatBuilder {
   private tails: Uint8Array[] = [];
   private utf8Scratch = new Uint8Array(256);
 
+  private readonly initialSize: number;
+
   constructor(initialSize = 1024) {
+    this.initialSize = initialSize;
     this.bytes = new Uint8Array(initialSize);
     this.view = new DataView(this.bytes.buffer);
     this.head = initialSize;
+  }
+
+  /**
+   * Gives back memory an oversized buffer left behind: a buffer (or UTF-8 scratch, or vtable list)
+   * grown past `keep` bytes goes back to its initial size, so one 100 MB message does not hold
+   * ~3x that for the life of the process. Clears the builder.
+   */
+  shrink(keep: number): void {
+    if (this.bytes.length > keep) {
+      this.bytes = new Uint8Array(this.initialSize);
+      this.view = new DataView(this.bytes.buffer);
+      this.tails = [];
+    }
+    if (this.utf8Scratch.length > keep) this.utf8Scratch = new Uint8Array(256);
+    if (this.vtables.length * 8 > keep) this.vtables = [];
+    this.clear();
+  }
+
+  /** Whether `view` is a view of this builder's buffer. */
+  owns(view: Uint8Array): boolean {
+    return view.buffer === this.bytes.buffer;
+  }
+
+  /** Bytes of memory this builder holds (its buffer and UTF-8 scratch). */
+  get retainedBytes(): number {
+    return this.bytes.length + this.utf8Scratch.length;
   }
 
   /** Forgets everything written; the memory is kept for the next buffer. */
@@ -969,19 +1007,49 @@ export class Builder implements FlatBuilder {
  */
 const shared = new Builder(64 * 1024);
 
+/**
+ * What the shared builder (and the vector-offset stack) may keep between encodes. A larger message
+ * is copied out and the builder shrunk back at once: the copy costs little next to encoding that
+ * much, and the memory is garbage as soon as the caller is done with it.
+ */
+export const KEEP_ENCODER_BYTES = 1024 * 1024;
+
 /** Encodes `value` as the root of a finished buffer (with `identifier` when given). */
 export function encode<T>(value: T, write: Write<T>, identifier: string | undefined): Uint8Array {
-  return encodeTransient(value, write, identifier).slice();
+  const bytes = encodeTransient(value, write, identifier);
+  return shared.owns(bytes) ? bytes.slice() : bytes;
 }
 
 /**
  * `encode` without the copy: a view of the shared builder, valid only until the next encode.
- * For the FFI bindings, which hand the bytes to Rust (which copies what it keeps) right away.
+ * For the FFI bindings, which hand the bytes to Rust (which copies what it keeps) right away. An
+ * oversized message comes back as a copy of its own (see `KEEP_ENCODER_BYTES`).
  */
 export function encodeTransient<T>(value: T, write: Write<T>, identifier: string | undefined): Uint8Array {
   shared.clear();
-  shared.finish(write(shared, value), identifier);
-  return shared.finished();
+  let bytes: Uint8Array;
+  try {
+    shared.finish(write(shared, value), identifier);
+    bytes = shared.finished();
+  } catch (e) {
+    releaseEncoderMemory();
+    throw e;
+  }
+  if (shared.retainedBytes <= KEEP_ENCODER_BYTES && offsetStack.length * 4 <= KEEP_ENCODER_BYTES) return bytes;
+  const own = bytes.slice();
+  releaseEncoderMemory();
+  return own;
+}
+
+/** Shrinks the shared builder and the offset stack back to their usual size (see `KEEP_ENCODER_BYTES`). */
+function releaseEncoderMemory(): void {
+  shared.shrink(KEEP_ENCODER_BYTES);
+  if (offsetStack.length * 4 > KEEP_ENCODER_BYTES) offsetStack = new Int32Array(1024);
+}
+
+/** Bytes the shared encoder keeps between encodes (its builder and offset stack), for memory accounting. */
+export function encoderRetainedBytes(): number {
+  return shared.retainedBytes + offsetStack.byteLength;
 }
 
 // ---------------------------------------------------------------------------------------------

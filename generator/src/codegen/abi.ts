@@ -13,7 +13,7 @@ import type { SchemaSet } from './schema-set.js';
  */
 
 /** Version of docs/ffi-abi.md; `hms_abi_version()` returns it. */
-export const ABI_VERSION = 2;
+export const ABI_VERSION = 3;
 
 /**
  * Version of the generated contracts (`hms_contract_version()`): the IDL has no version syntax, so
@@ -66,7 +66,7 @@ export const COMPLETION = {
 
 /** A parameter's role; each role has one spelling per language (the backends' ABI modules). */
 export type ParamRole =
-  | 'handle' // uint64_t agent handle
+  | 'handle' // uint64_t handle: an agent's, or a completion queue's
   | 'u32' // a plain uint32_t
   | 'bytesPtr' // const uint8_t *: borrowed input bytes, valid during the call
   | 'len' // uint32_t length of the preceding bytesPtr
@@ -161,9 +161,22 @@ export const COMMON_EXPORTS: readonly AbiFunction[] = [
     ret: 'status',
   },
   {
+    name: 'hms_queue_open',
+    doc: "Opens a completion queue for the caller's async calls; returns its handle (0 when too many are open).",
+    params: [],
+    ret: 'u64',
+  },
+  {
+    name: 'hms_queue_close',
+    doc: "Closes a completion queue: its wait returns at once, its uncollected and later completions are dropped.",
+    params: [{ name: 'queue', role: 'handle' }],
+    ret: 'status',
+  },
+  {
     name: 'hms_submit',
-    doc: "Queues an rpc (by method id) on the library's worker pool; returns the request id its completion carries.",
+    doc: "Queues an rpc (by method id) on the library's worker pool, its completion for `queue`; returns the request id (0: no such queue).",
     params: [
+      { name: 'queue', role: 'handle' },
       { name: 'handle', role: 'handle' },
       { name: 'method_id', role: 'u32' },
       { name: 'req', role: 'bytesPtr' },
@@ -173,8 +186,8 @@ export const COMMON_EXPORTS: readonly AbiFunction[] = [
   },
   {
     name: 'hms_wait_completions',
-    doc: 'Blocks up to `timeout_ms` for finished async calls; the result is a batch of (id, status, bytes) records.',
-    params: [{ name: 'timeout_ms', role: 'u32' }, ...RESULT_PARAMS],
+    doc: "Blocks up to `timeout_ms` for `queue`'s finished async calls; the result is a batch of (id, status, bytes) records.",
+    params: [{ name: 'queue', role: 'handle' }, { name: 'timeout_ms', role: 'u32' }, ...RESULT_PARAMS],
     ret: 'status',
   },
   {

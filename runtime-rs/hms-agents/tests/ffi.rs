@@ -120,7 +120,7 @@ fn sample_request(name: &str) -> Vec<u8> {
 #[test]
 fn contract_exports_match_the_generated_constants() {
     assert_eq!(lib::hms_abi_version(), hms_contracts::agent::ABI_VERSION);
-    assert_eq!(hms_contracts::agent::ABI_VERSION, 2);
+    assert_eq!(hms_contracts::agent::ABI_VERSION, 3);
     assert_eq!(lib::hms_contract_version(), CONTRACT_VERSION);
     for &(name, checksum) in SERVICE_CHECKSUMS {
         // SAFETY: `name` is valid for its length during the call.
@@ -311,17 +311,30 @@ fn async_calls_complete_through_the_pool() {
     // GeneticEngine, HealthMonitor, MetricsCollector, ...) and rpcs in declaration order.
     let record_sample = 5 + 4 + 4 + 4 + 5 + 1;
     let req = sample_request("async_metric");
+    let q = lib::hms_queue_open();
+    assert_ne!(q, 0);
     // SAFETY: `req` is valid for its length during the call (the library copies it).
-    let ok_id = unsafe { lib::hms_submit(h, record_sample, req.as_ptr(), req.len() as u32) };
+    let ok_id = unsafe { lib::hms_submit(q, h, record_sample, req.as_ptr(), req.len() as u32) };
     // SAFETY: as above.
-    let bad_id =
-        unsafe { lib::hms_submit(h + (1 << 20), record_sample, req.as_ptr(), req.len() as u32) };
+    let bad_id = unsafe {
+        lib::hms_submit(
+            q,
+            h + (1 << 20),
+            record_sample,
+            req.as_ptr(),
+            req.len() as u32,
+        )
+    };
     assert!(ok_id != 0 && bad_id != 0 && ok_id != bad_id);
+    // SAFETY: as above; an unknown queue refuses the call (id 0) and runs nothing.
+    let no_queue =
+        unsafe { lib::hms_submit(q + 1, h, record_sample, req.as_ptr(), req.len() as u32) };
+    assert_eq!(no_queue, 0);
     let mut done = std::collections::HashMap::new();
     let deadline = Instant::now() + Duration::from_secs(10);
     while done.len() < 2 && Instant::now() < deadline {
         // SAFETY: `out` are valid during the call.
-        let status = unsafe { lib::hms_wait_completions(1000, area.ptr(), area.size()) };
+        let status = unsafe { lib::hms_wait_completions(q, 1000, area.ptr(), area.size()) };
         assert_eq!(status, 0);
         let (batch, _) = area.take();
         let mut at = 0;
@@ -340,6 +353,18 @@ fn async_calls_complete_through_the_pool() {
     assert_eq!(*st, i32::from(ErrorCode::INVALID_HANDLE.0));
     assert_eq!(
         AgentError::decode(bytes).unwrap().code,
+        ErrorCode::INVALID_HANDLE
+    );
+    assert_eq!(lib::hms_queue_close(q), 0);
+    assert_eq!(
+        lib::hms_queue_close(q),
+        i32::from(ErrorCode::INVALID_HANDLE.0)
+    );
+    // SAFETY: `out` is valid during the call; a closed queue is an error, not a wait.
+    let status = unsafe { lib::hms_wait_completions(q, 1000, area.ptr(), area.size()) };
+    assert_eq!(status, i32::from(ErrorCode::INVALID_HANDLE.0));
+    assert_eq!(
+        AgentError::decode(&area.take().0).unwrap().code,
         ErrorCode::INVALID_HANDLE
     );
     assert_eq!(lib::hms_agent_destroy(h), 0);

@@ -1,17 +1,25 @@
 //! The worker pool behind the async variant of every rpc (docs/ffi-abi.md,
 //! "Async calls"): `submit` queues a job and returns its request id at once;
-//! worker threads run jobs and queue completions; `wait` blocks (on the
-//! caller's thread — koffi's async worker, never the JavaScript thread) until
-//! completions are available and hands them over in batches. No thread of this
-//! pool ever calls into JavaScript.
+//! worker threads run jobs and deliver each completion to the completion queue
+//! it was submitted on; `wait` blocks (on the caller's thread — koffi's async
+//! worker, never the JavaScript thread) until that queue has completions and
+//! hands them over in batches. No thread of this pool ever calls into
+//! JavaScript.
+//!
+//! The workers are shared by everything that loaded the library, but
+//! completions are not: every caller (each `AgentLibrary` instance in
+//! TypeScript, on whatever thread) opens its own queue, so one caller's wait
+//! never collects another's completions (ABI 2 had one queue per library, and
+//! two instances of one library lost each other's completions).
 
 use std::collections::VecDeque;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use crate::handles::{HandleError, HandleTable};
 use crate::status;
 
 /// What a job produces: a status and the result bytes (a response, or an
@@ -32,23 +40,70 @@ pub struct Completion {
     pub bytes: Vec<u8>,
 }
 
-#[derive(Default)]
-struct State {
-    jobs: VecDeque<(u64, Job)>,
-    done: VecDeque<Completion>,
-    stopping: bool,
-    /// Jobs queued or running.
-    in_flight: usize,
+/// Why a queue operation was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueError {
+    /// The queue handle is not one `open_queue` returned, or it was closed.
+    UnknownQueue,
+    /// The queue was closed while the caller waited on it.
+    Closed,
+    /// Too many open queues ([`crate::handles::MAX_ENTRIES`]).
+    Full,
 }
 
-/// A fixed-size pool of worker threads, started on the first `submit`.
+impl std::fmt::Display for QueueError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::UnknownQueue => "no open completion queue with this handle",
+            Self::Closed => "the completion queue was closed during the wait",
+            Self::Full => "too many open completion queues",
+        })
+    }
+}
+
+/// One caller's completions: what its wait collects.
+#[derive(Debug, Default)]
+struct Queue {
+    state: Mutex<QueueState>,
+    ready: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct QueueState {
+    done: VecDeque<Completion>,
+    /// Jobs submitted on this queue and not yet completed.
+    in_flight: usize,
+    closed: bool,
+}
+
+impl Queue {
+    fn push(&self, c: Completion) {
+        let mut st = lock(&self.state);
+        st.in_flight -= 1;
+        // A closed queue's caller is gone: its completions are dropped here, so
+        // nothing accumulates for it.
+        if !st.closed {
+            st.done.push_back(c);
+        }
+        drop(st);
+        self.ready.notify_all();
+    }
+}
+
+struct State {
+    jobs: VecDeque<(u64, Arc<Queue>, Job)>,
+    stopping: bool,
+}
+
+/// A fixed-size pool of worker threads, started on the first `submit`, and
+/// the completion queues of its callers.
 pub struct Pool {
     threads: usize,
     state: Mutex<State>,
     job_ready: Condvar,
-    done_ready: Condvar,
     next_id: AtomicU64,
     workers: Mutex<Vec<JoinHandle<()>>>,
+    queues: HandleTable<Queue>,
 }
 
 impl std::fmt::Debug for Pool {
@@ -76,27 +131,45 @@ impl Pool {
             threads,
             state: Mutex::new(State {
                 jobs: VecDeque::new(),
-                done: VecDeque::new(),
                 stopping: false,
-                in_flight: 0,
             }),
             job_ready: Condvar::new(),
-            done_ready: Condvar::new(),
             next_id: AtomicU64::new(1),
             workers: Mutex::new(Vec::new()),
+            queues: HandleTable::new(),
         }
     }
 
-    /// Queues `job`; returns its request id (never 0).
-    pub fn submit(&'static self, job: Job) -> u64 {
+    /// Opens a completion queue; its handle is never 0.
+    pub fn open_queue(&self) -> Result<u64, QueueError> {
+        self.queues
+            .insert(Queue::default())
+            .map_err(|HandleError::Full| QueueError::Full)
+    }
+
+    /// Closes a queue: a wait on it returns [`QueueError::Closed`] at once,
+    /// completions already collected for it are dropped, and those of its jobs
+    /// still running are dropped when they finish.
+    pub fn close_queue(&self, queue: u64) -> Result<(), QueueError> {
+        let q = self.queues.remove(queue).ok_or(QueueError::UnknownQueue)?;
+        let mut st = lock(&q.state);
+        st.closed = true;
+        st.done.clear();
+        drop(st);
+        q.ready.notify_all();
+        Ok(())
+    }
+
+    /// Queues `job`, whose completion goes to `queue`; returns its request id
+    /// (never 0).
+    pub fn submit(&'static self, queue: u64, job: Job) -> Result<u64, QueueError> {
+        let q = self.queues.get(queue).ok_or(QueueError::UnknownQueue)?;
         self.start();
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let mut st = lock(&self.state);
-        st.in_flight += 1;
-        st.jobs.push_back((id, job));
-        drop(st);
+        lock(&q.state).in_flight += 1;
+        lock(&self.state).jobs.push_back((id, q, job));
         self.job_ready.notify_one();
-        id
+        Ok(id)
     }
 
     fn start(&'static self) {
@@ -122,7 +195,7 @@ impl Pool {
     fn work(&self) {
         loop {
             let mut st = lock(&self.state);
-            let (id, job) = loop {
+            let (id, queue, job) = loop {
                 if let Some(next) = st.jobs.pop_front() {
                     break next;
                 }
@@ -138,27 +211,32 @@ impl Pool {
             // The job guards itself; this is the safety net for one that does not.
             let (status, bytes) =
                 panic::catch_unwind(AssertUnwindSafe(job)).unwrap_or((status::PANIC, Vec::new()));
-            let mut st = lock(&self.state);
-            st.in_flight -= 1;
-            st.done.push_back(Completion { id, status, bytes });
-            drop(st);
-            self.done_ready.notify_all();
+            queue.push(Completion { id, status, bytes });
         }
     }
 
-    /// Waits up to `timeout` for at least one completion and returns those
-    /// available, oldest first, while their bytes total at most `max_bytes`
-    /// (always at least one). Empty on timeout.
-    pub fn wait(&self, max_bytes: usize, timeout: Duration) -> Vec<Completion> {
+    /// Waits up to `timeout` for at least one completion on `queue` and
+    /// returns those available, oldest first, while their bytes total at most
+    /// `max_bytes` (always at least one). Empty on timeout.
+    pub fn wait(
+        &self,
+        queue: u64,
+        max_bytes: usize,
+        timeout: Duration,
+    ) -> Result<Vec<Completion>, QueueError> {
+        let q = self.queues.get(queue).ok_or(QueueError::UnknownQueue)?;
         let deadline = Instant::now() + timeout;
-        let mut st = lock(&self.state);
+        let mut st = lock(&q.state);
         while st.done.is_empty() {
+            if st.closed {
+                return Err(QueueError::Closed);
+            }
             let now = Instant::now();
             if now >= deadline {
-                return Vec::new();
+                return Ok(Vec::new());
             }
-            st = self
-                .done_ready
+            st = q
+                .ready
                 .wait_timeout(st, deadline - now)
                 .unwrap_or_else(PoisonError::into_inner)
                 .0;
@@ -175,14 +253,22 @@ impl Pool {
                 out.push(c);
             }
         }
-        out
+        Ok(out)
     }
 
-    /// Jobs queued or running, plus completions not yet collected.
+    /// Jobs of `queue` queued or running, plus its completions not yet
+    /// collected; `None` for an unknown queue.
     #[must_use]
-    pub fn pending(&self) -> usize {
-        let st = lock(&self.state);
-        st.in_flight + st.done.len()
+    pub fn pending(&self, queue: u64) -> Option<usize> {
+        let q = self.queues.get(queue)?;
+        let st = lock(&q.state);
+        Some(st.in_flight + st.done.len())
+    }
+
+    /// Number of open queues.
+    #[must_use]
+    pub fn open_queues(&self) -> usize {
+        self.queues.len()
     }
 
     /// Stops the workers after the queued jobs and joins them.
@@ -239,31 +325,115 @@ mod tests {
         Box::leak(Box::new(pool))
     }
 
-    #[test]
-    fn every_submitted_job_completes_once() {
-        let pool = leak(Pool::new(3));
-        let ids: Vec<u64> = (0..1000u32)
-            .map(|i| pool.submit(Box::new(move || (0, i.to_le_bytes().to_vec()))))
-            .collect();
+    /// Collects `n` completions of `queue`, failing on a duplicate.
+    fn collect(pool: &Pool, queue: u64, n: usize) -> std::collections::HashMap<u64, Vec<u8>> {
         let mut seen = std::collections::HashMap::new();
-        while seen.len() < ids.len() {
-            for c in pool.wait(4096, Duration::from_secs(5)) {
+        while seen.len() < n {
+            let batch = pool.wait(queue, 4096, Duration::from_secs(5)).unwrap();
+            assert!(!batch.is_empty(), "timed out with {} of {n}", seen.len());
+            for c in batch {
                 assert_eq!(c.status, 0);
                 assert!(seen.insert(c.id, c.bytes).is_none(), "completed twice");
             }
         }
+        seen
+    }
+
+    #[test]
+    fn every_submitted_job_completes_once() {
+        let pool = leak(Pool::new(3));
+        let q = pool.open_queue().unwrap();
+        let ids: Vec<u64> = (0..1000u32)
+            .map(|i| {
+                pool.submit(q, Box::new(move || (0, i.to_le_bytes().to_vec())))
+                    .unwrap()
+            })
+            .collect();
+        let seen = collect(pool, q, ids.len());
         for (i, id) in ids.iter().enumerate() {
             assert_eq!(seen[id], (i as u32).to_le_bytes().to_vec());
         }
-        assert_eq!(pool.pending(), 0);
+        assert_eq!(pool.pending(q), Some(0));
+        pool.shutdown();
+    }
+
+    #[test]
+    fn completions_reach_only_the_queue_they_were_submitted_on() {
+        let pool = leak(Pool::new(2));
+        let queues: Vec<u64> = (0..4).map(|_| pool.open_queue().unwrap()).collect();
+        let waiters: Vec<_> = queues
+            .iter()
+            .map(|&q| {
+                std::thread::spawn(move || {
+                    let ids: Vec<u64> = (0..2000)
+                        .map(|_| {
+                            pool.submit(q, Box::new(move || (0, q.to_le_bytes().to_vec())))
+                                .unwrap()
+                        })
+                        .collect();
+                    let seen = collect(pool, q, ids.len());
+                    for id in &ids {
+                        assert_eq!(
+                            seen[id],
+                            q.to_le_bytes().to_vec(),
+                            "another queue's completion"
+                        );
+                    }
+                })
+            })
+            .collect();
+        for w in waiters {
+            w.join().unwrap();
+        }
+        pool.shutdown();
+    }
+
+    #[test]
+    fn closing_a_queue_wakes_its_waiter_and_drops_its_completions() {
+        let pool = leak(Pool::new(1));
+        let q = pool.open_queue().unwrap();
+        let waiter = std::thread::spawn(move || pool.wait(q, 1024, Duration::from_secs(30)));
+        // The waiter may or may not have started waiting: either way it ends with Closed (or, had
+        // it not reached the queue yet, UnknownQueue), long before its 30 s timeout.
+        std::thread::sleep(Duration::from_millis(20));
+        pool.close_queue(q).unwrap();
+        let r = waiter.join().unwrap();
+        assert!(
+            matches!(r, Err(QueueError::Closed | QueueError::UnknownQueue)),
+            "{r:?}"
+        );
+        assert_eq!(
+            pool.submit(q, Box::new(|| (0, vec![]))),
+            Err(QueueError::UnknownQueue)
+        );
+        assert_eq!(
+            pool.wait(q, 1024, Duration::ZERO),
+            Err(QueueError::UnknownQueue)
+        );
+        assert_eq!(pool.close_queue(q), Err(QueueError::UnknownQueue));
+        // A job still running when its queue closes completes into nothing.
+        let q2 = pool.open_queue().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        pool.submit(
+            q2,
+            Box::new(move || {
+                let _ = rx.recv();
+                (0, vec![1])
+            }),
+        )
+        .unwrap();
+        pool.close_queue(q2).unwrap();
+        tx.send(()).unwrap();
+        assert_eq!(pool.open_queues(), 0);
         pool.shutdown();
     }
 
     #[test]
     fn a_panicking_job_completes_with_the_panic_status() {
         let pool = leak(Pool::new(1));
-        let id = pool.submit(Box::new(|| panic!("job failed")));
-        let done = pool.wait(1024, Duration::from_secs(5));
+        let q = pool.open_queue().unwrap();
+        let id = pool.submit(q, Box::new(|| panic!("job failed"))).unwrap();
+        let done = pool.wait(q, 1024, Duration::from_secs(5)).unwrap();
         assert_eq!(
             done,
             vec![Completion {
@@ -278,13 +448,19 @@ mod tests {
     #[test]
     fn wait_times_out_empty_and_batches_respect_the_size_limit() {
         let pool = leak(Pool::new(2));
-        assert!(pool.wait(1024, Duration::from_millis(20)).is_empty());
+        let q = pool.open_queue().unwrap();
+        assert!(pool
+            .wait(q, 1024, Duration::from_millis(20))
+            .unwrap()
+            .is_empty());
         for _ in 0..4 {
-            pool.submit(Box::new(|| (0, vec![7; 100])));
+            pool.submit(q, Box::new(|| (0, vec![7; 100]))).unwrap();
         }
         let mut got = 0;
         while got < 4 {
-            let batch = pool.wait(BATCH_HEADER + 104, Duration::from_secs(5));
+            let batch = pool
+                .wait(q, BATCH_HEADER + 104, Duration::from_secs(5))
+                .unwrap();
             assert_eq!(
                 batch.len(),
                 1,

@@ -5,6 +5,7 @@
 export const ErrorCodes = {
   InvalidArgument: 1,
   NotFound: 2,
+  ResourceExhausted: 8,
   Unimplemented: 9,
   Internal: 10,
   Panic: 100,

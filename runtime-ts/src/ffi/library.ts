@@ -51,6 +51,8 @@ interface Pending {
 
 /** How long one `hms_wait_completions` blocks before it returns empty and is re-issued. */
 const WAIT_MS = 1000;
+/** The largest scratch buffer an instance grows to for its sync results. */
+const MAX_SCRATCH_BYTES = 2 * 1024 * 1024;
 /** Room for one batch of async completions (a larger completion arrives as an allocation). */
 const ASYNC_BATCH_BYTES = 256 * 1024;
 
@@ -67,6 +69,21 @@ export interface LibraryOptions {
   readonly scratchBytes?: number;
 }
 
+/**
+ * Whether `h` can be an agent handle (docs/ffi-abi.md "Handles": an integer in [1, 2^53)). koffi
+ * would pass 1.5 as 1 and wrap larger numbers, reaching another agent; Rust checks the rest
+ * (destroyed, reused slot, never created).
+ */
+function isHandle(h: number): boolean {
+  return Number.isSafeInteger(h) && h > 0;
+}
+
+/** `n` as a `uint32_t` argument: koffi would silently truncate a float or wrap a larger number. */
+function u32(n: number, what: string): number {
+  if (Number.isInteger(n) && n >= 0 && n <= 0xffffffff) return n;
+  throw new RustError({ code: ErrorCodes.InvalidArgument, message: `${what} ${String(n)} is not a uint32` });
+}
+
 /** The record at the end of a result area (docs/ffi-abi.md, "The result area"). */
 function recordOf(area: Uint8Array): DataView {
   return new DataView(area.buffer, area.byteOffset + area.length - RECORD_SIZE, RECORD_SIZE);
@@ -81,7 +98,12 @@ export class AgentLibrary implements AgentTransport {
   private scratch: Uint8Array;
   private recordView: DataView;
   private readonly handleOut = new BigUint64Array(1);
-  // Async calls: requests by id, and the buffers of the single wait in flight (never touched meanwhile).
+  // The agents this instance created: what close() destroys. (Other instances of the same library
+  // may call them: the library's handle table is one per process, and Rust rejects stale handles.)
+  private readonly agents = new Set<number>();
+  // Async calls: this instance's completion queue (opened by the first async call; 0 until then),
+  // requests by id, and the buffers of the single wait in flight (never touched meanwhile).
+  private queue = 0;
   private readonly pending = new Map<number, Pending>();
   private waiting = false;
   private readonly asyncOut = new Uint8Array(ASYNC_BATCH_BYTES + RECORD_SIZE);
@@ -124,13 +146,24 @@ export class AgentLibrary implements AgentTransport {
   }
 
   private fn(name: string): Fn {
-    if (this.lib === undefined) {
-      throw new RustError({ code: ErrorCodes.InvalidHandle, message: `agent library ${this.path} is closed` });
-    }
+    if (this.lib === undefined) throw this.closedError();
     const f = this.fns.get(name);
     if (f === undefined)
       throw new RustError({ code: ErrorCodes.Unimplemented, message: `${this.path} has no export ${name}` });
     return f;
+  }
+
+  private closedError(): RustError {
+    return new RustError({ code: ErrorCodes.InvalidHandle, message: `agent library ${this.path} is closed` });
+  }
+
+  /** The error for a call with `handle` (see `isHandle`): closed library, or a value that is no handle. */
+  private refuse(handle: number): RustError {
+    if (this.lib === undefined) return this.closedError();
+    return new RustError({
+      code: ErrorCodes.InvalidHandle,
+      message: `${this.path}: ${String(handle)} is not an agent handle (an integer in [1, 2^53))`,
+    });
   }
 
   private checkContract(c: LibraryContract): void {
@@ -177,8 +210,10 @@ export class AgentLibrary implements AgentTransport {
     let bytes: Uint8Array;
     if (view.getUint32(RECORD_PLACE_AT, true) === PLACE_ALLOCATED) {
       bytes = this.resultBytes(this.scratch);
-      // Results this big will come again: grow the scratch buffer for the next call.
-      if (bytes.length > this.scratch.length - RECORD_SIZE && bytes.length <= 64 * 1024 * 1024) {
+      // Results this big will come again: grow the scratch buffer for the next call, up to a
+      // bound (a scratch buffer is kept for the life of the instance; larger results keep coming
+      // through an allocation, whose copy costs little next to producing that much).
+      if (bytes.length > this.scratch.length - RECORD_SIZE && bytes.length <= MAX_SCRATCH_BYTES / 2) {
         this.setScratch(new Uint8Array(bytes.length * 2 + RECORD_SIZE));
       }
     } else {
@@ -212,7 +247,7 @@ export class AgentLibrary implements AgentTransport {
   rpc(symbol: string): (handle: AgentHandle, request: Uint8Array) => Uint8Array {
     const f = this.fn(symbol);
     return (handle, request) => {
-      if (this.lib === undefined) this.fn(symbol); // throws: closed
+      if (this.lib === undefined || !isHandle(handle)) throw this.refuse(handle);
       return this.invoke(f, handle, request);
     };
   }
@@ -252,7 +287,9 @@ export class AgentLibrary implements AgentTransport {
    * new typed array costs more than the whole native call on Node 20.
    */
   callView(symbol: string, handle: AgentHandle, request: Uint8Array): Uint8Array {
-    return this.invoke(this.fn(symbol), handle, request);
+    const f = this.fn(symbol);
+    if (!isHandle(handle)) throw this.refuse(handle);
+    return this.invoke(f, handle, request);
   }
 
   /** One rpc export called with the library's result area (the scratch buffer and its record). */
@@ -270,7 +307,12 @@ export class AgentLibrary implements AgentTransport {
   callAsync(methodId: number, handle: AgentHandle, request: Uint8Array): Promise<Uint8Array> {
     let id: number;
     try {
-      id = Number(this.fn('hms_submit')(handle, methodId, request, request.length) as number | bigint);
+      const submit = this.fn('hms_submit');
+      if (!isHandle(handle)) throw this.refuse(handle);
+      u32(methodId, 'method id');
+      id = Number(submit(this.openQueue(), handle, methodId, request, request.length) as number | bigint);
+      if (id === 0)
+        throw new RustError({ code: ErrorCodes.Internal, message: `${this.path}: hms_submit refused the call` });
     } catch (e) {
       return Promise.reject(e instanceof Error ? e : new Error(String(e)));
     }
@@ -285,12 +327,24 @@ export class AgentLibrary implements AgentTransport {
     return this.pending.size;
   }
 
+  /** This instance's completion queue: opened on the first async call. */
+  private openQueue(): number {
+    if (this.queue !== 0) return this.queue;
+    const q = Number(this.fn('hms_queue_open')() as number | bigint);
+    if (q === 0)
+      throw new RustError({
+        code: ErrorCodes.ResourceExhausted,
+        message: `${this.path}: no completion queue available`,
+      });
+    return (this.queue = q);
+  }
+
   private pump(): void {
     if (this.waiting || this.pending.size === 0 || this.lib === undefined) return;
     const wait = this.fn('hms_wait_completions').async;
     if (wait === undefined) throw new Error('koffi function without .async');
     this.waiting = true;
-    wait(WAIT_MS, this.asyncOut, this.asyncOut.length, (err: unknown, status: number) => {
+    wait(this.queue, WAIT_MS, this.asyncOut, this.asyncOut.length, (err: unknown, status: number) => {
       this.waiting = false;
       if (this.lib === undefined) return; // closed meanwhile: close() rejected what was pending
       if (err !== null && err !== undefined) {
@@ -336,7 +390,7 @@ export class AgentLibrary implements AgentTransport {
 
   /** Creates an agent (by type name or id) from its configuration bytes. */
   create(type: string | number, config: Uint8Array = new Uint8Array(0)): AgentHandle {
-    const id = typeof type === 'number' ? type : this.typeId(type);
+    const id = typeof type === 'number' ? u32(type, 'agent type id') : this.typeId(type);
     const status = this.fn('hms_agent_create')(
       id,
       config,
@@ -346,11 +400,17 @@ export class AgentLibrary implements AgentTransport {
       this.scratch.length,
     ) as number;
     this.take(status);
-    return Number(this.handleOut[0]) as AgentHandle;
+    const handle = Number(this.handleOut[0]);
+    this.agents.add(handle);
+    return handle as AgentHandle;
   }
 
+  /** Destroys an agent this instance created; its handle becomes invalid. */
   destroy(handle: AgentHandle): void {
-    const status = this.fn('hms_agent_destroy')(handle) as number;
+    const destroy = this.fn('hms_agent_destroy');
+    if (!isHandle(handle)) throw this.refuse(handle);
+    this.agents.delete(handle);
+    const status = destroy(handle) as number;
     if (status !== 0) {
       throw new RustError({
         code: status,
@@ -361,19 +421,17 @@ export class AgentLibrary implements AgentTransport {
 
   /** The agent's `hms.AgentHealth` bytes. */
   health(handle: AgentHandle): Uint8Array {
-    const status = this.fn('hms_agent_health')(handle, this.scratch, this.scratch.length) as number;
+    const health = this.fn('hms_agent_health');
+    if (!isHandle(handle)) throw this.refuse(handle);
+    const status = health(handle, this.scratch, this.scratch.length) as number;
     return this.take(status);
   }
 
   /** Delivers an `hms.AgentMessage`; returns the reply message bytes. */
   sendMessage(handle: AgentHandle, message: Uint8Array): Uint8Array {
-    const status = this.fn('hms_agent_send_message')(
-      handle,
-      message,
-      message.length,
-      this.scratch,
-      this.scratch.length,
-    ) as number;
+    const send = this.fn('hms_agent_send_message');
+    if (!isHandle(handle)) throw this.refuse(handle);
+    const status = send(handle, message, message.length, this.scratch, this.scratch.length) as number;
     return this.take(status);
   }
 
@@ -385,12 +443,27 @@ export class AgentLibrary implements AgentTransport {
     return this.fn('hms_release_caches')() as number;
   }
 
+  /** Handles of the live agents this instance created. */
+  get liveAgents(): readonly AgentHandle[] {
+    return [...this.agents] as AgentHandle[];
+  }
+
   /**
-   * Stops using the library: later calls throw RustError(InvalidHandle) without touching native
-   * code. The library stays mapped (docs/ffi-abi.md, "Library generations": never dlclose code that
-   * may still run).
+   * Stops using the library: destroys the agents this instance created (calls already running on
+   * them finish first), closes its completion queue and rejects its pending async calls; later calls
+   * throw RustError(InvalidHandle) without touching native code. The library stays mapped
+   * (docs/ffi-abi.md, "Library generations": never dlclose code that may still run).
    */
   close(): void {
+    if (this.lib !== undefined) {
+      const destroy = this.fns.get('hms_agent_destroy');
+      // A library refused at load has no agents and may lack these exports (another ABI).
+      if (destroy !== undefined) for (const h of this.agents) destroy(h);
+      const closeQueue = this.fns.get('hms_queue_close');
+      if (this.queue !== 0 && closeQueue !== undefined) closeQueue(this.queue);
+    }
+    this.agents.clear();
+    this.queue = 0;
     this.lib = undefined;
     this.fns.clear();
     const closed = new RustError({

@@ -271,13 +271,30 @@ pub unsafe extern "C" fn hms_agent_health(handle: u64, out: *mut u8, out_cap: u3
     reply(area, move |out| dispatch::health(&**agent_of(handle)?, out))
 }
 
-/// Queues an rpc (by method id) on the library's worker pool; returns the request id its completion carries.
+/// Opens a completion queue for the caller's async calls; returns its handle (0 when too many are open).
+#[no_mangle]
+pub extern "C" fn hms_queue_open() -> u64 {
+    guarded(|| POOL.open_queue().unwrap_or(0)).unwrap_or(0)
+}
+
+/// Closes a completion queue: its wait returns at once, its uncollected and later completions are dropped.
+#[no_mangle]
+pub extern "C" fn hms_queue_close(queue: u64) -> i32 {
+    match guarded(move || POOL.close_queue(queue)) {
+        Ok(Ok(())) => status::OK,
+        Ok(Err(_)) => status::INVALID_HANDLE,
+        Err(_) => status::PANIC,
+    }
+}
+
+/// Queues an rpc (by method id) on the library's worker pool, its completion for `queue`; returns the request id (0: no such queue).
 ///
 /// # Safety
 /// Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
 /// of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
 #[no_mangle]
 pub unsafe extern "C" fn hms_submit(
+    queue: u64,
     handle: u64,
     method_id: u32,
     req: *const u8,
@@ -297,23 +314,28 @@ pub unsafe extern "C" fn hms_submit(
         keep(fbb);
         (status, bytes)
     };
-    guarded(move || POOL.submit(Box::new(job))).unwrap_or(0)
+    guarded(move || POOL.submit(queue, Box::new(job)).unwrap_or(0)).unwrap_or(0)
 }
 
-/// Blocks up to `timeout_ms` for finished async calls; the result is a batch of (id, status, bytes) records.
+/// Blocks up to `timeout_ms` for `queue`'s finished async calls; the result is a batch of (id, status, bytes) records.
 ///
 /// # Safety
 /// Every pointer is null or valid as docs/ffi-abi.md says for the call: input bytes for reads
 /// of their length, `out` for writes of `out_cap` bytes (the result area, its record at the end).
 #[no_mangle]
-pub unsafe extern "C" fn hms_wait_completions(timeout_ms: u32, out: *mut u8, out_cap: u32) -> i32 {
+pub unsafe extern "C" fn hms_wait_completions(
+    queue: u64,
+    timeout_ms: u32,
+    out: *mut u8,
+    out_cap: u32,
+) -> i32 {
     // SAFETY: `out`/`out_cap` are the caller's result area (this function's contract).
     let area = unsafe { ResultArea::new(out, out_cap) };
     respond(area, move || {
-        let batch = POOL.wait(
-            out_cap as usize,
-            Duration::from_millis(u64::from(timeout_ms)),
-        );
+        let timeout = Duration::from_millis(u64::from(timeout_ms));
+        let batch = POOL
+            .wait(queue, out_cap as usize, timeout)
+            .map_err(|e| agent::error(ErrorCode::INVALID_HANDLE, e.to_string()))?;
         Ok(encode_batch(&batch))
     })
 }

@@ -9,7 +9,7 @@
 pub type Builder = ::flatbuffers::FlatBufferBuilder<'static>;
 
 /// Version of the agent ABI (docs/ffi-abi.md); `hms_abi_version` returns it.
-pub const ABI_VERSION: u32 = 2;
+pub const ABI_VERSION: u32 = 3;
 /// Version of the generated contracts, `major << 16 | minor`; `hms_contract_version` returns it.
 pub const CONTRACT_VERSION: u32 = 65536;
 

@@ -23,8 +23,14 @@ pub mod runtime;
 pub struct DecodeError(pub ::flatbuffers::InvalidFlatbuffer);
 
 impl ::core::fmt::Display for DecodeError {
+    /// One line: the verifier's finding, then its trace (flatbuffers prints them on lines of
+    /// their own, ending in blank lines, which made every `DecodeFailed` message end in `\n\n`).
     fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-        write!(f, "invalid FlatBuffer: {}", self.0)
+        let text = self.0.to_string();
+        let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+        let first = lines.next().unwrap_or("rejected");
+        write!(f, "invalid FlatBuffer: {first}")?;
+        lines.try_for_each(|l| write!(f, "; {l}"))
     }
 }
 

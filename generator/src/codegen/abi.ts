@@ -207,6 +207,15 @@ export const COMMON_EXPORTS: readonly AbiFunction[] = [
   },
 ];
 
+/**
+ * Whether an rpc is deferred (`(deferred)`, declared in idl/hms/common.fbs): its handler answers
+ * through a reply, at once or later from any thread, so an async call can park without holding one
+ * of the library's worker threads (docs/ffi-abi.md, "Deferred rpcs"). The wire is the same.
+ */
+export function isDeferred(call: RpcCall): boolean {
+  return call.streaming === 'none' && call.attributes.some((a) => a.key === 'deferred');
+}
+
 /** `HealthMonitor` → `health_monitor`, `register_agent` → `register_agent`, `getHTTPStatus` → `get_http_status`. */
 export function snakeCase(name: string): string {
   return markWords(name).toLowerCase();

@@ -7,13 +7,15 @@
 //! - [`breaker`]: a circuit breaker with resilience4j's semantics;
 //! - [`recovery`]: backoff with jitter, recovery strategies and the planner;
 //! - [`health`]: bounded series, anomaly detectors, alerts and heartbeat deadlines;
-//! - [`bus`]: per-agent mailboxes with priorities, TTL and back-pressure.
+//! - [`bus`]: per-agent mailboxes with priorities, TTL and back-pressure;
+//! - [`config`]: typed configuration entries with validators, versions, history and watches.
 
 #![warn(missing_docs)]
 
 pub mod breaker;
 pub mod bus;
 pub mod clock;
+pub mod config;
 pub mod health;
 pub mod recovery;
 pub mod rng;

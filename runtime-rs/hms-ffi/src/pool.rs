@@ -22,12 +22,55 @@ use std::time::{Duration, Instant};
 use crate::handles::{HandleError, HandleTable};
 use crate::status;
 
-/// What a job produces: a status and the result bytes (a response, or an
-/// encoded `AgentError` for a non-zero status).
-pub type JobOutput = (i32, Vec<u8>);
 
-/// A queued call.
-pub type Job = Box<dyn FnOnce() -> JobOutput + Send + 'static>;
+/// A queued call. It answers through its [`Completer`], at once or later from any thread (a
+/// long poll parks it and returns, freeing the worker).
+pub type Job = Box<dyn FnOnce(Completer) + Send + 'static>;
+
+/// The right, and the duty, to complete one submitted call exactly once. Dropped without
+/// [`Completer::complete`] (a job that panicked, or lost its answer), it completes the call with
+/// status `Panic` (while unwinding) or `Internal` and no bytes, so no call is ever left pending.
+#[derive(Debug)]
+pub struct Completer {
+    id: u64,
+    queue: Option<Arc<Queue>>,
+}
+
+impl Completer {
+    /// The request id of the call.
+    #[must_use]
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// Completes the call with `status` and its bytes (a response, or an encoded `AgentError`).
+    pub fn complete(mut self, status: i32, bytes: Vec<u8>) {
+        if let Some(q) = self.queue.take() {
+            q.push(Completion {
+                id: self.id,
+                status,
+                bytes,
+            });
+        }
+    }
+}
+
+impl Drop for Completer {
+    fn drop(&mut self) {
+        if let Some(q) = self.queue.take() {
+            let status = if std::thread::panicking() {
+                status::PANIC
+            } else {
+                status::INTERNAL
+            };
+            q.push(Completion {
+                id: self.id,
+                status,
+                bytes: Vec::new(),
+            });
+        }
+    }
+}
 
 /// One finished call.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -161,7 +204,7 @@ impl Pool {
     }
 
     /// Queues `job`, whose completion goes to `queue`; returns its request id
-    /// (never 0).
+    /// (never 0). The job completes the call through the [`Completer`] it is given.
     pub fn submit(&'static self, queue: u64, job: Job) -> Result<u64, QueueError> {
         let q = self.queues.get(queue).ok_or(QueueError::UnknownQueue)?;
         self.start();
@@ -208,10 +251,13 @@ impl Pool {
                     .unwrap_or_else(PoisonError::into_inner);
             };
             drop(st);
-            // The job guards itself; this is the safety net for one that does not.
-            let (status, bytes) =
-                panic::catch_unwind(AssertUnwindSafe(job)).unwrap_or((status::PANIC, Vec::new()));
-            queue.push(Completion { id, status, bytes });
+            // The job guards itself; this is the safety net for one that does not (its completer,
+            // dropped while unwinding, completes the call with `Panic`).
+            let completer = Completer {
+                id,
+                queue: Some(queue),
+            };
+            let _ = panic::catch_unwind(AssertUnwindSafe(move || job(completer)));
         }
     }
 
@@ -345,8 +391,11 @@ mod tests {
         let q = pool.open_queue().unwrap();
         let ids: Vec<u64> = (0..1000u32)
             .map(|i| {
-                pool.submit(q, Box::new(move || (0, i.to_le_bytes().to_vec())))
-                    .unwrap()
+                pool.submit(
+                    q,
+                    Box::new(move |c: Completer| c.complete(0, i.to_le_bytes().to_vec())),
+                )
+                .unwrap()
             })
             .collect();
         let seen = collect(pool, q, ids.len());
@@ -367,8 +416,13 @@ mod tests {
                 std::thread::spawn(move || {
                     let ids: Vec<u64> = (0..2000)
                         .map(|_| {
-                            pool.submit(q, Box::new(move || (0, q.to_le_bytes().to_vec())))
-                                .unwrap()
+                            pool.submit(
+                                q,
+                                Box::new(move |c: Completer| {
+                                    c.complete(0, q.to_le_bytes().to_vec())
+                                }),
+                            )
+                            .unwrap()
                         })
                         .collect();
                     let seen = collect(pool, q, ids.len());
@@ -403,7 +457,7 @@ mod tests {
             "{r:?}"
         );
         assert_eq!(
-            pool.submit(q, Box::new(|| (0, vec![]))),
+            pool.submit(q, Box::new(|c: Completer| c.complete(0, vec![]))),
             Err(QueueError::UnknownQueue)
         );
         assert_eq!(
@@ -416,9 +470,9 @@ mod tests {
         let (tx, rx) = std::sync::mpsc::channel::<()>();
         pool.submit(
             q2,
-            Box::new(move || {
+            Box::new(move |c: Completer| {
                 let _ = rx.recv();
-                (0, vec![1])
+                c.complete(0, vec![1]);
             }),
         )
         .unwrap();
@@ -429,10 +483,57 @@ mod tests {
     }
 
     #[test]
+    fn a_parked_call_completes_later_from_another_thread_without_holding_a_worker() {
+        // One worker, 1,000 parked calls: each job hands its completer over and returns, so the
+        // worker stays free for the call submitted after them.
+        let pool = leak(Pool::new(1));
+        let q = pool.open_queue().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel::<Completer>();
+        let parked: Vec<u64> = (0..1000)
+            .map(|_| {
+                let tx = tx.clone();
+                pool.submit(q, Box::new(move |c: Completer| tx.send(c).unwrap()))
+                    .unwrap()
+            })
+            .collect();
+        let quick = pool
+            .submit(q, Box::new(|c: Completer| c.complete(0, vec![42])))
+            .unwrap();
+        let first = pool.wait(q, 1 << 20, Duration::from_secs(5)).unwrap();
+        assert_eq!(first.iter().map(|c| c.id).collect::<Vec<_>>(), vec![quick]);
+        assert_eq!(pool.pending(q), Some(1000), "parked calls stay pending");
+        let answer = std::thread::spawn(move || {
+            for c in rx.iter().take(1000) {
+                let id = c.id();
+                c.complete(0, id.to_le_bytes().to_vec());
+            }
+        });
+        let seen = collect(pool, q, 1000);
+        answer.join().unwrap();
+        for id in parked {
+            assert_eq!(seen[&id], id.to_le_bytes().to_vec());
+        }
+        pool.shutdown();
+    }
+
+    #[test]
+    fn a_completer_dropped_unanswered_completes_with_internal() {
+        let pool = leak(Pool::new(1));
+        let q = pool.open_queue().unwrap();
+        let id = pool.submit(q, Box::new(drop)).unwrap();
+        let done = pool.wait(q, 1024, Duration::from_secs(5)).unwrap();
+        assert_eq!(done.len(), 1);
+        assert_eq!((done[0].id, done[0].status), (id, status::INTERNAL));
+        pool.shutdown();
+    }
+
+    #[test]
     fn a_panicking_job_completes_with_the_panic_status() {
         let pool = leak(Pool::new(1));
         let q = pool.open_queue().unwrap();
-        let id = pool.submit(q, Box::new(|| panic!("job failed"))).unwrap();
+        let id = pool
+            .submit(q, Box::new(|_: Completer| panic!("job failed")))
+            .unwrap();
         let done = pool.wait(q, 1024, Duration::from_secs(5)).unwrap();
         assert_eq!(
             done,
@@ -454,7 +555,8 @@ mod tests {
             .unwrap()
             .is_empty());
         for _ in 0..4 {
-            pool.submit(q, Box::new(|| (0, vec![7; 100]))).unwrap();
+            pool.submit(q, Box::new(|c: Completer| c.complete(0, vec![7; 100])))
+                .unwrap();
         }
         let mut got = 0;
         while got < 4 {

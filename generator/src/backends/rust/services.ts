@@ -4,6 +4,7 @@ import {
   ABI_VERSION,
   COMMON_EXPORTS,
   CONTRACT_VERSION_WORD,
+  isDeferred,
   POINTER_ROLES,
   rpcExport,
   serviceChecksum,
@@ -92,14 +93,20 @@ export function emitServiceTrait(names: RustNaming, sn: ServiceNames): string {
     if (c.streaming !== 'none') continue;
     const req = names.path(c.request, 'owned', module);
     const resp = names.path(c.response, 'owned', module);
-    const sig = signature(
-      4,
-      `fn ${sn.methods.get(c.name) as string}`,
-      ['&self', `req: ${req}`],
-      ` -> Result<${resp}, ${error}>`,
-      ';',
-    );
-    lines.push(...[...callDocs(c), ...sig].map((l) => `    ${l}`));
+    const method = `fn ${sn.methods.get(c.name) as string}`;
+    const docs = callDocs(c);
+    if (isDeferred(c)) {
+      if (docs.length > 0) docs.push('///');
+      docs.push(
+        '/// Deferred (`(deferred)` in the schema): answer through `reply`, at once or later from any',
+        `/// thread; an async call waits without holding a worker thread (\`crate::${AGENT_MODULE}::Reply\`).`,
+      );
+      const sig = signature(4, method, ['&self', `req: ${req}`, `reply: crate::${AGENT_MODULE}::Reply<${resp}>`], '', ';');
+      lines.push(...[...docs, ...sig].map((l) => `    ${l}`));
+      continue;
+    }
+    const sig = signature(4, method, ['&self', `req: ${req}`], ` -> Result<${resp}, ${error}>`, ';');
+    lines.push(...[...docs, ...sig].map((l) => `    ${l}`));
   }
   lines.push('}');
   return lines.join('\n');
@@ -143,6 +150,8 @@ export function emitAgentModule(
     );
   const dispatchBySymbol = new Map<string, string>();
   const rpcDispatch: string[] = [];
+  const deferredDispatch: string[] = [];
+  const deferredSymbols = new Set<string>();
   for (const s of services) {
     for (const c of s.service.calls) {
       const fn = s.dispatch.get(c.name) as string;
@@ -168,9 +177,45 @@ export function emitAgentModule(
             [`.${s.accessor}()`, `.ok_or_else(|| unimplemented(${rustString(s.service.name)}))?`],
             ';',
           ),
-          ...call(8, `service.${s.methods.get(c.name) as string}(req)?.encode_into`, ['out'], ';'),
-          'Ok(())',
         );
+        const method = s.methods.get(c.name) as string;
+        if (isDeferred(c)) {
+          deferredSymbols.add(symbol);
+          // The sync export waits for the reply; the async path answers through `done` (below).
+          body.push(
+            'let (reply, answer) = super::Reply::pair();',
+            `service.${method}(req, reply);`,
+            'answer.wait()?.encode_into(out);',
+            'Ok(())',
+          );
+          const resp = names.path(c.response, 'owned', at);
+          deferredDispatch.push(
+            [
+              `        /// \`${symbol}\` answered through \`done\` when the agent sends its reply.`,
+              indent(8, signature(8, `pub fn ${fn}`, ['agent: &dyn Agent', 'req: &[u8]', 'done: Done'], '')),
+              indent(12, [
+                ...call(12, 'let reply = Reply::to_done', ['done', `${resp}::encode_into`], ';'),
+                `let Some(service) = agent.${s.accessor}() else {`,
+                ...call(16, '    let e = unimplemented', [rustString(s.service.name)], ';'),
+                '    return reply.send(Err(e));',
+                '};',
+                ...call(
+                  12,
+                  'let req = decode',
+                  ['req', `${names.path(c.request, 'owned', at)}::decode`, rustString(c.request)],
+                  ';',
+                ),
+                'match req {',
+                `    Ok(req) => service.${method}(req, reply),`,
+                '    Err(e) => reply.send(Err(e)),',
+                '}',
+              ]),
+              '        }',
+            ].join('\n'),
+          );
+        } else {
+          body.push(...call(8, `service.${method}(req)?.encode_into`, ['out'], ';'), 'Ok(())');
+        }
       }
       rpcDispatch.push(
         [
@@ -239,6 +284,14 @@ export function emitAgentModule(
     sendMessageDispatchSignature: dispatchSignature('send_message', ['msg: &[u8]']),
     rpcDispatch,
     byMethodIdSignature: dispatchSignature('by_method_id', ['method_id: u32', 'req: &[u8]']),
+    byMethodIdDeferredSignature: indent(
+      4,
+      signature(4, 'pub fn by_method_id_deferred', ['agent: &dyn Agent', 'method_id: u32', 'req: &[u8]', 'done: Done'], ''),
+    ),
+    deferredDispatch,
+    deferredArms: [...ctx.bindings.methodIds]
+      .filter(([sym]) => deferredSymbols.has(sym))
+      .map(([sym, id]) => `${id} => deferred::${dispatchBySymbol.get(sym) as string}(agent, req, done),`),
     methodArms: [...ctx.bindings.methodIds].map(
       ([sym, id]) => `${id} => ${dispatchBySymbol.get(sym) as string}(agent, req, out),`,
     ),
@@ -352,15 +405,18 @@ const BODIES: Readonly<Record<string, readonly string[]>> = {
     ...input('req', 'req_len'),
     '    // The request is copied: the job runs after this call returns.',
     '    let req = req.map(<[u8]>::to_vec);',
-    '    let job = move || {',
-    '        let (status, fbb) = outcome(move |out| {',
-    '            let req = bytes(req.as_deref(), "req")?;',
-    '            dispatch::by_method_id(&**agent_of(handle)?, method_id, req, out)',
-    '        });',
-    "        // The completion outlives the builder's next use: it gets its own copy.",
-    '        let bytes = fbb.finished_data().to_vec();',
-    '        keep(fbb);',
-    '        (status, bytes)',
+    '    let job = move |completer: Completer| {',
+    '        let pending = Pending(Some(completer));',
+    '        let done: agent::Done = Box::new(move |encode| pending.answer(encode));',
+    '        let target = agent_of(handle).and_then(|a| Ok((a, bytes(req.as_deref(), "req")?)));',
+    '        match target {',
+    '            // A deferred rpc answers through `done` when its reply is sent; the others at once.',
+    '            Ok((agent, req)) => dispatch::by_method_id_deferred(&**agent, method_id, req, done),',
+    '            Err(e) => {',
+    '                let mut e = Some(e);',
+    '                done(&mut |_| Err(e.take().unwrap_or_default()));',
+    '            }',
+    '        }',
     '    };',
     '    guarded(move || POOL.submit(queue, Box::new(job)).unwrap_or(0)).unwrap_or(0)',
   ],

@@ -19,11 +19,18 @@
 //! fail to compile at the registration (tests/agent-wiring.test.ts builds each one).
 
 pub mod metrics;
+pub mod recovery;
+pub mod rust_agent;
 
 hms_contracts::agents! {
     metrics::MetricsCollectorAgent {
         name: metrics::TYPE_NAME,
         create: metrics::MetricsCollectorAgent::create,
         serves: [metrics_collector],
+    },
+    recovery::RecoveryAgent {
+        name: recovery::TYPE_NAME,
+        create: recovery::RecoveryCore::create,
+        serves: [recovery, agent_control],
     },
 }

@@ -308,8 +308,9 @@ fn async_calls_complete_through_the_pool() {
     let mut area = Area::new(4096);
     let h = create(&mut area, "metrics-collector");
     // Method ids: services in name order (CircuitBreaker, ConfigurationManager, Consensus,
-    // GeneticEngine, HealthMonitor, MetricsCollector, ...) and rpcs in declaration order.
-    let record_sample = 5 + 4 + 4 + 4 + 5 + 1;
+    // AgentControl (hms.control), GeneticEngine, HealthMonitor, MetricsCollector, ...) and rpcs in
+    // declaration order.
+    let record_sample = 5 + 4 + 4 + 4 + 4 + 5 + 1;
     let req = sample_request("async_metric");
     let q = lib::hms_queue_open();
     assert_ne!(q, 0);

@@ -18,6 +18,7 @@
 //! implement, a type that is not an `Agent`, and two types with one name (hence one type id) each
 //! fail to compile at the registration (tests/agent-wiring.test.ts builds each one).
 
+pub mod config;
 pub mod metrics;
 pub mod recovery;
 pub mod rust_agent;
@@ -27,6 +28,11 @@ hms_contracts::agents! {
         name: metrics::TYPE_NAME,
         create: metrics::MetricsCollectorAgent::create,
         serves: [metrics_collector],
+    },
+    config::ConfigAgent {
+        name: config::TYPE_NAME,
+        create: config::ConfigCore::create,
+        serves: [configuration_manager, agent_control],
     },
     recovery::RecoveryAgent {
         name: recovery::TYPE_NAME,

@@ -18,7 +18,9 @@
 //! implement, a type that is not an `Agent`, and two types with one name (hence one type id) each
 //! fail to compile at the registration (tests/agent-wiring.test.ts builds each one).
 
+pub mod breaker;
 pub mod config;
+pub mod health;
 pub mod metrics;
 pub mod recovery;
 pub mod rust_agent;
@@ -29,10 +31,20 @@ hms_contracts::agents! {
         create: metrics::MetricsCollectorAgent::create,
         serves: [metrics_collector],
     },
+    breaker::BreakerAgent {
+        name: breaker::TYPE_NAME,
+        create: breaker::BreakerCore::create,
+        serves: [circuit_breaker, agent_control],
+    },
     config::ConfigAgent {
         name: config::TYPE_NAME,
         create: config::ConfigCore::create,
         serves: [configuration_manager, agent_control],
+    },
+    health::HealthAgent {
+        name: health::TYPE_NAME,
+        create: health::HealthCore::create,
+        serves: [health_monitor, agent_control],
     },
     recovery::RecoveryAgent {
         name: recovery::TYPE_NAME,

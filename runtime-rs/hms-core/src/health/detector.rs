@@ -108,6 +108,15 @@ impl DetectorKind {
             Self::Cusum => "cusum",
         }
     }
+
+    /// Every kind, in declaration order.
+    pub const ALL: [Self; 3] = [Self::EwmaZScore, Self::RobustMad, Self::Cusum];
+
+    /// The kind named `name` (as [`DetectorKind::name`] spells it).
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.name() == name)
+    }
 }
 
 /// Detector settings. The first three fields are the contract's `hms.health.AnomalyDetectorConfig`

@@ -758,6 +758,20 @@ impl HealthMonitor {
         &self.config
     }
 
+    /// Replaces the detector settings agents registered later get when they bring none (agents
+    /// already registered keep theirs).
+    ///
+    /// # Errors
+    /// The settings are invalid; nothing changes then.
+    pub fn set_default_detector(
+        &mut self,
+        detector: AnomalyDetectorConfig,
+    ) -> Result<(), HealthError> {
+        detector.validate()?;
+        self.config.default_detector = detector;
+        Ok(())
+    }
+
     fn now(&mut self) -> u64 {
         self.latest = self.latest.max(self.clock.now_nanos());
         self.latest

@@ -8,6 +8,7 @@ import { ABI_VERSION, COMMON_EXPORTS, rpcExport, rpcSymbol, type AbiFunction } f
 import { cPrototype } from '../generator/src/backends/c/prototypes.js';
 import { loadSchemaSet } from '../generator/src/codegen/schema-set.js';
 import { decodeAgentError } from '../generated/ts/hms.js';
+import { decodeBreakerStatus, encodeConfigureBreakerRequest } from '../generated/ts/hms/breaker.js';
 import { decodeListMetricsResponse, encodeListMetricsRequest } from '../generated/ts/hms/metrics.js';
 import { REPO } from './support/cli.js';
 
@@ -110,7 +111,8 @@ test('a C client calls the Rust MetricsCollector agent through the header', () =
     ]);
     assert.is(cc.status, 0, `gcc:\n${cc.stderr}`);
 
-    const r = run(exe, [hex(encodeListMetricsRequest({ prefix: null }))]);
+    const breakerRequest = encodeConfigureBreakerRequest({ name: 'from-c', config: { failureThreshold: 40 } });
+    const r = run(exe, [hex(encodeListMetricsRequest({ prefix: null })), hex(breakerRequest)]);
     assert.is(r.status, 0, `client exited ${r.status}:\n${r.stdout}${r.stderr}`);
     assert.is(r.stderr, '');
     const lines = r.stdout.trimEnd().split('\n');
@@ -136,6 +138,11 @@ test('a C client calls the Rust MetricsCollector agent through the header', () =
     assert.is(decodeAgentError(forged.bytes).code, 103);
 
     assert.ok(lines.includes('destroy status=0'));
+    const configured = result('breaker_configure');
+    assert.is(configured.status, 0);
+    const status = decodeBreakerStatus(configured.bytes);
+    assert.is(status.name, 'from-c');
+    assert.is(status.config?.failureThreshold, 40);
     const destroyed = result('destroyed');
     assert.is(destroyed.status, 102);
     assert.ok(destroyed.bytes.length > 0, 'AgentError bytes for the destroyed handle');

@@ -36,11 +36,53 @@ pub const MAX_LABELS: usize = 64;
 
 type Labels = Vec<(String, String)>;
 
+/// Samples kept per series for summaries (the newest; older ones leave the ring). The
+/// exposition does not depend on them: counter totals, histogram buckets, sums and counts, and a
+/// gauge's latest value are kept as running values over every sample ever recorded.
+pub const MAX_SAMPLES_PER_SERIES: usize = 10_000;
+/// Most metric names a collector holds; a sample of another is `ResourceExhausted`.
+pub const MAX_METRICS: usize = 10_000;
+/// Most series (label sets) one metric holds; a sample of another is `ResourceExhausted`.
+pub const MAX_SERIES_PER_METRIC: usize = 10_000;
+
 #[derive(Debug)]
 struct Family {
     kind: MetricKind,
-    /// Per series (sorted labels): `(timestamp_ms, value)` in order of receipt.
-    series: BTreeMap<Labels, Vec<(u64, f64)>>,
+    series: BTreeMap<Labels, Series>,
+}
+
+/// One series: the newest samples, and running values over all of them.
+#[derive(Debug, Default)]
+struct Series {
+    /// `(timestamp_ms, value)`, oldest first, at most [`MAX_SAMPLES_PER_SERIES`].
+    points: std::collections::VecDeque<(u64, f64)>,
+    /// Every sample's value added up (a counter's total, a histogram's `_sum`).
+    sum: f64,
+    /// Samples ever recorded (a histogram's `_count`).
+    count: u64,
+    /// Per bound of [`BUCKETS`] then `+Inf`: samples ever recorded at or below it.
+    buckets: [u64; BUCKETS.len() + 1],
+    /// The latest observation by timestamp, then by receipt (a gauge's value).
+    latest: Option<(u64, f64)>,
+}
+
+impl Series {
+    fn push(&mut self, ts: u64, v: f64) {
+        if self.points.len() == MAX_SAMPLES_PER_SERIES {
+            self.points.pop_front();
+        }
+        self.points.push_back((ts, v));
+        self.sum += v;
+        self.count += 1;
+        for (i, bound) in BUCKETS.iter().chain([&f64::INFINITY]).enumerate() {
+            if v <= *bound {
+                self.buckets[i] += 1;
+            }
+        }
+        if self.latest.is_none_or(|(lt, _)| ts >= lt) {
+            self.latest = Some((ts, v));
+        }
+    }
 }
 
 /// The collector agent; its configuration bytes are ignored.
@@ -167,16 +209,31 @@ impl MetricsCollectorAgent {
                 ));
             }
         }
-        families
-            .entry(p.name)
-            .or_insert_with(|| Family {
-                kind: p.kind,
-                series: BTreeMap::new(),
-            })
+        if !families.contains_key(name) && families.len() >= MAX_METRICS {
+            return Err((
+                ErrorCode::RESOURCE_EXHAUSTED,
+                format!("{name}: the collector holds {MAX_METRICS} metrics, its limit"),
+            ));
+        }
+        if let Some(f) = families.get(name) {
+            if !f.series.contains_key(&p.labels) && f.series.len() >= MAX_SERIES_PER_METRIC {
+                return Err((
+                    ErrorCode::RESOURCE_EXHAUSTED,
+                    format!(
+                        "{name}: {MAX_SERIES_PER_METRIC} label sets already, the limit per metric"
+                    ),
+                ));
+            }
+        }
+        let family = families.entry(p.name).or_insert_with(|| Family {
+            kind: p.kind,
+            series: BTreeMap::new(),
+        });
+        family
             .series
             .entry(p.labels)
             .or_default()
-            .push((p.timestamp_ms, p.value));
+            .push(p.timestamp_ms, p.value);
         Ok(())
     }
 }
@@ -286,7 +343,7 @@ impl MetricsCollector for MetricsCollectorAgent {
                     .iter()
                     .all(|m| labels.iter().any(|(k, v)| *k == m.key && *v == m.value))
             })
-            .flat_map(|(_, points)| points.iter())
+            .flat_map(|(_, series)| series.points.iter())
             .filter(|(ts, _)| *ts >= req.from_ms && *ts < to)
             .map(|&(_, v)| v)
             .collect();
@@ -365,20 +422,19 @@ impl MetricsCollector for MetricsCollectorAgent {
                 "# HELP {family_name} Collected by the HMS MetricsCollector."
             );
             let _ = writeln!(body, "# TYPE {family_name} {kind}");
-            for (labels, points) in &family.series {
+            for (labels, series) in &family.series {
                 match family.kind {
                     MetricKind::COUNTER => {
-                        let total: f64 = points.iter().map(|&(_, v)| v).sum();
                         let _ = writeln!(
                             body,
                             "{sample_name}{} {}",
                             label_text(labels, None),
-                            format_value(total)
+                            format_value(series.sum)
                         );
                     }
                     MetricKind::HISTOGRAM => {
-                        let values = points.iter().map(|&(_, v)| v);
-                        for (bound, count) in bucket_counts(values.clone()) {
+                        let bounds = BUCKETS.iter().copied().chain([f64::INFINITY]);
+                        for (bound, count) in bounds.zip(series.buckets) {
                             let le = Some(("le", format_value(bound)));
                             let _ = writeln!(
                                 body,
@@ -387,20 +443,11 @@ impl MetricsCollector for MetricsCollectorAgent {
                             );
                         }
                         let l = label_text(labels, None);
-                        let _ =
-                            writeln!(body, "{sample_name}_sum{l} {}", format_value(values.sum()));
-                        let _ = writeln!(body, "{sample_name}_count{l} {}", points.len());
+                        let _ = writeln!(body, "{sample_name}_sum{l} {}", format_value(series.sum));
+                        let _ = writeln!(body, "{sample_name}_count{l} {}", series.count);
                     }
                     _ => {
-                        // The latest observation (by timestamp, then by receipt).
-                        let latest =
-                            points
-                                .iter()
-                                .fold(None, |best: Option<(u64, f64)>, &p| match best {
-                                    Some(b) if b.0 > p.0 => Some(b),
-                                    _ => Some(p),
-                                });
-                        if let Some((_, v)) = latest {
+                        if let Some((_, v)) = series.latest {
                             let _ = writeln!(
                                 body,
                                 "{sample_name}{} {}",
@@ -431,7 +478,7 @@ impl Agent for MetricsCollectorAgent {
         let samples: usize = families
             .values()
             .flat_map(|f| f.series.values())
-            .map(Vec::len)
+            .map(|series| series.points.len())
             .sum();
         AgentHealth {
             agent_id: TYPE_NAME.to_owned(),
@@ -927,5 +974,80 @@ size_bucket{agent=\"a1\",le=\"0.005\"} 0
             slowest < whole / 4.0,
             "slowest read {slowest:.4} s during a {whole:.4} s batch"
         );
+    }
+
+    #[test]
+    fn memory_is_bounded_and_the_exposition_stays_exact_past_the_bounds() {
+        let a = MetricsCollectorAgent::new();
+        let n = MAX_SAMPLES_PER_SERIES + 500;
+        let req =
+            |name: &str, kind, v: f64, ts: u64, labels: &[(&str, &str)]| RecordSampleRequest {
+                agent_id: "a1".to_owned(),
+                sample: Box::new(sample(name, kind, v, ts, labels)),
+            };
+        for i in 0..n {
+            a.record_sample(req(
+                "jobs_total",
+                MetricKind::COUNTER,
+                1.0,
+                i as u64 + 1,
+                &[],
+            ))
+            .unwrap();
+            a.record_sample(req("lat", MetricKind::HISTOGRAM, 0.2, i as u64 + 1, &[]))
+                .unwrap();
+        }
+        // Summaries see the retained samples; the exposition counts every one.
+        let s = a
+            .query_summary(QuerySummaryRequest {
+                name: "jobs_total".to_owned(),
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(s.count, MAX_SAMPLES_PER_SERIES as u64);
+        let text = a
+            .export_text(ExportRequest {
+                format: ExpositionFormat::PROMETHEUS_TEXT,
+            })
+            .unwrap()
+            .body;
+        assert!(
+            text.contains(&format!("jobs_total{{agent=\"a1\"}} {n}")),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("lat_count{{agent=\"a1\"}} {n}")),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("lat_bucket{{agent=\"a1\",le=\"0.25\"}} {n}")),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("lat_bucket{{agent=\"a1\",le=\"0.1\"}} 0")),
+            "{text}"
+        );
+        // Series per metric, then metrics: past each bound a clear ResourceExhausted.
+        for i in 0..MAX_SERIES_PER_METRIC - 1 {
+            let v = i.to_string();
+            a.record_sample(req("wide", MetricKind::GAUGE, 1.0, 1, &[("i", &v)]))
+                .unwrap();
+        }
+        a.record_sample(req("wide", MetricKind::GAUGE, 1.0, 1, &[("i", "last")]))
+            .unwrap();
+        let e = a
+            .record_sample(req("wide", MetricKind::GAUGE, 1.0, 1, &[("i", "more")]))
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::RESOURCE_EXHAUSTED);
+        assert!(e.message.contains("label sets"), "{}", e.message);
+        for i in 0..MAX_METRICS - 3 {
+            a.record_sample(req(&format!("m{i}"), MetricKind::GAUGE, 1.0, 1, &[]))
+                .unwrap();
+        }
+        let e = a
+            .record_sample(req("one_too_many", MetricKind::GAUGE, 1.0, 1, &[]))
+            .unwrap_err();
+        assert_eq!(e.code, ErrorCode::RESOURCE_EXHAUSTED);
+        assert!(e.message.contains("10000 metrics"), "{}", e.message);
     }
 }

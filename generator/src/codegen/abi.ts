@@ -168,7 +168,7 @@ export const COMMON_EXPORTS: readonly AbiFunction[] = [
   },
   {
     name: 'hms_queue_close',
-    doc: "Closes a completion queue: its wait returns at once, its uncollected and later completions are dropped.",
+    doc: 'Closes a completion queue: its wait returns at once, its uncollected and later completions are dropped.',
     params: [{ name: 'queue', role: 'handle' }],
     ret: 'status',
   },

@@ -1024,7 +1024,7 @@ size_bucket{agent=\"a1\",le=\"0.005\"} 0
             "{text}"
         );
         assert!(
-            text.contains(&format!("lat_bucket{{agent=\"a1\",le=\"0.1\"}} 0")),
+            text.contains("lat_bucket{agent=\"a1\",le=\"0.1\"} 0"),
             "{text}"
         );
         // Series per metric, then metrics: past each bound a clear ResourceExhausted.

@@ -309,8 +309,16 @@ fn async_calls_complete_through_the_pool() {
     let h = create(&mut area, "metrics-collector");
     // Method ids: services in name order (CircuitBreaker, ConfigurationManager, Consensus,
     // AgentControl (hms.control), GeneticEngine, HealthMonitor, MetricsCollector, ...) and rpcs in
-    // declaration order.
-    let record_sample = 5 + 4 + 4 + 4 + 4 + 5 + 1;
+    // declaration order: the id of MetricsCollector.record_sample, checked against the generated
+    // dispatch so a new service or rpc before it fails here, not as a wrong call.
+    let record_sample = 5 + 4 + 4 + 5 + 4 + 5 + 1;
+    let dispatch = include_str!("../../../generated/rust/contracts/src/agent.rs");
+    assert!(
+        dispatch.contains(&format!(
+            "{record_sample} => metrics_collector_record_sample("
+        )),
+        "the method id of record_sample moved"
+    );
     let req = sample_request("async_metric");
     let q = lib::hms_queue_open();
     assert_ne!(q, 0);

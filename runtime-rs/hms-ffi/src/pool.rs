@@ -22,7 +22,6 @@ use std::time::{Duration, Instant};
 use crate::handles::{HandleError, HandleTable};
 use crate::status;
 
-
 /// A queued call. It answers through its [`Completer`], at once or later from any thread (a
 /// long poll parks it and returns, freeing the worker).
 pub type Job = Box<dyn FnOnce(Completer) + Send + 'static>;

@@ -302,6 +302,9 @@ subjects! {
     "hms.consensus.PersistentState" => hms::consensus::PersistentState, hms::consensus::PersistentStateRef;
     "hms.consensus.ProposeRequest" => hms::consensus::ProposeRequest, hms::consensus::ProposeRequestRef;
     "hms.consensus.RequestVoteRequest" => hms::consensus::RequestVoteRequest, hms::consensus::RequestVoteRequestRef;
+    "hms.control.AgentState" => hms::control::AgentState, hms::control::AgentStateRef;
+    "hms.control.EvolveRequest" => hms::control::EvolveRequest, hms::control::EvolveRequestRef;
+    "hms.control.FaultInjection" => hms::control::FaultInjection, hms::control::FaultInjectionRef;
     "hms.genetic.ConfigureRequest" => hms::genetic::ConfigureRequest, hms::genetic::ConfigureRequestRef;
     "hms.genetic.EvolutionCheckpoint" => hms::genetic::EvolutionCheckpoint, hms::genetic::EvolutionCheckpointRef;
     "hms.genetic.EvolveRequest" => hms::genetic::EvolveRequest, hms::genetic::EvolveRequestRef;

@@ -101,7 +101,13 @@ export function emitServiceTrait(names: RustNaming, sn: ServiceNames): string {
         '/// Deferred (`(deferred)` in the schema): answer through `reply`, at once or later from any',
         `/// thread; an async call waits without holding a worker thread (\`crate::${AGENT_MODULE}::Reply\`).`,
       );
-      const sig = signature(4, method, ['&self', `req: ${req}`, `reply: crate::${AGENT_MODULE}::Reply<${resp}>`], '', ';');
+      const sig = signature(
+        4,
+        method,
+        ['&self', `req: ${req}`, `reply: crate::${AGENT_MODULE}::Reply<${resp}>`],
+        '',
+        ';',
+      );
       lines.push(...[...docs, ...sig].map((l) => `    ${l}`));
       continue;
     }
@@ -286,7 +292,12 @@ export function emitAgentModule(
     byMethodIdSignature: dispatchSignature('by_method_id', ['method_id: u32', 'req: &[u8]']),
     byMethodIdDeferredSignature: indent(
       4,
-      signature(4, 'pub fn by_method_id_deferred', ['agent: &dyn Agent', 'method_id: u32', 'req: &[u8]', 'done: Done'], ''),
+      signature(
+        4,
+        'pub fn by_method_id_deferred',
+        ['agent: &dyn Agent', 'method_id: u32', 'req: &[u8]', 'done: Done'],
+        '',
+      ),
     ),
     deferredDispatch,
     deferredArms: [...ctx.bindings.methodIds]

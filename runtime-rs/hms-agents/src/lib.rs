@@ -19,6 +19,7 @@
 //! fail to compile at the registration (tests/agent-wiring.test.ts builds each one).
 
 pub mod breaker;
+pub mod bus;
 pub mod config;
 pub mod health;
 pub mod metrics;
@@ -35,6 +36,11 @@ hms_contracts::agents! {
         name: breaker::TYPE_NAME,
         create: breaker::BreakerCore::create,
         serves: [circuit_breaker, agent_control],
+    },
+    bus::BusAgent {
+        name: bus::TYPE_NAME,
+        create: bus::BusCore::create,
+        serves: [message_bus, agent_control],
     },
     config::ConfigAgent {
         name: config::TYPE_NAME,

@@ -307,11 +307,11 @@ fn a_result_larger_than_the_buffer_is_handed_over_and_freed() {
 fn async_calls_complete_through_the_pool() {
     let mut area = Area::new(4096);
     let h = create(&mut area, "metrics-collector");
-    // Method ids: services in name order (CircuitBreaker, ConfigurationManager, Consensus,
+    // Method ids: services in name order (CircuitBreaker, MessageBus (hms.bus), ConfigurationManager, Consensus,
     // AgentControl (hms.control), GeneticEngine, HealthMonitor, MetricsCollector, ...) and rpcs in
     // declaration order: the id of MetricsCollector.record_sample, checked against the generated
     // dispatch so a new service or rpc before it fails here, not as a wrong call.
-    let record_sample = 5 + 4 + 4 + 5 + 4 + 5 + 1;
+    let record_sample = 5 + 5 + 4 + 4 + 5 + 4 + 5 + 1;
     let dispatch = include_str!("../../../generated/rust/contracts/src/agent.rs");
     assert!(
         dispatch.contains(&format!(

@@ -293,6 +293,11 @@ subjects! {
     "hms.breaker.GetStateRequest" => hms::breaker::GetStateRequest, hms::breaker::GetStateRequestRef;
     "hms.breaker.RecordOutcomeRequest" => hms::breaker::RecordOutcomeRequest, hms::breaker::RecordOutcomeRequestRef;
     "hms.breaker.ResetRequest" => hms::breaker::ResetRequest, hms::breaker::ResetRequestRef;
+    "hms.bus.CloseMailboxRequest" => hms::bus::CloseMailboxRequest, hms::bus::CloseMailboxRequestRef;
+    "hms.bus.OpenMailboxRequest" => hms::bus::OpenMailboxRequest, hms::bus::OpenMailboxRequestRef;
+    "hms.bus.ReceiveBatchRequest" => hms::bus::ReceiveBatchRequest, hms::bus::ReceiveBatchRequestRef;
+    "hms.bus.SendBatchRequest" => hms::bus::SendBatchRequest, hms::bus::SendBatchRequestRef;
+    "hms.bus.StatsRequest" => hms::bus::StatsRequest, hms::bus::StatsRequestRef;
     "hms.config.ConfigSnapshot" => hms::config::ConfigSnapshot, hms::config::ConfigSnapshotRef;
     "hms.config.DeleteConfigRequest" => hms::config::DeleteConfigRequest, hms::config::DeleteConfigRequestRef;
     "hms.config.GetConfigRequest" => hms::config::GetConfigRequest, hms::config::GetConfigRequestRef;

@@ -123,4 +123,65 @@ test('every Rust agent has a mailbox on the same bus; an injected panic is RustE
   lib.close();
 });
 
+test('packed batches (the bulk path): columns in, columns out, same order and payloads; malformed groups refused', () => {
+  const { lib, bus, box } = open();
+  bus.openMailbox({ name: box });
+  const n = 500;
+  const ids = Array.from({ length: n }, (_, i) => `c${i}`);
+  const payloads = new Uint8Array(n * 3);
+  payloads.forEach((_, i) => (payloads[i] = i % 251));
+  const r = bus.sendColumns({
+    batches: [
+      {
+        recipient: box,
+        ids,
+        types: ids.map(() => 'tests.Packed'),
+        senders: ids.map((_, i) => `s${i % 2}`),
+        priorities: ids.map((_, i) => (i % 10 === 0 ? Priority.High : Priority.Normal)),
+        payloadEnds: ids.map((_, i) => 3 * (i + 1)),
+        payloads,
+      },
+      { recipient: '', ids: ['lost'], types: ['x'] },
+    ],
+  });
+  assert.is(r.accepted, n);
+  assert.is(r.statuses?.at(-1), SendStatus.Invalid);
+  const got = bus.receiveColumns({ mailbox: box, maxMessages: 2 * n });
+  assert.is(got.recipient, box);
+  const order = got.ids ?? [];
+  assert.is(order.length, n);
+  // High first (every tenth), then Normal, each in the order sent.
+  const high = ids.filter((_, i) => i % 10 === 0);
+  assert.equal(order.slice(0, high.length), high);
+  assert.equal(
+    order.slice(high.length),
+    ids.filter((_, i) => i % 10 !== 0),
+  );
+  const ends = got.payloadEnds ?? [];
+  const all = got.payloads ?? new Uint8Array(0);
+  order.forEach((id, k) => {
+    const i = Number(id.slice(1));
+    const start = k === 0 ? 0 : (ends[k - 1] as number);
+    assert.equal(
+      [...all.subarray(start, ends[k])],
+      [3 * i, 3 * i + 1, 3 * i + 2].map((b) => b % 251),
+    );
+  });
+  expectRustError(
+    () => bus.sendColumns({ batches: [{ recipient: box, ids: ['a', 'b'], types: ['t'] }] }),
+    ErrorCodes.InvalidArgument,
+    /batch 0 .*types has 1 entries for 2 messages/,
+  );
+  expectRustError(
+    () =>
+      bus.sendColumns({
+        batches: [{ recipient: box, ids: ['a'], types: ['t'], payloadEnds: [9], payloads: new Uint8Array(2) }],
+      }),
+    ErrorCodes.InvalidArgument,
+    /payload_ends\[0\] = 9/,
+  );
+  assert.is(bus.getStats({ mailbox: box }).mailboxes?.[0]?.depth, 0, 'a refused call sent nothing');
+  lib.close();
+});
+
 test.run();

@@ -297,6 +297,7 @@ subjects! {
     "hms.bus.OpenMailboxRequest" => hms::bus::OpenMailboxRequest, hms::bus::OpenMailboxRequestRef;
     "hms.bus.ReceiveBatchRequest" => hms::bus::ReceiveBatchRequest, hms::bus::ReceiveBatchRequestRef;
     "hms.bus.SendBatchRequest" => hms::bus::SendBatchRequest, hms::bus::SendBatchRequestRef;
+    "hms.bus.SendColumnsRequest" => hms::bus::SendColumnsRequest, hms::bus::SendColumnsRequestRef;
     "hms.bus.StatsRequest" => hms::bus::StatsRequest, hms::bus::StatsRequestRef;
     "hms.config.ConfigSnapshot" => hms::config::ConfigSnapshot, hms::config::ConfigSnapshotRef;
     "hms.config.DeleteConfigRequest" => hms::config::DeleteConfigRequest, hms::config::DeleteConfigRequestRef;

@@ -63,6 +63,7 @@ fuzz_tests! {
     bus_open_mailbox_request: hms::bus::OpenMailboxRequest,
     bus_receive_batch_request: hms::bus::ReceiveBatchRequest,
     bus_send_batch_request: hms::bus::SendBatchRequest,
+    bus_send_columns_request: hms::bus::SendColumnsRequest,
     bus_stats_request: hms::bus::StatsRequest,
     config_config_snapshot: hms::config::ConfigSnapshot,
     config_delete_config_request: hms::config::DeleteConfigRequest,

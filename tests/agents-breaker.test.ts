@@ -1,22 +1,16 @@
 // The CircuitBreaker agent (runtime-rs/hms-agents/src/breaker.rs over hms_core::breaker, which
 // ports resilience4j's state-machine tests) through its generated client, with the caller's clock
 // (`now_ms`/`timestamp_ms`) driving time, so OPEN -> HALF_OPEN is tested without sleeping.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ErrorCodes } from 'hms-runtime';
 import { openAgentLibrary } from '../generated/ts/_ffi.js';
 import { AgentControlClient } from '../generated/ts/hms/control.js';
 import { BreakerState, CallOutcome, CircuitBreakerClient } from '../generated/ts/hms/breaker.js';
-import { REPO } from './support/cli.js';
+import { LIB, requireAgentLib } from './support/agent-lib.js';
 import { expectRejection, expectRustError } from './support/rust-error.js';
 
-const LIB = join(REPO, 'target', 'debug', 'libhms_agent_lib.so');
-
-test.before(() => {
-  if (!existsSync(LIB)) throw new Error(`${LIB} is missing: run scripts/setup (cargo build --workspace)`);
-});
+test.before(requireAgentLib);
 
 function open() {
   const lib = openAgentLibrary(LIB);

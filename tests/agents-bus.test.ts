@@ -2,8 +2,6 @@
 // bus) through its generated client: batches in one crossing, priority then FIFO order, TTL
 // expiry, back-pressure as per-message statuses (never a silent drop), exact counters, and the
 // mailbox every RustAgent has on the same bus.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ErrorCodes } from 'hms-runtime';
@@ -11,14 +9,10 @@ import { openAgentLibrary } from '../generated/ts/_ffi.js';
 import { decodeAgentHealth, Priority } from '../generated/ts/hms.js';
 import { MessageBusClient, SendStatus } from '../generated/ts/hms/bus.js';
 import { AgentControlClient } from '../generated/ts/hms/control.js';
-import { REPO } from './support/cli.js';
+import { LIB, requireAgentLib } from './support/agent-lib.js';
 import { expectRejection, expectRustError } from './support/rust-error.js';
 
-const LIB = join(REPO, 'target', 'debug', 'libhms_agent_lib.so');
-
-test.before(() => {
-  if (!existsSync(LIB)) throw new Error(`${LIB} is missing: run scripts/setup (cargo build --workspace)`);
-});
+test.before(requireAgentLib);
 
 let unique = 0;
 function open() {

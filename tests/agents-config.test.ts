@@ -2,8 +2,6 @@
 // through its generated client: validators from its configuration, compare-and-set, and
 // watch_config long polls, a `(deferred)` rpc: 1,000 parked polls hold no worker thread of the
 // library's pool (other calls keep being answered at once) and are all answered by one change.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ErrorCodes } from 'hms-runtime';
@@ -16,14 +14,10 @@ import {
   WatchEvents,
 } from '../generated/ts/hms/config.js';
 import { AgentControlClient } from '../generated/ts/hms/control.js';
-import { REPO } from './support/cli.js';
+import { LIB, requireAgentLib } from './support/agent-lib.js';
 import { expectRejection, expectRustError } from './support/rust-error.js';
 
-const LIB = join(REPO, 'target', 'debug', 'libhms_agent_lib.so');
-
-test.before(() => {
-  if (!existsSync(LIB)) throw new Error(`${LIB} is missing: run scripts/setup (cargo build --workspace)`);
-});
+test.before(requireAgentLib);
 
 const config = encodeConfigManagerConfig({
   rules: [

@@ -2,8 +2,6 @@
 // generated client: registration, heartbeats with anomaly detection, missed deadlines degrading
 // an agent (real time here: the library runs on the system clock; the exact deadline semantics
 // are tested with a manual clock in hms-core), deregistration, errors, and an injected panic.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ErrorCodes } from 'hms-runtime';
@@ -11,14 +9,10 @@ import { openAgentLibrary } from '../generated/ts/_ffi.js';
 import { HealthStatus } from '../generated/ts/hms.js';
 import { AgentControlClient } from '../generated/ts/hms/control.js';
 import { HealthMonitorClient } from '../generated/ts/hms/health.js';
-import { REPO } from './support/cli.js';
+import { LIB, requireAgentLib } from './support/agent-lib.js';
 import { expectRejection, expectRustError } from './support/rust-error.js';
 
-const LIB = join(REPO, 'target', 'debug', 'libhms_agent_lib.so');
-
-test.before(() => {
-  if (!existsSync(LIB)) throw new Error(`${LIB} is missing: run scripts/setup (cargo build --workspace)`);
-});
+test.before(requireAgentLib);
 
 function open() {
   const lib = openAgentLibrary(LIB);

@@ -2,8 +2,6 @@
 // generated TypeScript client and the agent library: a plan for a failure, its progress to success
 // or escalation, domain errors as RustError codes, and an injected panic that leaves the agent
 // answering. AgentControl (idl/agent_control.fbs) on the same agent: parameters and evolve.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ErrorCodes } from 'hms-runtime';
@@ -11,14 +9,10 @@ import { openAgentLibrary } from '../generated/ts/_ffi.js';
 import { ErrorCode, HealthStatus } from '../generated/ts/hms.js';
 import { AgentControlClient } from '../generated/ts/hms/control.js';
 import { RecoveryClient, RecoveryStrategy, StepOutcome } from '../generated/ts/hms/recovery.js';
-import { REPO } from './support/cli.js';
+import { LIB, requireAgentLib } from './support/agent-lib.js';
 import { expectRejection, expectRustError } from './support/rust-error.js';
 
-const LIB = join(REPO, 'target', 'debug', 'libhms_agent_lib.so');
-
-test.before(() => {
-  if (!existsSync(LIB)) throw new Error(`${LIB} is missing: run scripts/setup (cargo build --workspace)`);
-});
+test.before(requireAgentLib);
 
 const failure = (agentId: string, code: ErrorCode, retryable = true) => ({
   agentId,

@@ -1,7 +1,5 @@
 // Limits at the TypeScript side of the boundary: what an oversized message leaves behind, and the
 // error a response too large for a JavaScript string gets.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { test } from 'uvu';
@@ -11,9 +9,8 @@ import { openAgentLibrary } from '../generated/ts/_ffi.js';
 import { DecodeError, encoderRetainedBytes, KEEP_ENCODER_BYTES } from '../generated/ts/_runtime.js';
 import { decodeAck, encodeAck } from '../generated/ts/hms.js';
 import { encodeRecordSampleRequest, MetricKind, MetricsCollectorClient } from '../generated/ts/hms/metrics.js';
-import { REPO } from './support/cli.js';
+import { LIB, requireAgentLib } from './support/agent-lib.js';
 
-const LIB = join(REPO, 'target', 'debug', 'libhms_agent_lib.so');
 const MB = 1024 * 1024;
 
 setFlagsFromString('--expose-gc');
@@ -51,7 +48,7 @@ test('a 100 MB request leaves no encoder memory behind (ASCII and UTF-8 strings,
 });
 
 test('a 100 MB call through the library: neither the encoder nor the scratch buffer keeps it', async () => {
-  if (!existsSync(LIB)) throw new Error(`${LIB} is missing: run scripts/setup (cargo build --workspace)`);
+  requireAgentLib();
   const lib = openAgentLibrary(LIB);
   const metrics = new MetricsCollectorClient(lib, lib.create('metrics-collector'));
   metrics.recordSample(request('warm'));
@@ -97,7 +94,7 @@ test('a string longer than JavaScript allows is a DecodeError saying so, not "in
 });
 
 test("a DecodeFailed message is one line, without the verifier trace's trailing newlines", () => {
-  if (!existsSync(LIB)) throw new Error(`${LIB} is missing: run scripts/setup (cargo build --workspace)`);
+  requireAgentLib();
   const lib = openAgentLibrary(LIB);
   const h = lib.create('metrics-collector');
   for (const forged of [new Uint8Array([1, 2, 3]), new Uint8Array(64).fill(0xff), new Uint8Array(16)]) {

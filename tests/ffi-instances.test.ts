@@ -3,24 +3,19 @@
 // completion queue (ABI 3), so every async call settles in the instance (and thread) that made it;
 // with ABI 2's one queue per library most of them never settled. Closing an instance destroys the
 // agents it created, and handles and ids are validated before they reach native code.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ErrorCodes, type AgentHandle } from 'hms-runtime';
 import { openAgentLibrary } from '../generated/ts/_ffi.js';
 import { MetricsCollectorClient } from '../generated/ts/hms/metrics.js';
-import { REPO } from './support/cli.js';
+import { LIB, requireAgentLib } from './support/agent-lib.js';
 import { runQueries, type QueryResult } from './support/ffi-instances.js';
 import { expectRustError } from './support/rust-error.js';
 
-const LIB = join(REPO, 'target', 'debug', 'libhms_agent_lib.so');
 const CALLS = 10_000;
 
-test.before(() => {
-  if (!existsSync(LIB)) throw new Error(`${LIB} is missing: run scripts/setup (cargo build --workspace)`);
-});
+test.before(requireAgentLib);
 
 function allOwn(r: QueryResult, who: string): void {
   assert.equal(r.failed, [], `${who}: failures`);

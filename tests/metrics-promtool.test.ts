@@ -2,15 +2,11 @@
 // `promtool check metrics` accepts the text format for every metric kind (counter, gauge,
 // histogram), with labels that need escaping, including after the per-series sample ring is full.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { openAgentLibrary } from '../generated/ts/_ffi.js';
 import { ExpositionFormat, MetricKind, MetricsCollectorClient } from '../generated/ts/hms/metrics.js';
-import { REPO } from './support/cli.js';
-
-const LIB = join(REPO, 'target', 'debug', 'libhms_agent_lib.so');
+import { LIB, requireAgentLib } from './support/agent-lib.js';
 
 function promtool(input: string): { status: number | null; out: string } {
   const r = spawnSync('promtool', ['check', 'metrics'], { input, encoding: 'utf8', timeout: 60_000 });
@@ -23,7 +19,7 @@ test('promtool itself refuses a broken exposition (the oracle can fail)', () => 
 });
 
 test('promtool check metrics passes on counters, gauges and histograms with escaped labels', () => {
-  if (!existsSync(LIB)) throw new Error(`${LIB} is missing: run scripts/setup (cargo build --workspace)`);
+  requireAgentLib();
   const lib = openAgentLibrary(LIB);
   const m = new MetricsCollectorClient(lib, lib.create('metrics-collector'));
   const labels = [

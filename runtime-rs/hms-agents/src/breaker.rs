@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use hms_contracts::agent::error;
 use hms_contracts::hms::breaker::{
@@ -21,7 +21,7 @@ use hms_contracts::hms::{Ack, AgentError, ErrorCode, HealthCheck, HealthStatus};
 use hms_core::breaker as core;
 use hms_core::clock::ManualClock;
 
-use crate::rust_agent::{AgentCore, Param, ParamValue, RustAgent};
+use crate::rust_agent::{epoch_nanos, AgentCore, Param, ParamValue, RustAgent};
 
 /// Type name of this agent (its registration in `lib.rs`).
 pub const TYPE_NAME: &str = "circuit-breaker";
@@ -45,12 +45,6 @@ pub struct BreakerCore {
 #[derive(Debug, Clone, Default)]
 struct Tuning {
     values: BTreeMap<&'static str, f64>,
-}
-
-fn epoch_nanos() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
 }
 
 fn state_to_wire(s: core::BreakerState) -> BreakerState {

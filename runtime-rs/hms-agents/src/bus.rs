@@ -4,7 +4,6 @@
 //! Every MessageBus agent is a view of that bus: mailboxes are the library's, not an agent's.
 
 use std::collections::BTreeMap;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use hms_contracts::agent::error;
 use hms_contracts::hms::bus::{
@@ -17,7 +16,7 @@ use hms_contracts::hms::{
 };
 use hms_core::bus as core;
 
-use crate::rust_agent::{bus, AgentCore, Param, ParamValue, RustAgent};
+use crate::rust_agent::{bus, epoch_ms, AgentCore, Param, ParamValue, RustAgent};
 
 /// Type name of this agent (its registration in `lib.rs`).
 pub const TYPE_NAME: &str = "message-bus";
@@ -28,12 +27,6 @@ pub type BusAgent = RustAgent<BusCore>;
 /// A view of the library's bus (it has no state of its own).
 #[derive(Debug)]
 pub struct BusCore;
-
-fn epoch_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-}
 
 fn bus_error(e: &core::BusError) -> AgentError {
     error(ErrorCode(e.error_code()), e.to_string())

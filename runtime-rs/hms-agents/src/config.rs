@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread::JoinHandle;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use hms_contracts::agent::{error, Reply};
 use hms_contracts::hms::config::{
@@ -23,7 +23,7 @@ use hms_contracts::hms::{AgentError, ErrorCode, HealthCheck, HealthStatus};
 use hms_core::clock::{SharedClock, SystemClock};
 use hms_core::config as core;
 
-use crate::rust_agent::{AgentCore, Param, ParamValue, RustAgent};
+use crate::rust_agent::{epoch_ms, AgentCore, Param, ParamValue, RustAgent};
 
 /// Type name of this agent (its registration in `lib.rs`).
 pub const TYPE_NAME: &str = "configuration-manager";
@@ -48,12 +48,6 @@ fn config_error(e: &core::ConfigError) -> AgentError {
 
 fn invalid(message: impl Into<String>) -> AgentError {
     error(ErrorCode::INVALID_ARGUMENT, message)
-}
-
-fn epoch_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 /// The store's schema from the agent's configuration rules.

@@ -7,7 +7,6 @@
 
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use hms_contracts::agent::error;
 use hms_contracts::hms::health::{
@@ -19,7 +18,7 @@ use hms_contracts::hms::{Ack, AgentError, AgentHealth, ErrorCode, HealthCheck, H
 use hms_core::clock::{SharedClock, SystemClock};
 use hms_core::health as core;
 
-use crate::rust_agent::{AgentCore, Param, ParamValue, RustAgent};
+use crate::rust_agent::{epoch_ms, AgentCore, Param, ParamValue, RustAgent};
 
 /// Type name of this agent (its registration in `lib.rs`).
 pub const TYPE_NAME: &str = "health-monitor";
@@ -32,12 +31,6 @@ pub type HealthAgent = RustAgent<HealthCore>;
 pub struct HealthCore {
     monitor: Mutex<core::HealthMonitor>,
     origin_epoch_ms: u64,
-}
-
-fn epoch_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 fn health_error(e: &core::HealthError) -> AgentError {

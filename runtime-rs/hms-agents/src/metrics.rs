@@ -5,9 +5,11 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
 
 use hms_contracts::agent::{error, Agent};
+
+use crate::rust_agent::epoch_ms;
 use hms_contracts::hms::metrics::{
     ExportRequest, ExportResponse, ExpositionFormat, HistogramBucket, ListMetricsRequest,
     ListMetricsResponse, MetricKind, MetricSample, MetricSummary, MetricsCollector,
@@ -98,12 +100,6 @@ impl Default for MetricsCollectorAgent {
     }
 }
 
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-}
-
 fn valid_name(name: &str, extra: &[u8]) -> bool {
     let mut bytes = name.bytes();
     bytes
@@ -182,7 +178,7 @@ impl MetricsCollectorAgent {
             return Err(invalid(format!("{name}: duplicate label {:?}", w[0].0)));
         }
         let timestamp_ms = if sample.timestamp_ms == 0 {
-            now_ms()
+            epoch_ms()
         } else {
             sample.timestamp_ms
         };
@@ -483,7 +479,7 @@ impl Agent for MetricsCollectorAgent {
         AgentHealth {
             agent_id: TYPE_NAME.to_owned(),
             status: HealthStatus::HEALTHY,
-            last_heartbeat_ms: now_ms(),
+            last_heartbeat_ms: epoch_ms(),
             uptime_ms: u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX),
             error_rate: 0.0,
             message: Some(format!("{samples} samples in {} metrics", families.len())),

@@ -5,7 +5,6 @@
 
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use hms_contracts::agent::error;
 use hms_contracts::hms::recovery::{
@@ -17,7 +16,7 @@ use hms_contracts::hms::{Ack, AgentError, ErrorCode, HealthCheck, HealthStatus};
 use hms_core::clock::SystemClock;
 use hms_core::recovery as core;
 
-use crate::rust_agent::{AgentCore, Param, ParamValue, RustAgent};
+use crate::rust_agent::{epoch_ms, AgentCore, Param, ParamValue, RustAgent};
 
 /// Type name of this agent (its registration in `lib.rs`).
 pub const TYPE_NAME: &str = "recovery";
@@ -43,12 +42,6 @@ fn planner_error(e: &core::PlanError) -> AgentError {
         }
     };
     error(code, e.to_string())
-}
-
-fn epoch_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 fn saturate(v: u64) -> u32 {

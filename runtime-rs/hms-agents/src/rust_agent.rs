@@ -238,10 +238,16 @@ fn take_one(n: &AtomicU32) -> bool {
         .is_ok()
 }
 
-fn now_ms() -> u64 {
+/// Unix epoch milliseconds: the time the contracts carry (every agent module converts with it).
+pub fn epoch_ms() -> u64 {
+    epoch_nanos() / 1_000_000
+}
+
+/// Unix epoch nanoseconds.
+pub fn epoch_nanos() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
 }
 
 impl<T: AgentCore + std::fmt::Debug> RustAgent<T> {
@@ -423,7 +429,7 @@ impl<T: AgentCore + std::fmt::Debug> RustAgent<T> {
         ev.generation += 1;
         let record = EvolutionRecord {
             generation: ev.generation,
-            at_ms: now_ms(),
+            at_ms: epoch_ms(),
             changed: values.keys().copied().collect(),
         };
         if ev.history.len() == EVOLUTION_HISTORY {
@@ -459,7 +465,7 @@ impl<T: AgentCore + std::fmt::Debug> RustAgent<T> {
         AgentHealth {
             agent_id: self.id.clone(),
             status,
-            last_heartbeat_ms: now_ms(),
+            last_heartbeat_ms: epoch_ms(),
             uptime_ms: u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX),
             error_rate: self.error_rate(),
             message: Some(format!(
@@ -593,10 +599,6 @@ impl<T: AgentCore + std::fmt::Debug> AgentControl for RustAgent<T> {
                 ),
             ));
         }
-        let mut ev = self
-            .evolution
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
         // The parameters first (validated like an evolve), then the state; a failure of the
         // state's import leaves the parameters of the import in place but reports the failure.
         let params = EvolveRequest {
@@ -604,15 +606,13 @@ impl<T: AgentCore + std::fmt::Debug> AgentControl for RustAgent<T> {
             dry_run: false,
             expected_generation: 0,
         };
-        drop(ev);
         RustAgent::evolve(self, params)?;
         self.core
             .import_state(req.state.as_deref().unwrap_or_default())?;
-        ev = self
-            .evolution
+        self.evolution
             .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        ev.generation = req.generation;
+            .unwrap_or_else(PoisonError::into_inner)
+            .generation = req.generation;
         Ok(Ack {
             ok: true,
             message: None,
